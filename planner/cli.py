@@ -1,0 +1,189 @@
+"""The `plan` command: the only module that prints or exits.
+
+Exit codes: 0 a plan was found; 2 bad input (nothing written); 3 no plan meets every limit;
+4 the solver failed or stopped without a plan. Heavy modules (pulp, pandas, matplotlib) are
+imported inside the commands that need them, so `plan --help` and `plan validate` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from planner.errors import InputError, PlannerError, SolverError
+
+if TYPE_CHECKING:
+    from planner.run import RunResult
+
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_SOLVER = 4
+
+app = typer.Typer(
+    help="Plan AI datacenter capacity: which accelerators, how many, at which site, in which quarter.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Objective(StrEnum):
+    max_compute = "max-compute"
+    min_cost = "min-cost"
+
+
+class SolverName(StrEnum):
+    highs = "highs"
+    cbc = "cbc"
+
+
+class SchemaKind(StrEnum):
+    plan = "plan"
+    site = "site"
+    catalog = "catalog"
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _fail(code: int, text: str) -> NoReturn:
+    _stderr(text)
+    raise typer.Exit(code)
+
+
+def _bad_input(error: InputError) -> NoReturn:
+    count = len(error.problems)
+    lines = [f"error: {p}" for p in error.problems[:50]]
+    if count > 50:
+        lines.append(f"... and {count - 50} more")
+    lines.append(f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written.")
+    _fail(EXIT_BAD_INPUT, "\n".join(lines))
+
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="Catalog file that extends (or, with `mode: replace`, replaces) the built-in one."),
+]
+
+
+@app.command()
+def optimize(
+    plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
+    out: Annotated[Path | None, typer.Option(help="Report folder [default: reports/<plan name>/].")] = None,
+    objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
+    solver: Annotated[SolverName, typer.Option(help="LP solver.", envvar="PLANNER_SOLVER")] = SolverName.highs,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01)] = None,
+    threads: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256, envvar="PLANNER_THREADS")] = 1,
+    integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at (with --integer).", min=0)] = None,
+    catalog: CatalogOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report went.")] = False,
+) -> None:
+    """Solve a plan, print a summary, and write the report folder."""
+    from planner.run import Options, load  # noqa: PLC0415
+    from planner.run import optimize as run_optimize  # noqa: PLC0415
+
+    options = Options(
+        objective=objective.value if objective else None, solver=solver.value, time_limit_s=time_limit,
+        threads=threads, integer=integer, gap=gap,
+    )
+    try:
+        loaded = load(plan_file, catalog, options)
+        run = run_optimize(loaded, options)
+    except InputError as error:
+        _bad_input(error)
+    except SolverError as error:
+        _fail(EXIT_SOLVER, f"error: {error}")
+    _finish(run, out or Path("reports") / loaded.plan.name, quiet)
+
+
+def _finish(run: RunResult, out: Path, quiet: bool) -> None:
+    from planner.report import write_report  # noqa: PLC0415
+    from planner.solve import Status  # noqa: PLC0415
+    from planner.terminal import print_no_plan, print_summary  # noqa: PLC0415
+
+    status = run.result.status
+    if status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.NO_SOLUTION) or run.tables is None:
+        print_no_plan(run)
+        code = EXIT_INFEASIBLE if status == Status.INFEASIBLE else (
+            EXIT_BAD_INPUT if status == Status.UNBOUNDED else EXIT_SOLVER
+        )
+        raise typer.Exit(code)
+    data = write_report(run, out)
+    if quiet:
+        print(out)
+    else:
+        print_summary(run, data, out)
+
+
+@app.command()
+def validate(
+    plan_files: Annotated[list[Path], typer.Argument(help="Plan files to check.")],
+    catalog: CatalogOption = None,
+) -> None:
+    """Check plan files (and the catalog) without solving."""
+    from planner.plan import read_plan  # noqa: PLC0415
+
+    problems: list[InputError] = []
+    for path in plan_files:
+        try:
+            loaded = read_plan(path, catalog)
+        except InputError as error:
+            problems.append(error)
+            continue
+        plan = loaded.plan
+        print(f"ok: {path}: plan '{plan.name}', {len(plan.sites)} site(s), {len(plan.periods)} quarters "
+              f"({plan.periods[0]}-{plan.periods[-1]}), {len(plan.accelerators)} accelerators allowed")
+    if problems:
+        _bad_input(InputError([p for error in problems for p in error.problems]))
+
+
+@app.command("catalog")
+def catalog_command(
+    catalog: CatalogOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per accelerator, for scripts.")] = False,
+) -> None:
+    """Print the accelerator catalog."""
+    from planner.catalog import load_catalog  # noqa: PLC0415
+
+    try:
+        accelerators, _ = load_catalog(catalog)
+    except InputError as error:
+        _bad_input(error)
+    if as_json:
+        print(json.dumps([a.model_dump(mode="json") for a in accelerators.values()], indent=2))
+        return
+    from planner.terminal import print_catalog  # noqa: PLC0415
+
+    print_catalog(list(accelerators.values()))
+
+
+@app.command()
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(help="Which file's schema.")] = SchemaKind.plan,
+    write: Annotated[Path | None, typer.Option(help="Write all three schemas into this folder instead.")] = None,
+) -> None:
+    """Print the JSON Schema of plan, site or catalog files (for editors and CI)."""
+    from planner.schemas import json_schemas  # noqa: PLC0415
+
+    schemas = json_schemas()
+    if write is not None:
+        write.mkdir(parents=True, exist_ok=True)
+        for name, text in schemas.items():
+            (write / f"{name}.schema.json").write_text(text, encoding="utf-8")
+            print(write / f"{name}.schema.json")
+        return
+    print(schemas[kind.value], end="")
+
+
+def main() -> None:  # pragma: no cover - the console script calls `app` directly
+    try:
+        app()
+    except PlannerError as error:
+        _fail(EXIT_SOLVER, f"error: {error}")

@@ -1,0 +1,58 @@
+"""The errors planner raises; `cli.py` maps each to an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a key or value stands in an input file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where, which key, and what was wrong."""
+
+    position: Position | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class PlannerError(Exception):
+    """Base of every error planner raises on purpose."""
+
+
+class InputError(PlannerError):
+    """Bad input: one or more problems, each with file, line, key and what was wrong (exit 2)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class SolverError(PlannerError):
+    """The solver failed, or stopped without a plan (exit 4)."""
+
+
+def path_to_key(path: tuple[str | int, ...]) -> str:
+    """Render a key path like ('sites', 0, 'pue') as `sites[0].pue`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

@@ -1,0 +1,58 @@
+"""Numbers formatted for people: 1.2 GW, $4.5B, 350k, 2.9 EFLOPS."""
+
+from __future__ import annotations
+
+import math
+
+
+def _scaled(value: float, steps: list[tuple[float, str]], digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    magnitude = abs(value)
+    for size, suffix in steps:
+        if magnitude >= size * 0.9995:
+            number = value / size
+            return f"{number:.{_decimals(number, digits)}f}{suffix}"
+    return f"{value:.{_decimals(value, digits)}f}{steps[-1][1] if steps[-1][0] == 1 else ''}"
+
+
+def _decimals(number: float, digits: int) -> int:
+    """Decimals that leave about `digits` significant figures (none for big numbers)."""
+    magnitude = abs(number)
+    if magnitude >= 100 or magnitude == 0:
+        return 0
+    if magnitude >= 10:
+        return max(0, digits - 2)
+    return max(0, digits - 1)
+
+
+def mw(value: float) -> str:
+    """Power: 950 MW, 1.23 GW, 12.5 kW."""
+    if abs(value) < 1 and value != 0:
+        return f"{value * 1000:.0f} kW"
+    return _scaled(value, [(1000.0, " GW"), (1.0, " MW")])
+
+
+def usd(value: float) -> str:
+    """Money: $4.50B, $320M, $12k."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    sign = "-" if value < 0 else ""
+    return sign + "$" + _scaled(abs(value), [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"), (1.0, "")])
+
+
+def count(value: float) -> str:
+    """A count: 350k, 1.2M, 72."""
+    if abs(value) < 999.5:
+        return f"{value:.0f}"
+    return _scaled(value, [(1e9, "B"), (1e6, "M"), (1e3, "k"), (1.0, "")])
+
+
+def pflops(value: float) -> str:
+    """Compute given in PFLOPS: 2.90 EFLOPS, 540 PFLOPS."""
+    return _scaled(value, [(1e3, " EFLOPS"), (1.0, " PFLOPS")])
+
+
+def share(value: float) -> str:
+    """A 0-1 share as a percentage."""
+    return f"{100 * value:.0f}%"

@@ -1,0 +1,289 @@
+"""Safe YAML to plain Python data, with the file:line:column of every key kept.
+
+PyYAML composes the document into nodes (its safe composer: no tags, no objects), and this
+module turns the nodes into dicts, lists and scalars itself, so that it can:
+- refuse duplicate keys, explicit tags (`!!python/object`) and merge keys;
+- read scalars by YAML 1.2 core rules (`yes`, `NO`, `0755` stay strings; `1e9` is a float);
+- cap the expanded size, so an alias bomb ("billion laughs") is refused, not expanded;
+- resolve `{include: FILE}` mappings inside the plan's folder only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.errors import InputError, Position, Problem, path_to_key
+
+MAX_FILE_BYTES = 5_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+MAX_INCLUDE_DEPTH = 8
+
+KeyPath = tuple[str | int, ...]
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The C parser when available; scalars are resolved by this module, not by PyYAML."""
+
+
+# Every implicit resolver is dropped: a plain scalar's type is decided by `_scalar` below.
+_Loader.yaml_implicit_resolvers = {}
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = {
+    ".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"),
+    ".Inf": float("inf"), ".INF": float("inf"), "-.Inf": float("-inf"),
+    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+}
+_MAX_INT_DIGITS = 30
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+@dataclass
+class Document:
+    """Plain data read from one or more YAML files, and where each key path came from."""
+
+    data: Any
+    positions: dict[KeyPath, Position] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def position(self, path: KeyPath) -> Position | None:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        """A Problem at `path`, with its file position."""
+        return Problem(self.position(path), path_to_key(path), message)
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.nodes = 0
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """A scalar by YAML 1.2 core rules; quoted and block scalars are always strings."""
+    text = node.value
+    if node.style in ("'", '"', "|", ">"):
+        return text
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        if len(text.lstrip("+-")) > _MAX_INT_DIGITS:
+            return float(text)  # a 1,000-digit integer becomes a huge float, refused by bounds
+        return int(text)
+    if _HEX.match(text):
+        return int(text, 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if text in _SPECIAL_FLOAT:
+        return _SPECIAL_FLOAT[text]
+    return text
+
+
+class _Reader:
+    """Turns one composed YAML node tree into plain data, recording positions."""
+
+    def __init__(self, file: Path, display: str, positions: dict[KeyPath, Position]) -> None:
+        self.file = file
+        self.display = display
+        self.positions = positions
+        self.budget = _Budget()
+        self.problems: list[Problem] = []
+
+    def position(self, node: yaml.Node) -> Position:
+        return Position(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: yaml.Node, path: KeyPath, message: str) -> None:
+        self.problems.append(Problem(self.position(node), path_to_key(path), message))
+
+    def read(self, node: yaml.Node, path: KeyPath, depth: int = 0) -> Any:
+        self.budget.nodes += 1
+        if self.budget.nodes > MAX_NODES:
+            raise _TooLarge(self.position(node), path)
+        if depth > MAX_DEPTH:
+            raise _TooLarge(self.position(node), path)
+        self.positions.setdefault(path, self.position(node))
+        if node.tag not in _STANDARD_TAGS:
+            self.fail(node, path, f"expected plain YAML, found the tag '{node.tag}'")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self.read_mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.read(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        return _scalar(node)
+
+    def read_mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, path, "expected a plain key, found a mapping or list as key")
+                continue
+            key = key_node.value
+            if key == "<<" and key_node.style is None:
+                self.fail(key_node, path, "merge keys ('<<') are not supported; repeat the keys")
+                continue
+            if key in out:
+                first = self.positions.get((*path, key))
+                where = f" (first at line {first.line})" if first else ""
+                self.fail(key_node, (*path, key), f"duplicate key{where}")
+                continue
+            self.positions[(*path, key)] = self.position(key_node)
+            out[key] = self.read(value_node, (*path, key), depth + 1)
+        return out
+
+
+class _TooLarge(Exception):
+    def __init__(self, position: Position, path: KeyPath) -> None:
+        self.position = position
+        self.path = path
+
+
+def _display_name(path: Path) -> str:
+    """The path as the user would write it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_text(path: Path, display: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(None, "", f"{display}: no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(None, "", f"{display}: expected a YAML file, found a folder")]) from None
+    except OSError as error:
+        raise InputError([Problem(None, "", f"{display}: cannot read ({error.strerror})")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        message = f"expected at most {MAX_FILE_BYTES:,} bytes, found {len(raw):,}"
+        raise InputError([Problem(Position(display, 1, 1), "", message)])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte-order mark, as some Windows editors write: harmless
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        message = f"expected UTF-8 text, found the byte 0x{raw[error.start]:02x}"
+        raise InputError([Problem(Position(display, line, column), "", message)]) from None
+
+
+def _compose(text: str, display: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = Position(display, mark.line + 1, mark.column + 1) if mark else None
+        reason = error.problem or error.context or "invalid YAML"
+        raise InputError([Problem(position, "", f"invalid YAML: {reason}")]) from None
+    except yaml.YAMLError as error:
+        raise InputError([Problem(Position(display, 1, 1), "", f"invalid YAML: {error}")]) from None
+    finally:
+        loader.dispose()
+    return node  # type: ignore[no-any-return]
+
+
+def load_file(path: Path, root: Path | None = None) -> Document:
+    """Read one YAML file (and the files it includes) into a Document.
+
+    Args:
+        path: The file to read.
+        root: The folder includes must stay inside; the file's own folder by default.
+
+    Raises:
+        InputError: The file cannot be read, is not valid YAML, or breaks a rule above.
+    """
+    root = (root or path.parent).resolve()
+    document = Document(data=None)
+    document.data = _load_into(path, root, document, (), depth=0)
+    return document
+
+
+def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, depth: int) -> Any:
+    display = _display_name(path)
+    text = _read_text(path, display)
+    node = _compose(text, display)
+    document.files.append(path)
+    if node is None:
+        raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])
+    positions: dict[KeyPath, Position] = {}
+    reader = _Reader(path, display, positions)
+    try:
+        data = reader.read(node, ())
+    except _TooLarge as too_large:
+        message = (
+            f"expected at most {MAX_NODES:,} values nested at most {MAX_DEPTH} deep; "
+            "found more (aliases that expand too far?)"
+        )
+        raise InputError([Problem(too_large.position, path_to_key(too_large.path), message)]) from None
+    if reader.problems:
+        raise InputError(reader.problems)
+    for key_path, position in positions.items():
+        document.positions[(*prefix, *key_path)] = position
+    return _resolve_includes(data, (), path, root, document, prefix, depth)
+
+
+def _resolve_includes(
+    data: Any, path: KeyPath, file: Path, root: Path, document: Document, prefix: KeyPath, depth: int
+) -> Any:
+    """Replace every `{include: FILE}` mapping by the data of FILE, read from inside `root`."""
+    if isinstance(data, dict):
+        if set(data) == {"include"}:
+            return _include(data["include"], path, file, root, document, prefix, depth)
+        return {
+            key: _resolve_includes(value, (*path, key), file, root, document, prefix, depth)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [
+            _resolve_includes(value, (*path, i), file, root, document, prefix, depth)
+            for i, value in enumerate(data)
+        ]
+    return data
+
+
+def _include(
+    target: Any, path: KeyPath, file: Path, root: Path, document: Document, prefix: KeyPath, depth: int
+) -> Any:
+    full_path = (*prefix, *path)
+    key_path = (*full_path, "include")
+    if not isinstance(target, str) or not target:
+        raise InputError([document.problem(key_path, f"expected a file name, found {target!r}")])
+    if depth >= MAX_INCLUDE_DEPTH:
+        message = f"expected includes nested at most {MAX_INCLUDE_DEPTH} deep (a cycle?)"
+        raise InputError([document.problem(key_path, message)])
+    relative = Path(target)
+    if relative.is_absolute() or ".." in relative.parts:
+        message = f"expected a path inside the plan's folder, found '{target}'"
+        raise InputError([document.problem(key_path, message)])
+    candidate = file.parent / relative
+    resolved = candidate.resolve()
+    if not resolved.is_relative_to(root):
+        message = f"expected a path inside the plan's folder, found '{target}' leading outside it"
+        raise InputError([document.problem(key_path, message)])
+    if not resolved.is_file():
+        raise InputError([document.problem(key_path, f"no such file: '{target}'")])
+    document.positions.pop(key_path, None)
+    return _load_into(resolved, root, document, full_path, depth + 1)

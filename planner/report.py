@@ -1,0 +1,153 @@
+"""A finished run -> report files: the CSV tables, then summary.json (the manifest) last."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from planner import __version__
+from planner.output import OutputFolder, sha256_file
+from planner.run import RunResult
+
+_FAMILY_WORDS = {
+    "hall": "hall space at {key} is full",
+    "modules": "every {key} module allowed is built",
+    "power": "power from {key} is fully used",
+    "expansion": "all the generation {key} may build is built",
+    "budget": "the {key} budget is fully spent",
+    "supply": "supply of {key} is exhausted",
+    "commitment_min": "the minimum spend with {key} binds",
+    "commitment_max": "the maximum spend with {key} binds",
+    "share_min": "the minimum compute share of {key} binds",
+    "share_max": "the maximum compute share of {key} binds",
+    "min_units": "the minimum units of {key} bind",
+    "demand": "{key} demand is met exactly",
+    "assign": "every {key} accelerator is in use",
+}
+
+
+@dataclass(frozen=True)
+class BindingLimit:
+    """A limit with no slack left, and what one more unit of it is worth to the objective."""
+
+    family: str
+    key: str
+    period: str
+    shadow_price: float
+    words: str
+
+
+def binding_limits(run: RunResult) -> list[BindingLimit]:
+    """Binding limits that matter (non-zero shadow price), most valuable first."""
+    if run.tables is None:
+        return []
+    table = run.tables.constraints
+    table = table[table["binding"] & (table["shadow_price"].abs() > 1e-7) & (table["family"] != "assign")]
+    limits = []
+    for row in table.itertuples(index=False):
+        period = "" if row.period in ("all",) or row.family == "budget" else f" in {row.period}"
+        words = _FAMILY_WORDS.get(str(row.family), "{key} binds").format(key=row.key) + period
+        limits.append(BindingLimit(str(row.family), str(row.key), str(row.period), float(row.shadow_price), words))
+    return sorted(limits, key=lambda b: (-abs(b.shadow_price), b.family, b.key, b.period))
+
+
+def headline(run: RunResult) -> dict[str, Any]:
+    """The numbers a person reads first: fleet at the end, compute, power, money."""
+    assert run.tables is not None and run.ledger is not None
+    plan = run.plan
+    end = plan.periods[-1]
+    allocation = run.tables.allocation
+    at_end = allocation[allocation["period"] == end]
+    by_vendor = at_end.groupby("vendor")["accelerators"].sum().sort_values(ascending=False)
+    sites = run.tables.sites
+    sites_end = sites[sites["period"] == end]
+    budget = run.tables.budget
+    delivered = run.tables.compute
+    limits = [float(v) for v in budget["limit_usd"] if not math.isnan(float(v))]
+    peak = sites.groupby("period")[["power_used_mw", "power_available_mw"]].sum()
+    return {
+        "end_period": end,
+        "accelerators_end_by_vendor": {str(k): float(v) for k, v in by_vendor.items()},
+        "accelerators_end": float(at_end["accelerators"].sum()),
+        "bf16_eflops_end": float(at_end["bf16_pflops"].sum()) / 1000.0,
+        "fp8_eflops_end": float(at_end["fp8_pflops"].sum()) / 1000.0,
+        "delivered_training_pflops_quarters": float(delivered["training_pflops"].sum()),
+        "delivered_inference_pflops_quarters": float(delivered["inference_pflops"].sum()),
+        "facility_mw_used_end": float(sites_end["power_used_mw"].sum()),
+        "facility_mw_available_end": float(sites_end["power_available_mw"].sum()),
+        "facility_mw_used_peak": float(peak["power_used_mw"].max()),
+        "capex_usd": float(budget[[c for c in budget.columns if c.startswith("capex_")]].to_numpy().sum()),
+        "opex_usd": float(budget[[c for c in budget.columns if c.startswith("opex_")]].to_numpy().sum()),
+        "budget_limit_usd": sum(limits) if limits else None,
+    }
+
+
+def _objective(run: RunResult) -> dict[str, Any]:
+    if run.plan.objective == "max-compute":
+        return {"name": "max-compute", "value": run.compute_pflops_quarters, "unit": "PFLOPS-quarters (weighted)"}
+    return {"name": "min-cost", "value": run.result.objective_value, "unit": "USD (discounted)"}
+
+
+def provenance(run: RunResult) -> dict[str, Any]:
+    """What produced this report: planner version, inputs and catalog with SHA-256, options."""
+    return {
+        "planner_version": __version__,
+        "inputs": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.files],
+        "catalog": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
+        "options": asdict(run.options),
+    }
+
+
+def _shown(path: Path) -> str:
+    """A path as stable across machines as it can be: relative to the working folder, or the
+    package-relative name for the built-in catalog."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        parts = path.parts
+        if "planner" in parts:
+            return "/".join(parts[len(parts) - 1 - parts[::-1].index("planner"):])
+        return path.name
+
+
+def summary(run: RunResult) -> dict[str, Any]:
+    """summary.json's content (the manifest adds `outputs`)."""
+    problem = run.model.problem
+    by_family: dict[str, int] = defaultdict(int)
+    for row in run.model.rows:
+        by_family[row.family] += 1
+    data: dict[str, Any] = {
+        "plan": {"name": run.plan.name, "title": run.plan.title,
+                 "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
+        "status": str(run.result.status),
+        "objective": _objective(run),
+        "solver": {"name": run.result.solver.name, "version": run.result.solver.version,
+                   "integer": run.options.integer, "gap": run.result.gap},
+        "model": {"rows": problem.numConstraints(), "columns": problem.numVariables(),
+                  "rows_by_family": dict(sorted(by_family.items()))},
+        "verification": {"limits_rechecked": True, "violations": len(run.violations),
+                         "tolerance": "1e-6 + 1e-9 x |rhs|"},
+    }
+    if run.tables is not None:
+        data["totals"] = headline(run)
+        data["binding"] = [asdict(b) for b in binding_limits(run)[:20]]
+    data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}
+    data["provenance"] = provenance(run)
+    return data
+
+
+def write_report(run: RunResult, out: Path) -> dict[str, Any]:
+    """Write the CSV tables and summary.json (last) into `out`; return the summary."""
+    assert run.tables is not None
+    folder = OutputFolder(out)
+    folder.write_csv("allocation.csv", run.tables.allocation)
+    folder.write_csv("sites.csv", run.tables.sites)
+    folder.write_csv("budget.csv", run.tables.budget)
+    folder.write_csv("compute.csv", run.tables.compute)
+    folder.write_csv("constraints.csv", run.tables.constraints)
+    data = summary(run)
+    folder.finish(data)
+    return data

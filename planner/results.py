@@ -1,0 +1,150 @@
+"""A verified solution -> pandas tables: the CSV contract of DESIGN.md, plus headline totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from planner.accounting import Ledger, Solution, delivered_pflops
+from planner.build import RowInfo
+from planner.plan import Plan
+
+ZERO = 1e-9
+BINDING_SLACK = 1e-6
+
+ALLOCATION_COLUMNS = [
+    "period", "site", "hall", "accelerator", "vendor", "units", "new_units", "accelerators",
+    "it_mw", "facility_mw", "capex_usd", "bf16_pflops", "fp8_pflops",
+]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Everything the reports show, as tables."""
+
+    allocation: pd.DataFrame
+    sites: pd.DataFrame
+    budget: pd.DataFrame
+    compute: pd.DataFrame
+    constraints: pd.DataFrame
+
+
+def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
+    """One row per period, site, hall type and accelerator in service or installed."""
+    rows = []
+    keys = sorted(set(books.units) | set(solution.new), key=lambda k: (k[3], k[0], k[1], k[2]))
+    for s, h, c, t in keys:
+        units = books.units.get((s, h, c, t), 0.0)
+        new = solution.new.get((s, h, c, t), 0.0)
+        if units <= ZERO and new <= ZERO:
+            continue
+        accelerator = plan.catalog[c]
+        site = plan.sites[s]
+        chips = units * accelerator.accelerators_per_unit
+        rows.append({
+            "period": plan.periods[t], "site": site.id, "hall": site.halls[h].id, "accelerator": c,
+            "vendor": accelerator.vendor, "units": units, "new_units": new, "accelerators": chips,
+            "it_mw": units * accelerator.unit_it_mw, "facility_mw": units * accelerator.unit_it_mw * site.pue,
+            "capex_usd": new * (accelerator.unit_price_usd or 0.0),
+            "bf16_pflops": chips * accelerator.bf16_pflops, "fp8_pflops": chips * accelerator.fp8_pflops,
+        })
+    for (k, t), leased in sorted(solution.lease.items(), key=lambda item: (item[0][1], item[0][0])):
+        if leased <= ZERO:
+            continue
+        offer = plan.cloud_offers[k]
+        accelerator = plan.catalog[offer.accelerator]
+        rows.append({
+            "period": plan.periods[t], "site": "cloud", "hall": offer.id, "accelerator": accelerator.id,
+            "vendor": accelerator.vendor, "units": leased / accelerator.accelerators_per_unit,
+            "new_units": 0.0, "accelerators": leased, "it_mw": 0.0, "facility_mw": 0.0, "capex_usd": 0.0,
+            "bf16_pflops": leased * accelerator.bf16_pflops, "fp8_pflops": leased * accelerator.fp8_pflops,
+        })
+    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+
+
+def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
+    """Per period and site: power available and used (total and by source), hall MW ready and used."""
+    rows = []
+    for t, period in enumerate(plan.periods):
+        for s, site in enumerate(plan.sites):
+            row: dict[str, object] = {
+                "period": period, "site": site.id,
+                "power_available_mw": sum(books.source_available_mw[s, g, t] for g in range(len(site.sources))),
+                "power_used_mw": books.facility_mw(plan, s, t),
+                "hall_ready_mw": sum(books.hall_ready_mw[s, h, t] for h in range(len(site.halls))),
+                "hall_used_mw": sum(books.hall_used_mw.get((s, h, t), 0.0) for h in range(len(site.halls))),
+            }
+            for g, source in enumerate(site.sources):
+                row[f"{source.id}_available_mw"] = books.source_available_mw[s, g, t]
+                row[f"{source.id}_used_mw"] = solution.disp.get((s, g, t), 0.0)
+            for h, hall in enumerate(site.halls):
+                row[f"{hall.id}_ready_mw"] = books.hall_ready_mw[s, h, t]
+                row[f"{hall.id}_used_mw"] = books.hall_used_mw.get((s, h, t), 0.0)
+            rows.append(row)
+    return pd.DataFrame(rows).fillna(0.0)
+
+
+CAPEX_KINDS = ("accelerators", "modules", "generation")
+OPEX_KINDS = ("energy", "lease", "maintenance")
+
+
+def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
+    """Per year: capex and opex by kind, their total, and the limit (empty where none)."""
+    rows = []
+    for year in plan.horizon_years:
+        quarters = [t for t, y in enumerate(plan.years) if y == year]
+        row: dict[str, object] = {"year": year}
+        for kind in CAPEX_KINDS:
+            row[f"capex_{kind}_usd"] = sum(books.capex_usd.get((t, kind), 0.0) for t in quarters)
+        for kind in OPEX_KINDS:
+            row[f"opex_{kind}_usd"] = sum(books.opex_usd.get((t, kind), 0.0) for t in quarters)
+        row["total_usd"] = sum(float(v) for k, v in row.items() if k != "year")  # type: ignore[arg-type]
+        row["limit_usd"] = plan.budget_usd.get(year, float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
+    """Per period: compute in service by vendor and ecosystem, delivered by workload, and demand."""
+    rows = []
+    for t, period in enumerate(plan.periods):
+        training, inference = delivered_pflops(plan, solution, t)
+        by_vendor: dict[str, float] = defaultdict(float)
+        for (c, tt), chips in books.fleet_accelerators.items():
+            if tt == t:
+                by_vendor[plan.catalog[c].vendor] += chips * plan.catalog[c].bf16_pflops
+        rows.append({
+            "period": period,
+            "training_pflops": training, "training_demand_pflops": plan.training_pflops[t],
+            "inference_pflops": inference, "inference_demand_pflops": plan.inference_pflops[t],
+            "bf16_pflops_in_service": sum(by_vendor.values()),
+            **{f"bf16_pflops_{vendor}": value for vendor, value in sorted(by_vendor.items())},
+        })
+    return pd.DataFrame(rows).fillna(0.0)
+
+
+def constraints_table(rows: list[RowInfo], duals: dict[str, float], slacks: dict[str, float]) -> pd.DataFrame:
+    """Every LP row with its slack and shadow price (the solver's, in objective units per unit)."""
+    records = [
+        {
+            "name": row.name, "family": row.family, "key": row.key, "period": row.period, "sense": row.sense,
+            "slack": slacks.get(row.name, float("nan")), "shadow_price": duals.get(row.name, float("nan")),
+            "binding": abs(slacks.get(row.name, 1.0)) <= BINDING_SLACK and row.sense != "==",
+        }
+        for row in rows
+    ]
+    return pd.DataFrame(records, columns=["name", "family", "key", "period", "sense", "slack", "shadow_price", "binding"])
+
+
+def make_tables(plan: Plan, solution: Solution, books: Ledger, rows: list[RowInfo],
+                duals: dict[str, float], slacks: dict[str, float]) -> Tables:
+    """All result tables of one verified solution."""
+    return Tables(
+        allocation=allocation_table(plan, solution, books),
+        sites=sites_table(plan, solution, books),
+        budget=budget_table(plan, books),
+        compute=compute_table(plan, solution, books),
+        constraints=constraints_table(rows, duals, slacks),
+    )

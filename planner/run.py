@@ -1,0 +1,92 @@
+"""One optimisation run end to end: plan -> model -> solve -> verify -> tables.
+
+No printing and no files: `cli.py` shows the result and `output.py` writes it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from planner.accounting import Ledger, ledger
+from planner.build import Model, build_model, compute_terms
+from planner.errors import SolverError
+from planner.plan import LoadedPlan, Plan, read_plan
+from planner.results import Tables, make_tables
+from planner.solve import SolveResult, Status, solve
+from planner.verify import Violation, verify
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to solve: what the user chose on the command line."""
+
+    objective: str | None = None
+    solver: str = "highs"
+    time_limit_s: float | None = None
+    threads: int = 1
+    integer: bool = False
+    gap: float | None = None
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced."""
+
+    loaded: LoadedPlan
+    options: Options
+    model: Model
+    result: SolveResult
+    ledger: Ledger | None = None
+    tables: Tables | None = None
+    violations: list[Violation] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def plan(self) -> Plan:
+        return self.loaded.plan
+
+    @property
+    def compute_pflops_quarters(self) -> float:
+        """Weighted delivered compute summed over the horizon (max-compute's objective)."""
+        return sum(v.varValue * w for v, w in compute_terms(self.model) if v.varValue)
+
+
+def load(plan_path: Path, catalog_path: Path | None, options: Options) -> LoadedPlan:
+    """Read the plan, with the objective the options ask for."""
+    loaded = read_plan(plan_path, catalog_path)
+    if options.objective and options.objective != loaded.plan.objective:
+        loaded = replace(loaded, plan=replace(loaded.plan, objective=options.objective))
+    return loaded
+
+
+def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
+    """Build, solve and (when a plan came back) verify and tabulate.
+
+    Raises:
+        SolverError: The solver failed, or returned a plan that breaks a limit.
+    """
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    model = build_model(loaded.plan, integer=options.integer)
+    seconds["build"] = time.perf_counter() - started
+    result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap)
+    seconds.update(result.seconds)
+    run = RunResult(loaded=loaded, options=options, model=model, result=result, seconds=seconds)
+    if not result.has_plan or result.solution is None:
+        return run
+    started = time.perf_counter()
+    run.violations = verify(loaded.plan, result.solution, integer=options.integer)
+    run.ledger = ledger(loaded.plan, result.solution)
+    seconds["verify"] = time.perf_counter() - started
+    if run.violations:
+        listed = "\n  ".join(str(v) for v in run.violations[:10])
+        raise SolverError(
+            f"{result.solver.name} returned a plan that breaks {len(run.violations)} limit(s) on re-check:\n  {listed}"
+        )
+    run.tables = make_tables(loaded.plan, result.solution, run.ledger, model.rows, result.duals, result.slacks)
+    return run
+
+
+__all__ = ["Options", "RunResult", "Status", "load", "optimize"]

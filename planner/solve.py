@@ -1,0 +1,167 @@
+"""Solve a built model with HiGHS (in-process) or CBC, and read the answer back as plain data."""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pulp
+
+from planner.accounting import Solution
+from planner.build import Model
+from planner.errors import SolverError
+
+log = logging.getLogger(__name__)
+
+SOLVERS = ("highs", "cbc")
+
+
+class Status(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    """A plan was found but not proven optimal (time or gap limit)."""
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+    """The solver stopped (time limit, error) without any plan."""
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    name: str
+    version: str
+
+
+@dataclass
+class SolveResult:
+    """A solver's answer: status, the values (only with a plan), duals and slacks by row name."""
+
+    status: Status
+    solver: SolverInfo
+    objective_value: float | None
+    best_bound: float | None
+    solution: Solution | None
+    duals: dict[str, float] = field(default_factory=dict)
+    slacks: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE) and self.solution is not None
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between the plan found and the best bound (MILP only)."""
+        if self.objective_value is None or self.best_bound is None:
+            return None
+        return abs(self.best_bound - self.objective_value) / max(1e-9, abs(self.objective_value))
+
+
+def _highs_version() -> str:
+    import highspy  # noqa: PLC0415
+
+    return str(highspy.Highs().version())
+
+
+def _cbc_version(path: str) -> str:
+    try:
+        output = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    match = re.search(r"Version:\s*(\S+)", output)
+    return match[1] if match else "unknown"
+
+
+def make_solver(name: str, time_limit_s: float | None, threads: int, gap: float | None) -> tuple[Any, SolverInfo]:
+    """The PuLP solver object for `name` (highs or cbc), and its name and version.
+
+    Raises:
+        SolverError: The solver is not installed.
+    """
+    if name == "highs":
+        solver = pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap)
+        if not solver.available():
+            raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
+        return solver, SolverInfo("HiGHS", _highs_version())
+    if name == "cbc":
+        # CBC prints solutions with 8 significant digits by default: too coarse for the re-check
+        # (1e-6 + 1e-9 x |rhs|), so ask for full doubles.
+        solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap,
+                               options=["precision %.17g"])
+        if not solver.available():
+            raise SolverError("CBC is not available: install it with pip install 'pulp[cbc]'")
+        return solver, SolverInfo("CBC", _cbc_version(solver.path))
+    raise SolverError(f"unknown solver '{name}'; expected one of {', '.join(SOLVERS)}")
+
+
+def _status(stats: Any) -> Status:
+    code = pulp.LpSolveStatus
+    if stats.status == code.Optimal and stats.has_solution:
+        return Status.OPTIMAL
+    if stats.status == code.Infeasible:
+        return Status.INFEASIBLE
+    if stats.status == code.Unbounded:
+        return Status.UNBOUNDED
+    if stats.has_solution:
+        return Status.FEASIBLE
+    return Status.NO_SOLUTION
+
+
+def _values(variables: dict[Any, Any]) -> dict[Any, float]:
+    # Clean solver noise (-1e-12) so the reports never show "-0.0 units".
+    out = {}
+    for key, variable in variables.items():
+        value = variable.varValue or 0.0
+        out[key] = 0.0 if abs(value) < 1e-9 else float(value)
+    return out
+
+
+def read_solution(model: Model) -> Solution:
+    """The variable values of a solved model, as plain floats."""
+    return Solution(
+        new=_values(model.new), mod=_values(model.mod), gen=_values(model.gen), disp=_values(model.disp),
+        lease=_values(model.lease), train=_values(model.train), infer=_values(model.infer),
+    )
+
+
+def solve(
+    model: Model,
+    solver_name: str = "highs",
+    time_limit_s: float | None = None,
+    threads: int = 1,
+    gap: float | None = None,
+) -> SolveResult:
+    """Solve `model`; values are read only when the solver returned a plan.
+
+    Raises:
+        SolverError: The solver is missing or failed outright.
+    """
+    solver, info = make_solver(solver_name, time_limit_s, threads, gap)
+    started = time.perf_counter()
+    try:
+        stats = model.problem.solve(solver)
+    except pulp.PulpSolverError as error:
+        raise SolverError(f"{info.name} failed: {error}") from None
+    solved = time.perf_counter()
+    status = _status(stats)
+    result = SolveResult(
+        status=status, solver=info, objective_value=stats.objective, best_bound=stats.best_bound,
+        solution=None, seconds={"solve": solved - started},
+        detail=stats.status.name,
+    )
+    if status in (Status.OPTIMAL, Status.FEASIBLE):
+        result.solution = read_solution(model)
+        if not model.integer:
+            for constraint in model.problem.constraints():
+                result.duals[constraint.name] = float(constraint.pi or 0.0)
+                result.slacks[constraint.name] = float(constraint.slack or 0.0)
+        result.seconds["read_back"] = time.perf_counter() - solved
+    return result

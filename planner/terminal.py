@@ -1,0 +1,140 @@
+"""What `plan` prints: rich tables a person reads cold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from planner import fmt
+from planner.report import binding_limits
+from planner.run import RunResult
+from planner.schema import Accelerator
+
+
+def _console() -> Console:
+    # A fixed width keeps the output stable when piped, and readable in any terminal.
+    return Console(width=110, highlight=False, soft_wrap=False)
+
+
+def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
+    """The terminal summary of a solved plan."""
+    console = _console()
+    plan = run.plan
+    totals = summary["totals"]
+    solver = summary["solver"]
+    solve_s = run.seconds.get("solve", 0.0)
+    console.print(
+        f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
+        f"Status: [bold]{summary['status']}[/bold], verified against every limit "
+        f"({solver['name']} {solver['version']}, {solve_s:.2f} s)"
+    )
+    console.print(_fleet_table(run))
+    console.print(
+        f"Compute in service at {totals['end_period']}: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16, "
+        f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8.  Delivered over the horizon: "
+        f"{fmt.pflops(totals['delivered_training_pflops_quarters'])}-quarters training, "
+        f"{fmt.pflops(totals['delivered_inference_pflops_quarters'])}-quarters inference."
+    )
+    console.print(_power_table(run))
+    console.print(_budget_table(run))
+    limits = binding_limits(run)
+    if limits:
+        console.print("[bold]Limits that bind hardest[/bold] (by value of one more unit to the objective):")
+        for number, limit in enumerate(limits[:5], start=1):
+            console.print(f"  {number}. {limit.words}")
+        if len(limits) > 5:
+            console.print(f"  ... {len(limits) - 5} more in {out / 'constraints.csv'}")
+    else:
+        console.print("No limit binds with a non-zero price: the plan has room on every side.")
+    console.print(f"Report: {out}/ (summary.json, allocation.csv, sites.csv, budget.csv, compute.csv, constraints.csv)")
+
+
+def _fleet_table(run: RunResult) -> Table:
+    assert run.tables is not None
+    end = run.plan.periods[-1]
+    allocation = run.tables.allocation
+    at_end = allocation[allocation["period"] == end]
+    table = Table(title=f"Accelerators in service at {end}", title_justify="left")
+    for column in ("vendor", "accelerator", "where", "accelerators", "units", "IT power", "BF16"):
+        table.add_column(column, justify="left" if column in ("vendor", "accelerator", "where") else "right")
+    grouped = at_end.groupby(["vendor", "accelerator", "site", "hall"], sort=True).sum(numeric_only=True)
+    grouped = grouped.sort_values("accelerators", ascending=False)
+    for (vendor, accelerator, site, hall), row in grouped.iterrows():
+        table.add_row(
+            str(vendor), str(accelerator), f"{site}/{hall}", fmt.count(row["accelerators"]), fmt.count(row["units"]),
+            fmt.mw(row["it_mw"]), fmt.pflops(row["bf16_pflops"]),
+        )
+    if grouped.empty:
+        table.add_row("-", "nothing in service", "", "", "", "", "")
+    return table
+
+
+def _power_table(run: RunResult) -> Table:
+    assert run.tables is not None
+    sites = run.tables.sites
+    table = Table(title="Facility power used / available, by quarter", title_justify="left")
+    table.add_column("site")
+    periods = list(run.plan.periods)
+    step = max(1, len(periods) // 12)
+    shown = periods[::step] if periods[-1] in periods[::step] else [*periods[::step], periods[-1]]
+    for period in shown:
+        table.add_column(period, justify="right")
+    for site in run.plan.sites:
+        rows = sites[sites["site"] == site.id].set_index("period")
+        table.add_row(site.id, *[
+            f"{fmt.mw(rows.loc[p, 'power_used_mw'])}\n/ {fmt.mw(rows.loc[p, 'power_available_mw'])}" for p in shown
+        ])
+    return table
+
+
+def _budget_table(run: RunResult) -> Table:
+    assert run.tables is not None
+    budget = run.tables.budget
+    table = Table(title="Spending by year", title_justify="left")
+    for column in ("year", "accelerators", "halls", "generation", "energy", "lease", "total", "limit", "used"):
+        table.add_column(column, justify="right")
+    for row in budget.itertuples(index=False):
+        limit = float(row.limit_usd)
+        used = fmt.share(row.total_usd / limit) if limit == limit and limit > 0 else "-"
+        table.add_row(
+            str(row.year), fmt.usd(row.capex_accelerators_usd), fmt.usd(row.capex_modules_usd),
+            fmt.usd(row.capex_generation_usd), fmt.usd(row.opex_energy_usd), fmt.usd(row.opex_lease_usd),
+            fmt.usd(row.total_usd), fmt.usd(limit) if limit == limit else "none", used,
+        )
+    return table
+
+
+def print_no_plan(run: RunResult) -> None:
+    """What to say when the solver returned no plan."""
+    console = Console(stderr=True, width=110, highlight=False)
+    status = run.result.status
+    if status == "infeasible":
+        console.print(f"No plan meets every limit of '{run.plan.name}' ({run.result.solver.name}: infeasible).")
+    elif status == "unbounded":
+        console.print(
+            f"The plan '{run.plan.name}' is unbounded: nothing limits {run.plan.objective}. "
+            "Add a budget for every year, or supply caps."
+        )
+    else:
+        console.print(f"The solver stopped without a plan ({run.result.solver.name}: {run.result.detail}).")
+
+
+def print_catalog(accelerators: list[Accelerator]) -> None:
+    """The catalog as a table."""
+    console = _console()
+    table = Table(title="Accelerator catalog", title_justify="left")
+    for column in ("id", "vendor", "stack", "unit", "per unit", "unit kW", "BF16 PF", "FP8 PF", "HBM GB",
+                   "unit price", "from", "cooling", "workloads"):
+        table.add_column(column, justify="right" if column in ("per unit", "unit kW", "BF16 PF", "FP8 PF",
+                                                                "HBM GB", "unit price") else "left")
+    for a in accelerators:
+        table.add_row(
+            a.id, a.vendor, a.ecosystem, a.unit, str(a.accelerators_per_unit), f"{a.unit_it_kw:g}",
+            f"{a.bf16_pflops:g}", f"{a.fp8_pflops:g}", f"{a.hbm_gb:g}",
+            fmt.usd(a.unit_price_usd) if a.unit_price_usd else "lease only", a.first_available, a.cooling,
+            "+".join(a.workloads),
+        )
+    console.print(table)

@@ -1,0 +1,156 @@
+"""Re-check every limit of a solution by plain arithmetic from the plan's data.
+
+Nothing here reads the solver's row activities: limits are recomputed from the variable
+values and the input numbers, so a modelling bug in `build.py` shows as a violation here.
+A limit holds when `lhs - rhs <= 1e-6 + 1e-9 * |rhs|` (in the limit's own unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.accounting import Ledger, Solution, delivered_pflops, ledger, vendor_spend_usd
+from planner.plan import Plan
+
+ABSOLUTE_TOLERANCE = 1e-6
+RELATIVE_TOLERANCE = 1e-9
+INTEGER_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A limit that the solution breaks: `lhs` should be `sense` `rhs`."""
+
+    family: str
+    key: str
+    period: str
+    lhs: float
+    sense: str
+    rhs: float
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.key} {self.period}: {self.lhs:.6g} is not {self.sense} {self.rhs:.6g}"
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+
+    def at_most(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
+        if lhs - rhs > ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * abs(rhs):
+            self.violations.append(Violation(family, key, period, lhs, "<=", rhs))
+
+    def at_least(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
+        if rhs - lhs > ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * abs(rhs):
+            self.violations.append(Violation(family, key, period, lhs, ">=", rhs))
+
+
+def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: bool) -> None:
+    """Values are non-negative; nothing bought before it is available, where it does not fit,
+    or against the policy; whole units in integer mode."""
+    allowed = {c.id for c in plan.accelerators}
+    for (s, h, c, t), n in solution.new.items():
+        accelerator = plan.catalog[c]
+        hall = plan.sites[s].halls[h]
+        key = f"{plan.sites[s].id}.{hall.id}.{c}"
+        check.at_least("non_negative", key, plan.periods[t], n, 0.0)
+        if n > INTEGER_TOLERANCE:
+            check.at_least("first_available", key, plan.periods[t], t, accelerator.first_period)
+            if c not in allowed or not accelerator.purchasable:
+                check.at_most("policy_allowed", key, plan.periods[t], n, 0.0)
+            if not hall.fits(accelerator):
+                check.at_most("hall_fit", key, plan.periods[t], n, 0.0)
+        if integer:
+            check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
+    for (s, h, t), n in solution.mod.items():
+        hall = plan.sites[s].halls[h]
+        check.at_least("non_negative", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], n, 0.0)
+        if n > INTEGER_TOLERANCE:
+            check.at_least("module_start", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], t, hall.first_module_start)
+        if integer:
+            check.at_most("integer", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], abs(n - round(n)), 0.0)
+    for values in (solution.gen, solution.disp):
+        for (s, g, t), mw in values.items():
+            check.at_least("non_negative", f"{plan.sites[s].id}.{plan.sites[s].sources[g].id}", plan.periods[t], mw, 0.0)
+    for (k, t), n in solution.lease.items():
+        offer = plan.cloud_offers[k]
+        check.at_least("non_negative", offer.id, plan.periods[t], n, 0.0)
+        check.at_most("lease", offer.id, plan.periods[t], n, offer.max_accelerators[t])
+        if n > INTEGER_TOLERANCE:
+            check.at_most("policy_allowed", offer.id, plan.periods[t], 0.0 if offer.accelerator in allowed else n, 0.0)
+
+
+def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    for s, site in enumerate(plan.sites):
+        for h, hall in enumerate(site.halls):
+            key = f"{site.id}.{hall.id}"
+            modules = sum(n for (ms, mh, _), n in solution.mod.items() if ms == s and mh == h)
+            check.at_most("modules", key, "all", modules, hall.max_modules)
+            for t, period in enumerate(plan.periods):
+                check.at_most("hall", key, period, books.hall_used_mw.get((s, h, t), 0.0), books.hall_ready_mw[s, h, t])
+        for g, source in enumerate(site.sources):
+            if source.expansion is not None:
+                built = sum(mw for (gs, gg, _), mw in solution.gen.items() if gs == s and gg == g)
+                check.at_most("expansion", f"{site.id}.{source.id}", "all", built, source.expansion.max_mw)
+        for t, period in enumerate(plan.periods):
+            facility_mw = books.facility_mw(plan, s, t)
+            available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
+            check.at_most("site_power", site.id, period, facility_mw, available_mw)
+            dispatched = sum(solution.disp.get((s, g, t), 0.0) for g in range(len(site.sources)))
+            check.at_least("load", site.id, period, dispatched, facility_mw)
+            check.at_most("load", site.id, period, dispatched, facility_mw)
+            for g, source in enumerate(site.sources):
+                check.at_most("power", f"{site.id}.{source.id}", period,
+                              solution.disp.get((s, g, t), 0.0), books.source_available_mw[s, g, t])
+
+
+def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    for year, limit in plan.budget_usd.items():
+        spent = sum(books.spend_usd(t) for t, y in enumerate(plan.years) if y == year)
+        check.at_most("budget", str(year), str(year), spent, limit)
+    for commitment in plan.commitments:
+        spend = vendor_spend_usd(plan, solution, commitment.vendor)
+        check.at_least("commitment_min", commitment.vendor, "all", spend, commitment.min_usd)
+        if commitment.max_usd is not None:
+            check.at_most("commitment_max", commitment.vendor, "all", spend, commitment.max_usd)
+    for c, caps in plan.supply_units.items():
+        for t, cap in enumerate(caps):
+            if cap is not None:
+                bought = sum(n for (_, _, cc, tt), n in solution.new.items() if cc == c and tt == t)
+                check.at_most("supply", c, plan.periods[t], bought, cap)
+
+
+def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    for t, period in enumerate(plan.periods):
+        for c in plan.catalog:
+            assigned = solution.train.get((c, t), 0.0) + solution.infer.get((c, t), 0.0)
+            check.at_least("non_negative", c, period, min(solution.train.get((c, t), 0.0),
+                                                           solution.infer.get((c, t), 0.0)), 0.0)
+            check.at_most("assign", c, period, assigned, books.fleet_accelerators.get((c, t), 0.0))
+        training, inference = delivered_pflops(plan, solution, t)
+        check.at_least("demand", "training", period, training, plan.training_pflops[t])
+        check.at_least("demand", "inference", period, inference, plan.inference_pflops[t])
+        bf16 = {c: n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t}
+        total = sum(bf16.values())
+        for bound in plan.shares:
+            if t < bound.first_period:
+                continue
+            group = sum(v for c, v in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group)
+            key = f"{bound.group_kind}.{bound.group}"
+            check.at_least("share_min", key, period, group, bound.min_share * total)
+            check.at_most("share_max", key, period, group, bound.max_share * total)
+        for minimum in plan.min_units:
+            if t >= minimum.first_period:
+                in_service = sum(n for (_, _, c, tt), n in books.units.items() if c == minimum.accelerator and tt == t)
+                check.at_least("min_units", minimum.accelerator, period, in_service, minimum.units)
+
+
+def verify(plan: Plan, solution: Solution, integer: bool = False) -> list[Violation]:
+    """Every limit the solution breaks (an empty list for a valid plan)."""
+    check = _Checker()
+    books = ledger(plan, solution)
+    _check_structure(plan, solution, check, integer)
+    _check_halls_and_power(plan, solution, books, check)
+    _check_money(plan, solution, books, check)
+    _check_compute(plan, solution, books, check)
+    return check.violations

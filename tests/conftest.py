@@ -1,0 +1,33 @@
+"""Shared fixtures: small plans solved once per session, and plan files written per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+DATA = Path(__file__).parent / "data"
+SMALL_CATALOG = DATA / "catalog-small.yaml"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def write_plan(tmp_path: Path) -> Callable[..., Path]:
+    """Write a plan (a dict, or YAML text) into a fresh folder and return its path."""
+
+    def write(content: dict | str, name: str = "plan.yaml") -> Path:
+        path = tmp_path / name
+        text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def base_plan(**overrides: object) -> dict:
+    """The one-quarter plan of tests/data/one-quarter.yaml as a dict, with top-level overrides."""
+    plan = yaml.safe_load((DATA / "one-quarter.yaml").read_text())
+    plan.update(overrides)
+    return plan
