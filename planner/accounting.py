@@ -76,8 +76,6 @@ def units_in_service(plan: Plan, solution: Solution) -> dict[NewKey, float]:
 
 def ledger(plan: Plan, solution: Solution) -> Ledger:
     """Work out everything a solution implies."""
-    T = len(plan.periods)
-    dt_h = plan.hours_per_period
     units = units_in_service(plan, solution)
     hall_used: dict[tuple[int, int, int], float] = defaultdict(float)
     site_it: dict[tuple[int, int], float] = defaultdict(float)
@@ -90,7 +88,16 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
         fleet[c, t] += count * accelerator.accelerators_per_unit * hall.availability
     for (k, t), count in solution.lease.items():
         fleet[plan.cloud_offers[k].accelerator, t] += count
+    capex, opex = _money(plan, solution, units)
+    return Ledger(
+        units=units, hall_used_mw=dict(hall_used), hall_ready_mw=_hall_ready_mw(plan, solution),
+        site_it_mw=dict(site_it), source_available_mw=_source_available_mw(plan, solution),
+        capex_usd=capex, opex_usd=opex, fleet_accelerators=dict(fleet),
+    )
 
+
+def _hall_ready_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int], float]:
+    T = len(plan.periods)
     hall_ready: dict[tuple[int, int, int], float] = {}
     for s, site in enumerate(plan.sites):
         for h, hall in enumerate(site.halls):
@@ -98,7 +105,11 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
             for t in range(T):
                 ready = sum(n for t0, n in started if t0 + hall.lead_periods <= t)
                 hall_ready[s, h, t] = hall.existing_it_mw + ready * hall.module_it_mw
+    return hall_ready
 
+
+def _source_available_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int], float]:
+    T = len(plan.periods)
     available: dict[tuple[int, int, int], float] = {}
     for s, site in enumerate(plan.sites):
         for g, source in enumerate(site.sources):
@@ -106,10 +117,17 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
             built = [(t0, mw) for (gs, gg, t0), mw in solution.gen.items() if gs == s and gg == g]
             for t in range(T):
                 available[s, g, t] = source.available_mw[t] + sum(mw for t0, mw in built if t0 + lead <= t)
+    return available
 
+
+def _money(
+    plan: Plan, solution: Solution, units: dict[NewKey, float]
+) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], float]]:
+    """Capex and opex by (quarter, kind)."""
+    dt_h = plan.hours_per_period
     capex: dict[tuple[int, str], float] = defaultdict(float)
     opex: dict[tuple[int, str], float] = defaultdict(float)
-    for (s, h, c, t), count in solution.new.items():
+    for (_, _, c, t), count in solution.new.items():
         capex[t, "accelerators"] += count * (plan.catalog[c].unit_price_usd or 0.0)
     for (s, h, t), count in solution.mod.items():
         capex[t, "modules"] += count * plan.sites[s].halls[h].module_capex_usd
@@ -121,13 +139,10 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
     for (k, t), count in solution.lease.items():
         opex[t, "lease"] += count * dt_h * plan.cloud_offers[k].usd_per_accelerator_hour
     if plan.maintenance_share_per_year > 0:
-        for (s, h, c, t), count in units.items():
+        for (_, _, c, t), count in units.items():
             price = plan.catalog[c].unit_price_usd or 0.0
             opex[t, "maintenance"] += plan.maintenance_share_per_year / 4.0 * price * count
-    return Ledger(
-        units=units, hall_used_mw=dict(hall_used), hall_ready_mw=hall_ready, site_it_mw=dict(site_it),
-        source_available_mw=available, capex_usd=dict(capex), opex_usd=dict(opex), fleet_accelerators=dict(fleet),
-    )
+    return dict(capex), dict(opex)
 
 
 def delivered_pflops(plan: Plan, solution: Solution, t: int) -> tuple[float, float]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulp
 from pulp import LpAffineExpression, LpProblem, LpVariable
 
 from planner.plan import Plan
+from planner.rows import RowInfo
 
 TIE_BREAK_PFLOPS_PER_USD = 1e-9
 """Under max-compute, $1B of spending costs 1 PFLOPS-quarter in the objective: far less than
@@ -28,18 +29,6 @@ it picks the cheapest (no module built, no MW dispatched from a dear source, for
 
 Terms = list[tuple[LpVariable, float]]
 NewKey = tuple[int, int, str, int]
-
-
-@dataclass(frozen=True)
-class RowInfo:
-    """One LP row in the user's terms."""
-
-    name: str
-    family: str
-    key: str
-    period: str
-    sense: str
-    """`<=`, `>=` or `==`."""
 
 
 @dataclass
@@ -71,7 +60,7 @@ class Model:
         else:
             constraint = expression == rhs
         self.problem.addConstraint(constraint, name)
-        self.rows.append(RowInfo(name, family, key, period, sense))
+        self.rows.append(RowInfo(name, family, key, period, sense, float(rhs)))
 
 
 def _installed_units(plan: Plan, s: int, h: int, c: str) -> float:
@@ -88,7 +77,7 @@ def installed_it_mw(plan: Plan, s: int) -> float:
 def add_variables(model: Model) -> None:
     """Create new, mod, gen, disp, lease, train, infer in batches."""
     plan, problem = model.plan, model.problem
-    category = "Integer" if model.integer else "Continuous"
+    category: Category = "Integer" if model.integer else "Continuous"
     T = len(plan.periods)
     new_keys = [
         (s, h, c.id, t)
@@ -147,12 +136,17 @@ def add_variables(model: Model) -> None:
             model.inst_terms.setdefault((s, h, c, t), []).append((variable, 1.0))
 
 
-def _variables(problem: LpProblem, name: str, keys: list[Any], category: str = "Continuous") -> dict[Any, LpVariable]:
+Category = Literal["Continuous", "Integer"]
+
+
+def _variables(
+    problem: LpProblem, name: str, keys: list[Any], category: Category = "Continuous"
+) -> dict[Any, LpVariable]:
     """One non-negative variable per key tuple, created in one batch, named `name_k1_k2...`."""
     if not keys:
         return {}
     pattern = name + "_%s" * len(keys[0])
-    return problem.add_variable_dict(pattern, (keys,), lowBound=0, cat=category)  # type: ignore[no-any-return]
+    return problem.add_variable_dict(pattern, (keys,), lowBound=0, cat=category)
 
 
 def _lead(plan: Plan, s: int, g: int) -> int:
@@ -221,7 +215,8 @@ def add_site_power_constraints(model: Model) -> None:
             terms: Terms = [(v, 1.0) for v in dispatched if v is not None]
             for h, _hall in enumerate(site.halls):
                 for c in plan.accelerators:
-                    terms += [(v, -site.pue * c.unit_it_mw * coef) for v, coef in model.inst_terms.get((s, h, c.id, t), ())]
+                    in_service = model.inst_terms.get((s, h, c.id, t), ())
+                    terms += [(v, -site.pue * c.unit_it_mw * coef) for v, coef in in_service]
             model.add_row("load", site.id, period, terms, "==", base_mw)
             for g, source in enumerate(site.sources):
                 dispatch = model.disp.get((s, g, t))
@@ -285,16 +280,16 @@ def add_supply_constraints(model: Model) -> None:
     """Limit 4: new units per accelerator and quarter within vendor supply."""
     plan = model.plan
     by_period: dict[tuple[str, int], Terms] = defaultdict(list)
-    for (s, h, c, t), v in model.new.items():
+    for (_, _, c, t), v in model.new.items():
         by_period[c, t].append((v, 1.0))
-    for c in plan.accelerators:
-        caps = plan.supply_units.get(c.id)
+    for accelerator in plan.accelerators:
+        caps = plan.supply_units.get(accelerator.id)
         if caps is None:
             continue
         for t, period in enumerate(plan.periods):
             cap = caps[t]
-            if cap is not None and (c.id, t) in by_period:
-                model.add_row("supply", c.id, period, by_period[c.id, t], "<=", cap)
+            if cap is not None and (accelerator.id, t) in by_period:
+                model.add_row("supply", accelerator.id, period, by_period[accelerator.id, t], "<=", cap)
 
 
 def _vendor_spend_terms(model: Model, vendor: str) -> Terms:

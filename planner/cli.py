@@ -109,12 +109,18 @@ def _finish(run: RunResult, out: Path, quiet: bool) -> None:
     from planner.terminal import print_no_plan, print_summary  # noqa: PLC0415
 
     status = run.result.status
-    if status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.NO_SOLUTION) or run.tables is None:
+    if status == Status.INFEASIBLE:
+        from planner.diagnose import diagnose  # noqa: PLC0415
+        from planner.report import write_diagnosis  # noqa: PLC0415
+        from planner.terminal import print_diagnosis  # noqa: PLC0415
+
+        diagnosis = diagnose(run.plan, run.model)
+        path = write_diagnosis(run, diagnosis, out)
+        print_diagnosis(diagnosis, path)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if status in (Status.UNBOUNDED, Status.NO_SOLUTION) or run.tables is None:
         print_no_plan(run)
-        code = EXIT_INFEASIBLE if status == Status.INFEASIBLE else (
-            EXIT_BAD_INPUT if status == Status.UNBOUNDED else EXIT_SOLVER
-        )
-        raise typer.Exit(code)
+        raise typer.Exit(EXIT_BAD_INPUT if status == Status.UNBOUNDED else EXIT_SOLVER)
     data = write_report(run, out)
     if quiet:
         print(out)

@@ -130,6 +130,7 @@ class _Reader:
             return self.read_mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.read(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return _scalar(node)
 
     def read_mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:

@@ -338,6 +338,9 @@ class _Resolver:
             out.append(ShareBound(kind, group, bound.min_share, bound.max_share, max(0, first)))
         return tuple(out)
 
+    def demand_steps(self, steps: list[schema.DemandStep]) -> tuple[float, ...]:
+        return _steps([(period_index(s.start), s.pflops) for s in steps], self.start, self.count, 0.0)
+
     def resolve(self) -> Plan:
         f = self.plan_file
         periods = tuple(period_name(self.start + t) for t in range(self.count))
@@ -368,8 +371,8 @@ class _Resolver:
             years=tuple(int(p[:4]) for p in periods), hours_per_period=HOURS_PER_QUARTER,
             sites=sites, catalog=self.catalog, accelerators=accelerators,
             budget_usd={b.year: b.limit_usd for b in f.budget if int(periods[0][:4]) <= b.year <= int(periods[-1][:4])},
-            training_pflops=_steps([(period_index(s.start), s.pflops) for s in demand.training], self.start, self.count, 0.0),
-            inference_pflops=_steps([(period_index(s.start), s.pflops) for s in demand.inference], self.start, self.count, 0.0),
+            training_pflops=self.demand_steps(demand.training),
+            inference_pflops=self.demand_steps(demand.inference),
             training_precision=demand.training_precision, inference_precision=demand.inference_precision,
             training_weight=f.weights.training, inference_weight=f.weights.inference,
             discount_rate=f.discount_rate, maintenance_share_per_year=f.maintenance_share_per_year,

@@ -9,54 +9,43 @@ from pathlib import Path
 from typing import Any
 
 from planner import __version__
+from planner.diagnose import Diagnosis
 from planner.output import OutputFolder, sha256_file
 from planner.run import RunResult
-
-_FAMILY_WORDS = {
-    "hall": "hall space at {key} is full",
-    "modules": "every {key} module allowed is built",
-    "power": "power from {key} is fully used",
-    "expansion": "all the generation {key} may build is built",
-    "budget": "the {key} budget is fully spent",
-    "supply": "supply of {key} is exhausted",
-    "commitment_min": "the minimum spend with {key} binds",
-    "commitment_max": "the maximum spend with {key} binds",
-    "share_min": "the minimum compute share of {key} binds",
-    "share_max": "the maximum compute share of {key} binds",
-    "min_units": "the minimum units of {key} bind",
-    "demand": "{key} demand is met exactly",
-    "assign": "every {key} accelerator is in use",
-}
 
 
 @dataclass(frozen=True)
 class BindingLimit:
-    """A limit with no slack left, and what one more unit of it is worth to the objective."""
+    """A limit with no slack left, and what one more step of it is worth to the objective."""
 
     family: str
     key: str
     period: str
-    shadow_price: float
+    step: str
+    step_value: float
+    value_unit: str
     words: str
+    """A sentence: "100 MW more at prometheus in 2026Q4 would add 4.80 EFLOPS-quarters of compute"."""
 
 
 def binding_limits(run: RunResult) -> list[BindingLimit]:
-    """Binding limits that matter (non-zero shadow price), most valuable first."""
+    """Binding limits worth something, most valuable first (see `planner.explain`)."""
     if run.tables is None:
         return []
     table = run.tables.constraints
-    table = table[table["binding"] & (table["shadow_price"].abs() > 1e-7) & (table["family"] != "assign")]
-    limits = []
-    for row in table.itertuples(index=False):
-        period = "" if row.period in ("all",) or row.family == "budget" else f" in {row.period}"
-        words = _FAMILY_WORDS.get(str(row.family), "{key} binds").format(key=row.key) + period
-        limits.append(BindingLimit(str(row.family), str(row.key), str(row.period), float(row.shadow_price), words))
-    return sorted(limits, key=lambda b: (-abs(b.shadow_price), b.family, b.key, b.period))
+    table = table[table["binding"] & (table["step_value"] > 1e-9) & (table["family"] != "power")]
+    table = table.sort_values(["step_value", "family", "key", "period"], ascending=[False, True, True, True])
+    return [
+        BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.step_value),
+                     str(r.value_unit), str(r.sentence))
+        for r in table.itertuples(index=False)
+    ]
 
 
 def headline(run: RunResult) -> dict[str, Any]:
     """The numbers a person reads first: fleet at the end, compute, power, money."""
-    assert run.tables is not None and run.ledger is not None
+    assert run.tables is not None
+    assert run.ledger is not None
     plan = run.plan
     end = plan.periods[-1]
     allocation = run.tables.allocation
@@ -137,6 +126,21 @@ def summary(run: RunResult) -> dict[str, Any]:
     data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}
     data["provenance"] = provenance(run)
     return data
+
+
+def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
+    """Write diagnosis.json (and the manifest) for a plan that cannot be met."""
+    folder = OutputFolder(out)
+    folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
+                                          **diagnosis.to_json()})
+    folder.finish({
+        "plan": {"name": run.plan.name, "title": run.plan.title,
+                 "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
+        "status": "infeasible",
+        "solver": {"name": run.result.solver.name, "version": run.result.solver.version},
+        "provenance": provenance(run),
+    })
+    return out / "diagnosis.json"
 
 
 def write_report(run: RunResult, out: Path) -> dict[str, Any]:

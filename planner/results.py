@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
 
 from planner.accounting import Ledger, Solution, delivered_pflops
-from planner.build import RowInfo
+from planner.explain import LimitPrice, price_limits
 from planner.plan import Plan
+from planner.rows import RowInfo
 
 ZERO = 1e-9
-BINDING_SLACK = 1e-6
+CONSTRAINT_COLUMNS = [f.name for f in fields(LimitPrice)]
 
 ALLOCATION_COLUMNS = [
     "period", "site", "hall", "accelerator", "vendor", "units", "new_units", "accelerators",
@@ -95,14 +96,12 @@ def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
     rows = []
     for year in plan.horizon_years:
         quarters = [t for t, y in enumerate(plan.years) if y == year]
-        row: dict[str, object] = {"year": year}
-        for kind in CAPEX_KINDS:
-            row[f"capex_{kind}_usd"] = sum(books.capex_usd.get((t, kind), 0.0) for t in quarters)
-        for kind in OPEX_KINDS:
-            row[f"opex_{kind}_usd"] = sum(books.opex_usd.get((t, kind), 0.0) for t in quarters)
-        row["total_usd"] = sum(float(v) for k, v in row.items() if k != "year")  # type: ignore[arg-type]
-        row["limit_usd"] = plan.budget_usd.get(year, float("nan"))
-        rows.append(row)
+        spending = {f"capex_{kind}_usd": sum(books.capex_usd.get((t, kind), 0.0) for t in quarters)
+                    for kind in CAPEX_KINDS}
+        spending |= {f"opex_{kind}_usd": sum(books.opex_usd.get((t, kind), 0.0) for t in quarters)
+                     for kind in OPEX_KINDS}
+        rows.append({"year": year, **spending, "total_usd": sum(spending.values()),
+                     "limit_usd": plan.budget_usd.get(year, float("nan"))})
     return pd.DataFrame(rows)
 
 
@@ -125,17 +124,13 @@ def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame
     return pd.DataFrame(rows).fillna(0.0)
 
 
-def constraints_table(rows: list[RowInfo], duals: dict[str, float], slacks: dict[str, float]) -> pd.DataFrame:
-    """Every LP row with its slack and shadow price (the solver's, in objective units per unit)."""
-    records = [
-        {
-            "name": row.name, "family": row.family, "key": row.key, "period": row.period, "sense": row.sense,
-            "slack": slacks.get(row.name, float("nan")), "shadow_price": duals.get(row.name, float("nan")),
-            "binding": abs(slacks.get(row.name, 1.0)) <= BINDING_SLACK and row.sense != "==",
-        }
-        for row in rows
-    ]
-    return pd.DataFrame(records, columns=["name", "family", "key", "period", "sense", "slack", "shadow_price", "binding"])
+def constraints_table(prices: list[LimitPrice]) -> pd.DataFrame:
+    """Every limit with left and right side, slack, the solver's shadow price, and its price in
+    the user's terms (`step_value` per `step`, in `value_unit`), binding ones first."""
+    table = pd.DataFrame([asdict(p) for p in prices], columns=CONSTRAINT_COLUMNS)
+    table["order"] = range(len(table))
+    table = table.sort_values(["binding", "step_value", "order"], ascending=[False, False, True], kind="stable")
+    return table.drop(columns="order").reset_index(drop=True)
 
 
 def make_tables(plan: Plan, solution: Solution, books: Ledger, rows: list[RowInfo],
@@ -146,5 +141,5 @@ def make_tables(plan: Plan, solution: Solution, books: Ledger, rows: list[RowInf
         sites=sites_table(plan, solution, books),
         budget=budget_table(plan, books),
         compute=compute_table(plan, solution, books),
-        constraints=constraints_table(rows, duals, slacks),
+        constraints=constraints_table(price_limits(plan, books, rows, duals, slacks)),
     )

@@ -68,7 +68,7 @@ class SolveResult:
 def _highs_version() -> str:
     import highspy  # noqa: PLC0415
 
-    return str(highspy.Highs().version())
+    return str(highspy.Highs().version())  # type: ignore[no-untyped-call]
 
 
 def _cbc_version(path: str) -> str:
@@ -86,6 +86,7 @@ def make_solver(name: str, time_limit_s: float | None, threads: int, gap: float 
     Raises:
         SolverError: The solver is not installed.
     """
+    solver: Any
     if name == "highs":
         solver = pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap)
         if not solver.available():
@@ -94,8 +95,9 @@ def make_solver(name: str, time_limit_s: float | None, threads: int, gap: float 
     if name == "cbc":
         # CBC prints solutions with 8 significant digits by default: too coarse for the re-check
         # (1e-6 + 1e-9 x |rhs|), so ask for full doubles.
-        solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap,
-                               options=["precision %.17g"])
+        solver = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
+            msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap, options=["precision %.17g"]
+        )
         if not solver.available():
             raise SolverError("CBC is not available: install it with pip install 'pulp[cbc]'")
         return solver, SolverInfo("CBC", _cbc_version(solver.path))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner import fmt
+from planner.diagnose import Diagnosis
 from planner.report import binding_limits
 from planner.run import RunResult
 from planner.schema import Accelerator
@@ -120,6 +121,31 @@ def print_no_plan(run: RunResult) -> None:
         )
     else:
         console.print(f"The solver stopped without a plan ({run.result.solver.name}: {run.result.detail}).")
+
+
+def print_diagnosis(diagnosis: Diagnosis, path: Path) -> None:
+    """What is short, what would close it, and HiGHS's conflicting rows (to stderr)."""
+    console = Console(stderr=True, width=110, highlight=False)
+    console.print(f"[bold]No plan meets every limit of '{diagnosis.plan}'.[/bold] {diagnosis.headline()}")
+    if diagnosis.short:
+        console.print("What is short, with every limit held:")
+        for item in diagnosis.short:
+            console.print(f"  - {item.words}")
+    if diagnosis.binding_while_short:
+        console.print("Because:")
+        for words in diagnosis.binding_while_short[:8]:
+            console.print(f"  - {words}")
+    if diagnosis.would_close:
+        console.print("What would close it, with every target held (money first, then space, power, supply):")
+        for item in diagnosis.would_close:
+            console.print(f"  - {item.words}")
+    elif not diagnosis.closable:
+        console.print("No change to power, space, budget or supply closes it: the targets ask for compute "
+                      "before any allowed accelerator can serve it.")
+    if diagnosis.iis_rows:
+        listed = ", ".join(diagnosis.iis_rows[:12]) + (" ..." if len(diagnosis.iis_rows) > 12 else "")
+        console.print(f"HiGHS's conflicting limits (irreducible infeasible subsystem): {listed}")
+    console.print(f"Diagnosis: {path}")
 
 
 def print_catalog(accelerators: list[Accelerator]) -> None:

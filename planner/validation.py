@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import InputError, Problem
 from planner.loading import Document, KeyPath
-
-Model = TypeVar("Model", bound=BaseModel)
 
 _MAX_FOUND_CHARS = 60
 
@@ -76,7 +74,7 @@ def _message(model: type[BaseModel], error: Any, path: KeyPath) -> str:
     return f"{message}; found {_found(error.get('input'))}"
 
 
-def validate(model: type[Model], document: Document) -> Model:
+def validate[M: BaseModel](model: type[M], document: Document) -> M:
     """Validate `document.data` as `model`, raising one InputError with every problem.
 
     Raises:

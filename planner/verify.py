@@ -62,6 +62,11 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
                 check.at_most("hall_fit", key, plan.periods[t], n, 0.0)
         if integer:
             check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
+    _check_modules(plan, solution, check, integer)
+    _check_flows(plan, solution, check, allowed)
+
+
+def _check_modules(plan: Plan, solution: Solution, check: _Checker, integer: bool) -> None:
     for (s, h, t), n in solution.mod.items():
         hall = plan.sites[s].halls[h]
         check.at_least("non_negative", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], n, 0.0)
@@ -69,9 +74,13 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
             check.at_least("module_start", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], t, hall.first_module_start)
         if integer:
             check.at_most("integer", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], abs(n - round(n)), 0.0)
+
+
+def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[str]) -> None:
     for values in (solution.gen, solution.disp):
         for (s, g, t), mw in values.items():
-            check.at_least("non_negative", f"{plan.sites[s].id}.{plan.sites[s].sources[g].id}", plan.periods[t], mw, 0.0)
+            key = f"{plan.sites[s].id}.{plan.sites[s].sources[g].id}"
+            check.at_least("non_negative", key, plan.periods[t], mw, 0.0)
     for (k, t), n in solution.lease.items():
         offer = plan.cloud_offers[k]
         check.at_least("non_negative", offer.id, plan.periods[t], n, 0.0)

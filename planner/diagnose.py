@@ -1,0 +1,237 @@
+"""When no plan meets every limit: which limits have to give, where, when and by how much.
+
+Two elastic re-solves of the same model, each minimising penalised slack on user-facing rows:
+1. "What is short": targets (demand, minimum units and shares, committed spend) give first;
+   limits (power, space, budget, supply) only where no target can absorb it. The answer is
+   the shortfall, in the target's own unit ("training demand in 2026Q2 short by 1.8 EFLOPS").
+2. "What would close it": targets are held; limits give, cheapest kind first (money, then
+   space, then power, then supply), so the blame is not arbitrary ("+340 MW at prometheus").
+HiGHS's irreducible infeasible subsystem (`getIis`) on the original model names the rows that
+conflict, as a second opinion.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pulp
+from pulp import LpAffineExpression
+
+from planner import fmt
+from planner.build import Model, build_model
+from planner.plan import Plan
+
+log = logging.getLogger(__name__)
+
+TARGETS = frozenset({"demand", "min_units", "share_min", "commitment_min"})
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """How a family's rows are relaxed: the unit of its slack and the penalty per unit."""
+
+    unit: str
+    normal: float
+    """Slack units in one 'normal' step (100 MW, $1B, ...): penalties are per normal step."""
+    rank: int
+    """Higher ranks give last in the 'what would close it' solve."""
+
+
+ELASTIC = {
+    "budget": Elastic("USD", 1e9, 1),
+    "commitment_max": Elastic("USD", 1e9, 1),
+    "modules": Elastic("modules", 1.0, 2),
+    "hall": Elastic("MW", 100.0, 2),
+    "share_max": Elastic("PFLOPS", 1000.0, 3),
+    "expansion": Elastic("MW", 100.0, 4),
+    "power": Elastic("MW", 100.0, 4),
+    "supply": Elastic("units", 1000.0, 5),
+    "demand": Elastic("PFLOPS", 1000.0, 0),
+    "min_units": Elastic("units", 1000.0, 0),
+    "share_min": Elastic("PFLOPS", 1000.0, 0),
+    "commitment_min": Elastic("USD", 1e9, 0),
+}
+RANK_FACTOR = 10.0
+"""Each rank's penalty is 10x the one below (at most 1e5 per normal step: HiGHS stays accurate)."""
+LIMIT_PENALTY = 1e4
+"""In the first solve, a normal step of any limit costs this many normal steps of a target."""
+SLACK_SHOWN = 1e-6
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One limit that had to give in an elastic solve."""
+
+    family: str
+    key: str
+    period: str
+    amount: float
+    unit: str
+    words: str
+
+
+@dataclass
+class Diagnosis:
+    """Why no plan fits, in the user's terms."""
+
+    plan: str
+    short: list[Shortfall] = field(default_factory=list)
+    """What is short when limits hold (the targets that cannot be met)."""
+    would_close: list[Shortfall] = field(default_factory=list)
+    """What the limits would need to meet every target."""
+    closable: bool = True
+    """False when no change to a limit can meet the targets (e.g. nothing available yet)."""
+    iis_rows: list[str] = field(default_factory=list)
+    """HiGHS's irreducible infeasible subsystem, by row name."""
+    binding_while_short: list[str] = field(default_factory=list)
+    """Limits full in the quarters of a shortfall (the 'because')."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def headline(self) -> str:
+        """One paragraph a person reads first."""
+        parts = [s.words for s in self.short[:3]]
+        text = "; ".join(parts) if parts else "the targets cannot all be met"
+        if self.binding_while_short:
+            text += f": {self.binding_while_short[0]}"
+        if self.would_close:
+            text += ". What would close it: " + ", ".join(s.words for s in self.would_close[:3])
+            if self.short:
+                text += f"; or {_less_words(self.short[0])}"
+        return text[0].upper() + text[1:] + "."
+
+
+def _amount(unit: str, amount: float) -> str:
+    if unit == "MW":
+        return fmt.mw(amount)
+    if unit == "USD":
+        return fmt.usd(amount)
+    if unit == "PFLOPS":
+        return fmt.pflops(amount)
+    return f"{fmt.count(amount)} {unit}"
+
+
+def _words(family: str, key: str, period: str, amount: float, unit: str) -> str:
+    shown = _amount(unit, amount)
+    where = key.replace(".", " / ")
+    return {
+        "demand": f"{key} demand in {period} is short by {shown}",
+        "min_units": f"minimum {key} units in {period} short by {shown}",
+        "share_min": f"minimum {where} share in {period} short by {shown} of BF16 compute",
+        "commitment_min": f"committed spend with {key} short by {shown}",
+        "budget": f"+{shown} of budget in {key}",
+        "commitment_max": f"+{shown} allowed spend with {key}",
+        "modules": f"+{shown} at {where}",
+        "hall": f"+{shown} of hall space at {where} in {period}",
+        "share_max": f"+{shown} of BF16 compute above the maximum {where} share in {period}",
+        "expansion": f"+{shown} buildable generation at {where}",
+        "power": f"+{shown} at {where} in {period}",
+        "supply": f"+{shown} of {key} supply in {period}",
+    }[family]
+
+
+def _less_words(short: Shortfall) -> str:
+    if short.family == "demand":
+        return f"{_amount(short.unit, short.amount)} less {short.key} demand in {short.period}"
+    return f"relax: {short.words}"
+
+
+def _elastic_solve(plan: Plan, elastic_families: dict[str, float]) -> tuple[Model, dict[str, Any], str] | None:
+    """Build the model, add a penalised slack to each row of `elastic_families` (penalty per
+    normal step), minimise total penalty. Returns the model, slack variables by row, status."""
+    model = build_model(plan)
+    problem = model.problem
+    slack_terms: list[tuple[Any, float]] = []
+    slacks: dict[str, Any] = {}
+    rows = [row for row in model.rows if row.family in elastic_families]
+    if rows:
+        variables = problem.add_variable_dict("elastic_%s", ([r.name for r in rows],), lowBound=0)
+        for row in rows:
+            constraint = problem.get_constraint_by_name(row.name)
+            assert constraint is not None
+            variable = variables[row.name]
+            # <= rows may exceed their right side by the slack; >= rows may fall short by it.
+            constraint.set_coefficient(variable, -1.0 if row.sense == "<=" else 1.0)
+            slacks[row.name] = variable
+            slack_terms.append((variable, elastic_families[row.family] / ELASTIC[row.family].normal))
+    problem.sense = pulp.LpMinimize
+    problem.setObjective(LpAffineExpression.from_list(slack_terms))
+    stats = problem.solve(pulp.HiGHS(msg=False, threads=1))
+    if stats.status != pulp.LpSolveStatus.Optimal:
+        return None
+    return model, slacks, str(stats.status)
+
+
+def _shortfalls(model: Model, slacks: dict[str, Any]) -> list[Shortfall]:
+    out = []
+    for row in model.rows:
+        variable = slacks.get(row.name)
+        if variable is None:
+            continue
+        amount = variable.varValue or 0.0
+        if amount > SLACK_SHOWN * max(1.0, abs(row.rhs)):
+            unit = ELASTIC[row.family].unit
+            out.append(Shortfall(row.family, row.key, row.period, amount, unit,
+                                 _words(row.family, row.key, row.period, amount, unit)))
+    return sorted(out, key=lambda s: (s.period, s.family, s.key))
+
+
+def _binding_limits(model: Model, short: list[Shortfall]) -> list[str]:
+    """Limits full in the quarters where something is short, from the first elastic solve."""
+    periods = {s.period for s in short}
+    found = []
+    for row in model.rows:
+        if row.family not in ("power", "hall", "budget", "supply", "modules") or row.family in TARGETS:
+            continue
+        if row.period not in periods and row.family not in ("budget", "modules"):
+            continue
+        constraint = model.problem.get_constraint_by_name(row.name)
+        if constraint is None or constraint.pi is None or abs(constraint.pi) < 1e-9:
+            continue
+        where = row.key.replace(".", " / ")
+        found.append({
+            "power": f"power from {where} is full in {row.period}",
+            "hall": f"hall space {where} is full in {row.period}",
+            "budget": f"the {row.key} budget is spent",
+            "supply": f"{row.key} supply is used up in {row.period}",
+            "modules": f"every {where} module is built",
+        }[row.family])
+    return found
+
+
+def iis_rows(model: Model) -> list[str]:
+    """Names of the rows in HiGHS's irreducible infeasible subsystem of a solved, infeasible model."""
+    highs: Any = getattr(model.problem, "solverModel", None)
+    if highs is None or not hasattr(highs, "getIis"):
+        model.problem.solve(pulp.HiGHS(msg=False, threads=1))
+        highs = model.problem.solverModel
+    try:
+        highs.setOptionValue("iis_strategy", 4)
+        _, iis = highs.getIis()
+    except Exception as error:  # noqa: BLE001 - a second opinion must never hide the first
+        log.warning("HiGHS could not compute an infeasible subsystem: %s", error)
+        return []
+    return [model.rows[i].name for i in iis.row_index_ if 0 <= i < len(model.rows)]
+
+
+def diagnose(plan: Plan, infeasible_model: Model | None = None) -> Diagnosis:
+    """Explain why `plan` has no feasible plan (call only when it has none)."""
+    diagnosis = Diagnosis(plan=plan.name)
+    first = {f: (1.0 if f in TARGETS else LIMIT_PENALTY) for f in ELASTIC}
+    solved = _elastic_solve(plan, first)
+    if solved is not None:
+        model, slacks, _ = solved
+        diagnosis.short = _shortfalls(model, slacks)
+        diagnosis.binding_while_short = _binding_limits(model, diagnosis.short)
+    second = {f: RANK_FACTOR ** e.rank for f, e in ELASTIC.items() if f not in TARGETS}
+    solved = _elastic_solve(plan, second)
+    if solved is None:
+        diagnosis.closable = False
+    else:
+        diagnosis.would_close = _shortfalls(solved[0], solved[1])
+    if infeasible_model is not None:
+        diagnosis.iis_rows = iis_rows(infeasible_model)
+    return diagnosis
