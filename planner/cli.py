@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -186,6 +186,123 @@ def schema(
             print(write / f"{name}.schema.json")
         return
     print(schemas[kind.value], end="")
+
+
+@app.command()
+def explain(
+    plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
+    objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
+    solver: Annotated[SolverName, typer.Option(help="LP solver.", envvar="PLANNER_SOLVER")] = SolverName.highs,
+    catalog: CatalogOption = None,
+) -> None:
+    """Solve a plan and rank every limit that binds by what one more step of it is worth."""
+    from planner.run import Options, load  # noqa: PLC0415
+    from planner.run import optimize as run_optimize  # noqa: PLC0415
+    from planner.solve import Status  # noqa: PLC0415
+    from planner.terminal import print_explanation  # noqa: PLC0415
+
+    options = Options(objective=objective.value if objective else None, solver=solver.value)
+    try:
+        run = run_optimize(load(plan_file, catalog, options), options)
+    except InputError as error:
+        _bad_input(error)
+    except SolverError as error:
+        _fail(EXIT_SOLVER, f"error: {error}")
+    if run.result.status == Status.INFEASIBLE:
+        from planner.diagnose import diagnose  # noqa: PLC0415
+        from planner.terminal import print_diagnosis  # noqa: PLC0415
+
+        print_diagnosis(diagnose(run.plan, run.model), None)
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if run.tables is None:
+        _finish(run, Path(), quiet=True)
+    print_explanation(run)
+
+
+@app.command("fit")
+def fit_command(
+    power: Annotated[str, typer.Option(help="Facility power, e.g. '1 GW' or 1000 (MW).")],
+    accelerator: Annotated[str, typer.Option(help="Catalog id, e.g. gb300-nvl72.")],
+    pue: Annotated[float, typer.Option(help="Facility power / IT power.", min=1.0, max=3.0)] = 1.1,
+    budget: Annotated[str | None, typer.Option(help="Money for the units, e.g. '$50B'.")] = None,
+    claim: Annotated[str | None, typer.Option(help="Accelerators claimed, e.g. 1.3M or 1300000.")] = None,
+    catalog: CatalogOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
+) -> None:
+    """How many units of an accelerator fit a power (and budget); check a public claim."""
+    from planner.fit import fit  # noqa: PLC0415
+
+    try:
+        result = _fit(fit, power, accelerator, pue, budget, claim, catalog)
+    except InputError as error:
+        _bad_input(error)
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+        return
+    from planner.terminal import print_fit  # noqa: PLC0415
+
+    print_fit(result)
+
+
+def _fit(fit_function: Any, power: str, accelerator: str, pue: float, budget: str | None,
+         claim: str | None, catalog: Path | None) -> Any:
+    import difflib  # noqa: PLC0415
+
+    from planner import units  # noqa: PLC0415
+    from planner.catalog import load_catalog  # noqa: PLC0415
+    from planner.errors import Problem  # noqa: PLC0415
+    from planner.plan import Accelerator  # noqa: PLC0415
+    from planner.schema import period_index  # noqa: PLC0415
+
+    entries, _ = load_catalog(catalog)
+    if accelerator not in entries:
+        close = difflib.get_close_matches(accelerator, list(entries), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; `plan catalog` lists them"
+        raise InputError([Problem(None, "--accelerator", f"expected a catalog id, found '{accelerator}'{hint}")])
+    entry = entries[accelerator]
+    problems = []
+    values: dict[str, float | None] = {"power": None, "budget": None, "claim": None}
+    for name, text, convert in (("power", power, units.to_mw), ("budget", budget, units.to_usd),
+                                ("claim", claim, _count)):
+        if text is None:
+            continue
+        try:
+            values[name] = convert(_number_or_text(text))
+        except ValueError as error:
+            problems.append(Problem(None, f"--{name}", str(error)))
+    if problems:
+        raise InputError(problems)
+    model = Accelerator(
+        id=entry.id, name=entry.name, vendor=entry.vendor, ecosystem=entry.ecosystem, unit=entry.unit,
+        accelerators_per_unit=entry.accelerators_per_unit, unit_it_kw=entry.unit_it_kw, rack_kw=entry.rack_kw,
+        bf16_pflops=entry.bf16_pflops, fp8_pflops=entry.fp8_pflops, hbm_gb=entry.hbm_gb,
+        unit_price_usd=entry.unit_price_usd, first_period=period_index(entry.first_available), cooling=entry.cooling,
+        trains="training" in entry.workloads, infers="inference" in entry.workloads, life_periods=entry.life_quarters,
+    )
+    assert values["power"] is not None
+    return fit_function(model, entry.first_available, values["power"], pue, values["budget"], values["claim"])
+
+
+def _number_or_text(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _count(value: float | str) -> float:
+    """A count such as 1300000, 1.3M or 350k."""
+    if isinstance(value, float):
+        number = value
+    else:
+        scale = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}.get(value.strip()[-1:])
+        try:
+            number = float(value.strip()[:-1]) * scale if scale else float(value)
+        except ValueError:
+            raise ValueError(f"expected a count like 1.3M or 350k, found '{value}'") from None
+    if not (0 < number < 1e12):
+        raise ValueError(f"expected a count between 1 and 1e12, found {value}")
+    return number
 
 
 def main() -> None:  # pragma: no cover - the console script calls `app` directly

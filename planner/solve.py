@@ -52,6 +52,8 @@ class SolveResult:
     slacks: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     detail: str = ""
+    duals_note: str = ""
+    """How the duals were obtained, when not from the solve itself (integer mode)."""
 
     @property
     def has_plan(self) -> bool:
@@ -161,9 +163,33 @@ def solve(
     )
     if status in (Status.OPTIMAL, Status.FEASIBLE):
         result.solution = read_solution(model)
-        if not model.integer:
-            for constraint in model.problem.constraints():
-                result.duals[constraint.name] = float(constraint.pi or 0.0)
-                result.slacks[constraint.name] = float(constraint.slack or 0.0)
+        if model.integer:
+            # A MILP has no duals: fix the whole units and modules, solve the LP that is left.
+            _fix_integers(model)
+            fixed_solver, _ = make_solver(solver_name, time_limit_s, threads, None)
+            fixed = model.problem.solve(fixed_solver)
+            result.duals_note = (
+                "integer plan: shadow prices are those of the LP with whole units and modules fixed at the plan's"
+                " values, so they price only what is left free (dispatch, leases, assignment)"
+            )
+            if fixed.status != pulp.LpSolveStatus.Optimal:
+                result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
+                result.seconds["read_back"] = time.perf_counter() - solved
+                return result
+        _read_duals(model, result)
         result.seconds["read_back"] = time.perf_counter() - solved
     return result
+
+
+def _fix_integers(model: Model) -> None:
+    for variable in (*model.new.values(), *model.mod.values()):
+        value = float(round(variable.varValue or 0.0))
+        variable.cat = "Continuous"
+        variable.lowBound = value
+        variable.upBound = value
+
+
+def _read_duals(model: Model, result: SolveResult) -> None:
+    for constraint in model.problem.constraints():
+        result.duals[constraint.name] = float(constraint.pi or 0.0)
+        result.slacks[constraint.name] = float(constraint.slack or 0.0)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from planner import fmt
 from planner.diagnose import Diagnosis
+from planner.fit import Fit
 from planner.report import binding_limits
 from planner.run import RunResult
 from planner.schema import Accelerator
@@ -123,7 +124,7 @@ def print_no_plan(run: RunResult) -> None:
         console.print(f"The solver stopped without a plan ({run.result.solver.name}: {run.result.detail}).")
 
 
-def print_diagnosis(diagnosis: Diagnosis, path: Path) -> None:
+def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
     """What is short, what would close it, and HiGHS's conflicting rows (to stderr)."""
     console = Console(stderr=True, width=110, highlight=False)
     console.print(f"[bold]No plan meets every limit of '{diagnosis.plan}'.[/bold] {diagnosis.headline()}")
@@ -145,7 +146,69 @@ def print_diagnosis(diagnosis: Diagnosis, path: Path) -> None:
     if diagnosis.iis_rows:
         listed = ", ".join(diagnosis.iis_rows[:12]) + (" ..." if len(diagnosis.iis_rows) > 12 else "")
         console.print(f"HiGHS's conflicting limits (irreducible infeasible subsystem): {listed}")
-    console.print(f"Diagnosis: {path}")
+    if path is not None:
+        console.print(f"Diagnosis: {path}")
+
+
+def print_explanation(run: RunResult) -> None:
+    """Every binding limit ranked by what one more step of it is worth."""
+    console = _console()
+    limits = binding_limits(run)
+    unit = "compute gained" if run.plan.objective == "max-compute" else "cost saved"
+    console.print(
+        f"[bold]{run.plan.title}[/bold] ({run.plan.name}, {run.plan.objective}, {run.result.status}).\n"
+        f"Limits that bind, ranked by the {unit} for one more step of each, at the margin (shadow prices;\n"
+        "they hold for small steps and can fall as a step gets larger)."
+    )
+    if not limits:
+        console.print("No limit binds with a non-zero price.")
+        return
+    table = Table()
+    table.add_column("#", justify="right")
+    table.add_column("limit")
+    table.add_column("where")
+    table.add_column("when")
+    table.add_column("step", justify="right")
+    table.add_column(unit, justify="right")
+    for number, limit in enumerate(limits, start=1):
+        value = fmt.pflops(limit.step_value) + "-q" if limit.value_unit == "PFLOPS-quarters" else fmt.usd(limit.step_value)
+        table.add_row(str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value)
+    console.print(table)
+    console.print("In words:")
+    for number, limit in enumerate(limits[:10], start=1):
+        console.print(f"  {number}. {limit.words}")
+    if run.result.duals_note:
+        console.print(f"Note: {run.result.duals_note}")
+
+
+def print_fit(result: Fit) -> None:
+    """`plan fit`'s answer, and a claim's verdict."""
+    console = _console()
+    budget = f" and {fmt.usd(result.budget_usd)} for units" if result.budget_usd is not None else ""
+    console.print(
+        f"[bold]{fmt.count(result.units)} units = {fmt.count(result.accelerators)} {result.accelerator} "
+        f"accelerators[/bold] fit {fmt.mw(result.power_mw)} at PUE {result.pue:g}{budget} "
+        f"({result.period} or later).\n"
+        f"Stopped by: {result.limit}. Each accelerator draws {result.it_kw_per_accelerator:.3g} kW IT, "
+        f"{result.facility_kw_per_accelerator:.3g} kW at the facility (x PUE); units cost {fmt.usd(result.capex_usd)}."
+    )
+    claim = result.claim
+    if claim is None:
+        return
+    verdict = "possible" if claim.possible else "NOT possible"
+    console.print(
+        f"Claim of {fmt.count(claim.accelerators)} accelerators: {verdict} with {result.accelerator} at PUE "
+        f"{result.pue:g}: it needs {fmt.mw(claim.facility_mw_needed)} of facility power."
+    )
+    if not claim.possible:
+        pue_words = (
+            f"a PUE of {claim.pue_needed:.2f}" if claim.pue_needed >= 1.0
+            else f"a PUE of {claim.pue_needed:.2f}, below 1, so no cooling can make it fit"
+        )
+        console.print(
+            f"To hold, each accelerator could draw at most {claim.facility_kw_per_accelerator_allowed:.3g} kW at "
+            f"the facility: {pue_words} with this accelerator's {result.it_kw_per_accelerator:.3g} kW IT."
+        )
 
 
 def print_catalog(accelerators: list[Accelerator]) -> None:

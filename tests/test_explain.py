@@ -1,0 +1,153 @@
+"""Shadow prices against values derived on paper; zero prices where a limit has room;
+infeasible plans diagnosed with the exact shortfall; `plan fit`.
+
+See tests/test_optimize.py for the small catalog's numbers (alpha and beta).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.diagnose import diagnose
+from planner.run import Options, load, optimize
+from tests.conftest import SMALL_CATALOG, base_plan
+from tests.test_optimize import ALPHA_QUARTER_USD, min_cost_plan, solve_plan
+
+runner = CliRunner()
+
+
+def price(run, family, key=None):
+    table = run.tables.constraints
+    rows = table[(table["family"] == family) & ((table["key"] == key) if key else True)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_power_price_and_a_free_budget(write_plan):
+    """Power-bound plan: one facility MW = 0.8 MW IT of beta = 320 PFLOPS for the quarter; the
+    budget has $839M left, so its price is zero."""
+    run = solve_plan(write_plan(base_plan()))
+    site = price(run, "site_power")
+    assert site["binding"]
+    assert site["shadow_price"] == pytest.approx(320, rel=1e-4)
+    assert site["step_value"] == pytest.approx(32_000, rel=1e-4)
+    assert "100 MW more at lab in 2026Q1 would add 32.0 EFLOPS-quarters" in site["sentence"]
+    budget = price(run, "budget")
+    assert not budget["binding"]
+    assert budget["shadow_price"] == 0
+    assert budget["step_value"] == 0
+    hall = price(run, "hall")
+    assert hall["slack"] == pytest.approx(92)
+    assert hall["step_value"] == 0
+
+
+def test_budget_price(write_plan):
+    """Budget-bound plan: $1 buys 10 / 310,950 PFLOPS of alpha, so $1B adds 32,159.6 PFLOPS-quarters."""
+    plan = base_plan(budget=[{"year": 2026, "limit_usd": "$100M"}])
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 100
+    run = solve_plan(write_plan(plan))
+    budget = price(run, "budget")
+    assert budget["step_value"] == pytest.approx(1e9 * 10 / ALPHA_QUARTER_USD, rel=1e-4)
+    assert price(run, "site_power")["step_value"] == 0
+
+
+def test_min_cost_prices_in_dollars(write_plan):
+    """With a = (320P - D)/30 and b = (D - 80P)/3 (both limits binding), cost C(P, D) gives
+    dC/dP = 310,950 x 320/30 - 201,095 x 80/3 = -$2,045,733.33 per MW and
+    dC/dD = -310,950/30 + 201,095/3 = $56,666.67 per PFLOPS."""
+    run = solve_plan(write_plan(min_cost_plan()))
+    assert price(run, "power")["shadow_price"] == pytest.approx(-2_045_733.33, rel=1e-6)
+    assert price(run, "demand")["shadow_price"] == pytest.approx(56_666.67, rel=1e-6)
+    assert price(run, "demand")["step_value"] == pytest.approx(56_666_666.7, rel=1e-6)
+    assert "would save $205M" in price(run, "site_power")["sentence"]
+
+
+def test_integer_mode_reports_fixed_lp_duals(write_plan):
+    run = solve_plan(write_plan(min_cost_plan()), integer=True)
+    assert "whole units and modules fixed" in run.result.duals_note
+    assert run.result.duals
+
+
+def diagnosed(write_plan, plan):
+    path = write_plan(plan)
+    options = Options()
+    run = optimize(load(path, SMALL_CATALOG, options), options)
+    assert run.result.status == "infeasible"
+    return diagnose(run.plan, run.model)
+
+
+def test_demand_300_mw_beyond_power_is_reported_exactly(write_plan):
+    """Beta only: 320 PFLOPS per facility MW. Demand for what 310 MW could power, with 10 MW:
+    power is 300 MW short, demand 96,000 PFLOPS short (hall and budget have room)."""
+    plan = base_plan(policy={"exclude": ["alpha"]}, budget=[{"year": 2026, "limit_usd": "$100B"}],
+                     demand={"training": [{"from": "2026Q1", "pflops": 320 * 310}], "inference_precision": "bf16"})
+    plan["sites"][0]["halls"][0]["existing_it_mw"] = 1000
+    diagnosis = diagnosed(write_plan, plan)
+    assert [(s.family, s.key) for s in diagnosis.short] == [("demand", "training")]
+    assert diagnosis.short[0].amount == pytest.approx(96_000, rel=1e-6)
+    assert [(s.family, s.key) for s in diagnosis.would_close] == [("power", "lab.grid")]
+    assert diagnosis.would_close[0].amount == pytest.approx(300, rel=1e-6)
+    assert "power__lab.grid__2026Q1" in diagnosis.iis_rows
+    assert "power from lab / grid is full in 2026Q1" in diagnosis.binding_while_short
+
+
+def test_budget_2b_short_is_reported_exactly(write_plan):
+    """Min-cost, beta only, ample power: demand costing $3B against a $1B budget.
+    A beta unit with its quarter of energy costs $201,095 for 4 PFLOPS."""
+    demand_pflops = 3e9 / 201_095 * 4
+    plan = base_plan(objective="min-cost", policy={"exclude": ["alpha"]},
+                     demand={"training": [{"from": "2026Q1", "pflops": demand_pflops}]})
+    plan["sites"][0]["halls"][0]["existing_it_mw"] = 1000
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 1000
+    diagnosis = diagnosed(write_plan, plan)
+    assert [(s.family, s.key) for s in diagnosis.would_close] == [("budget", "2026")]
+    assert diagnosis.would_close[0].amount == pytest.approx(2e9, rel=1e-6)
+    assert "+$2.00B of budget in 2026" in diagnosis.headline()
+
+
+def test_infeasible_plan_exits_3_and_writes_the_diagnosis(write_plan, tmp_path):
+    plan = base_plan(policy={"exclude": ["alpha"]}, demand={"training": [{"from": "2026Q1", "pflops": "5 EFLOPS"}]})
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["optimize", str(write_plan(plan)), "--catalog", str(SMALL_CATALOG), "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert "training demand in 2026Q1 is short by 1.80 EFLOPS" in result.output
+    written = json.loads((out / "diagnosis.json").read_text())
+    assert written["short"][0]["amount"] == pytest.approx(1800, rel=1e-6)
+    assert json.loads((out / "summary.json").read_text())["status"] == "infeasible"
+
+
+def test_fit_power_and_budget():
+    """10 MW at PUE 1.25 = 8 MW IT = 800 beta servers (10 kW each); $100M buys 500."""
+    result = runner.invoke(app, ["fit", "--power", "10 MW", "--accelerator", "beta", "--pue", "1.25",
+                                 "--catalog", str(SMALL_CATALOG), "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["units"] == 800
+    assert answer["accelerators"] == 6400
+    assert answer["facility_kw_per_accelerator"] == pytest.approx(1.5625)
+    assert answer["limit"] == "power"
+    result = runner.invoke(app, ["fit", "--power", "10MW", "--accelerator", "beta", "--pue", "1.25",
+                                 "--budget", "$100M", "--catalog", str(SMALL_CATALOG), "--json"])
+    assert json.loads(result.output)["units"] == 500
+    assert json.loads(result.output)["limit"] == "budget"
+
+
+def test_fit_checks_a_claim():
+    """1M beta accelerators need 1M x 1.5625 kW = 1.5625 GW: not possible in 10 MW."""
+    result = runner.invoke(app, ["fit", "--power", "10MW", "--accelerator", "beta", "--pue", "1.25",
+                                 "--claim", "1M", "--catalog", str(SMALL_CATALOG), "--json"])
+    claim = json.loads(result.output)["claim"]
+    assert claim["possible"] is False
+    assert claim["facility_mw_needed"] == pytest.approx(1562.5)
+    assert claim["facility_kw_per_accelerator_allowed"] == pytest.approx(0.01)
+
+
+def test_fit_refuses_an_unknown_accelerator():
+    result = runner.invoke(app, ["fit", "--power", "1GW", "--accelerator", "betta", "--catalog", str(SMALL_CATALOG)])
+    assert result.exit_code == 2
+    assert "did you mean 'beta'" in result.output
