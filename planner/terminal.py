@@ -171,7 +171,8 @@ def print_explanation(run: RunResult) -> None:
     table.add_column("step", justify="right")
     table.add_column(unit, justify="right")
     for number, limit in enumerate(limits, start=1):
-        value = fmt.pflops(limit.step_value) + "-q" if limit.value_unit == "PFLOPS-quarters" else fmt.usd(limit.step_value)
+        in_compute = limit.value_unit == "PFLOPS-quarters"
+        value = fmt.pflops(limit.step_value) + "-q" if in_compute else fmt.usd(limit.step_value)
         table.add_row(str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value)
     console.print(table)
     console.print("In words:")
