@@ -202,7 +202,15 @@ def read_plan(path: Path, catalog_path: Path | None = None) -> LoadedPlan:
     Raises:
         InputError: Every problem found, each with file, line, key and what was wrong.
     """
-    document = load_file(path)
+    return plan_from_document(load_file(path), catalog_path)
+
+
+def plan_from_document(document: Document, catalog_path: Path | None = None) -> LoadedPlan:
+    """Validate and resolve plan data already loaded (and perhaps overlaid by a scenario).
+
+    Raises:
+        InputError: Every problem found, each with file, line, key and what was wrong.
+    """
     plan_file = validate(schema.PlanFile, document)
     catalog, catalog_files = load_catalog(catalog_path)
     for entry in plan_file.catalog:

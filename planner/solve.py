@@ -82,6 +82,31 @@ def _cbc_version(path: str) -> str:
     return match[1] if match else "unknown"
 
 
+class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc]
+    """PuLP's in-process HiGHS, timing its stages: hand-over (PuLP -> HiGHS), HiGHS's own
+    run, and reading values back into PuLP."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.seconds: dict[str, float] = {}
+
+    def _timed(self, stage: str, call: Any, lp: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return call(lp)
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    def buildSolverModel(self, lp: Any) -> None:  # noqa: N802 - PuLP's name
+        self._timed("hand_over", super().buildSolverModel, lp)
+
+    def callSolver(self, lp: Any) -> None:  # noqa: N802
+        self._timed("solver", super().callSolver, lp)
+
+    def findSolutionValues(self, lp: Any) -> Any:  # noqa: N802
+        return self._timed("values_to_pulp", super().findSolutionValues, lp)
+
+
 def make_solver(name: str, time_limit_s: float | None, threads: int, gap: float | None) -> tuple[Any, SolverInfo]:
     """The PuLP solver object for `name` (highs or cbc), and its name and version.
 
@@ -90,7 +115,7 @@ def make_solver(name: str, time_limit_s: float | None, threads: int, gap: float 
     """
     solver: Any
     if name == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap)
+        solver = TimedHiGHS(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap)
         if not solver.available():
             raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
         return solver, SolverInfo("HiGHS", _highs_version())
@@ -156,9 +181,10 @@ def solve(
         raise SolverError(f"{info.name} failed: {error}") from None
     solved = time.perf_counter()
     status = _status(stats)
+    seconds = {"solve": solved - started, **getattr(solver, "seconds", {})}
     result = SolveResult(
         status=status, solver=info, objective_value=stats.objective, best_bound=stats.best_bound,
-        solution=None, seconds={"solve": solved - started},
+        solution=None, seconds=seconds,
         detail=stats.status.name,
     )
     if status in (Status.OPTIMAL, Status.FEASIBLE):
