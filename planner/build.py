@@ -46,8 +46,11 @@ class Model:
     train: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
     infer: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
     rows: list[RowInfo] = field(default_factory=list)
+    inst: dict[NewKey, LpVariable] = field(default_factory=dict)
+    """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
+    stock variable (see `add_stock_constraints`) so that every row using it stays short."""
     inst_terms: dict[tuple[int, int, str, int], Terms] = field(default_factory=dict)
-    """Units in service per (s, h, c, t): the `new` of the last `life` quarters."""
+    """`inst` as terms, for the limit builders."""
 
     def add_row(self, family: str, key: str, period: str, terms: Terms, sense: str, rhs: float) -> None:
         """Add `sum(terms) <sense> rhs` as row `family__key__period`."""
@@ -130,10 +133,23 @@ def add_variables(model: Model) -> None:
     infer_keys = [(c, t) for c in in_pool if plan.catalog[c].infers for t in range(T)]
     model.train = _variables(problem, "train", train_keys)
     model.infer = _variables(problem, "infer", infer_keys)
-    for (s, h, c, t0), variable in model.new.items():
-        life = plan.catalog[c].life_periods
-        for t in range(t0, min(T, t0 + life)):
-            model.inst_terms.setdefault((s, h, c, t), []).append((variable, 1.0))
+    model.inst = _variables(problem, "inst", new_keys)
+    model.inst_terms = {key: [(variable, 1.0)] for key, variable in model.inst.items()}
+
+
+def add_stock_constraints(model: Model) -> None:
+    """inst[t] = inst[t-1] + new[t] - new[t-life]: units in service are those installed in the
+    last `life` quarters (DESIGN's sum, written as a balance so each row has at most 4 terms)."""
+    plan = model.plan
+    for (s, h, c, t), inst in model.inst.items():
+        terms: Terms = [(inst, 1.0), (model.new[s, h, c, t], -1.0)]
+        previous = model.inst.get((s, h, c, t - 1))
+        if previous is not None:
+            terms.append((previous, -1.0))
+        retired = model.new.get((s, h, c, t - plan.catalog[c].life_periods))
+        if retired is not None:
+            terms.append((retired, 1.0))
+        model.add_row("stock", f"{plan.sites[s].id}.{plan.sites[s].halls[h].id}.{c}", plan.periods[t], terms, "==", 0.0)
 
 
 Category = Literal["Continuous", "Integer"]
@@ -412,6 +428,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     sense = pulp.LpMaximize if plan.objective == "max-compute" else pulp.LpMinimize
     model = Model(problem=LpProblem(plan.name.replace("-", "_"), sense), plan=plan, integer=integer)
     add_variables(model)
+    add_stock_constraints(model)
     costs = cost_terms(model)
     add_hall_space_constraints(model)
     add_site_power_constraints(model)

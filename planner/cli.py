@@ -83,6 +83,8 @@ def optimize(
     integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at (with --integer).", min=0)] = None,
     catalog: CatalogOption = None,
+    write_mps: Annotated[Path | None, typer.Option(help="Also write the exact LP solved, as MPS.")] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Skip charts and PDF (CSV and JSON only).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report went.")] = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
@@ -91,7 +93,7 @@ def optimize(
 
     options = Options(
         objective=objective.value if objective else None, solver=solver.value, time_limit_s=time_limit,
-        threads=threads, integer=integer, gap=gap,
+        threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
     )
     try:
         loaded = load(plan_file, catalog, options)

@@ -20,7 +20,7 @@ from planner.rows import RowInfo
 BINDING_SLACK = 1e-6
 """A limit binds when its slack is at most this, relative to max(1, |rhs|)."""
 
-INTERNAL_FAMILIES = frozenset({"load", "assign"})
+INTERNAL_FAMILIES = frozenset({"load", "assign", "stock"})
 """Rows that tie the model together (dispatch equals load; assignment within fleet): not limits."""
 
 

@@ -86,7 +86,7 @@ def provenance(run: RunResult) -> dict[str, Any]:
         "planner_version": __version__,
         "inputs": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.files],
         "catalog": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
-        "options": asdict(run.options),
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(run.options).items()},
     }
 
 

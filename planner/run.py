@@ -28,6 +28,10 @@ class Options:
     threads: int = 1
     integer: bool = False
     gap: float | None = None
+    write_mps: Path | None = None
+    """Write the exact LP solved to this MPS file (before solving)."""
+    charts: bool = True
+    """Write report.pdf and the PNG charts (CSV and JSON are always written)."""
 
 
 @dataclass
@@ -71,6 +75,8 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
     started = time.perf_counter()
     model = build_model(loaded.plan, integer=options.integer)
     seconds["build"] = time.perf_counter() - started
+    if options.write_mps is not None:
+        write_mps(model, options.write_mps)
     result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap)
     seconds.update(result.seconds)
     run = RunResult(loaded=loaded, options=options, model=model, result=result, seconds=seconds)
@@ -87,6 +93,14 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
         )
     run.tables = make_tables(loaded.plan, result.solution, run.ledger, model.rows, result.duals, result.slacks)
     return run
+
+
+def write_mps(model: Model, path: Path) -> None:
+    """Write the LP as MPS, whole or not at all (temporary name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".planner-tmp-{path.name}")
+    model.problem.writeMPS(str(temporary))
+    temporary.replace(path)
 
 
 __all__ = ["Options", "RunResult", "Status", "load", "optimize"]
