@@ -307,6 +307,28 @@ def _count(value: float | str) -> float:
     return number
 
 
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Plan file to write.")],
+    sites: Annotated[int, typer.Option(help="Campuses.", min=1, max=20_000)] = 10,
+    accelerators: Annotated[int, typer.Option(help="Catalog entries.", min=1, max=200)] = 8,
+    quarters: Annotated[int, typer.Option(help="Quarters from 2026Q1.", min=1, max=80)] = 12,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.")] = 0,
+) -> None:
+    """Write a valid synthetic plan with realistic spreads (for benchmarks and trying scale)."""
+    import yaml  # noqa: PLC0415
+
+    from planner.generate import generate as make_plan  # noqa: PLC0415
+    from planner.output import OutputFolder  # noqa: PLC0415
+
+    data = make_plan(sites, accelerators, quarters, seed)
+    header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
+              f"--quarters {quarters} --seed {seed}`.\n# Every number is a random draw, not a sourced figure.\n")
+    text = header + yaml.safe_dump(data, sort_keys=False, width=120)
+    OutputFolder(out.parent if str(out.parent) else Path(".")).write_bytes(out.name, text.encode("utf-8"))
+    print(out)
+
+
 def main() -> None:  # pragma: no cover - the console script calls `app` directly
     try:
         app()

@@ -21,6 +21,16 @@ MANIFEST = "summary.json"
 CSV_FLOAT_FORMAT = "%.10g"
 
 
+def _file_mode() -> int:
+    """0666 less the process's umask, as open() would give."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -46,6 +56,8 @@ class OutputFolder:
         descriptor, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=self.path)
         try:
             with os.fdopen(descriptor, "wb") as stream:
+                # mkstemp makes the file private (0600); a report is an ordinary file.
+                os.fchmod(stream.fileno(), _FILE_MODE)
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())

@@ -99,7 +99,7 @@ def write_mps(model: Model, path: Path) -> None:
     """Write the LP as MPS, whole or not at all (temporary name, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".planner-tmp-{path.name}")
-    model.problem.writeMPS(str(temporary))
+    model.problem.writeMPS(str(temporary), with_objsense=True)
     temporary.replace(path)
 
 
