@@ -325,7 +325,7 @@ def generate(
     header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
               f"--quarters {quarters} --seed {seed}`.\n# Every number is a random draw, not a sourced figure.\n")
     text = header + yaml.safe_dump(data, sort_keys=False, width=120)
-    OutputFolder(out.parent if str(out.parent) else Path(".")).write_bytes(out.name, text.encode("utf-8"))
+    OutputFolder(out.parent).write_bytes(out.name, text.encode("utf-8"))
     print(out)
 
 
