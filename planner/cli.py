@@ -88,7 +88,13 @@ def optimize(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report went.")] = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
-    from planner.run import Options, load  # noqa: PLC0415
+    from planner.plan import read_plan, with_objective  # noqa: PLC0415
+
+    try:  # read and check the input before the solver stack is even imported: bad input fails fast
+        loaded = with_objective(read_plan(plan_file, catalog), objective.value if objective else None)
+    except InputError as error:
+        _bad_input(error)
+    from planner.run import Options  # noqa: PLC0415
     from planner.run import optimize as run_optimize  # noqa: PLC0415
 
     options = Options(
@@ -96,10 +102,7 @@ def optimize(
         threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
     )
     try:
-        loaded = load(plan_file, catalog, options)
         run = run_optimize(loaded, options)
-    except InputError as error:
-        _bad_input(error)
     except SolverError as error:
         _fail(EXIT_SOLVER, f"error: {error}")
     _finish(run, out or Path("reports") / loaded.plan.name, quiet)
@@ -334,3 +337,7 @@ def main() -> None:  # pragma: no cover - the console script calls `app` directl
         app()
     except PlannerError as error:
         _fail(EXIT_SOLVER, f"error: {error}")
+
+
+if __name__ == "__main__":  # `python -m planner.cli`, as the tests run it in a fresh process
+    app()

@@ -20,7 +20,10 @@ import yaml
 from planner.errors import InputError, Position, Problem, path_to_key
 
 MAX_FILE_BYTES = 5_000_000
-MAX_NODES = 200_000
+MAX_EXPANSION = 10
+"""Aliases may expand a document to at most this many times its own nodes..."""
+MIN_NODE_BUDGET = 10_000
+"""...or to this many nodes, whichever is more: a "billion laughs" file stops here, fast."""
 MAX_DEPTH = 64
 MAX_INCLUDE_DEPTH = 8
 
@@ -38,7 +41,9 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+# A leading zero (`0755`) is octal in YAML 1.1 and decimal in 1.2: neither reading is safe,
+# so such a scalar stays a string and the number check refuses it with what it found.
 _SPECIAL_FLOAT = {
     ".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"),
     ".Inf": float("inf"), ".INF": float("inf"), "-.Inf": float("-inf"),
@@ -74,8 +79,26 @@ class Document:
 
 
 class _Budget:
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self.nodes = 0
+        self.limit = limit
+
+
+def _distinct_nodes(root: yaml.Node) -> int:
+    """Nodes as written (an alias counts once): the size aliases are allowed to multiply."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return len(seen)
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -103,11 +126,11 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 class _Reader:
     """Turns one composed YAML node tree into plain data, recording positions."""
 
-    def __init__(self, file: Path, display: str, positions: dict[KeyPath, Position]) -> None:
+    def __init__(self, file: Path, display: str, positions: dict[KeyPath, Position], node_limit: int) -> None:
         self.file = file
         self.display = display
         self.positions = positions
-        self.budget = _Budget()
+        self.budget = _Budget(node_limit)
         self.problems: list[Problem] = []
 
     def position(self, node: yaml.Node) -> Position:
@@ -118,7 +141,7 @@ class _Reader:
 
     def read(self, node: yaml.Node, path: KeyPath, depth: int = 0) -> Any:
         self.budget.nodes += 1
-        if self.budget.nodes > MAX_NODES:
+        if self.budget.nodes > self.budget.limit:
             raise _TooLarge(self.position(node), path)
         if depth > MAX_DEPTH:
             raise _TooLarge(self.position(node), path)
@@ -230,13 +253,14 @@ def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, dept
     if node is None:
         raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])
     positions: dict[KeyPath, Position] = {}
-    reader = _Reader(path, display, positions)
+    limit = max(MIN_NODE_BUDGET, MAX_EXPANSION * _distinct_nodes(node))
+    reader = _Reader(path, display, positions, limit)
     try:
         data = reader.read(node, ())
     except _TooLarge as too_large:
         message = (
-            f"expected at most {MAX_NODES:,} values nested at most {MAX_DEPTH} deep; "
-            "found more (aliases that expand too far?)"
+            f"expected aliases to expand the file at most {MAX_EXPANSION}x ({limit:,} values) and nesting at "
+            f"most {MAX_DEPTH} deep; found more (aliases that expand too far?)"
         )
         raise InputError([Problem(too_large.position, path_to_key(too_large.path), message)]) from None
     if reader.problems:

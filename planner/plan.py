@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planner import schema
@@ -203,6 +203,13 @@ def read_plan(path: Path, catalog_path: Path | None = None) -> LoadedPlan:
         InputError: Every problem found, each with file, line, key and what was wrong.
     """
     return plan_from_document(load_file(path), catalog_path)
+
+
+def with_objective(loaded: LoadedPlan, objective: str | None) -> LoadedPlan:
+    """The plan with its objective replaced (a command-line override), or as it is."""
+    if not objective or objective == loaded.plan.objective:
+        return loaded
+    return replace(loaded, plan=replace(loaded.plan, objective=objective))
 
 
 def plan_from_document(document: Document, catalog_path: Path | None = None) -> LoadedPlan:

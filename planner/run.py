@@ -6,13 +6,13 @@ No printing and no files: `cli.py` shows the result and `output.py` writes it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.accounting import Ledger, ledger
 from planner.build import Model, build_model, compute_terms
 from planner.errors import SolverError
-from planner.plan import LoadedPlan, Plan, read_plan
+from planner.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.results import Tables, make_tables
 from planner.solve import SolveResult, Status, solve
 from planner.verify import Violation, verify
@@ -59,10 +59,7 @@ class RunResult:
 
 def load(plan_path: Path, catalog_path: Path | None, options: Options) -> LoadedPlan:
     """Read the plan, with the objective the options ask for."""
-    loaded = read_plan(plan_path, catalog_path)
-    if options.objective and options.objective != loaded.plan.objective:
-        loaded = replace(loaded, plan=replace(loaded.plan, objective=options.objective))
-    return loaded
+    return with_objective(read_plan(plan_path, catalog_path), options.objective)
 
 
 def optimize(loaded: LoadedPlan, options: Options) -> RunResult:

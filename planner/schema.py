@@ -32,7 +32,11 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN.pattern)]
 """A quarter, written `2026Q3`."""
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$")
+]
+"""Free text on one line: no control characters, no bidirectional overrides (which can make a
+name display as something else)."""
 
 
 
@@ -389,7 +393,9 @@ class PlanFile(Sourced):
     name: Id
     """Short name; reports go to `reports/<name>/`."""
     title: Text
-    description: Annotated[str, StringConstraints(max_length=4_000)] | None = None
+    description: Annotated[
+        str, StringConstraints(max_length=4_000, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$")
+    ] | None = None
     horizon: Horizon
     objective: Literal["max-compute", "min-cost"] = "max-compute"
     weights: Weights = Weights()

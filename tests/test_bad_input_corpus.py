@@ -1,0 +1,141 @@
+"""The bad-input corpus: every hostile or broken file gets exit 2, a message with
+file:line:column and the key, no traceback, in under a second and under 200 MB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from tests.conftest import DATA, SMALL_CATALOG
+
+runner = CliRunner()
+GOOD = (DATA / "one-quarter.yaml").read_text()
+
+
+def swap(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+def bomb() -> str:
+    lines = ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]"]
+    for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+# id: (file bytes, key expected in the message or "" for a whole-file problem)
+CORPUS: dict[str, tuple[bytes, str]] = {
+    "empty file": (b"", ""),
+    "only a comment": (b"# nothing here\n", ""),
+    "utf-8 byte-order mark, then a bad value": (b"\xef\xbb\xbf" + swap("pue: 1.25", "pue: x").encode(), "pue"),
+    "utf-16 byte-order mark": ("name: x\n".encode("utf-16"), ""),
+    "invalid utf-8": (swap("title: One", "title: \xff\xfeOne").encode("latin-1"), ""),
+    "a list at the top": (b"- name: x\n- name: y\n", ""),
+    "a scalar at the top": (b"just text\n", ""),
+    "wrong type (text for number)": (swap("pue: 1.25", "pue: high").encode(), "sites[0].pue"),
+    "wrong type (list for mapping)": (swap("horizon: {start: 2026Q1, end: 2026Q1}", "horizon: [2026Q1]").encode(),
+                                      "horizon"),
+    "yaml 1.1 yes": (swap("kind: building", "kind: yes").encode(), "sites[0].halls[0].kind"),
+    "yaml 1.1 NO": (swap("kind: grid", "kind: NO").encode(), "sites[0].power_sources[0].kind"),
+    "yaml 1.1 octal 0755": (swap("existing_it_mw: 100", "existing_it_mw: 0755").encode(), "existing_it_mw"),
+    "boolean for a number": (swap("pue: 1.25", "pue: yes").encode(), "sites[0].pue"),
+    "negative power": (swap("available_mw: 10 MW", "available_mw: -10").encode(), "available_mw"),
+    "zero power source only": (swap("available_mw: 10 MW", "available_mw: -0.0001 MW").encode(), "available_mw"),
+    "nan power": (swap("available_mw: 10 MW", "available_mw: .nan").encode(), "available_mw"),
+    "infinite power": (swap("available_mw: 10 MW", "available_mw: .inf").encode(), "available_mw"),
+    "1e308 power": (swap("available_mw: 10 MW", "available_mw: 1e308").encode(), "available_mw"),
+    "1,000-digit integer": (swap("available_mw: 10 MW", "available_mw: " + "9" * 1000).encode(), "available_mw"),
+    "key typo": (swap("pue: 1.25", "pue_: 1.25").encode(), "sites[0].pue_"),
+    "duplicate key": (swap("pue: 1.25", "pue: 1.25\n    pue: 1.5").encode(), "sites[0].pue"),
+    "alias bomb": (bomb().encode(), ""),
+    "python object tag": (swap("pue: 1.25", "pue: !!python/object/apply:os.system ['true']").encode(), "pue"),
+    "custom tag": (swap("pue: 1.25", "pue: !units 1.25").encode(), "pue"),
+    "right-to-left override in a name": (swap("name: Lab campus", "name: \"Lab \u202ecampus\"").encode(), "name"),
+    "right-to-left override in an id": (swap("id: lab", "id: \"lab\u202e\"").encode(), "sites[0].id"),
+    "very long name": (swap("name: Lab campus", "name: " + "x" * 5000).encode(), "sites[0].name"),
+    "very long id": (swap("id: lab", "id: " + "a" * 500).encode(), "sites[0].id"),
+    "energy where power is due": (swap("available_mw: 10 MW", "available_mw: 5 MWh").encode(), "available_mw"),
+    "money where power is due": (swap("available_mw: 10 MW", "available_mw: $5M").encode(), "available_mw"),
+    "hostile unit string": (swap("available_mw: 10 MW", "available_mw: 9**9**9 W").encode(), "available_mw"),
+    "unknown unit": (swap("available_mw: 10 MW", "available_mw: 10 horsepower").encode(), "available_mw"),
+    "merge key": (swap("pue: 1.25", "<<: {pue: 1.25}").encode(), "sites[0]"),
+    "include with ..": (swap("  - id: lab", "  - include: ../x.yaml\n  - id: lab").encode(), "sites[0].include"),
+    "include with an absolute path": (swap("  - id: lab", "  - include: /etc/passwd\n  - id: lab").encode(),
+                                      "sites[0].include"),
+    "tabs for indentation": (swap("    pue: 1.25", "\tpue: 1.25").encode(), ""),
+    "unclosed bracket": (b"name: [unclosed\n", ""),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_imports(tmp_path_factory):
+    """Import the loader, pydantic models and unit registry once, so each case measures itself."""
+    path = tmp_path_factory.mktemp("warm") / "plan.yaml"
+    path.write_text(GOOD)
+    runner.invoke(app, ["validate", str(path), "--catalog", str(SMALL_CATALOG)])
+
+
+def test_a_fresh_process_refuses_bad_input_within_a_second(tmp_path):
+    """The whole command, start-up included, as a user runs it."""
+    path = tmp_path / "plan.yaml"
+    path.write_text(swap("available_mw: 10 MW", "available_mw: 5 MWh"))
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "planner.cli", "optimize", str(path), "--catalog",
+                           str(SMALL_CATALOG), "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                          check=False)
+    seconds = time.perf_counter() - started
+    assert done.returncode == 2, done.stderr
+    assert "found energy '5 MWh'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert seconds < 1.0, seconds
+
+
+def _run(path: Path) -> tuple[object, float, int]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = runner.invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG),
+                                 "--out", str(path.parent / "out")])
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return result, seconds, peak
+
+
+@pytest.mark.parametrize("case", list(CORPUS), ids=list(CORPUS))
+def test_corpus_case_is_refused_cleanly(case, tmp_path):
+    content, key = CORPUS[case]
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(content)
+    result, seconds, peak = _run(path)
+    output = result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 2, output  # type: ignore[attr-defined]
+    assert "Traceback" not in output
+    assert f"{path}:" in output and ":" in output.split(f"{path}:")[1][:12], output
+    assert key in output, output
+    assert "nothing was written" in output
+    assert not (tmp_path / "out").exists()
+    assert seconds < 1.0, f"{case} took {seconds:.2f} s"
+    assert peak < 200 * 2**20, f"{case} used {peak / 2**20:.0f} MB"
+
+
+def test_symlink_out_of_the_plan_folder_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "site.yaml").write_text("id: lab\n")
+    plan_folder = tmp_path / "plans"
+    plan_folder.mkdir()
+    os.symlink(outside / "site.yaml", plan_folder / "site.yaml")
+    path = plan_folder / "plan.yaml"
+    path.write_text(swap("  - id: lab", "  - include: site.yaml\n  - id: lab"))
+    result, _, _ = _run(path)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "leading outside it" in result.output  # type: ignore[attr-defined]
