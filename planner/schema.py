@@ -32,9 +32,8 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
 Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN.pattern)]
 """A quarter, written `2026Q3`."""
 
-Text = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$")
-]
+_ONE_LINE = r"^[^\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_ONE_LINE)]
 """Free text on one line: no control characters, no bidirectional overrides (which can make a
 name display as something else)."""
 

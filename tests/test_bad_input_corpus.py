@@ -3,7 +3,7 @@ file:line:column and the key, no traceback, in under a second and under 200 MB."
 
 from __future__ import annotations
 
-import os
+import re
 import subprocess
 import sys
 import time
@@ -119,7 +119,7 @@ def test_corpus_case_is_refused_cleanly(case, tmp_path):
     output = result.output  # type: ignore[attr-defined]
     assert result.exit_code == 2, output  # type: ignore[attr-defined]
     assert "Traceback" not in output
-    assert f"{path}:" in output and ":" in output.split(f"{path}:")[1][:12], output
+    assert re.search(rf"{re.escape(str(path))}:\d+:\d+: ", output), output
     assert key in output, output
     assert "nothing was written" in output
     assert not (tmp_path / "out").exists()
@@ -133,7 +133,7 @@ def test_symlink_out_of_the_plan_folder_is_refused(tmp_path):
     (outside / "site.yaml").write_text("id: lab\n")
     plan_folder = tmp_path / "plans"
     plan_folder.mkdir()
-    os.symlink(outside / "site.yaml", plan_folder / "site.yaml")
+    (plan_folder / "site.yaml").symlink_to(outside / "site.yaml")
     path = plan_folder / "plan.yaml"
     path.write_text(swap("  - id: lab", "  - include: site.yaml\n  - id: lab"))
     result, _, _ = _run(path)
