@@ -1,0 +1,46 @@
+"""Time and measure every case of the bad-input corpus in a fresh process, as a user runs it.
+
+    python bench/bench_bad_input.py
+
+Goal (issue 7): each refused with exit 2 in under a second and under 200 MB, start-up included.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.conftest import SMALL_CATALOG  # noqa: E402
+from tests.test_bad_input_corpus import CORPUS  # noqa: E402
+
+
+def main() -> None:
+    worst_s, worst_mb, failures = 0.0, 0.0, 0
+    print(f"{'case':45} {'exit':>4} {'seconds':>8} {'peak MB':>8}")
+    for case, (content, _) in CORPUS.items():
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "plan.yaml"
+            path.write_bytes(content)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "planner.cli", "optimize", str(path), "--catalog",
+                                   str(SMALL_CATALOG), "--out", str(Path(folder) / "out")],
+                                  capture_output=True, text=True, check=False)
+            seconds = time.perf_counter() - started
+            peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        ok = done.returncode == 2 and "Traceback" not in done.stderr and seconds < 1.0 and peak_mb < 200
+        failures += not ok
+        worst_s, worst_mb = max(worst_s, seconds), max(worst_mb, peak_mb)
+        print(f"{case[:45]:45} {done.returncode:>4} {seconds:>8.3f} {peak_mb:>8.0f}{'' if ok else '  <- goal missed'}")
+    print(f"\n{len(CORPUS)} cases, worst {worst_s:.3f} s and {worst_mb:.0f} MB (max RSS of any child so far), "
+          f"{failures} missed the goal")
+
+
+if __name__ == "__main__":
+    main()
