@@ -395,14 +395,14 @@ def add_demand_constraints(model: Model) -> None:
 
 
 def compute_terms(model: Model) -> Terms:
-    """Delivered compute over the horizon, weighted (PFLOPS-quarters): max-compute's objective."""
+    """Delivered compute over the horizon, weighted, at the objective's one precision
+    (PFLOPS-quarters): max-compute's objective."""
     plan = model.plan
+    precision = plan.objective_precision
     terms: Terms = [
-        (v, plan.training_weight * plan.pflops_of(plan.catalog[c], "training")) for (c, _), v in model.train.items()
+        (v, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.train.items()
     ]
-    terms += [
-        (v, plan.inference_weight * plan.pflops_of(plan.catalog[c], "inference")) for (c, _), v in model.infer.items()
-    ]
+    terms += [(v, plan.inference_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.infer.items()]
     return terms
 
 

@@ -21,6 +21,10 @@ BINDING_SLACK = 1e-6
 """A limit binds when its slack is at most this, relative to max(1, |rhs|)."""
 
 INTERNAL_FAMILIES = frozenset({"load", "assign", "stock"})
+
+NOISE = 1.0
+"""Step values below this (1 PFLOPS-quarter, or $1) are within the max-compute tie-break's own
+scale ($1B = 1 PFLOPS-quarter): they say nothing about the limit and are not ranked."""
 """Rows that tie the model together (dispatch equals load; assignment within fleet): not limits."""
 
 
@@ -75,6 +79,14 @@ class LimitPrice:
     step: str
     value_unit: str
     sentence: str
+    solved_step_value: float | None = None
+    """The same step's worth found by re-solving with the limit relaxed (see `planner.ranging`);
+    the sentence quotes it when present. It is lower than `step_value` when the step runs into
+    another limit."""
+
+    @property
+    def best_step_value(self) -> float:
+        return self.step_value if self.solved_step_value is None else self.solved_step_value
 
 
 def _lhs(row: RowInfo, slack: float) -> float:
@@ -92,7 +104,7 @@ def _share_total(plan: Plan, books: Ledger, period: str) -> float:
     return sum(n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t)
 
 
-def _sentence(plan: Plan, family: str, key: str, period: str, value: float) -> str:
+def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> str:
     step = STEPS[family]
     site_words = key.replace(".", " / ")
     start = step.words.format(key=site_words, period=period)
@@ -129,7 +141,7 @@ def price_limits(
             lhs=_lhs(row, slack), rhs=row.rhs, slack=slack, shadow_price=dual, binding=binding,
             step_value=value, step=STEPS[row.family].unit if known else "",
             value_unit=value_unit if known else "",
-            sentence=_sentence(plan, row.family, row.key, row.period, value) if known and binding else "",
+            sentence=sentence(plan, row.family, row.key, row.period, value) if known and binding else "",
         ))
     prices += _site_power(plan, books, best_power, value_unit)
     return prices
@@ -152,7 +164,7 @@ def _site_power(
                 name=f"site_power__{site.id}__{period}".replace("-", "_"), family="site_power", key=site.id,
                 period=period, sense="<=", lhs=used, rhs=available, slack=slack, shadow_price=dual,
                 binding=binding, step_value=value, step=STEPS["site_power"].unit, value_unit=value_unit,
-                sentence=_sentence(plan, "site_power", site.id, period, value) if binding else "",
+                sentence=sentence(plan, "site_power", site.id, period, value) if binding else "",
             ))
     return out
 
@@ -160,5 +172,5 @@ def _site_power(
 def ranked(prices: list[LimitPrice]) -> list[LimitPrice]:
     """Binding limits worth something, most valuable step first; a site's power line stands
     for its sources' rows, so those are left out."""
-    chosen = [p for p in prices if p.binding and p.step_value > 1e-9 and p.family != "power"]
-    return sorted(chosen, key=lambda p: (-p.step_value, p.family, p.key, p.period))
+    chosen = [p for p in prices if p.binding and p.step_value > NOISE and p.family != "power"]
+    return sorted(chosen, key=lambda p: (-p.best_step_value, p.family, p.key, p.period))

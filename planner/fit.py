@@ -67,6 +67,7 @@ def _plan(accelerator: Accelerator, power_mw: float, pue: float, budget_usd: flo
         hours_per_period=HOURS_PER_QUARTER, sites=(site,), catalog=catalog, accelerators=(catalog[accelerator.id],),
         budget_usd={0: budget_usd} if budget_usd is not None else {}, training_pflops=(0.0,), inference_pflops=(0.0,),
         training_precision="bf16", inference_precision="bf16", training_weight=1.0, inference_weight=1.0,
+        objective_precision="bf16",
         discount_rate=0.0, maintenance_share_per_year=0.0, supply_units={}, shares=(), commitments=(), min_units=(),
         cloud_offers=(),
     )

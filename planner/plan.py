@@ -165,6 +165,8 @@ class Plan:
     inference_precision: str
     training_weight: float
     inference_weight: float
+    objective_precision: str
+    """Precision max-compute counts compute in (demand uses each workload's own)."""
     discount_rate: float
     maintenance_share_per_year: float
     supply_units: dict[str, tuple[float | None, ...]]
@@ -390,6 +392,7 @@ class _Resolver:
             inference_pflops=self.demand_steps(demand.inference),
             training_precision=demand.training_precision, inference_precision=demand.inference_precision,
             training_weight=f.weights.training, inference_weight=f.weights.inference,
+            objective_precision=f.weights.precision,
             discount_rate=f.discount_rate, maintenance_share_per_year=f.maintenance_share_per_year,
             supply_units={k: tuple(v) for k, v in supply.items()}, shares=self.shares(),
             commitments=tuple(Commitment(c.vendor, c.min_usd, c.max_usd) for c in f.policy.commitments),

@@ -10,6 +10,7 @@ from typing import Any
 
 from planner import __version__
 from planner.diagnose import Diagnosis
+from planner.explain import NOISE
 from planner.output import OutputFolder, sha256_file
 from planner.run import RunResult
 
@@ -33,10 +34,11 @@ def binding_limits(run: RunResult) -> list[BindingLimit]:
     if run.tables is None:
         return []
     table = run.tables.constraints
-    table = table[table["binding"] & (table["step_value"] > 1e-9) & (table["family"] != "power")]
-    table = table.sort_values(["step_value", "family", "key", "period"], ascending=[False, True, True, True])
+    table = table[table["binding"] & (table["step_value"] > NOISE) & (table["family"] != "power")].copy()
+    table["value"] = table["solved_step_value"].fillna(table["step_value"])
+    table = table.sort_values(["value", "family", "key", "period"], ascending=[False, True, True, True])
     return [
-        BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.step_value),
+        BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.value),
                      str(r.value_unit), str(r.sentence))
         for r in table.itertuples(index=False)
     ]
@@ -144,7 +146,7 @@ def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
 
 
 def write_report(run: RunResult, out: Path) -> dict[str, Any]:
-    """Write the CSV tables and summary.json (last) into `out`; return the summary."""
+    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
     assert run.tables is not None
     folder = OutputFolder(out)
     folder.write_csv("allocation.csv", run.tables.allocation)
@@ -153,5 +155,9 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
     folder.write_csv("compute.csv", run.tables.compute)
     folder.write_csv("constraints.csv", run.tables.constraints)
     data = summary(run)
+    if run.options.charts:
+        from planner.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
+
+        write_charts_and_pdf(run, data, folder)
     folder.finish(data)
     return data

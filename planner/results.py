@@ -8,9 +8,8 @@ from dataclasses import asdict, dataclass, fields
 import pandas as pd
 
 from planner.accounting import Ledger, Solution, delivered_pflops
-from planner.explain import LimitPrice, price_limits
+from planner.explain import LimitPrice
 from planner.plan import Plan
-from planner.rows import RowInfo
 
 ZERO = 1e-9
 CONSTRAINT_COLUMNS = [f.name for f in fields(LimitPrice)]
@@ -129,17 +128,18 @@ def constraints_table(prices: list[LimitPrice]) -> pd.DataFrame:
     the user's terms (`step_value` per `step`, in `value_unit`), binding ones first."""
     table = pd.DataFrame([asdict(p) for p in prices], columns=CONSTRAINT_COLUMNS)
     table["order"] = range(len(table))
-    table = table.sort_values(["binding", "step_value", "order"], ascending=[False, False, True], kind="stable")
+    table["rank_value"] = table["solved_step_value"].fillna(table["step_value"])
+    table = table.sort_values(["binding", "rank_value", "order"], ascending=[False, False, True], kind="stable")
+    table = table.drop(columns="rank_value")
     return table.drop(columns="order").reset_index(drop=True)
 
 
-def make_tables(plan: Plan, solution: Solution, books: Ledger, rows: list[RowInfo],
-                duals: dict[str, float], slacks: dict[str, float]) -> Tables:
+def make_tables(plan: Plan, solution: Solution, books: Ledger, prices: list[LimitPrice]) -> Tables:
     """All result tables of one verified solution."""
     return Tables(
         allocation=allocation_table(plan, solution, books),
         sites=sites_table(plan, solution, books),
         budget=budget_table(plan, books),
         compute=compute_table(plan, solution, books),
-        constraints=constraints_table(price_limits(plan, books, rows, duals, slacks)),
+        constraints=constraints_table(prices),
     )

@@ -12,7 +12,9 @@ from pathlib import Path
 from planner.accounting import Ledger, ledger
 from planner.build import Model, build_model, compute_terms
 from planner.errors import SolverError
+from planner.explain import price_limits
 from planner.plan import LoadedPlan, Plan, read_plan, with_objective
+from planner.ranging import realise_steps
 from planner.results import Tables, make_tables
 from planner.solve import SolveResult, Status, solve
 from planner.verify import Violation, verify
@@ -88,7 +90,12 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
         raise SolverError(
             f"{result.solver.name} returned a plan that breaks {len(run.violations)} limit(s) on re-check:\n  {listed}"
         )
-    run.tables = make_tables(loaded.plan, result.solution, run.ledger, model.rows, result.duals, result.slacks)
+    prices = price_limits(loaded.plan, run.ledger, model.rows, result.duals, result.slacks)
+    if options.solver == "highs":
+        started = time.perf_counter()
+        prices = realise_steps(model, prices, result.duals)
+        seconds["ranging"] = time.perf_counter() - started
+    run.tables = make_tables(loaded.plan, result.solution, run.ledger, prices)
     return run
 
 

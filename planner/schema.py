@@ -380,10 +380,12 @@ class CloudOffer(Sourced):
 
 
 class Weights(StrictModel):
-    """How `max-compute` weighs a PFLOPS of training against one of inference."""
+    """How `max-compute` counts compute: a weight per workload, at one precision for both (so
+    that FP8 inference does not count double against BF16 training)."""
 
     training: float = Field(default=1.0, ge=0, le=1_000)
     inference: float = Field(default=1.0, ge=0, le=1_000)
+    precision: Literal["bf16", "fp8"] = "bf16"
 
 
 class PlanFile(Sourced):

@@ -29,13 +29,19 @@ def price(run, family, key=None):
 
 def test_power_price_and_a_free_budget(write_plan):
     """Power-bound plan: one facility MW = 0.8 MW IT of beta = 320 PFLOPS for the quarter; the
-    budget has $839M left, so its price is zero."""
+    budget has $839M left, so its price is zero.
+
+    A whole step of 100 MW is worth less than 100 x 320: at 110 MW the $1B budget binds too.
+    With both binding, 0.125a + 0.0125b = 110 and 310,950a + 201,095b = 1e9 give
+    a = 452.727, b = 4,272.727 and 21,618.18 PFLOPS, so the step adds 18,418.18 (less the
+    tie-break's 1e-9 x $839M)."""
     run = solve_plan(write_plan(base_plan()))
     site = price(run, "site_power")
     assert site["binding"]
     assert site["shadow_price"] == pytest.approx(320, rel=1e-4)
     assert site["step_value"] == pytest.approx(32_000, rel=1e-4)
-    assert "100 MW more at lab in 2026Q1 would add 32.0 EFLOPS-quarters" in site["sentence"]
+    assert site["solved_step_value"] == pytest.approx(18_418.18, rel=1e-4)
+    assert "100 MW more at lab in 2026Q1 would add 18.4 EFLOPS-quarters" in site["sentence"]
     budget = price(run, "budget")
     assert not budget["binding"]
     assert budget["shadow_price"] == 0
@@ -58,12 +64,17 @@ def test_budget_price(write_plan):
 def test_min_cost_prices_in_dollars(write_plan):
     """With a = (320P - D)/30 and b = (D - 80P)/3 (both limits binding), cost C(P, D) gives
     dC/dP = 310,950 x 320/30 - 201,095 x 80/3 = -$2,045,733.33 per MW and
-    dC/dD = -310,950/30 + 201,095/3 = $56,666.67 per PFLOPS."""
+    dC/dD = -310,950/30 + 201,095/3 = $56,666.67 per PFLOPS (at the margin)."""
     run = solve_plan(write_plan(min_cost_plan()))
     assert price(run, "power")["shadow_price"] == pytest.approx(-2_045_733.33, rel=1e-6)
     assert price(run, "demand")["shadow_price"] == pytest.approx(56_666.67, rel=1e-6)
     assert price(run, "demand")["step_value"] == pytest.approx(56_666_666.7, rel=1e-6)
-    assert "would save $205M" in price(run, "site_power")["sentence"]
+    # A whole 100 MW step is worth less: with power to spare, 100 alpha units meet the demand
+    # for 100 x $310,950 = $31,095,000, saving $36,209,333.33 - $31,095,000 = $5,114,333.33.
+    site = price(run, "site_power")
+    assert site["step_value"] == pytest.approx(204_573_333, rel=1e-6)
+    assert site["solved_step_value"] == pytest.approx(5_114_333.33, rel=1e-6)
+    assert "100 MW more at lab in 2026Q1 would save $5.11M" in site["sentence"]
 
 
 def test_integer_mode_reports_fixed_lp_duals(write_plan):
