@@ -12,7 +12,7 @@ def _scaled(value: float, steps: list[tuple[float, str]], digits: int = 3) -> st
     for size, suffix in steps:
         if magnitude >= size * 0.9995:
             number = value / size
-            return f"{number:.{_decimals(number, digits)}f}{suffix}"
+            return f"{number:,.{_decimals(number, digits)}f}{suffix}"
     return f"{value:.{_decimals(value, digits)}f}{steps[-1][1] if steps[-1][0] == 1 else ''}"
 
 

@@ -34,17 +34,12 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         f"({solver['name']} {solver['version']}, {solve_s:.2f} s)"
     )
     console.print(_fleet_table(run))
-    console.print(
-        f"Compute in service at {totals['end_period']}: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16, "
-        f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8.  Delivered over the horizon: "
-        f"{fmt.pflops(totals['delivered_training_pflops_quarters'])}-quarters training, "
-        f"{fmt.pflops(totals['delivered_inference_pflops_quarters'])}-quarters inference."
-    )
+    console.print(_compute_line(run, totals))
     console.print(_power_table(run))
     console.print(_budget_table(run))
     limits = binding_limits(run)
     if limits:
-        console.print("[bold]Limits that bind hardest[/bold] (by value of one more unit to the objective):")
+        console.print("[bold]Limits that bind hardest[/bold] (what one more step of each would add):")
         for number, limit in enumerate(limits[:5], start=1):
             console.print(f"  {number}. {limit.words}")
         if len(limits) > 5:
@@ -52,6 +47,26 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     else:
         console.print("No limit binds with a non-zero price: the plan has room on every side.")
     console.print(f"Report: {out}/ (summary.json, allocation.csv, sites.csv, budget.csv, compute.csv, constraints.csv)")
+
+
+def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:
+    """Compute at the end, demand met, and compute delivered over the horizon."""
+    plan = run.plan
+    line = (f"Compute in service at {totals['end_period']}: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16 / "
+            f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8.")
+    met = []
+    for workload, demand, precision in (("training", plan.training_pflops, plan.training_precision),
+                                        ("inference", plan.inference_pflops, plan.inference_precision)):
+        if max(demand) > 0:
+            met.append(f"{workload} up to {fmt.pflops(max(demand))} {precision.upper()}")
+    if met:
+        line += f"\nDemand met in every quarter: {', '.join(met)}."
+    assert run.tables is not None
+    compute = run.tables.compute
+    delivered = float(compute["bf16_pflops_in_service"].sum())
+    line += (f"\nDelivered over the horizon: {fmt.pflops(delivered)}-quarters BF16 "
+             "(tents counted at their availability).")
+    return line
 
 
 def _fleet_table(run: RunResult) -> Table:
@@ -75,20 +90,22 @@ def _fleet_table(run: RunResult) -> Table:
 
 
 def _power_table(run: RunResult) -> Table:
+    """Quarters down, sites across: facility MW used of available, and the share used."""
     assert run.tables is not None
     sites = run.tables.sites
-    table = Table(title="Facility power used / available, by quarter", title_justify="left")
-    table.add_column("site")
-    periods = list(run.plan.periods)
-    step = max(1, len(periods) // 12)
-    shown = periods[::step] if periods[-1] in periods[::step] else [*periods[::step], periods[-1]]
-    for period in shown:
-        table.add_column(period, justify="right")
+    table = Table(title="Facility power used of available", title_justify="left")
+    table.add_column("quarter")
     for site in run.plan.sites:
-        rows = sites[sites["site"] == site.id].set_index("period")
-        table.add_row(site.id, *[
-            f"{fmt.mw(rows.loc[p, 'power_used_mw'])}\n/ {fmt.mw(rows.loc[p, 'power_available_mw'])}" for p in shown
-        ])
+        table.add_column(f"{site.id}", justify="right")
+        table.add_column("used", justify="right")
+    by_site = {site.id: sites[sites["site"] == site.id].set_index("period") for site in run.plan.sites}
+    for period in run.plan.periods:
+        cells = [period]
+        for site in run.plan.sites:
+            used = float(by_site[site.id].loc[period, "power_used_mw"])
+            available = float(by_site[site.id].loc[period, "power_available_mw"])
+            cells += [f"{fmt.mw(used)} of {fmt.mw(available)}", fmt.share(used / available) if available > 0 else "-"]
+        table.add_row(*cells)
     return table
 
 
