@@ -98,7 +98,7 @@ class Diagnosis:
         if self.binding_while_short:
             text += f": {self.binding_while_short[0]}"
         if self.would_close:
-            text += ". What would close it: " + ", ".join(s.words for s in self.would_close[:3])
+            text += ". What would close it: " + " and ".join(s.words for s in self.would_close[:3])
             if self.short:
                 text += f"; or {_less_words(self.short[0])}"
         return text[0].upper() + text[1:] + "."
@@ -166,16 +166,37 @@ def _elastic_solve(plan: Plan, elastic_families: dict[str, float]) -> tuple[Mode
 
 
 def _shortfalls(model: Model, slacks: dict[str, Any]) -> list[Shortfall]:
-    out = []
+    found: list[tuple[int, Any, float]] = []
     for row in model.rows:
         variable = slacks.get(row.name)
         if variable is None:
             continue
         amount = variable.varValue or 0.0
         if amount > SLACK_SHOWN * max(1.0, abs(row.rhs)):
-            unit = ELASTIC[row.family].unit
-            out.append(Shortfall(row.family, row.key, row.period, amount, unit,
-                                 _words(row.family, row.key, row.period, amount, unit)))
+            t = model.plan.periods.index(row.period) if row.period in model.plan.periods else -1
+            found.append((t, row, amount))
+    return _merge_runs(model.plan.periods, found)
+
+
+def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -> list[Shortfall]:
+    """One Shortfall per limit and run of consecutive quarters short by the same amount."""
+    found.sort(key=lambda item: (item[1].family, item[1].key, item[0]))
+    merged: list[tuple[int, int, Any, float]] = []
+    for t, row, amount in found:
+        last = merged[-1] if merged else None
+        if (last and t >= 0 and last[2].family == row.family and last[2].key == row.key and last[1] == t - 1
+                and abs(last[3] - amount) <= 1e-6 * max(1.0, abs(amount))):
+            merged[-1] = (last[0], t, last[2], last[3])
+        else:
+            merged.append((t, t, row, amount))
+    out = []
+    for first, last, row, amount in merged:
+        period = row.period if first == last or first < 0 else f"{periods[first]}-{periods[last]}"
+        unit = ELASTIC[row.family].unit
+        words = _words(row.family, row.key, periods[first] if first >= 0 else row.period, amount, unit)
+        if first != last:
+            words = words.replace(f"in {periods[first]}", f"from {periods[first]} to {periods[last]}")
+        out.append(Shortfall(row.family, row.key, period, amount, unit, words))
     return sorted(out, key=lambda s: (s.period, s.family, s.key))
 
 
@@ -214,7 +235,9 @@ def iis_rows(model: Model) -> list[str]:
     except Exception as error:  # noqa: BLE001 - a second opinion must never hide the first
         log.warning("HiGHS could not compute an infeasible subsystem: %s", error)
         return []
-    return [model.rows[i].name for i in iis.row_index_ if 0 <= i < len(model.rows)]
+    rows = [model.rows[i] for i in iis.row_index_ if 0 <= i < len(model.rows)]
+    # Rows that tie the model together (dispatch, assignment, stock) are not limits a user sets.
+    return [row.name for row in rows if row.family not in ("load", "assign", "stock")]
 
 
 def diagnose(plan: Plan, infeasible_model: Model | None = None) -> Diagnosis:

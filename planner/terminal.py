@@ -154,7 +154,8 @@ def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
         for words in diagnosis.binding_while_short[:8]:
             console.print(f"  - {words}")
     if diagnosis.would_close:
-        console.print("What would close it, with every target held (money first, then space, power, supply):")
+        console.print("What would close it, all together, with every target held (money gives first, then space,"
+                      " power, supply):")
         for item in diagnosis.would_close:
             console.print(f"  - {item.words}")
     elif not diagnosis.closable:

@@ -80,3 +80,19 @@ def test_shipped_files_point_editors_at_the_schema(path: Path):
 def test_shipped_plans_resolve():
     for path in PLANS:
         assert read_plan(path).plan.periods
+
+
+def test_the_infeasible_example_is_explained(tmp_path):
+    """Before the gas plants (2026Q3), 250 MW of grid powers 231 MW of IT; 92.4 MW of it is the
+    installed GB200 racks (126 EFLOPS). The densest rack then buyable, GB200 at 2.5 PFLOPS x 72
+    per 132 kW, fills the other 139 MW with 190 EFLOPS: 374 are needed, 184 are short."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    example = REPO / "sites" / "examples" / "prometheus-2026-infeasible.yaml"
+    result = CliRunner().invoke(app, ["optimize", str(example), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    assert "training demand in 2026Q2 is short by 184 EFLOPS" in result.output
+    assert "power from prometheus / grid is full in 2026Q2" in result.output
+    assert "+146 MW at prometheus / grid in 2026Q2" in result.output
