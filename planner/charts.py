@@ -20,12 +20,14 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.ticker import FuncFormatter
 
 from planner import fmt
 from planner.run import RunResult
 
 PAGE_INCHES = (11.0, 8.5)
+MIN_SLOTS = 6
+"""Bars are never wider than a sixth of their panel, however short the horizon."""
 """Every chart is one landscape letter page, so the PDF's pages are all one size."""
 
 VENDOR_COLOURS = {
@@ -54,10 +56,10 @@ MONEY_LABELS = {
     "capex_generation_usd": "capex: generation", "opex_energy_usd": "opex: energy",
     "opex_lease_usd": "opex: cloud lease", "opex_maintenance_usd": "opex: maintenance",
 }
-USED_LINE = {"color": "#111111", "linewidth": 1.8, "marker": "o", "markersize": 3.0, "zorder": 5}
-DEMAND_LINE = {"color": "#111111", "linewidth": 1.6, "linestyle": "--", "drawstyle": "steps-mid", "zorder": 5}
-NOTE = {"fontsize": 8, "color": "#444444"}
-TITLE = {"fontsize": 10, "loc": "left"}
+USED_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.8, "linestyle": "-"}
+DEMAND_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.6, "linestyle": "--"}
+NOTE: dict[str, Any] = {"fontsize": 8, "color": "#444444"}
+TITLE: dict[str, Any] = {"fontsize": 10, "loc": "left"}
 
 
 # --- colours -------------------------------------------------------------------------------
@@ -87,7 +89,7 @@ def _shade(colour: str, amount: float) -> str:
     red, green, blue = to_rgb(colour)
     target = 1.0 if amount > 0 else 0.0
     weight = abs(amount)
-    return to_hex(tuple(c + (target - c) * weight for c in (red, green, blue)))
+    return to_hex((red + (target - red) * weight, green + (target - green) * weight, blue + (target - blue) * weight))
 
 
 def _shades(colour: str, count: int) -> list[str]:
@@ -104,8 +106,13 @@ def _trimmed(text: str) -> str:
     return re.sub(r"(\d)\.(\d*?)0+(?!\d)", lambda m: m.group(1) + ("." + m.group(2) if m.group(2) else ""), text)
 
 
+def _tick(function: Callable[[float], str], value: float) -> str:
+    """A tick label: '0' at zero (it needs no unit), else the people's format without trailing zeros."""
+    return "0" if abs(value) < 1e-12 else _trimmed(function(value))
+
+
 def _formatter(function: Callable[[float], str]) -> FuncFormatter:
-    return FuncFormatter(lambda value, _position: _trimmed(function(float(value))))
+    return FuncFormatter(lambda value, _position: _tick(function, float(value)))
 
 
 def _chips(value: float) -> str:
@@ -116,7 +123,7 @@ AXIS_UNITS: dict[str, tuple[str, Callable[[float], str]]] = {
     "mw": ("W", fmt.mw),
     "usd": ("USD", fmt.usd),
     "pflops": ("FLOPS", fmt.pflops),
-    "count": ("accelerators", _chips),
+    "count": ("chips", _chips),
 }
 
 
@@ -133,29 +140,37 @@ def value_axis(ax: Axes, quantity: str, kind: str) -> None:
 
 
 def quarter_axis(ax: Axes, periods: Sequence[str], labelled: bool = True, width_share: float = 1.0) -> None:
-    """Quarters on the x axis: a tick per quarter, a label on as many as fit (Q1s on long horizons)."""
+    """Quarters on the x axis: a tick per quarter, a label on as many as fit (Q1s on long horizons).
+
+    Panels that share the x axis share its labels; `labelled=False` hides them on this panel.
+    """
     count = len(periods)
-    ax.set_xlim(-0.6, count - 0.4)
-    ax.xaxis.set_major_locator(FixedLocator(list(range(count))))
+    pad = 0.6 + max(0.0, (MIN_SLOTS - count) / 2)  # a short horizon keeps bars of a sensible width
+    ax.set_xlim(-pad, count - 1 + pad)
     room = max(4, int(14 * width_share))
     if count <= room:
         shown = list(range(count))
     else:
         years = max(1, math.ceil(count / 4 / room))
-        shown = [t for t, p in enumerate(periods) if p.endswith("Q1") and (int(p[:4]) - int(periods[0][:4])) % years == 0]
+        first_year = int(periods[0][:4])
+        shown = [t for t, p in enumerate(periods) if p.endswith("Q1") and (int(p[:4]) - first_year) % years == 0]
         shown = shown or [0]
     labels = [periods[t] if t in shown else "" for t in range(count)]
-    ax.set_xticks(list(range(count)), labels if labelled else [""] * count)
-    ax.tick_params(axis="x", labelsize=7.5, length=2.5)
+    ax.set_xticks(list(range(count)), labels)
+    ax.tick_params(axis="x", labelsize=7.5, length=2.5, labelbottom=labelled)
     if labelled:
         ax.set_xlabel("quarter", fontsize=8)
-        if sum(1 for label in labels if label) > 6 * width_share:
+        if len(shown) > 16 * width_share:
             for label in ax.get_xticklabels():
                 label.set_rotation(45)
                 label.set_horizontalalignment("right")
 
 
-def _stacked_bars(ax: Axes, x: Sequence[float], series: list[tuple[str, Sequence[float], str]],
+Series = tuple[str, Sequence[float], str]
+"""(label, one value per bar, colour)."""
+
+
+def _stacked_bars(ax: Axes, x: Sequence[float], series: Sequence[Series],
                   width: float = 0.8, **style: Any) -> list[float]:
     """Stack `series` (label, values, colour) as bars; skip all-zero ones; return the tops."""
     bottom = [0.0] * len(x)
@@ -167,13 +182,21 @@ def _stacked_bars(ax: Axes, x: Sequence[float], series: list[tuple[str, Sequence
     return bottom
 
 
+def _steps(ax: Axes, values: Sequence[float], label: str, style: dict[str, Any]) -> None:
+    """A per-quarter level as a step line across each quarter's bar (a `StepPatch`, values readable)."""
+    edges = [t - 0.5 for t in range(len(values) + 1)]
+    ax.stairs(list(values), edges, label=label, baseline=None, zorder=5, **style)
+
+
+def _named(item_id: str, kind: str) -> str:
+    """'gas-plant' for a gas source called gas-plant, 'north (grid)' for a grid source called north."""
+    return item_id if kind in item_id else f"{item_id} ({kind})"
+
+
 def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", **NOTE)
     ax.set_ylim(0, 1)
-
-
-def _headroom(ax: Axes, top: float) -> None:
-    ax.set_ylim(0, top * 1.18 if top > 0 else 1)
+    ax.set_yticks([0])
 
 
 def _panels(rows: int, columns: int = 1, *, sharex: bool = True) -> tuple[Figure, list[list[Axes]]]:
@@ -201,35 +224,56 @@ def _tables(run: RunResult) -> Any:
 def _site_title(run: RunResult, site_id: str) -> str:
     for site in run.plan.sites:
         if site.id == site_id:
-            return f"{site.name} ({site.id})" if site.name != site.id else site.id
-    return "Leased from clouds (no site power)" if site_id == "cloud" else site_id
+            return site.name
+    return "Leased from clouds" if site_id == "cloud" else site_id
 
 
-def _mark_steps(ax: Axes, marks: dict[int, list[str]], tops: Sequence[float], count: int) -> int:
-    """Write each mark above its quarter's bar; staggered so neighbours do not overlap.
+Mark = tuple[float, float, str]
+"""(x, y, words): an event drawn above the data with a dotted line down to (x, y)."""
+
+RELPOS = {"left": 0.0, "center": 0.5, "right": 1.0}
+"""Where a mark's dotted line leaves its text: straight down from the anchor point."""
+MARK_ROW = 0.085
+"""Height of one row of marks, as a share of the data's top."""
+
+
+def _mark_steps(ax: Axes, marks: list[Mark], count: int, top: float, width_share: float = 1.0) -> int:
+    """Write each mark in the room above the data, in rows, so that no two marks overlap.
+
+    Marks at one x are joined; each goes to the lowest row where it fits beside those already
+    placed (its width estimated from its length and the room one quarter has on the page).
 
     Returns:
-        How many rows of marks were needed (the caller leaves that much room above the data).
+        Rows used; the caller leaves that much room above the data (`_upper_limit`).
     """
-    level, last, levels = 0, -10, 1
-    for t in sorted(marks):
-        level = level + 1 if t - last < 4 else 0
-        levels = max(levels, level + 1)
-        last = t
-        align = "right" if t > 0.75 * count else "left" if t < 0.25 * count else "center"
+    joined: dict[float, list[str]] = {}
+    anchors: dict[float, float] = {}
+    for x, y, words in sorted(marks):
+        joined.setdefault(x, []).append(words)
+        anchors[x] = max(anchors.get(x, 0.0), y)
+    quarter_points = PAGE_INCHES[0] * 72 * 0.75 * width_share / max(count, 1)
+    rows: list[float] = []
+    for x, parts in joined.items():
+        words = "; ".join(parts)
+        width = len(words) * 3.6 / quarter_points + 0.3
+        align = "right" if x > 0.75 * count else "left" if x < 0.25 * count else "center"
+        left = x - width if align == "right" else x if align == "left" else x - width / 2
+        row = next((i for i, end in enumerate(rows) if end < left), len(rows))
+        if row == len(rows):
+            rows.append(0.0)
+        rows[row] = left + width
         ax.annotate(
-            "\n".join(marks[t]), xy=(t, tops[t]), xytext=(0, 5 + 11 * level), textcoords="offset points",
+            words, xy=(x, anchors[x]), xytext=(x, top * (1.04 + MARK_ROW * row)), textcoords="data",
             ha=align, va="bottom", fontsize=6.5, color="#333333",
-            arrowprops={"arrowstyle": "-", "color": "#888888", "linewidth": 0.6},
+            arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.7, "linestyle": (0, (1, 1.5)),
+                        "shrinkA": 0, "shrinkB": 1, "relpos": (RELPOS[align], 0.0)},
         )
-    return levels
+    return len(rows)
 
 
-def _upper_limit(ax: Axes, top: float, mark_levels: int = 0) -> None:
-    """Room above the data for marks: 12% per row of marks, at least 15%."""
-    _headroom(ax, top)
-    if top > 0:
-        ax.set_ylim(0, top * (1.15 + 0.14 * mark_levels))
+def _upper_limit(ax: Axes, top: float, mark_rows: int = 0) -> None:
+    """Room above the data: 15%, and a row for each row of marks."""
+    ax.set_ylim(0, top * (1.15 + MARK_ROW * mark_rows) if top > 0 else 1)
 
 
 # --- 2. power ------------------------------------------------------------------------------
@@ -242,23 +286,25 @@ def power_by_site(run: RunResult) -> Figure:
     figure, grid = _panels(len(run.plan.sites))
     for index, site in enumerate(run.plan.sites):
         ax = grid[index][0]
-        series, marks = [], {}
+        series: list[Series] = []
+        events: list[tuple[int, str]] = []
         kinds: dict[str, int] = {}
         for source in site.sources:
-            values = _column(sites, site.id, f"{source.id}_available_mw", periods)
+            values = _column(sites, site.id, f"source_{source.id}_available_mw", periods)
             shade = kinds.get(source.kind, 0)
             kinds[source.kind] = shade + 1
             colour = _shade(SOURCE_COLOURS.get(source.kind, SOURCE_COLOURS["other"]), -0.25 * shade)
-            series.append((f"{source.id} ({source.kind}): available", values, colour))
+            series.append((f"{_named(source.id, source.kind)}: available", values, colour))
             for t in range(1, len(values)):
                 if values[t] > values[t - 1] + 1e-6:
                     words = "online" if values[t - 1] <= 1e-6 else "+" + _trimmed(fmt.mw(values[t] - values[t - 1]))
-                    marks.setdefault(t, []).append(f"{source.id} {words}")
+                    events.append((t, f"{source.id} {words}"))
         tops = _stacked_bars(ax, x, series)
+        marks: list[Mark] = [(t, tops[t], words) for t, words in events]
         used = _column(sites, site.id, "power_used_mw", periods)
-        ax.plot(x, used, label="facility power used", **USED_LINE)
-        levels = _mark_steps(ax, marks, tops, len(periods))
-        _upper_limit(ax, max([*tops, *used]), levels if marks else 0)
+        _steps(ax, used, "facility power used", USED_LINE)
+        top = max([*tops, *used])
+        _upper_limit(ax, top, _mark_steps(ax, marks, len(periods), top))
         if max([*tops, *used]) <= 0:
             _empty(ax, "no power available in the horizon")
         ax.set_title(
@@ -300,6 +346,8 @@ def accelerator_colours(run: RunResult, ids: Iterable[str]) -> dict[str, str]:
 
 def _accelerator_label(run: RunResult, accelerator_id: str) -> str:
     accelerator = run.plan.catalog[accelerator_id]
+    if accelerator.vendor.lower() in accelerator.name.lower():
+        return accelerator.name
     return f"{accelerator.vendor}: {accelerator.name}"
 
 
@@ -330,7 +378,7 @@ def chip_mix(run: RunResult) -> Figure:
             if max(tops) <= 0:
                 _empty(ax, "no accelerators here")
             total = fmt.count(tops[-1]) + " accelerators" if measure == "accelerators" else fmt.pflops(tops[-1])
-            ax.set_title(f"{_site_title(run, site_id)}: {total} in {periods[-1]}", **TITLE)
+            ax.set_title(f"{_site_title(run, site_id)}: {total}", **TITLE)
             value_axis(ax, quantity, kind)
             quarter_axis(ax, periods, labelled=index == len(site_ids) - 1, width_share=0.4)
     handles = [
@@ -338,8 +386,9 @@ def chip_mix(run: RunResult) -> Figure:
     ]
     if handles:
         figure.legend(handles, [_accelerator_label(run, a) for a in ids], loc="outside right upper",
-                      fontsize=7.5, frameon=False, title="vendor: accelerator", title_fontsize=8)
-    figure.suptitle("Chip mix: accelerators in service (left) and their BF16 compute (right), by site and quarter",
+                      fontsize=7.5, frameon=False, title="accelerator, by vendor", title_fontsize=8)
+    figure.suptitle(f"Chip mix by site: accelerators in service (left) and their BF16 compute (right); "
+                    f"totals for {periods[-1]}",
                     fontsize=12, x=0.01, ha="left")
     return figure
 
@@ -364,18 +413,19 @@ def budget(run: RunResult) -> Figure:
     limited = [i for i, v in enumerate(limits) if not math.isnan(v)]
     if limited:
         ax.hlines([limits[i] for i in limited], [i - 0.42 for i in limited], [i + 0.42 for i in limited],
-                  colors="#111111", linewidth=2.4, label="yearly budget limit (capex + opex)", zorder=5)
+                  colors="#111111", linewidth=1.8, label="yearly budget limit (capex + opex)", zorder=5)
     for i, total in enumerate(tops):
-        words = _trimmed(fmt.usd(total))
+        words = "spent " + _trimmed(fmt.usd(total))
         if i in limited and limits[i] > 0:
-            words += f"\n{fmt.share(total / limits[i])} of limit"
+            words += f"\nof {_trimmed(fmt.usd(limits[i]))} ({fmt.share(total / limits[i])})"
         ax.annotate(words, xy=(i, max(total, limits[i] if i in limited else 0.0)), xytext=(0, 4),
                     textcoords="offset points", ha="center", va="bottom", fontsize=8)
     top = max([*tops, *(limits[i] for i in limited)])
     _upper_limit(ax, top, 1)
     if top <= 0:
         _empty(ax, "no spending in the horizon")
-    ax.set_xlim(-0.7, len(years) - 0.3)
+    pad = 0.7 + max(0.0, (MIN_SLOTS - 2 - len(years)) / 2)
+    ax.set_xlim(-pad, len(years) - 1 + pad)
     ax.set_xticks(x, years)
     ax.tick_params(axis="x", labelsize=8.5)
     ax.set_xlabel("calendar year", fontsize=8)
@@ -435,19 +485,19 @@ def compute_over_time(run: RunResult) -> Figure:
         tops = _stacked_bars(ax, x, series)
         top = max(tops)
         if same_precision and max(demand) > 0:
-            ax.stairs(demand, [t - 0.5 for t in range(len(periods) + 1)], label="demand (training + inference)",
-                      color="#111111", linewidth=1.6, linestyle="--", baseline=None, zorder=5)
+            _steps(ax, demand, "demand (training + inference)", DEMAND_LINE)
             top = max(top, max(demand))
         _upper_limit(ax, top)
         if top <= 0:
             _empty(ax, "no compute in service")
-        ax.set_title(f"BF16 compute in service by {what}: {fmt.pflops(tops[-1])} in {periods[-1]}", **TITLE)
-        value_axis(ax, "BF16 compute", "pflops")
-        quarter_axis(ax, periods, width_share=0.4)
+        ax.set_title(f"In service by {what}: {fmt.pflops(tops[-1])} in {periods[-1]}", **TITLE)
+        value_axis(ax, "BF16 compute in service", "pflops")
+        quarter_axis(ax, periods, labelled=False, width_share=0.4)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
     for column, workload in enumerate(["training", "inference"]):
         _delivered_panel(run, grid[1][column], workload)
-    figure.suptitle("Compute over time: in service by vendor and ecosystem (top); delivered against demand (bottom)",
+    figure.suptitle("Compute over time: in service by vendor and ecosystem (top, BF16, availability-weighted); "
+                    "delivered against demand (bottom)",
                     fontsize=12, x=0.01, ha="left")
     return figure
 
@@ -462,9 +512,8 @@ def _delivered_panel(run: RunResult, ax: Axes, workload: str) -> None:
     demand = [float(v) for v in table[f"{workload}_demand_pflops"]]
     ax.bar(list(range(len(periods))), delivered, 0.8, color="#8a9bb0", linewidth=0, label=f"{workload} delivered")
     if max(demand) > 0:
-        ax.stairs(demand, [t - 0.5 for t in range(len(periods) + 1)], label=f"{workload} demand",
-                  color="#111111", linewidth=1.6, linestyle="--", baseline=None, zorder=5)
-        short = sum(1 for d, v in zip(delivered, demand, strict=True) if v < d * (1 - 1e-6))
+        _steps(ax, demand, f"{workload} demand", DEMAND_LINE)
+        short = sum(1 for done, due in zip(delivered, demand, strict=True) if done < due * (1 - 1e-6))
         status = "met in every quarter" if short == 0 else f"short in {short} quarter(s)"
         words = f"demand {status}"
     else:
@@ -473,7 +522,7 @@ def _delivered_panel(run: RunResult, ax: Axes, workload: str) -> None:
     _upper_limit(ax, top)
     if top <= 0:
         _empty(ax, f"no {workload} compute")
-    ax.set_title(f"{workload.capitalize()} compute delivered ({precision}): {words}", **TITLE)
+    ax.set_title(f"{workload.capitalize()} delivered ({precision}): {words}", **TITLE)
     value_axis(ax, f"{workload.capitalize()} compute, {precision}", "pflops")
     quarter_axis(ax, periods, width_share=0.4)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
@@ -488,11 +537,11 @@ def hall_space(run: RunResult) -> Figure:
     figure, grid = _panels(len(run.plan.sites))
     for index, site in enumerate(run.plan.sites):
         ax = grid[index][0]
-        halls = [(h, _column(sites, site.id, f"{h.id}_ready_mw", periods),
-                  _column(sites, site.id, f"{h.id}_used_mw", periods)) for h in site.halls]
+        halls = [(h, _column(sites, site.id, f"hall_{h.id}_ready_mw", periods),
+                  _column(sites, site.id, f"hall_{h.id}_used_mw", periods)) for h in site.halls]
         halls = [(h, ready, used) for h, ready, used in halls if max([*ready, *used]) > 1e-9] or halls
         width = 0.8 / len(halls)
-        marks: dict[int, list[str]] = {}
+        marks: list[Mark] = []
         tops = [0.0] * len(periods)
         kinds: dict[str, int] = {}
         for slot, (hall, ready, used) in enumerate(halls):
@@ -500,7 +549,7 @@ def hall_space(run: RunResult) -> Figure:
             kinds[hall.kind] = shade + 1
             colour = _shade(HALL_COLOURS.get(hall.kind, "#777777"), 0.3 * shade)
             x = [t - 0.4 + width * (slot + 0.5) for t in range(len(periods))]
-            name = f"{hall.id} ({hall.kind}{', no backup' if hall.backup == 'none' else ''})"
+            name = _named(hall.id, hall.kind) + (", no backup power" if hall.backup == "none" else "")
             ax.bar(x, ready, width * 0.95, color=_shade(colour, 0.72), linewidth=0, label=f"{name}: ready")
             ax.bar(x, used, width * 0.55, color=colour, linewidth=0, label=f"{name}: in use")
             for t in range(len(periods)):
@@ -508,9 +557,9 @@ def hall_space(run: RunResult) -> Figure:
                 if t > 0 and ready[t] > ready[t - 1] + 1e-6:
                     modules = (ready[t] - ready[t - 1]) / hall.module_it_mw if hall.module_it_mw else 0.0
                     count = f" ({modules:.3g} module{'s' if modules != 1 else ''})" if modules else ""
-                    marks.setdefault(t, []).append(f"{hall.id} +{_trimmed(fmt.mw(ready[t] - ready[t - 1]))}{count}")
-        levels = _mark_steps(ax, marks, tops, len(periods))
-        _upper_limit(ax, max(tops), levels if marks else 0)
+                    named = f"{hall.id} " if len(halls) > 1 else ""
+                    marks.append((x[t], ready[t], f"{named}+{_trimmed(fmt.mw(ready[t] - ready[t - 1]))}{count}"))
+        _upper_limit(ax, max(tops), _mark_steps(ax, marks, len(periods), max(tops)))
         if max(tops) <= 0:
             _empty(ax, "no hall space in the horizon")
         ready_end = sum(r[-1] for _, r, _ in halls)

@@ -171,6 +171,8 @@ def _site_power(
 
 def ranked(prices: list[LimitPrice]) -> list[LimitPrice]:
     """Binding limits worth something, most valuable step first; a site's power line stands
-    for its sources' rows, so those are left out."""
-    chosen = [p for p in prices if p.binding and p.step_value > NOISE and p.family != "power"]
+    for its sources' rows, so those are left out, and so is a limit whose whole step, re-solved,
+    is worth nothing (its dual was one of several: another limit binds with it)."""
+    chosen = [p for p in prices if p.binding and p.step_value > NOISE and p.family != "power"
+              and (p.solved_step_value is None or p.solved_step_value > NOISE)]
     return sorted(chosen, key=lambda p: (-p.best_step_value, p.family, p.key, p.period))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from planner.schema import period_index, period_name
+from planner.schema import MAX_USD, period_index, period_name
 
 VENDORS = [("nvidia", "cuda"), ("amd", "rocm"), ("google", "xla"), ("meta", "mtia"), ("aws", "neuron")]
 START = "2026Q1"
@@ -76,7 +76,7 @@ def generate(sites: int, accelerators: int, quarters: int, seed: int) -> dict[st
     grid_mw = sum(s["power_sources"][0]["phases"][0]["available_mw"] for s in site_list)
     # About what filling the grid's first phase with mid-priced racks costs, spread over the years:
     # enough that budgets bind in some years, never so little that nothing can be bought.
-    yearly_usd = grid_mw * 12e6 / max(1, len(years))
+    yearly_usd = min(grid_mw * 12e6 / max(1, len(years)), MAX_USD / 1.5)
     budget = [{"year": y, "limit_usd": round(yearly_usd * rng.uniform(0.6, 1.4), -6)} for y in years]
     # Demand stays below what the existing halls hold of the least dense accelerator: always feasible.
     existing_mw = sum(h.get("existing_it_mw", 0) for s in site_list for h in s["halls"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ def binding_limits(run: RunResult) -> list[BindingLimit]:
     table = run.tables.constraints
     table = table[table["binding"] & (table["step_value"] > NOISE) & (table["family"] != "power")].copy()
     table["value"] = table["solved_step_value"].fillna(table["step_value"])
+    table = table[table["value"] > NOISE]
     table = table.sort_values(["value", "family", "key", "period"], ascending=[False, True, True, True])
     return [
         BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.value),
@@ -125,7 +128,8 @@ def summary(run: RunResult) -> dict[str, Any]:
     if run.tables is not None:
         data["totals"] = headline(run)
         data["binding"] = [asdict(b) for b in binding_limits(run)[:20]]
-    data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}
+    if not reproducible():
+        data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}
     data["provenance"] = provenance(run)
     return data
 
@@ -145,9 +149,17 @@ def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
     return out / "diagnosis.json"
 
 
+def reproducible() -> bool:
+    """Whether outputs must be byte-identical run to run: SOURCE_DATE_EPOCH is set (the
+    reproducible-builds convention). Then summary.json leaves out the stage timings, the only
+    thing in any output that differs between two runs of the same input."""
+    return "SOURCE_DATE_EPOCH" in os.environ
+
+
 def write_report(run: RunResult, out: Path) -> dict[str, Any]:
     """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
     assert run.tables is not None
+    started = time.perf_counter()
     folder = OutputFolder(out)
     folder.write_csv("allocation.csv", run.tables.allocation)
     folder.write_csv("sites.csv", run.tables.sites)
@@ -159,5 +171,7 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
         from planner.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
 
         write_charts_and_pdf(run, data, folder)
+    if "seconds" in data:
+        data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)
     return data

@@ -76,12 +76,14 @@ def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
                 "hall_ready_mw": sum(books.hall_ready_mw[s, h, t] for h in range(len(site.halls))),
                 "hall_used_mw": sum(books.hall_used_mw.get((s, h, t), 0.0) for h in range(len(site.halls))),
             }
+            # Prefixed so that no id (a hall called `hall`, a source called `power`) can
+            # overwrite a total column.
             for g, source in enumerate(site.sources):
-                row[f"{source.id}_available_mw"] = books.source_available_mw[s, g, t]
-                row[f"{source.id}_used_mw"] = solution.disp.get((s, g, t), 0.0)
+                row[f"source_{source.id}_available_mw"] = books.source_available_mw[s, g, t]
+                row[f"source_{source.id}_used_mw"] = solution.disp.get((s, g, t), 0.0)
             for h, hall in enumerate(site.halls):
-                row[f"{hall.id}_ready_mw"] = books.hall_ready_mw[s, h, t]
-                row[f"{hall.id}_used_mw"] = books.hall_used_mw.get((s, h, t), 0.0)
+                row[f"hall_{hall.id}_ready_mw"] = books.hall_ready_mw[s, h, t]
+                row[f"hall_{hall.id}_used_mw"] = books.hall_used_mw.get((s, h, t), 0.0)
             rows.append(row)
     return pd.DataFrame(rows).fillna(0.0)
 

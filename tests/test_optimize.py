@@ -178,10 +178,10 @@ def test_gas_plant_online_later_limits_before(write_plan):
     run = solve_plan(write_plan(plan))
     sites = run.tables.sites.set_index("period")
     assert sites.loc["2026Q2", "power_used_mw"] == pytest.approx(10)
-    assert sites.loc["2026Q2", "gas_used_mw"] == 0
+    assert sites.loc["2026Q2", "source_gas_used_mw"] == 0
     assert sites.loc["2026Q3", "power_used_mw"] == pytest.approx(30)
     # Gas is cheaper, so the tie-break dispatches all of it before the grid.
-    assert sites.loc["2026Q3", "gas_used_mw"] == pytest.approx(20)
+    assert sites.loc["2026Q3", "source_gas_used_mw"] == pytest.approx(20)
 
 
 def test_verifier_catches_a_broken_plan(write_plan):
