@@ -27,6 +27,9 @@ TIE_BREAK_PFLOPS_PER_USD = 1e-9
 any accelerator delivers, so it never trades compute away, but among plans with equal compute
 it picks the cheapest (no module built, no MW dispatched from a dear source, for nothing)."""
 
+TRAINING_TIE_BREAK = 1e-6
+"""Relative bonus for compute assigned to training over inference (see `set_objective`)."""
+
 Terms = list[tuple[LpVariable, float]]
 NewKey = tuple[int, int, str, int]
 
@@ -409,14 +412,20 @@ def compute_terms(model: Model) -> Terms:
 def set_objective(model: Model, costs: list[tuple[Terms, float]]) -> None:
     """max-compute: weighted PFLOPS-quarters less a tie-breaking cost; min-cost: discounted cost."""
     plan = model.plan
+    # Beyond demand, which workload an accelerator serves is a tie; left to the solver, the
+    # split jumps from quarter to quarter. A tiny preference makes it stable and readable:
+    # inference gets what its demand needs, every other accelerator counts as training.
+    prefer_training: Terms = [
+        (v, TRAINING_TIE_BREAK * plan.catalog[c].pflops(plan.objective_precision)) for (c, _), v in model.train.items()
+    ]
     if plan.objective == "max-compute":
         model.problem.sense = pulp.LpMaximize
-        terms = compute_terms(model)
+        terms = compute_terms(model) + prefer_training
         for cost, _ in costs:
             terms += [(v, -TIE_BREAK_PFLOPS_PER_USD * w) for v, w in cost]
     else:
         model.problem.sense = pulp.LpMinimize
-        terms = []
+        terms = [(v, -TIE_BREAK_PFLOPS_PER_USD * w) for v, w in prefer_training]
         for t, (cost, _) in enumerate(costs):
             factor = plan.discount_factor(t)
             terms += [(v, factor * w) for v, w in cost]
