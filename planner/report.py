@@ -124,6 +124,7 @@ def summary(run: RunResult) -> dict[str, Any]:
                   "rows_by_family": dict(sorted(by_family.items()))},
         "verification": {"limits_rechecked": True, "violations": len(run.violations),
                          "tolerance": "1e-6 + 1e-9 x |rhs|"},
+        "notes": run.notes,
     }
     if run.tables is not None:
         data["totals"] = headline(run)

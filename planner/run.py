@@ -6,7 +6,7 @@ No printing and no files: `cli.py` shows the result and `output.py` writes it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planner.accounting import Ledger, ledger
@@ -48,6 +48,8 @@ class RunResult:
     tables: Tables | None = None
     violations: list[Violation] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """Things the user should know about how the plan was found (a solver fallback, say)."""
 
     @property
     def plan(self) -> Plan:
@@ -76,9 +78,20 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
     seconds["build"] = time.perf_counter() - started
     if options.write_mps is not None:
         write_mps(model, options.write_mps)
-    result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap)
+    notes: list[str] = []
+    try:
+        result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap)
+    except SolverError as error:
+        fallback = FALLBACK.get(options.solver)
+        if fallback is None:
+            raise
+        # The other solver answers the same model; a missing or crashed solver costs no plan.
+        notes.append(f"{error}; solved with {fallback.upper()} instead.")
+        model = build_model(loaded.plan, integer=options.integer)
+        result = solve(model, fallback, options.time_limit_s, options.threads, options.gap)
+        options = replace(options, solver=fallback)
     seconds.update(result.seconds)
-    run = RunResult(loaded=loaded, options=options, model=model, result=result, seconds=seconds)
+    run = RunResult(loaded=loaded, options=options, model=model, result=result, seconds=seconds, notes=notes)
     if not result.has_plan or result.solution is None:
         return run
     started = time.perf_counter()
@@ -97,6 +110,9 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
         seconds["ranging"] = time.perf_counter() - started
     run.tables = make_tables(loaded.plan, result.solution, run.ledger, prices)
     return run
+
+
+FALLBACK = {"highs": "cbc", "cbc": "highs"}
 
 
 def write_mps(model: Model, path: Path) -> None:

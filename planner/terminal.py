@@ -28,11 +28,18 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     totals = summary["totals"]
     solver = summary["solver"]
     solve_s = run.seconds.get("solve", 0.0)
+    status = summary["status"]
+    if status == "feasible":
+        gap = run.result.gap
+        gap_words = f", gap {100 * gap:.2f}% to the best bound" if gap is not None else ""
+        status = f"feasible, NOT proven optimal (the solver stopped at a limit{gap_words})"
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
-        f"Status: [bold]{summary['status']}[/bold], verified against every limit "
+        f"Status: [bold]{status}[/bold], verified against every limit "
         f"({solver['name']} {solver['version']}, {solve_s:.2f} s)"
     )
+    for note in run.notes:
+        console.print(f"Note: {note}")
     console.print(_fleet_table(run))
     console.print(_compute_line(run, totals))
     console.print(_power_table(run))
@@ -137,6 +144,10 @@ def print_no_plan(run: RunResult) -> None:
             f"The plan '{run.plan.name}' is unbounded: nothing limits {run.plan.objective}. "
             "Add a budget for every year, or supply caps."
         )
+    elif run.result.detail == "TimeLimit":
+        limit = run.options.time_limit_s
+        console.print(f"{run.result.solver.name} reached the time limit ({limit:g} s) without finding a plan. "
+                      "Raise --time-limit, or drop --integer to solve the LP.")
     else:
         console.print(f"The solver stopped without a plan ({run.result.solver.name}: {run.result.detail}).")
 

@@ -1,0 +1,203 @@
+"""Reliability: same input, same bytes; no half-written file after a kill; solver faults and
+fallbacks; numbers at the edges."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pulp
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from planner import solve as solve_module
+from planner.cli import app
+from planner.run import Options, load, optimize
+from tests.conftest import REPO, SMALL_CATALOG, base_plan
+from tests.test_optimize import phasing_plan
+
+runner = CliRunner()
+SHIPPED = sorted((REPO / "sites").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_highs_and_cbc_agree_on_every_shipped_plan(path):
+    objectives = {}
+    for solver in ("highs", "cbc"):
+        options = Options(solver=solver)
+        run = optimize(load(path, None, options), options)
+        assert run.result.status == "optimal"
+        objectives[solver] = run.result.objective_value
+    assert objectives["cbc"] == pytest.approx(objectives["highs"], rel=1e-7)
+
+
+def _plan_folder(tmp_path: Path) -> Path:
+    """A 4-quarter plan with a tent hall whose modules come online (see test_optimize)."""
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(phasing_plan(), sort_keys=False))
+    return path
+
+
+def _run_cli(plan: Path, out: Path, seed: str, extra: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": "0", "PYTHONHASHSEED": seed}
+    return subprocess.Popen(  # noqa: S603 - our own module, our own arguments
+        [sys.executable, "-m", "planner.cli", "optimize", str(plan), "--catalog", str(SMALL_CATALOG),
+         "--out", str(out), "-q", *extra], env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if not p.name.startswith(".planner-tmp-")}
+
+
+def test_same_input_same_bytes_across_processes(tmp_path):
+    """Two processes with different hash seeds write byte-identical CSV, JSON, PNG and PDF."""
+    plan = _plan_folder(tmp_path)
+    first, second = tmp_path / "first", tmp_path / "second"
+    for out, seed in ((first, "1"), (second, "2")):
+        assert _run_cli(plan, out, seed).wait(timeout=120) == 0
+    a, b = _files(first), _files(second)
+    assert set(a) >= {"summary.json", "allocation.csv", "report.pdf", "power-by-site.png"}
+    assert a == b, [name for name in a if a[name] != b.get(name)]
+
+
+def test_a_killed_run_never_leaves_a_half_written_file(tmp_path):
+    """Kill the command at spread-out moments of its run; every file then in the folder is whole:
+    byte-identical to the same file of a complete run. The next run cleans the temporaries."""
+    plan = _plan_folder(tmp_path)
+    reference = tmp_path / "reference"
+    started = time.perf_counter()
+    assert _run_cli(plan, reference, "0").wait(timeout=120) == 0
+    duration = time.perf_counter() - started
+    expected = _files(reference)
+    half_written = 0
+    for trial, fraction in enumerate((0.5, 0.65, 0.75, 0.85, 0.92, 0.97)):
+        out = tmp_path / f"killed-{trial}"
+        process = _run_cli(plan, out, "0")
+        time.sleep(duration * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        if out.exists():
+            for name, data in _files(out).items():
+                half_written += data != expected[name]
+    assert half_written == 0
+    # A later run in a killed folder removes stale temporaries and completes the folder.
+    out = tmp_path / "killed-0"
+    assert _run_cli(plan, out, "0").wait(timeout=120) == 0
+    assert not list(out.glob(".planner-tmp-*"))
+    assert _files(out) == expected
+
+
+def test_time_limit_without_a_plan_exits_4(tmp_path):
+    plan = tmp_path / "big.yaml"
+    assert runner.invoke(app, ["generate", "--sites", "30", "--accelerators", "6", "--quarters", "8",
+                               "--seed", "2", "--out", str(plan)]).exit_code == 0
+    result = runner.invoke(app, ["optimize", str(plan), "--catalog", str(SMALL_CATALOG), "--integer",
+                                 "--time-limit", "0.01", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 4, result.output
+    assert "time limit" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plan_found_but_not_proven_optimal_says_so(tmp_path, write_plan, monkeypatch):
+    """Stop HiGHS at its first integer solution: the plan is reported as feasible, with its gap."""
+    original = solve_module.TimedHiGHS.__init__
+
+    def first_solution_only(self, **options):
+        original(self, **options, mip_max_improving_sols=1)
+
+    monkeypatch.setattr(solve_module.TimedHiGHS, "__init__", first_solution_only)
+    plan = tmp_path / "big.yaml"
+    runner.invoke(app, ["generate", "--sites", "6", "--accelerators", "4", "--quarters", "4", "--seed", "5",
+                        "--out", str(plan)])
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["optimize", str(plan), "--catalog", str(SMALL_CATALOG), "--integer",
+                                 "--out", str(out), "--no-report"])
+    summary = json.loads((out / "summary.json").read_text())
+    if summary["status"] == "optimal":
+        pytest.skip("HiGHS proved its first solution optimal: nothing unproven to report")
+    assert result.exit_code == 0, result.output
+    assert summary["status"] == "feasible"
+    assert summary["solver"]["gap"] > 0
+    assert "NOT proven optimal" in result.output
+
+
+def test_missing_highs_falls_back_to_cbc(write_plan, tmp_path, monkeypatch):
+    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["optimize", str(write_plan(base_plan())), "--catalog", str(SMALL_CATALOG),
+                                 "--out", str(out), "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "HiGHS is not available" in result.output
+    assert "solved with CBC instead" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["solver"]["name"] == "CBC"
+    assert summary["objective"]["value"] == pytest.approx(3200)
+
+
+def test_crashing_cbc_falls_back_to_highs(write_plan, tmp_path, monkeypatch):
+    def crash(self, lp, **kwargs):
+        raise pulp.PulpSolverError("cbc: killed by signal 11")
+
+    monkeypatch.setattr(pulp.COIN_CMD, "actualSolve", crash)
+    result = runner.invoke(app, ["optimize", str(write_plan(base_plan())), "--catalog", str(SMALL_CATALOG),
+                                 "--solver", "cbc", "--out", str(tmp_path / "out"), "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "CBC failed: cbc: killed by signal 11; solved with HIGHS instead" in result.output
+
+
+def test_one_accelerator_allowed(write_plan):
+    options = Options()
+    run = optimize(load(write_plan(base_plan(policy={"allow": ["alpha"]})), SMALL_CATALOG, options), options)
+    assert set(run.tables.allocation["accelerator"]) == {"alpha"}
+    assert run.compute_pflops_quarters == pytest.approx(800)
+
+
+def test_none_allowed_without_demand_buys_nothing(write_plan):
+    options = Options()
+    run = optimize(load(write_plan(base_plan(policy={"allow": []})), SMALL_CATALOG, options), options)
+    assert run.result.status == "optimal"
+    assert run.tables.allocation.empty
+    assert run.compute_pflops_quarters == 0
+
+
+def test_none_allowed_with_demand_cannot_be_closed(write_plan, tmp_path):
+    plan = base_plan(policy={"allow": []}, demand={"training": [{"from": "2026Q1", "pflops": 100}]})
+    result = runner.invoke(app, ["optimize", str(write_plan(plan)), "--catalog", str(SMALL_CATALOG),
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert "training demand in 2026Q1 is short by 100 PFLOPS" in result.output
+    assert "No change to power, space, budget or supply closes it" in result.output
+
+
+def test_a_zero_budget_buys_nothing(write_plan):
+    options = Options()
+    run = optimize(load(write_plan(base_plan(budget=[{"year": 2026, "limit_usd": 0}])), SMALL_CATALOG, options),
+                   options)
+    assert run.result.status == "optimal"
+    assert run.tables.allocation.empty
+    assert float(run.tables.budget["total_usd"].iloc[0]) == 0
+
+
+def test_a_zero_budget_with_installed_units_is_short_by_their_energy(tmp_path):
+    """Ohio's installed GB200 racks draw power from day one: with no money, their energy is what
+    the budget lacks."""
+    plan = yaml.safe_load((REPO / "sites" / "ohio.yaml").read_text())
+    plan["budget"] = [{"year": 2026, "limit_usd": 0}]
+    plan.pop("demand")
+    plan["policy"] = {}
+    plan["supply"] = []
+    folder = tmp_path / "sites"
+    (folder / "campus").mkdir(parents=True)
+    (folder / "campus" / "prometheus.yaml").write_text((REPO / "sites" / "campus" / "prometheus.yaml").read_text())
+    (folder / "ohio.yaml").write_text(yaml.safe_dump(plan, sort_keys=False))
+    result = runner.invoke(app, ["optimize", str(folder / "ohio.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    assert "of budget in 2026" in result.output
