@@ -183,10 +183,10 @@ def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -
     found.sort(key=lambda item: (item[1].family, item[1].key, item[0]))
     merged: list[tuple[int, int, Any, float]] = []
     for t, row, amount in found:
-        last = merged[-1] if merged else None
-        if (last and t >= 0 and last[2].family == row.family and last[2].key == row.key and last[1] == t - 1
-                and abs(last[3] - amount) <= 1e-6 * max(1.0, abs(amount))):
-            merged[-1] = (last[0], t, last[2], last[3])
+        run = merged[-1] if merged else None
+        if (run and t >= 0 and run[2].family == row.family and run[2].key == row.key and run[1] == t - 1
+                and abs(run[3] - amount) <= 1e-6 * max(1.0, abs(amount))):
+            merged[-1] = (run[0], t, run[2], run[3])
         else:
             merged.append((t, t, row, amount))
     out = []
