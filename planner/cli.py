@@ -339,5 +339,11 @@ def main() -> None:  # pragma: no cover - the console script calls `app` directl
         _fail(EXIT_SOLVER, f"error: {error}")
 
 
+# What-if and sweeps (planner/cli_scenarios.py: typer and stdlib only at import time).
+from planner.cli_scenarios import sweep_command, whatif_command  # noqa: E402
+
+app.command("whatif")(whatif_command)
+app.command("sweep")(sweep_command)
+
 if __name__ == "__main__":  # `python -m planner.cli`, as the tests run it in a fresh process
     app()

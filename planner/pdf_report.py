@@ -23,6 +23,7 @@ from matplotlib.patches import Rectangle
 
 from planner import __version__, fmt
 from planner.charts import CHARTS, PAGE_INCHES, ecosystem_pflops, vendor_colours
+from planner.diagnose import Diagnosis
 from planner.explain import INTERNAL_FAMILIES
 from planner.output import OutputFolder
 from planner.run import RunResult
@@ -417,3 +418,52 @@ def limit_pages(run: RunResult) -> list[Figure]:
             "with every row's name.")
     return list(table_pages("Limits: every limit with its slack, binding first", columns, rows, note,
                             bold_rows=frozenset(bold)))
+
+
+# --- diagnosis (a plan that cannot be met) -------------------------------------------------
+
+def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any], folder: OutputFolder) -> None:
+    """`report.pdf` for a plan that cannot be met: one page saying what is short and why."""
+    matplotlib.use("Agg")
+    buffer = io.BytesIO()
+    metadata = {"Title": f"{run.plan.title}: no plan fits", "Creator": f"planner {__version__}",
+                "CreationDate": None, "ModDate": None}
+    with PdfPages(buffer, metadata=metadata) as pdf:
+        pdf.savefig(diagnosis_page(run, diagnosis, provenance))
+    folder.write_bytes(PDF_NAME, buffer.getvalue())
+
+
+def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any]) -> Figure:
+    """What is short with every limit held, why, what would close it, and the solver's IIS."""
+    figure = Figure(figsize=PAGE_INCHES)
+    figure.text(0.04, 0.955, run.plan.title, fontsize=18, weight="bold", va="top", color="#1f2d3d")
+    first, last = run.plan.periods[0], run.plan.periods[-1]
+    figure.text(0.04, 0.905, f"Capacity plan '{run.plan.name}', {first} to {last}: no plan meets every limit.",
+                fontsize=10.5, va="top", color="#9b1c1c", weight="bold")
+    writer = _Writer(figure, 0.04, 0.86, 110)
+    writer.line(diagnosis.headline(), size=11)
+    writer.width_chars = 140
+    sections = [
+        ("What is short, with every limit held", [s.words for s in diagnosis.short]),
+        ("Because", diagnosis.binding_while_short[:8]),
+        ("What would close it, all together, with every target held (money gives first, then space, power, "
+         "supply)", [s.words for s in diagnosis.would_close]
+         or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
+                                            "ask for compute before any allowed accelerator can serve it."])),
+        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_rows[:20]),
+    ]
+    for title, lines in sections:
+        if not lines:
+            continue
+        writer.heading(title)
+        for text in lines[:12]:
+            writer.line(f"- {text}")
+        if len(lines) > 12:
+            writer.line(f"... {len(lines) - 12} more in diagnosis.json", color="#555555")
+    foot = _Writer(figure, 0.04, 0.16, 150)
+    foot.line("Provenance", size=10, weight="bold", color="#1f2d3d")
+    foot.line(f"Solver: {run.result.solver.name} {run.result.solver.version}.  "
+              f"Planner version {provenance['planner_version']}.", size=8)
+    for entry in [*provenance["inputs"], *provenance["catalog"]][:MAX_FILES_SHOWN]:
+        foot.line(f"SHA-256 {entry['sha256'][:SHA_SHOWN]}...  {entry['path']}", size=8, family="DejaVu Sans Mono")
+    return figure

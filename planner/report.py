@@ -140,6 +140,10 @@ def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
     folder = OutputFolder(out)
     folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
                                           **diagnosis.to_json()})
+    if run.options.charts:
+        from planner.pdf_report import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
+
+        write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
     folder.finish({
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},

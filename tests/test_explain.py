@@ -129,7 +129,10 @@ def test_infeasible_plan_exits_3_and_writes_the_diagnosis(write_plan, tmp_path):
     assert "training demand in 2026Q1 is short by 1.80 EFLOPS" in result.output
     written = json.loads((out / "diagnosis.json").read_text())
     assert written["short"][0]["amount"] == pytest.approx(1800, rel=1e-6)
-    assert json.loads((out / "summary.json").read_text())["status"] == "infeasible"
+    manifest = json.loads((out / "summary.json").read_text())
+    assert manifest["status"] == "infeasible"
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert set(manifest["outputs"]) == {"diagnosis.json", "report.pdf"}
 
 
 def test_fit_power_and_budget():

@@ -1,0 +1,356 @@
+"""`plan whatif` and `plan sweep`. Registered on the `plan` app at the end of `planner.cli`.
+
+Only typer and the standard library are imported here at the top: everything heavy (pandas,
+PuLP, matplotlib, Dask) loads inside the command that runs, so `plan --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from planner.errors import InputError, SolverError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from planner.run import Options
+    from planner.scenarios import Scenario
+    from planner.sweep import SweepResult
+    from planner.whatif import WhatIf
+
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_SOLVER = 4
+
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="PATH=VALUE",
+    help="Override one value, by a dotted path through ids: budget.2026.limit_usd=$30B, "
+         "catalog.mi455x.unit_price_usd=x1.2 (multiply), catalog.vera-rubin-nvl144.first_available=+2 "
+         "(slip quarters), sites.prometheus.power_sources.socrates-north.online=2026Q4 (move all phases), "
+         "policy.exclude=\\[tpu-ironwood], KEY=null (remove).")]
+ScenarioOption = Annotated[list[Path] | None, typer.Option(
+    "--scenario", metavar="FILE", help="Scenario file overlaying the base plan (repeat for several).")]
+CatalogOption = Annotated[Path | None, typer.Option(
+    "--catalog", help="Catalog file that extends (or, with `mode: replace`, replaces) the built-in one.")]
+ObjectiveOption = Annotated[str | None, typer.Option(
+    help="Override the plan's objective: max-compute or min-cost.")]
+SolverOption = Annotated[str, typer.Option(help="LP solver: highs or cbc.", envvar="PLANNER_SOLVER")]
+TimeLimitOption = Annotated[float | None, typer.Option(help="Solver time limit per run, seconds.", min=0.01)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the output went; no progress.")]
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(width=110, highlight=False, soft_wrap=False, stderr=stderr)
+
+
+def _fail(code: int, text: str) -> NoReturn:
+    typer.echo(text, err=True)
+    raise typer.Exit(code)
+
+
+def _bad_input(error: InputError) -> NoReturn:
+    count = len(error.problems)
+    lines = [f"error: {p}" for p in error.problems[:50]]
+    if count > 50:
+        lines.append(f"... and {count - 50} more")
+    lines.append(f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written.")
+    _fail(EXIT_BAD_INPUT, "\n".join(lines))
+
+
+def _options(objective: str | None, solver: str, time_limit: float | None, integer: bool,
+             charts: bool = False) -> Options:
+    from planner.errors import Problem  # noqa: PLC0415
+    from planner.run import Options  # noqa: PLC0415
+
+    problems = []
+    if objective not in (None, "max-compute", "min-cost"):
+        problems.append(Problem(None, "--objective", f"expected max-compute or min-cost, found '{objective}'"))
+    if solver not in ("highs", "cbc"):
+        problems.append(Problem(None, "--solver", f"expected highs or cbc, found '{solver}'"))
+    if problems:
+        raise InputError(problems)
+    return Options(objective=objective, solver=solver, time_limit_s=time_limit, integer=integer, charts=charts)
+
+
+def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenario]:
+    """One scenario per file (each with every --set after it), one of all files with --combine,
+    or one of the --set overrides alone."""
+    from planner.errors import Problem  # noqa: PLC0415
+    from planner.scenarios import Scenario, parse_override, read_scenario  # noqa: PLC0415
+
+    overrides = tuple(parse_override(text, i) for i, text in enumerate(sets, start=1))
+    read = [read_scenario(path) for path in files]
+    if not read and not overrides:
+        raise InputError([Problem(None, "", "nothing to compare: give --scenario FILE or --set PATH=VALUE")])
+    if not read:
+        return [Scenario("overrides", "; ".join(f"{o.path}={o.text}" for o in overrides), (), overrides)]
+    if combine:
+        read = [Scenario("+".join(s.name for s in read), " + ".join(s.title for s in read),
+                         tuple(o for s in read for o in s.overlays))]
+    named: list[Scenario] = []
+    for scenario in read:
+        name = scenario.name if scenario.name != "base" else "base-scenario"
+        while name in {s.name for s in named}:
+            name += "-2"
+        named.append(Scenario(name, scenario.title, scenario.overlays, overrides))
+    return named
+
+
+def whatif_command(
+    base: Annotated[Path, typer.Argument(help="Base plan file, e.g. sites/ohio.yaml.")],
+    scenario: ScenarioOption = None,
+    set_: SetOption = None,
+    combine: Annotated[bool, typer.Option("--combine", help="Apply every scenario file together, as one.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Output folder \\[default: reports/<plan name>-whatif/].")] = None,
+    objective: ObjectiveOption = None,
+    solver: SolverOption = "highs",
+    time_limit: TimeLimitOption = None,
+    integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
+    catalog: CatalogOption = None,
+    reports: Annotated[bool, typer.Option("--reports", help="Also write each side's full report folder.")] = False,
+    no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only (no PNG, no PDF).")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Solve a plan and scenarios of it side by side; write and print what moved."""
+    from planner.loading import load_file  # noqa: PLC0415
+    from planner.whatif import run_whatif, write_whatif  # noqa: PLC0415
+
+    try:
+        options = _options(objective, solver, time_limit, integer, charts=not no_charts)
+        scenarios = _scenarios(scenario or [], set_ or [], combine)
+        result = run_whatif(load_file(base), scenarios, catalog, options)
+    except InputError as error:
+        _bad_input(error)
+    except SolverError as error:
+        _fail(EXIT_SOLVER, f"error: {error}")
+    folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
+    write_whatif(result, folder, options, charts=not no_charts, reports=reports)
+    if quiet:
+        typer.echo(str(folder))
+    else:
+        print_whatif(result, folder)
+    unsolved = [case for case in result.cases if not case.solved]
+    if unsolved:
+        raise typer.Exit(EXIT_INFEASIBLE if all(c.status == "infeasible" for c in unsolved) else EXIT_SOLVER)
+
+
+def print_whatif(result: WhatIf, folder: Path) -> None:
+    """Per scenario: a table of base, scenario and delta, and the limits that changed."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from planner.whatif import SHOWN_METRICS, comparison_table, format_value, limit_changes  # noqa: PLC0415
+
+    console = _console()
+    plan = result.base.loaded.plan
+    console.print(f"[bold]What-if: {plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, "
+                  f"{plan.objective}); base: {result.base.status}")
+    if result.base.diagnosis:
+        console.print(f"  base has no plan: {result.base.diagnosis}", markup=False)
+    table = comparison_table(result)
+    for case in result.scenarios:
+        console.print(f"\n[bold]{case.name}[/bold]: {case.title}  ({case.status})", markup=True)
+        if not case.solved:
+            console.print(f"  no plan: {case.diagnosis or case.status}", markup=False)
+            continue
+        rows = table[table["scenario_name"] == case.name]
+        view = Table(title_justify="left")
+        for column in ("metric", "base", case.name, "change", "change %"):
+            view.add_column(column, justify="left" if column == "metric" else "right")
+        for row in rows.itertuples(index=False):
+            name = str(row.metric)
+            if name not in SHOWN_METRICS and not name.startswith("accelerators_end_"):
+                continue
+            label = SHOWN_METRICS.get(name) or f"{name.removeprefix('accelerators_end_')} accelerators at end"
+            delta, pct = float(row.delta), float(row.delta_pct)
+            style = "" if abs(delta) < 1e-9 * max(1.0, abs(float(row.base))) else ("green" if delta > 0 else "red")
+            sign = "+" if delta > 0 else ""
+            view.add_row(label, format_value(float(row.base), str(row.unit)),
+                         format_value(float(row.scenario), str(row.unit)),
+                         f"[{style}]{sign}{format_value(delta, str(row.unit))}[/{style}]" if style else "0",
+                         "" if pct != pct else f"{pct:+.1f}%")
+        console.print(view)
+        if result.base.solved:
+            changes = limit_changes(result.base.run, case.run)
+            for became, words in ((True, "Became binding"), (False, "Stopped binding")):
+                listed = [c.words for c in changes if c.became == became]
+                if listed:
+                    console.print(f"{words}: " + "; ".join(listed[:8])
+                                  + (f"; ... {len(listed) - 8} more" if len(listed) > 8 else ""), markup=False)
+            if not changes:
+                console.print("The same limits bind as in the base plan.")
+    console.print(f"\nComparison: {folder}/ (comparison.csv, limit_changes.csv, comparison.pdf, charts, summary.json)")
+
+
+def sweep_command(
+    base: Annotated[Path, typer.Argument(help="Base plan file, e.g. sites/ohio.yaml.")],
+    set_range: Annotated[list[str] | None, typer.Option(
+        "--set-range", metavar="PATH=LO:HI:N",
+        help="Sweep a number over N values (budget.2027.limit_usd=$5B:$15B:5), a factor (..=x0.8:x1.2:5), "
+             "quarters (..first_available=2026Q4:2027Q4:5) or slips (..first_available=0:4:5). "
+             "Several make a product grid.")] = None,
+    sweep_file: Annotated[Path | None, typer.Option(
+        "--sweep", metavar="FILE", help="Sweep file: `set:`, `grid:` values or `samples:` distributions.")] = None,
+    samples: Annotated[int, typer.Option(help="Draws from the sweep file's distributions.", min=0,
+                                         max=10_000)] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same draws.")] = 0,
+    set_: SetOption = None,
+    scenario: ScenarioOption = None,
+    workers: Annotated[int, typer.Option(help="Local worker processes (1: solve in this process).", min=1,
+                                         max=256, envvar="PLANNER_WORKERS")] = 2,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:8786): run on that cluster instead (pip install 'planner\\[dask]').",
+        envvar="PLANNER_DASK_SCHEDULER")] = None,
+    tornado: Annotated[bool, typer.Option(help="Also run each input alone at its low and high.")] = True,
+    out: Annotated[Path | None, typer.Option(help="Output folder \\[default: reports/<plan name>-sweep/].")] = None,
+    objective: ObjectiveOption = None,
+    solver: SolverOption = "highs",
+    time_limit: TimeLimitOption = None,
+    catalog: CatalogOption = None,
+    no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only.")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
+    try:
+        sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
+                                                 scenario or [], catalog,
+                                                 _options(objective, solver, time_limit, integer=False), tornado)
+        result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
+    except InputError as error:
+        _bad_input(error)
+    except SolverError as error:
+        _fail(EXIT_SOLVER, f"error: {error}")
+    from planner.sweep import write_sweep  # noqa: PLC0415
+
+    folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
+    write_sweep(result, folder, provenance, charts=not no_charts)
+    if quiet:
+        typer.echo(str(folder))
+    else:
+        print_sweep(result, folder)
+
+
+def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, samples: int, seed: int,
+                   sets: list[str], files: list[Path], catalog: Path | None, options: Options,
+                   tornado: bool) -> tuple[Any, Any, dict[str, Any]]:
+    import numpy as np  # noqa: PLC0415
+
+    from planner.errors import Problem  # noqa: PLC0415
+    from planner.loading import load_file  # noqa: PLC0415
+    from planner.scenarios import Override, Scenario, make_override, parse_override, read_scenario  # noqa: PLC0415
+    from planner.sweep import (  # noqa: PLC0415
+        Base,
+        draw_value,
+        file_variables,
+        plan_runs,
+        range_variable,
+        read_sweep_file,
+        sample_variables,
+    )
+
+    document = load_file(base_path)
+    sweep_file, sweep_document = read_sweep_file(sweep_path) if sweep_path else (None, None)
+    fixed: list[Override] = []
+    if sweep_file is not None and sweep_document is not None:
+        for key, value in sweep_file.set.items():
+            origin = sweep_document.position(("set", key))
+            assert origin is not None
+            fixed.append(make_override(key, value, origin) if isinstance(value, str)
+                         else Override(key, "set", value, origin, str(value)))
+    fixed += [parse_override(text, i) for i, text in enumerate(sets, start=1)]
+    overlays = tuple(o for path in files for o in read_scenario(path).overlays)
+    base = Base(document, catalog, options, Scenario("fixed", "fixed", overlays, tuple(fixed)))
+    grid = [range_variable(base, text, i) for i, text in enumerate(ranges, start=1)]
+    sampled = []
+    if sweep_file is not None and sweep_document is not None:
+        grid += file_variables(base, sweep_file, sweep_document)
+        sampled = sample_variables(base, sweep_file, sweep_document)
+    if grid and sampled:
+        raise InputError([Problem(None, "", "a sweep is a grid or samples, not both: drop --set-range/`grid:` "
+                                            "or `samples:`")])
+    if sampled and samples < 1:
+        raise InputError([Problem(None, "--samples", "the sweep file has `samples:`; say how many with --samples N")])
+    if not grid and not sampled:
+        raise InputError([Problem(None, "", "nothing to sweep: give --set-range PATH=LO:HI:N, or --sweep FILE "
+                                            "with `grid:` or `samples:`")])
+    variables = [v for v, _ in grid] + [v for v, _, _ in sampled]
+    draws = None
+    if sampled:
+        rng = np.random.default_rng(seed)
+        draws = [tuple(draw_value(draw, slot, rng) for _, draw, slot in sampled) for _ in range(samples)]
+    runs = plan_runs(variables, [values for _, values in grid] if grid else None, draws, tornado)
+    inputs = [*base.document.files, *([sweep_path] if sweep_path else [])]
+    provenance = _provenance(inputs, base.catalog_files, {"objective": options.objective, "solver": options.solver,
+                                                          "samples": samples, "seed": seed, "tornado": tornado})
+    title = sweep_file.title if sweep_file is not None and sweep_file.title else ""
+    return (base, variables, title), runs, provenance
+
+
+def _provenance(inputs: list[Path], catalog: tuple[Path, ...], options: dict[str, Any]) -> dict[str, Any]:
+    from planner import __version__  # noqa: PLC0415
+    from planner.output import sha256_file  # noqa: PLC0415
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return path.name
+
+    return {"planner_version": __version__,
+            "inputs": [{"path": shown(p), "sha256": sha256_file(p)} for p in dict.fromkeys(inputs)],
+            "catalog": [{"path": shown(p), "sha256": sha256_file(p)} for p in catalog],
+            "options": options}
+
+
+def _run_with_progress(sweep: Any, runs: Any, workers: int, scheduler: str | None, quiet: bool) -> SweepResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    from planner.sweep import run_sweep  # noqa: PLC0415
+
+    base, variables, title = sweep
+    where = f"Dask at {scheduler}" if scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
+    with Progress(TextColumn(f"solving on {where}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=_console(stderr=True), disable=quiet or not sys.stderr.isatty(), transient=True) as bar:
+        job = bar.add_task("sweep", total=None)
+        return run_sweep(base, variables, runs, workers=workers, scheduler=scheduler, title=title,
+                         progress=lambda done, total: bar.update(job, completed=done, total=total))
+
+
+def print_sweep(result: SweepResult, folder: Path) -> None:
+    """How many runs found a plan, the spread of the objective, and the inputs that move it most."""
+    from planner.whatif import format_value  # noqa: PLC0415
+
+    console = _console()
+    table = result.table
+    statuses = ", ".join(f"{count} {status}" for status, count in table["status"].value_counts().sort_index().items())
+    console.print(f"[bold]Sweep of {result.title}[/bold]: {len(table)} runs ({statuses}); "
+                  f"inputs: {', '.join(v.column for v in result.variables)}", markup=True, soft_wrap=True)
+    solved = table[(table["status"] == "optimal") & table["kind"].isin(["grid", "sample"])]["objective"]
+    if len(solved):
+        unit = result.objective_unit
+        quantiles = [format_value(float(solved.quantile(q)), unit) for q in (0.1, 0.5, 0.9)]
+        console.print(f"Objective ({unit}): P10 {quantiles[0]}, P50 {quantiles[1]}, P90 {quantiles[2]}; "
+                      f"min {format_value(float(solved.min()), unit)}, max {format_value(float(solved.max()), unit)}")
+    bars = sorted(result.sensitivities(), key=lambda b: -abs(b[2] - b[1]))
+    if bars:
+        console.print(f"Inputs that move the objective most (each alone, {result.sensitivity_words}):")
+        for variable, low, high in bars[:8]:
+            moves = [f"{variable.text(end)} -> {_change(value, result.objective_unit)}"
+                     for end, value in ((variable.low, low), (variable.high, high))]
+            console.print(f"  {variable.label}: {', '.join(moves)}", markup=False, soft_wrap=True)
+    console.print(f"Sweep: {folder}/ (sweep.csv, sweep_periods.csv, charts, summary.json)")
+
+
+def _change(value: float, unit: str) -> str:
+    from planner.whatif import format_value  # noqa: PLC0415
+
+    if value != value:  # noqa: PLR0124 - NaN: that run found no plan
+        return "no plan"
+    if abs(value) < 1e-9:
+        return "no change"
+    return ("+" if value > 0 else "") + format_value(value, unit)

@@ -1,0 +1,142 @@
+"""Sweeps: grids and samples of one base plan, solved in parallel, the same on every executor.
+
+Base: tests/data/one-quarter.yaml with the small catalog (see tests/test_optimize.py). Power
+binds: at F MW of facility power the plan runs F / 1.25 MW IT of beta at 400 PFLOPS per IT MW,
+so 5, 10 and 15 MW give 1,600, 3,200 and 4,800 PFLOPS. Slipping beta one quarter leaves only
+alpha in the plan's one quarter: 80 units, 800 PFLOPS.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from planner.cli import app
+from tests.conftest import DATA, SMALL_CATALOG, base_plan
+
+runner = CliRunner()
+BASE = DATA / "one-quarter.yaml"
+POWER = "sites.lab.power_sources.grid.phases.0.available_mw"
+
+
+def sweep(out: Path, *arguments: str, code: int = 0) -> str:
+    result = runner.invoke(app, ["sweep", str(BASE), "--catalog", str(SMALL_CATALOG), "--out", str(out),
+                                 *arguments])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_grid_rows_equal_separate_optimize_runs(tmp_path, write_plan):
+    out = tmp_path / "sweep"
+    sweep(out, "--set-range", f"{POWER}=5:15:3", "--workers", "1", "--no-charts", "--no-tornado")
+    table = pd.read_csv(out / "sweep.csv")
+    assert list(table["kind"]) == ["base", "grid", "grid", "grid"]
+    assert list(table[POWER]) == [10, 5, 10, 15]
+    assert list(table["objective"]) == pytest.approx([3200, 1600, 3200, 4800])
+    for row in table[table["kind"] == "grid"].itertuples(index=False):
+        plan = base_plan()
+        plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = float(row._3)
+        report = tmp_path / f"report-{row.run}"
+        result = runner.invoke(app, ["optimize", str(write_plan(plan, f"plan-{row.run}.yaml")), "--catalog",
+                                     str(SMALL_CATALOG), "--out", str(report), "--no-report", "-q"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads((report / "summary.json").read_text())
+        totals = summary["totals"]
+        assert row.objective == pytest.approx(summary["objective"]["value"], rel=1e-9)
+        for column in ("bf16_eflops_end", "capex_usd", "opex_usd", "facility_mw_used_peak", "accelerators_end"):
+            assert getattr(row, column) == pytest.approx(totals[column], rel=1e-9), column
+
+
+def test_slip_range_and_tornado(tmp_path):
+    out = tmp_path / "sweep"
+    output = sweep(out, "--set-range", "catalog.beta.first_available=0:1:2", "--workers", "1")
+    table = pd.read_csv(out / "sweep.csv")
+    column = "catalog.beta.first_available:slip"
+    assert list(table["kind"]) == ["base", "grid", "grid", "low", "high"]
+    assert list(table[column]) == [0, 0, 1, 0, 1]
+    assert list(table["objective"]) == pytest.approx([3200, 3200, 800, 3200, 800])
+    assert "catalog.beta.first_available (slip, quarters)" in output
+    assert {"sweep_lines.png", "tornado.png"} <= set(json.loads((out / "summary.json").read_text())["outputs"])
+
+
+SWEEP_FILE = """\
+title: Prices and a delivery slip
+samples:
+  catalog.alpha.unit_price_usd: {uniform_factor: [0.8, 1.2]}
+  catalog.beta.first_available: {slip_quarters: {values: [0, 1], weights: [0.7, 0.3]}}
+  budget.2026.limit_usd: {uniform: [$100M, $300M]}
+"""
+
+
+def test_samples_are_reproducible_by_seed(tmp_path):
+    path = tmp_path / "risk.yaml"
+    path.write_text(SWEEP_FILE, encoding="utf-8")
+    tables = []
+    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
+        sweep(tmp_path / name, "--sweep", str(path), "--samples", "5", "--seed", seed, "--workers", "1",
+              "--no-charts", "--no-tornado")
+        tables.append((tmp_path / name / "sweep.csv").read_bytes())
+    assert tables[0] == tables[1]
+    assert tables[0] != tables[2]
+    table = pd.read_csv(tmp_path / "a" / "sweep.csv")
+    samples = table[table["kind"] == "sample"]
+    assert samples["catalog.alpha.unit_price_usd:factor"].between(0.8, 1.2).all()
+    assert set(samples["catalog.beta.first_available:slip"]) <= {0, 1}
+    assert samples["budget.2026.limit_usd"].between(1e8, 3e8).all()
+
+
+def test_process_pool_and_dask_cluster_give_identical_files(tmp_path):
+    """The same sampled sweep (with tornado runs) on 2 local processes and on a real Dask
+    LocalCluster of 2 worker processes: every output file is byte for byte the same."""
+    distributed = pytest.importorskip("dask.distributed")
+    path = tmp_path / "risk.yaml"
+    path.write_text(SWEEP_FILE, encoding="utf-8")
+    common = ["--sweep", str(path), "--samples", "8", "--seed", "7"]
+    sweep(tmp_path / "pool", *common, "--workers", "2")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        sweep(tmp_path / "dask", *common, "--scheduler", cluster.scheduler_address)
+    pool = json.loads((tmp_path / "pool" / "summary.json").read_text())
+    assert {"sweep.csv", "sweep_periods.csv", "sweep_bands.png", "tornado.png"} <= set(pool["outputs"])
+    for name in [*pool["outputs"], "summary.json"]:
+        assert (tmp_path / "pool" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+    table = pd.read_csv(tmp_path / "pool" / "sweep.csv")
+    assert list(table["run"]) == list(range(len(table)))
+    assert not [c for c in table.columns if "second" in c or "time" in c]
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--set-range", f"{POWER}=5:15"], "expected PATH=LO:HI:N"),
+    (["--set-range", "sites.lab.pue=1:2:0"], "expected PATH=LO:HI:N"),
+    (["--set-range", "sites.lab.nme=1:2:3"], "nearest valid paths: sites.lab.name"),
+    (["--set-range", "sites.lab.name=1:2:3"], "only numbers and quarters"),
+    ([], "nothing to sweep"),
+])
+def test_bad_sweeps_are_refused(tmp_path, arguments, message):
+    out = tmp_path / "sweep"
+    output = sweep(out, *arguments, code=2)
+    assert message in output
+    assert not out.exists()
+
+
+def test_a_bad_sweep_file_names_its_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"samples": {"sites.lab.pue": {"uniform_factor": [1.2, 0.8]}}}), encoding="utf-8")
+    output = sweep(tmp_path / "out", "--sweep", str(path), "--samples", "3", code=2)
+    assert "bad.yaml:2:3: samples.sites.lab.pue: factors must be positive and in order" in output
+
+
+def test_a_sweep_file_grid_with_fixed_overrides(tmp_path):
+    """A grid of slips from a file, with a fixed override: power at 5 MW halves every result."""
+    path = tmp_path / "grid.yaml"
+    path.write_text(f"set:\n  {POWER}: 5 MW\ngrid:\n  catalog.beta.first_available: ['+0', '+1']\n",
+                    encoding="utf-8")
+    sweep(tmp_path / "out", "--sweep", str(path), "--workers", "1", "--no-charts", "--no-tornado")
+    table = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    assert list(table["catalog.beta.first_available:slip"]) == [0, 0, 1]
+    assert list(table["objective"]) == pytest.approx([1600, 1600, 400])
