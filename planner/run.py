@@ -78,7 +78,7 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
     seconds["build"] = time.perf_counter() - started
     if options.write_mps is not None:
         write_mps(model, options.write_mps)
-    notes: list[str] = []
+    notes = _plan_notes(loaded.plan)
     try:
         result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap)
     except SolverError as error:
@@ -113,6 +113,17 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
 
 
 FALLBACK = {"highs": "cbc", "cbc": "highs"}
+
+
+def _plan_notes(plan: Plan) -> list[str]:
+    """What is suspicious but valid about a plan: a limit that is missing."""
+    notes = []
+    unlimited = [year for year in plan.horizon_years if year not in plan.budget_usd]
+    if plan.objective == "max-compute" and unlimited:
+        years = ", ".join(str(y) for y in unlimited)
+        notes.append(f"no budget for {years}: under max-compute, spending then is limited only by power, "
+                     "hall space and supply, so the plan buys whatever fits")
+    return notes
 
 
 def write_mps(model: Model, path: Path) -> None:

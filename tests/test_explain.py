@@ -165,3 +165,13 @@ def test_fit_refuses_an_unknown_accelerator():
     result = runner.invoke(app, ["fit", "--power", "1GW", "--accelerator", "betta", "--catalog", str(SMALL_CATALOG)])
     assert result.exit_code == 2
     assert "did you mean 'beta'" in result.output
+
+
+def test_no_budget_under_max_compute_is_said(write_plan, tmp_path):
+    plan = base_plan()
+    plan.pop("budget")
+    result = runner.invoke(app, ["optimize", str(write_plan(plan)), "--catalog", str(SMALL_CATALOG),
+                                 "--out", str(tmp_path / "out"), "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "no budget for 2026" in result.output
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["notes"]
