@@ -2,22 +2,30 @@
 
 This module keeps DESIGN's symbols (s, h, c, t, new, mod, gen, inst) so that the written
 LP reads like the math. Indices: s and h are positions of a site and of a hall type within
-it, g of a power source, k of a cloud offer, c an accelerator id, t a quarter position.
+it, q a hall type's position among all sites' halls, g of a power source, k of a cloud offer,
+c an accelerator id, t a quarter position.
 
 Every row is named `family__key__period` (key parts joined by '.'); `Model.rows` keeps the
 same rows as `RowInfo` in the order they were added, which is `problem.constraints()`'s
 order, so duals, slacks and HiGHS's IIS map back to limits in the user's terms.
-Expressions are built from (variable, coefficient) lists with `from_list`, never `c*x`.
+
+Scale: each family is built in one pass with numpy, as coordinate lists (row, variable id,
+coefficient); `Rows` turns them into PuLP rows (a few Rust calls per row, terms handed over
+in bulk) and keeps the same matrix as arrays (`Matrix`), which `planner.solve` passes to
+HiGHS directly. No `c*x`, no `sum()` of expressions, no Python loop over terms.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pulp
-from pulp import LpAffineExpression, LpProblem, LpVariable
+from pulp import LpAffineExpression, LpProblem, LpVariable, _rustcore
 
 from planner.plan import Plan
 from planner.rows import RowInfo
@@ -30,8 +38,212 @@ it picks the cheapest (no module built, no MW dispatched from a dear source, for
 TRAINING_TIE_BREAK = 1e-6
 """Relative bonus for compute assigned to training over inference (see `set_objective`)."""
 
-Terms = list[tuple[LpVariable, float]]
 NewKey = tuple[int, int, str, int]
+Category = Literal["Continuous", "Integer"]
+F = np.float64
+SENSES = {"<=": _rustcore.Sense.LessEqual, ">=": _rustcore.Sense.GreaterEqual, "==": _rustcore.Sense.Equal}
+RENAMED = re.compile(r"[-+\[\] ]")
+"""Characters PuLP rewrites to '_' in a name."""
+
+
+class Problem(LpProblem):
+    """PuLP's problem, counting its variables and rows without wrapping each one in a Python object
+    (PuLP's `numVariables()` builds the whole list: 0.3 s at 300k columns, called by every solve)."""
+
+    def numVariables(self) -> int:  # noqa: N802 - PuLP's name
+        return int(self._model.num_variables)
+
+    def numConstraints(self) -> int:  # noqa: N802
+        return int(self._model.num_constraints)
+
+
+class Variables(Mapping[Any, LpVariable]):
+    """A family's variables by key, in creation order (ids first_id, first_id + 1, ...); each
+    `LpVariable` is made when asked for (a dict of 300k of them costs a quarter of a second and
+    30 MB to fill)."""
+
+    def __init__(self, problem: LpProblem, keys: list[Any], first_id: int) -> None:
+        self._core = problem._model  # noqa: SLF001
+        self._keys = keys
+        self._first = first_id
+        self._index: dict[Any, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._keys)
+
+    def _position(self) -> dict[Any, int]:
+        if self._index is None:
+            self._index = {k: i for i, k in enumerate(self._keys)}
+        return self._index
+
+    def __getitem__(self, key: Any) -> LpVariable:
+        return LpVariable(self._core.get_variable(self._first + self._position()[key]))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._position()
+
+    def values(self) -> Iterator[LpVariable]:  # type: ignore[override]
+        get = self._core.get_variable
+        return (LpVariable(get(i)) for i in range(self._first, self._first + len(self._keys)))
+
+    def items(self) -> Iterator[tuple[Any, LpVariable]]:  # type: ignore[override]
+        return zip(self._keys, self.values(), strict=True)
+
+
+@dataclass
+class Matrix:
+    """The LP as arrays, row by row as `problem.constraints()` and column by variable id: the
+    PuLP problem's twin, handed to HiGHS without reading PuLP's rows back one by one."""
+
+    starts: np.ndarray
+    """Row i's terms are `columns[starts[i]:starts[i + 1]]` (variable ids) and `values[...]`."""
+    columns: np.ndarray
+    values: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    rhs: np.ndarray
+    less_equal: np.ndarray
+    """Rows of sense `<=` (PuLP's slack of such a row is rhs - activity, of others activity - rhs)."""
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    cost: np.ndarray
+
+    def set_objective(self, variable: np.ndarray, coefficient: np.ndarray) -> None:
+        """Objective coefficients by variable id (a variable listed twice gets the sum, in order)."""
+        self.cost = np.bincount(variable, weights=coefficient, minlength=len(self.col_lower))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rhs), len(self.col_lower)
+
+
+@dataclass
+class Terms:
+    """Cost terms: (quarter, variable id, USD per unit) and each quarter's constant USD."""
+
+    period: np.ndarray
+    variable: np.ndarray
+    coefficient: np.ndarray
+    constant: np.ndarray
+
+
+def merge_duplicates(row: np.ndarray, column: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Terms sorted by row, a variable's repeated terms in one row summed in order at its first
+    place: what adding the terms one by one to a PuLP expression gives."""
+    order = np.argsort(row, kind="stable")
+    row, column, value = row[order], column[order], value[order]
+    if len(row) == 0:
+        return row, column, value
+    key = row * (int(column.max()) + 1) + column
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    summed = np.bincount(inverse, weights=value, minlength=len(first))
+    by_place = np.argsort(first, kind="stable")
+    return row[first[by_place]], column[first[by_place]], summed[by_place]
+
+
+class Rows:
+    """Rows collected family by family (names, senses, right-hand sides, coordinate terms), then
+    added to PuLP in order, each with its terms in one bulk call."""
+
+    def __init__(self) -> None:
+        self.families: list[str] = []
+        self.keys: list[str] = []
+        self.periods: list[str] = []
+        self.senses: list[str] = []
+        self.rhs: list[np.ndarray] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, families: str | list[str], keys: list[str], periods: list[str], senses: str | list[str],
+            rhs: Any) -> int:
+        """Append len(keys) rows; return the position of the first."""
+        offset = len(self.keys)
+        count = len(keys)
+        self.families += [families] * count if isinstance(families, str) else families
+        self.senses += [senses] * count if isinstance(senses, str) else senses
+        self.keys += keys
+        self.periods += periods
+        self.rhs.append(np.asarray(rhs, dtype=F).reshape(count))
+        return offset
+
+    def terms(self, row: Any, variable: Any, coefficient: Any) -> None:
+        """Add terms to rows already added; within a row, terms keep the order they are given in."""
+        self.parts.append((np.asarray(row, dtype=np.int64), np.asarray(variable, dtype=np.int64),
+                           np.asarray(coefficient, dtype=F)))
+
+    def finish(self, problem: LpProblem, bounds: tuple[np.ndarray, ...]) -> tuple[Matrix, list[RowInfo]]:
+        """Add every row to `problem` in order; return the matrix and the rows in the user's terms."""
+        n = len(self.keys)
+        parts = self.parts or [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
+        row = np.concatenate([p[0] for p in parts])
+        order = np.argsort(row, kind="stable")
+        columns = np.concatenate([p[1] for p in parts])[order]
+        values = np.concatenate([p[2] for p in parts])[order]
+        rhs = np.concatenate(self.rhs) if self.rhs else np.zeros(0)
+        if not (np.isfinite(values).all() and np.isfinite(rhs).all()):
+            raise pulp.PulpError("Invalid coefficient or right-hand side: coefficients and bounds must be finite.")
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n), out=starts[1:])
+        names = [f"{f}__{k}__{p}".replace("-", "_")
+                 for f, k, p in zip(self.families, self.keys, self.periods, strict=True)]
+        _add_pulp_rows(problem, starts, columns, values, rhs, self.senses, names)
+        less = np.array([s == "<=" for s in self.senses], dtype=bool)
+        greater = np.array([s == ">=" for s in self.senses], dtype=bool)
+        matrix = Matrix(
+            starts=starts, columns=columns, values=values, rhs=rhs, less_equal=less,
+            row_lower=np.where(less, -np.inf, rhs), row_upper=np.where(greater, np.inf, rhs),
+            col_lower=bounds[0], col_upper=bounds[1], integer=bounds[2], cost=np.zeros(len(bounds[0])),
+        )
+        infos = list(map(RowInfo, names, self.families, self.keys, self.periods, self.senses, rhs.tolist()))
+        return matrix, infos
+
+
+def _add_pulp_rows(problem: LpProblem, starts: np.ndarray, columns: np.ndarray, values: np.ndarray,
+                   rhs: np.ndarray, senses: list[str], names: list[str]) -> None:
+    """One Rust expression per row, its terms passed as two buffers (no Python object per term)."""
+    core = problem._model  # noqa: SLF001 - PuLP's bulk path, as pulp.lpSum_vars uses it
+    ids = memoryview(columns.astype(np.uint64))
+    coefficients = memoryview(np.ascontiguousarray(values))
+    expression, add = _rustcore.AffineExpr, core.add_constraint
+    rust_senses = [SENSES[s] for s in senses]
+    if RENAMED.search("".join(names)):  # never with valid ids (^[a-z][a-z0-9_]*$), but as PuLP would name them
+        names = [name.translate(LpAffineExpression.trans) for name in names]
+    bounds = starts.tolist()
+    # As `expression <= rhs` does: the constant is 0 - rhs.
+    for a, b, constant, sense, name in zip(bounds[:-1], bounds[1:], (0.0 - rhs).tolist(), rust_senses, names,
+                                           strict=True):
+        row = expression()
+        row.add_term_ids_coeffs(core, ids[a:b], coefficients[a:b])
+        row.set_constant(constant)
+        row.set_sense(sense)
+        row.set_name(name)
+        add(row)
+
+
+def objective_expression(problem: LpProblem, variable: np.ndarray, coefficient: np.ndarray) -> LpAffineExpression:
+    """The objective as one PuLP expression, its terms passed in bulk (repeated variables summed in order)."""
+    expression = _rustcore.AffineExpr()
+    if len(variable):
+        expression.add_term_ids_coeffs(problem._model, memoryview(variable.astype(np.uint64)),  # noqa: SLF001
+                                       memoryview(np.ascontiguousarray(coefficient, dtype=F)))
+    return LpAffineExpression(expression)
+
+
+@dataclass
+class Keys:
+    """`new` and `inst` share their keys (s, h, c, t); these are them as arrays, in variable order."""
+
+    q: np.ndarray
+    """Hall type's position among all sites' halls (`Model.halls`)."""
+    s: np.ndarray
+    c: np.ndarray
+    """Position in `Model.pool`."""
+    t: np.ndarray
+    first: np.ndarray
+    """First quarter of the key's (s, h, c): keys of one (s, h, c) are consecutive, one per quarter."""
 
 
 @dataclass
@@ -41,32 +253,41 @@ class Model:
     problem: LpProblem
     plan: Plan
     integer: bool
-    new: dict[NewKey, LpVariable] = field(default_factory=dict)
-    mod: dict[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    gen: dict[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    disp: dict[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    lease: dict[tuple[int, int], LpVariable] = field(default_factory=dict)
-    train: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
-    infer: dict[tuple[str, int], LpVariable] = field(default_factory=dict)
+    new: Mapping[NewKey, LpVariable] = field(default_factory=dict)
+    mod: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
+    gen: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
+    disp: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
+    lease: Mapping[tuple[int, int], LpVariable] = field(default_factory=dict)
+    train: Mapping[tuple[str, int], LpVariable] = field(default_factory=dict)
+    infer: Mapping[tuple[str, int], LpVariable] = field(default_factory=dict)
     rows: list[RowInfo] = field(default_factory=list)
-    inst: dict[NewKey, LpVariable] = field(default_factory=dict)
+    inst: Mapping[NewKey, LpVariable] = field(default_factory=dict)
     """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
     stock variable (see `add_stock_constraints`) so that every row using it stays short."""
-    inst_terms: dict[tuple[int, int, str, int], Terms] = field(default_factory=dict)
-    """`inst` as terms, for the limit builders."""
+    first_id: dict[str, int] = field(default_factory=dict)
+    """Variable id of each family's first variable; a family's ids are consecutive, in key order."""
+    matrix: Matrix | None = None
+    """The LP as arrays (the PuLP problem's twin), for a direct hand-over to HiGHS."""
+    pool: list[str] = field(default_factory=list)
+    """Accelerators that can be in service: bought, leased or already installed (catalog order)."""
+    halls: list[tuple[int, int]] = field(default_factory=list)
+    """(s, h) of every hall type, in site then hall order (position q)."""
+    keys: Keys | None = None
+    builder: Rows | None = None
 
-    def add_row(self, family: str, key: str, period: str, terms: Terms, sense: str, rhs: float) -> None:
-        """Add `sum(terms) <sense> rhs` as row `family__key__period`."""
-        name = f"{family}__{key}__{period}".replace("-", "_")
-        expression = LpAffineExpression.from_list(terms)
-        if sense == "<=":
-            constraint = expression <= rhs
-        elif sense == ">=":
-            constraint = expression >= rhs
-        else:
-            constraint = expression == rhs
-        self.problem.addConstraint(constraint, name)
-        self.rows.append(RowInfo(name, family, key, period, sense, float(rhs)))
+    def ids(self, family: str) -> np.ndarray:
+        """Variable ids of a family, in key order."""
+        return np.arange(len(getattr(self, family)), dtype=np.int64) + self.first_id.get(family, 0)
+
+    @property
+    def k(self) -> Keys:
+        assert self.keys is not None
+        return self.keys
+
+    @property
+    def rows_builder(self) -> Rows:
+        assert self.builder is not None
+        return self.builder
 
 
 def _installed_units(plan: Plan, s: int, h: int, c: str) -> float:
@@ -80,28 +301,40 @@ def installed_it_mw(plan: Plan, s: int) -> float:
     )
 
 
+def _variables(model: Model, name: str, keys: list[Any], category: Category = "Continuous") -> Variables:
+    """One non-negative variable per key tuple, created in one batch, named `name_k1_k2...`
+    (as `LpProblem.add_variable_dict` names them)."""
+    if not keys:
+        return Variables(model.problem, [], 0)
+    core = model.problem._model  # noqa: SLF001 - ids are creation positions
+    first = model.first_id[name] = core.num_variables
+    pattern = name + "_%s" * len(keys[0])
+    rust_category = _rustcore.Category.Integer if category == "Integer" else _rustcore.Category.Continuous
+    core.add_variables_batch([pattern % key for key in keys], 0, float("inf"), rust_category)
+    return Variables(model.problem, keys, first)
+
+
 def add_variables(model: Model) -> None:
-    """Create new, mod, gen, disp, lease, train, infer in batches."""
-    plan, problem = model.plan, model.problem
+    """Create new, mod, gen, disp, lease, train, infer and inst in batches."""
+    plan = model.plan
     category: Category = "Integer" if model.integer else "Continuous"
     T = len(plan.periods)
-    new_keys = [
-        (s, h, c.id, t)
-        for s, site in enumerate(plan.sites)
-        for h, hall in enumerate(site.halls)
-        for c in plan.accelerators
-        if c.purchasable and hall.fits(c)
-        for t in range(max(0, c.first_period), T)
-    ]
-    model.new = _variables(problem, "new", new_keys, category)
+    model.halls = [(s, h) for s, site in enumerate(plan.sites) for h in range(len(site.halls))]
+    purchasable = [c for c in plan.accelerators if c.purchasable]
+    blocks = []  # (q, accelerator, first t) of every (hall, accelerator) pair with variables
+    for q, (s, h) in enumerate(model.halls):
+        hall = plan.sites[s].halls[h]
+        blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T]
+    new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
+    model.new = _variables(model, "new", new_keys, category)
     mod_keys = [
         (s, h, t)
         for s, site in enumerate(plan.sites)
         for h, hall in enumerate(site.halls)
-        if hall.max_modules > 0 and any(hall.fits(c) for c in plan.accelerators if c.purchasable)
+        if hall.max_modules > 0 and any(hall.fits(c) for c in purchasable)
         for t in range(hall.first_module_start, T - hall.lead_periods)
     ]
-    model.mod = _variables(problem, "mod", mod_keys, category)
+    model.mod = _variables(model, "mod", mod_keys, category)
     gen_keys = [
         (s, g, t)
         for s, site in enumerate(plan.sites)
@@ -109,7 +342,7 @@ def add_variables(model: Model) -> None:
         if source.expansion is not None
         for t in range(source.expansion.first_start, T - source.expansion.lead_periods)
     ]
-    model.gen = _variables(problem, "gen", gen_keys)
+    model.gen = _variables(model, "gen", gen_keys)
     disp_keys = [
         (s, g, t)
         for s, site in enumerate(plan.sites)
@@ -118,59 +351,43 @@ def add_variables(model: Model) -> None:
         if source.available_mw[t] > 0
         or (source.expansion and t >= source.expansion.first_start + source.expansion.lead_periods)
     ]
-    model.disp = _variables(problem, "disp", disp_keys)
+    model.disp = _variables(model, "disp", disp_keys)
+    allowed = {c.id for c in plan.accelerators}
     lease_keys = [
         (k, t)
         for k, offer in enumerate(plan.cloud_offers)
-        if offer.accelerator in {c.id for c in plan.accelerators}
+        if offer.accelerator in allowed
         for t in range(T)
         if offer.max_accelerators[t] > 0 and t >= plan.catalog[offer.accelerator].first_period
     ]
-    model.lease = {}
-    if lease_keys:
-        model.lease = _variables(problem, "lease", lease_keys)
-        for (k, t), variable in model.lease.items():
-            variable.upBound = plan.cloud_offers[k].max_accelerators[t]
-    in_pool = _pool(model)
-    train_keys = [(c, t) for c in in_pool if plan.catalog[c].trains for t in range(T)]
-    infer_keys = [(c, t) for c in in_pool if plan.catalog[c].infers for t in range(T)]
-    model.train = _variables(problem, "train", train_keys)
-    model.infer = _variables(problem, "infer", infer_keys)
-    model.inst = _variables(problem, "inst", new_keys)
-    model.inst_terms = {key: [(variable, 1.0)] for key, variable in model.inst.items()}
+    model.lease = _variables(model, "lease", lease_keys)
+    for (k, t), variable in model.lease.items():
+        variable.upBound = plan.cloud_offers[k].max_accelerators[t]
+    model.pool = _pool(model)
+    train_keys = [(c, t) for c in model.pool if plan.catalog[c].trains for t in range(T)]
+    infer_keys = [(c, t) for c in model.pool if plan.catalog[c].infers for t in range(T)]
+    model.train = _variables(model, "train", train_keys)
+    model.infer = _variables(model, "infer", infer_keys)
+    model.inst = _variables(model, "inst", new_keys)
+    model.keys = _keys(model, blocks, len(new_keys))
 
 
-def add_stock_constraints(model: Model) -> None:
-    """inst[t] = inst[t-1] + new[t] - new[t-life]: units in service are those installed in the
-    last `life` quarters (DESIGN's sum, written as a balance so each row has at most 4 terms)."""
-    plan = model.plan
-    for (s, h, c, t), inst in model.inst.items():
-        terms: Terms = [(inst, 1.0), (model.new[s, h, c, t], -1.0)]
-        previous = model.inst.get((s, h, c, t - 1))
-        if previous is not None:
-            terms.append((previous, -1.0))
-        retired = model.new.get((s, h, c, t - plan.catalog[c].life_periods))
-        if retired is not None:
-            terms.append((retired, 1.0))
-        model.add_row("stock", f"{plan.sites[s].id}.{plan.sites[s].halls[h].id}.{c}", plan.periods[t], terms, "==", 0.0)
-
-
-Category = Literal["Continuous", "Integer"]
-
-
-def _variables(
-    problem: LpProblem, name: str, keys: list[Any], category: Category = "Continuous"
-) -> dict[Any, LpVariable]:
-    """One non-negative variable per key tuple, created in one batch, named `name_k1_k2...`."""
-    if not keys:
-        return {}
-    pattern = name + "_%s" * len(keys[0])
-    return problem.add_variable_dict(pattern, (keys,), lowBound=0, cat=category)
-
-
-def _lead(plan: Plan, s: int, g: int) -> int:
-    expansion = plan.sites[s].sources[g].expansion
-    return expansion.lead_periods if expansion else 0
+def _keys(model: Model, blocks: list[tuple[int, Any, int]], count: int) -> Keys:
+    """The (q, s, c, t, first t) arrays of the new/inst keys, from their (hall, accelerator) blocks."""
+    T = len(model.plan.periods)
+    position = {c: i for i, c in enumerate(model.pool)}
+    lengths = np.array([T - first for _, _, first in blocks], dtype=np.int64)
+    block_of = np.repeat(np.arange(len(blocks)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    firsts = np.array([first for _, _, first in blocks], dtype=np.int64)
+    q = np.array([b[0] for b in blocks], dtype=np.int64)[block_of]
+    site_of = np.array([s for s, _ in model.halls], dtype=np.int64)
+    return Keys(
+        q=q, s=site_of[q] if len(q) else q,
+        c=np.array([position[c.id] for _, c, _ in blocks], dtype=np.int64)[block_of],
+        t=np.arange(count, dtype=np.int64) - starts[block_of] + firsts[block_of],
+        first=firsts[block_of],
+    )
 
 
 def _pool(model: Model) -> list[str]:
@@ -182,261 +399,446 @@ def _pool(model: Model) -> list[str]:
     return [c for c in plan.catalog if c in ids]
 
 
-def _fleet_terms(model: Model, t: int, weight: dict[str, float]) -> tuple[Terms, float]:
-    """Availability-weighted accelerators in service at t, times weight[c] (terms, constant)."""
-    plan = model.plan
-    terms: Terms = []
-    constant = 0.0
-    for s, site in enumerate(plan.sites):
-        for h, hall in enumerate(site.halls):
-            for c, w in weight.items():
-                per_unit = hall.availability * plan.catalog[c].accelerators_per_unit * w
-                terms += [(v, per_unit * coef) for v, coef in model.inst_terms.get((s, h, c, t), ())]
-                constant += per_unit * _installed_units(plan, s, h, c)
-    for (k, tk), variable in model.lease.items():
-        c = plan.cloud_offers[k].accelerator
-        if tk == t and c in weight:
-            terms.append((variable, weight[c]))
-    return terms, constant
+def _accelerator_array(model: Model, value: Any) -> np.ndarray:
+    """A number per accelerator of `Model.pool`: value(accelerator)."""
+    return np.array([value(model.plan.catalog[c]) for c in model.pool], dtype=F)
+
+
+def _hall_array(model: Model, value: Any) -> np.ndarray:
+    """A number per hall type of `Model.halls`: value(hall)."""
+    return np.array([value(model.plan.sites[s].halls[h]) for s, h in model.halls], dtype=F)
+
+
+def add_stock_constraints(model: Model) -> None:
+    """inst[t] = inst[t-1] + new[t] - new[t-life]: units in service are those installed in the
+    last `life` quarters (DESIGN's sum, written as a balance so each row has at most 4 terms)."""
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    n = len(model.inst)
+    if n == 0:
+        return
+    labels: dict[tuple[int, int, str], str] = {}
+    names = []
+    for (s, h, c, _) in model.inst:
+        label = labels.get((s, h, c))
+        if label is None:
+            label = labels[s, h, c] = f"{plan.sites[s].id}.{plan.sites[s].halls[h].id}.{c}"
+        names.append(label)
+    offset = rows.add("stock", names, [plan.periods[t] for t in k.t.tolist()], "==", np.zeros(n))
+    index = np.arange(n, dtype=np.int64)
+    row = offset + index
+    new, inst = model.ids("new"), model.ids("inst")
+    rows.terms(row, inst, np.ones(n))
+    rows.terms(row, new, np.full(n, -1.0))
+    previous = k.t > k.first
+    rows.terms(row[previous], inst[index[previous] - 1], np.full(int(previous.sum()), -1.0))
+    life = _accelerator_array(model, lambda a: a.life_periods).astype(np.int64)[k.c]
+    retired = k.t - life >= k.first
+    rows.terms(row[retired], new[index[retired] - life[retired]], np.ones(int(retired.sum())))
+
+
+def _by_pair(model: Model, family: str) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """(t, variable id) of mod per (s, h) or of gen per (s, g), in variable order."""
+    out: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    first = model.first_id.get(family, 0)
+    for i, (a, b, t) in enumerate(getattr(model, family)):
+        out[a, b].append((t, first + i))
+    return out
+
+
+def _terms_from_tuples(rows: Rows, offset: int, terms: list[tuple[int, int, float]]) -> None:
+    """Add (row within a block, variable id, coefficient) triples."""
+    if terms:
+        row, variable, coefficient = (np.array(x) for x in zip(*terms, strict=True))
+        rows.terms(offset + row.astype(np.int64), variable.astype(np.int64), coefficient.astype(F))
 
 
 def add_hall_space_constraints(model: Model) -> None:
-    """Limit 1: IT MW in service in a hall type <= existing MW + modules ready by t."""
-    plan = model.plan
-    for s, site in enumerate(plan.sites):
-        for h, hall in enumerate(site.halls):
-            installed_mw = sum(u * plan.catalog[a].unit_it_mw for a, u in hall.installed)
-            fitting = [c for c in plan.accelerators if c.purchasable and hall.fits(c)]
-            modules_started = [(mt, v) for (ms, mh, mt), v in model.mod.items() if ms == s and mh == h]
-            for t, period in enumerate(plan.periods):
-                terms: Terms = []
-                for c in fitting:
-                    terms += [(v, c.unit_it_mw * coef) for v, coef in model.inst_terms.get((s, h, c.id, t), ())]
-                terms += [(v, -hall.module_it_mw) for mt, v in modules_started if mt + hall.lead_periods <= t]
-                if terms:
-                    model.add_row("hall", f"{site.id}.{hall.id}", period, terms, "<=",
-                                  hall.existing_it_mw - installed_mw)
-            modules = [(v, 1.0) for _, v in modules_started]
-            if modules:
-                model.add_row("modules", f"{site.id}.{hall.id}", "all", modules, "<=", hall.max_modules)
+    """Limit 1: IT MW in service in a hall type <= existing MW + modules ready by t; modules <= max."""
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    modules = _by_pair(model, "mod")
+    # Slot q * (T + 1) + t is hall type q's row for quarter t; slot q * (T + 1) + T its modules row.
+    exists = np.zeros(len(model.halls) * (T + 1), dtype=bool)
+    exists[k.q * (T + 1) + k.t] = True
+    module_terms: list[tuple[int, int, float]] = []  # (slot, variable id, coefficient)
+    for q, (s, h) in enumerate(model.halls):
+        started = modules.get((s, h))
+        if not started:
+            continue
+        hall = plan.sites[s].halls[h]
+        exists[q * (T + 1) + T] = True
+        for mt, variable in started:
+            ready = mt + hall.lead_periods
+            exists[q * (T + 1) + ready: q * (T + 1) + T] = True
+            module_terms += [(q * (T + 1) + t, variable, -hall.module_it_mw) for t in range(ready, T)]
+            module_terms.append((q * (T + 1) + T, variable, 1.0))
+    slots = np.flatnonzero(exists)
+    families, keys, periods, rhs = [], [], [], []
+    for slot in slots.tolist():
+        q, t = divmod(slot, T + 1)
+        s, h = model.halls[q]
+        site, hall = plan.sites[s], plan.sites[s].halls[h]
+        keys.append(f"{site.id}.{hall.id}")
+        if t < T:
+            families.append("hall")
+            periods.append(plan.periods[t])
+            rhs.append(hall.existing_it_mw - sum(u * plan.catalog[a].unit_it_mw for a, u in hall.installed))
+        else:
+            families.append("modules")
+            periods.append("all")
+            rhs.append(hall.max_modules)
+    offset = rows.add(families, keys, periods, "<=", rhs)
+    row_of_slot = np.full(len(exists), -1, dtype=np.int64)
+    row_of_slot[slots] = offset + np.arange(len(slots))
+    unit_mw = _accelerator_array(model, lambda a: a.unit_it_mw)
+    rows.terms(row_of_slot[k.q * (T + 1) + k.t], model.ids("inst"), unit_mw[k.c])
+    _terms_from_tuples(rows, 0, [(int(row_of_slot[slot]), v, w) for slot, v, w in module_terms])
 
 
 def add_site_power_constraints(model: Model) -> None:
     """Limit 2: facility MW (PUE x IT) met by dispatch, each source within what it delivers."""
-    plan = model.plan
-    built_by_source: dict[tuple[int, int], list[tuple[int, LpVariable]]] = defaultdict(list)
-    for (s, g, t), v in model.gen.items():
-        built_by_source[s, g].append((t, v))
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    builds = _by_pair(model, "gen")
+    dispatch = {key: model.first_id["disp"] + i for i, key in enumerate(model.disp)}
+    families: list[str] = []
+    keys: list[str] = []
+    periods: list[str] = []
+    senses: list[str] = []
+    rhs: list[float] = []
+    load_row = np.zeros((len(plan.sites), T), dtype=np.int64)
+    load_terms: list[tuple[int, int, float]] = []  # (row within this block, variable id, coefficient)
+    other_terms: list[tuple[int, int, float]] = []
     for s, site in enumerate(plan.sites):
         base_mw = site.pue * installed_it_mw(plan, s)
         for t, period in enumerate(plan.periods):
-            dispatched = (model.disp.get((s, g, t)) for g in range(len(site.sources)))
-            terms: Terms = [(v, 1.0) for v in dispatched if v is not None]
-            for h, _hall in enumerate(site.halls):
-                for c in plan.accelerators:
-                    in_service = model.inst_terms.get((s, h, c.id, t), ())
-                    terms += [(v, -site.pue * c.unit_it_mw * coef) for v, coef in in_service]
-            model.add_row("load", site.id, period, terms, "==", base_mw)
+            load_row[s, t] = len(families)
+            families.append("load")
+            keys.append(site.id)
+            periods.append(period)
+            senses.append("==")
+            rhs.append(base_mw)
+            load_terms += [(len(families) - 1, dispatch[s, g, t], 1.0)
+                           for g in range(len(site.sources)) if (s, g, t) in dispatch]
             for g, source in enumerate(site.sources):
-                dispatch = model.disp.get((s, g, t))
-                if dispatch is None:
+                if (s, g, t) not in dispatch:
                     continue
-                built: Terms = [(v, -1.0) for gt, v in built_by_source[s, g] if gt + _lead(plan, s, g) <= t]
-                model.add_row("power", f"{site.id}.{source.id}", period, [(dispatch, 1.0), *built], "<=",
-                              source.available_mw[t])
+                lead = source.expansion.lead_periods if source.expansion else 0
+                other_terms.append((len(families), dispatch[s, g, t], 1.0))
+                other_terms += [(len(families), v, -1.0) for gt, v in builds.get((s, g), ()) if gt + lead <= t]
+                families.append("power")
+                keys.append(f"{site.id}.{source.id}")
+                periods.append(period)
+                senses.append("<=")
+                rhs.append(source.available_mw[t])
         for g, source in enumerate(site.sources):
-            builds = [(v, 1.0) for _, v in built_by_source[s, g]]
-            if builds and source.expansion is not None:
-                model.add_row("expansion", f"{site.id}.{source.id}", "all", builds, "<=", source.expansion.max_mw)
+            built = builds.get((s, g))
+            if built and source.expansion is not None:
+                other_terms += [(len(families), v, 1.0) for _, v in built]
+                families.append("expansion")
+                keys.append(f"{site.id}.{source.id}")
+                periods.append("all")
+                senses.append("<=")
+                rhs.append(source.expansion.max_mw)
+    offset = rows.add(families, keys, periods, senses, rhs)
+    # A load row lists its dispatch first, then the units in service.
+    _terms_from_tuples(rows, offset, load_terms)
+    pue = np.array([site.pue for site in plan.sites], dtype=F)
+    unit_mw = _accelerator_array(model, lambda a: a.unit_it_mw)
+    rows.terms(offset + load_row[k.s, k.t], model.ids("inst"), -pue[k.s] * unit_mw[k.c])
+    _terms_from_tuples(rows, offset, other_terms)
 
 
-def cost_terms(model: Model) -> list[tuple[Terms, float]]:
-    """Capex + opex of each quarter as (terms, constant): what the budget and min-cost count."""
-    plan = model.plan
+def cost_terms(model: Model) -> Terms:
+    """Capex + opex of each quarter as terms (quarter, variable id, USD per unit), in the order
+    new, mod, gen, disp, lease, maintenance within a quarter, and each quarter's constant."""
+    plan, k = model.plan, model.k
     dt_h = plan.hours_per_period
     maintenance_share = plan.maintenance_share_per_year / 4.0
-    T = len(plan.periods)
-    terms: list[Terms] = [[] for _ in range(T)]
-    for (_, _, c, t), v in model.new.items():
-        terms[t].append((v, plan.catalog[c].unit_price_usd or 0.0))
-    for (s, h, t), v in model.mod.items():
-        terms[t].append((v, plan.sites[s].halls[h].module_capex_usd))
-    for (s, g, t), v in model.gen.items():
+    price = _accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(k.t, model.ids("new"), price[k.c])]
+
+    def part(family: str, period: Any, coefficient: Any) -> None:
+        keys = list(getattr(model, family))
+        parts.append((np.array([period(key) for key in keys], dtype=np.int64).reshape(-1), model.ids(family),
+                      np.array([coefficient(key) for key in keys], dtype=F).reshape(-1)))
+
+    def expansion_capex(s: int, g: int) -> float:
         expansion = plan.sites[s].sources[g].expansion
-        terms[t].append((v, expansion.capex_usd_per_mw if expansion else 0.0))
-    for (s, g, t), v in model.disp.items():
-        terms[t].append((v, dt_h * plan.sites[s].sources[g].energy_usd_per_mwh))
-    for (k, t), v in model.lease.items():
-        terms[t].append((v, dt_h * plan.cloud_offers[k].usd_per_accelerator_hour))
-    constant = 0.0
+        return expansion.capex_usd_per_mw if expansion else 0.0
+
+    part("mod", lambda key: key[2], lambda key: plan.sites[key[0]].halls[key[1]].module_capex_usd)
+    part("gen", lambda key: key[2], lambda key: expansion_capex(key[0], key[1]))
+    part("disp", lambda key: key[2], lambda key: dt_h * plan.sites[key[0]].sources[key[1]].energy_usd_per_mwh)
+    part("lease", lambda key: key[1], lambda key: dt_h * plan.cloud_offers[key[0]].usd_per_accelerator_hour)
+    constant = np.zeros(len(plan.periods))
     if maintenance_share > 0:
-        for (_, _, c, t), inst in model.inst_terms.items():
-            price = plan.catalog[c].unit_price_usd or 0.0
-            terms[t] += [(v, maintenance_share * price * coef) for v, coef in inst]
-        constant = maintenance_share * sum(
+        parts.append((k.t, model.ids("inst"), maintenance_share * price[k.c] * 1.0))
+        constant[:] = maintenance_share * sum(
             (plan.catalog[a].unit_price_usd or 0.0) * units
             for site in plan.sites for hall in site.halls for a, units in hall.installed
         )
-    return [(terms[t], constant) for t in range(T)]
+    period = np.concatenate([p[0] for p in parts])
+    kind = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
+    order = np.lexsort((kind, period))  # stable: by quarter, then kind, then variable order
+    return Terms(period[order], np.concatenate([p[1] for p in parts])[order],
+                 np.concatenate([p[2] for p in parts])[order], constant)
 
 
-def add_budget_constraints(model: Model, costs: list[tuple[Terms, float]]) -> None:
+def add_budget_constraints(model: Model, costs: Terms) -> None:
     """Limit 3: capex + opex in each year within that year's budget."""
-    plan = model.plan
+    plan, rows = model.plan, model.rows_builder
+    years = np.array(plan.years, dtype=np.int64)
     for year in plan.horizon_years:
         if year not in plan.budget_usd:
             continue
-        terms: Terms = []
         constant = 0.0
         for t, period_year in enumerate(plan.years):
             if period_year == year:
-                terms += costs[t][0]
-                constant += costs[t][1]
-        model.add_row("budget", str(year), str(year), terms, "<=", plan.budget_usd[year] - constant)
+                constant += float(costs.constant[t])
+        row = rows.add("budget", [str(year)], [str(year)], "<=", [plan.budget_usd[year] - constant])
+        inside = years[costs.period] == year
+        rows.terms(np.full(int(inside.sum()), row), costs.variable[inside], costs.coefficient[inside])
 
 
 def add_supply_constraints(model: Model) -> None:
     """Limit 4: new units per accelerator and quarter within vendor supply."""
-    plan = model.plan
-    by_period: dict[tuple[str, int], Terms] = defaultdict(list)
-    for (_, _, c, t), v in model.new.items():
-        by_period[c, t].append((v, 1.0))
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    position = {c: i for i, c in enumerate(model.pool)}
+    bought = np.zeros((len(model.pool), T), dtype=bool)
+    bought[k.c, k.t] = True
+    row_of = np.full((len(model.pool), T), -1, dtype=np.int64)
+    keys: list[str] = []
+    periods: list[str] = []
+    caps: list[float] = []
     for accelerator in plan.accelerators:
-        caps = plan.supply_units.get(accelerator.id)
-        if caps is None:
+        limits = plan.supply_units.get(accelerator.id)
+        if limits is None or accelerator.id not in position:
             continue
+        c = position[accelerator.id]
         for t, period in enumerate(plan.periods):
-            cap = caps[t]
-            if cap is not None and (accelerator.id, t) in by_period:
-                model.add_row("supply", accelerator.id, period, by_period[accelerator.id, t], "<=", cap)
+            cap = limits[t]
+            if cap is not None and bought[c, t]:
+                row_of[c, t] = len(keys)
+                keys.append(accelerator.id)
+                periods.append(period)
+                caps.append(cap)
+    if not keys:
+        return
+    offset = rows.add("supply", keys, periods, "<=", caps)
+    row = row_of[k.c, k.t]
+    capped = row >= 0
+    rows.terms(offset + row[capped], model.ids("new")[capped], np.ones(int(capped.sum())))
 
 
-def _vendor_spend_terms(model: Model, vendor: str) -> Terms:
-    plan = model.plan
+def _vendor_spend_terms(model: Model, vendor: str) -> tuple[np.ndarray, np.ndarray]:
+    """(variable ids, USD per unit) of everything bought from or leased with `vendor`."""
+    plan, k = model.plan, model.k
+    price = _accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
+    ours = _accelerator_array(model, lambda a: a.vendor == vendor).astype(bool)[k.c]
     dt_h = plan.hours_per_period
-    terms: Terms = [
-        (v, plan.catalog[c].unit_price_usd or 0.0) for (_, _, c, _), v in model.new.items()
-        if plan.catalog[c].vendor == vendor
-    ]
-    terms += [
-        (v, dt_h * plan.cloud_offers[k].usd_per_accelerator_hour) for (k, _), v in model.lease.items()
-        if plan.catalog[plan.cloud_offers[k].accelerator].vendor == vendor
-    ]
-    return terms
+    leased = [(i, dt_h * plan.cloud_offers[key].usd_per_accelerator_hour)
+              for i, (key, _) in enumerate(model.lease)
+              if plan.catalog[plan.cloud_offers[key].accelerator].vendor == vendor]
+    lease_ids = model.ids("lease")[[i for i, _ in leased]] if leased else np.zeros(0, dtype=np.int64)
+    return (np.concatenate([model.ids("new")[ours], lease_ids]),
+            np.concatenate([price[k.c][ours], np.array([w for _, w in leased], dtype=F)]))
 
 
 def add_commitment_constraints(model: Model) -> None:
     """Limit 5: spend with a vendor over the horizon within [min, max]."""
+    rows = model.rows_builder
     for commitment in model.plan.commitments:
-        terms = _vendor_spend_terms(model, commitment.vendor)
+        variables, coefficients = _vendor_spend_terms(model, commitment.vendor)
         if commitment.min_usd > 0:
-            model.add_row("commitment_min", commitment.vendor, "all", terms, ">=", commitment.min_usd)
+            row = rows.add("commitment_min", [commitment.vendor], ["all"], ">=", [commitment.min_usd])
+            rows.terms(np.full(len(variables), row), variables, coefficients)
         if commitment.max_usd is not None:
-            model.add_row("commitment_max", commitment.vendor, "all", terms, "<=", commitment.max_usd)
+            row = rows.add("commitment_max", [commitment.vendor], ["all"], "<=", [commitment.max_usd])
+            rows.terms(np.full(len(variables), row), variables, coefficients)
+
+
+def _fleet(model: Model, weight: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Availability-weighted accelerators in service, times weight[c]: each inst key's coefficient
+    (0 outside `weight`), the leases counted (positions, coefficients), and the constant from
+    units installed before the horizon (the same in every quarter)."""
+    plan, k = model.plan, model.k
+    w = np.array([weight.get(c, 0.0) for c in model.pool], dtype=F)
+    member = np.array([c in weight for c in model.pool], dtype=bool)
+    availability = _hall_array(model, lambda hall: hall.availability)
+    per_unit = availability[k.q] * _accelerator_array(model, lambda a: a.accelerators_per_unit)[k.c] * w[k.c]
+    coefficient = np.where(member[k.c], per_unit * 1.0, 0.0)
+    constant = 0.0
+    for s, site in enumerate(plan.sites):
+        for h, hall in enumerate(site.halls):
+            if hall.installed:  # elsewhere every term is 0, and adding 0 changes nothing
+                for c, wc in weight.items():
+                    units = _installed_units(plan, s, h, c)
+                    constant += hall.availability * plan.catalog[c].accelerators_per_unit * wc * units
+    leases = [(i, weight[plan.cloud_offers[key].accelerator]) for i, (key, _) in enumerate(model.lease)
+              if plan.cloud_offers[key].accelerator in weight]
+    lease_index = np.array([i for i, _ in leases], dtype=np.int64)
+    return coefficient, lease_index, np.array([x for _, x in leases], dtype=F), constant
 
 
 def add_share_constraints(model: Model) -> None:
     """Limit 6: BF16 compute share of a vendor or ecosystem in service within [lo, hi]."""
-    plan = model.plan
-    pool = _pool(model)
-    bf16 = {c: plan.catalog[c].bf16_pflops for c in pool}
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    bf16 = {c: plan.catalog[c].bf16_pflops for c in model.pool}
+    inst, lease = model.ids("inst"), model.ids("lease")
+    lease_t = np.array([t for _, t in model.lease], dtype=np.int64)
+    total, total_lease, total_weight, total_const = _fleet(model, bf16)
     for bound in plan.shares:
         members = {c: w for c, w in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group}
-        for t in range(bound.first_period, len(plan.periods)):
-            total_terms, total_const = _fleet_terms(model, t, bf16)
-            group_terms, group_const = _fleet_terms(model, t, members)
-            key = f"{bound.group_kind}.{bound.group}"
-            if bound.min_share > 0:
-                terms = group_terms + [(v, -bound.min_share * w) for v, w in total_terms]
-                model.add_row("share_min", key, plan.periods[t], terms, ">=",
-                              bound.min_share * total_const - group_const)
-            if bound.max_share < 1:
-                terms = group_terms + [(v, -bound.max_share * w) for v, w in total_terms]
-                model.add_row("share_max", key, plan.periods[t], terms, "<=",
-                              bound.max_share * total_const - group_const)
+        kinds = [(family, share, sense) for family, share, sense, wanted in (
+            ("share_min", bound.min_share, ">=", bound.min_share > 0),
+            ("share_max", bound.max_share, "<=", bound.max_share < 1)) if wanted]
+        first = bound.first_period
+        if not kinds or first >= T:
+            continue
+        group, group_lease, group_weight, group_const = _fleet(model, members)
+        key = f"{bound.group_kind}.{bound.group}"
+        families = [family for _ in range(first, T) for family, _, _ in kinds]
+        periods = [plan.periods[t] for t in range(first, T) for _ in kinds]
+        senses = [sense for _ in range(first, T) for _, _, sense in kinds]
+        rhs = [share * total_const - group_const for _ in range(first, T) for _, share, _ in kinds]
+        offset = rows.add(families, [key] * len(families), periods, senses, rhs)
+        in_group = np.array([c in members for c in model.pool], dtype=bool)[k.c]
+        in_range = k.t >= first
+        g = in_group & in_range
+        lg = lease_t[group_lease] >= first
+        lt = lease_t[total_lease] >= first
+        parts = []
+        for j, (_, share, _) in enumerate(kinds):
+            row_of_t = offset + (np.arange(T) - first) * len(kinds) + j
+            # The group's terms, then -share x the total's: PuLP sums a variable's two terms in that order.
+            parts += [
+                (row_of_t[k.t[g]], inst[g], group[g]),
+                (row_of_t[lease_t[group_lease][lg]], lease[group_lease][lg], group_weight[lg]),
+                (row_of_t[k.t[in_range]], inst[in_range], -share * total[in_range]),
+                (row_of_t[lease_t[total_lease][lt]], lease[total_lease][lt], -share * total_weight[lt]),
+            ]
+        row, variable, coefficient = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        rows.terms(*merge_duplicates(row, variable, coefficient))
 
 
 def add_min_units_constraints(model: Model) -> None:
     """Policy: at least N units of an accelerator in service from a quarter on."""
-    plan = model.plan
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    position = {c: i for i, c in enumerate(model.pool)}
     for minimum in plan.min_units:
-        for t in range(minimum.first_period, len(plan.periods)):
-            terms: Terms = []
-            installed = 0.0
-            for s, site in enumerate(plan.sites):
-                for h, _hall in enumerate(site.halls):
-                    terms += model.inst_terms.get((s, h, minimum.accelerator, t), [])
-                    installed += _installed_units(plan, s, h, minimum.accelerator)
-            model.add_row("min_units", minimum.accelerator, plan.periods[t], terms, ">=",
-                          minimum.units - installed)
+        if minimum.first_period >= T:
+            continue
+        installed = 0.0
+        for s, site in enumerate(plan.sites):
+            for h, _hall in enumerate(site.halls):
+                installed += _installed_units(plan, s, h, minimum.accelerator)
+        count = T - minimum.first_period
+        offset = rows.add("min_units", [minimum.accelerator] * count, list(plan.periods[minimum.first_period:]),
+                          ">=", [minimum.units - installed] * count)
+        chosen = (k.c == position.get(minimum.accelerator, -1)) & (k.t >= minimum.first_period)
+        rows.terms(offset + k.t[chosen] - minimum.first_period, model.ids("inst")[chosen],
+                   np.ones(int(chosen.sum())))
 
 
 def add_assignment_constraints(model: Model) -> None:
     """Accelerators assigned to training plus inference <= those in service (availability-weighted)."""
-    plan = model.plan
-    for c in _pool(model):
-        for t, period in enumerate(plan.periods):
-            fleet_terms, fleet_const = _fleet_terms(model, t, {c: 1.0})
-            terms: Terms = [(v, 1.0) for v in (model.train.get((c, t)), model.infer.get((c, t))) if v is not None]
-            terms += [(v, -w) for v, w in fleet_terms]
-            model.add_row("assign", c, period, terms, "<=", fleet_const)
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    if not model.pool:
+        return
+    weight, lease_index, lease_weight, _ = _fleet(model, dict.fromkeys(model.pool, 1.0))
+    installed = {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
+    constants = []
+    for c in model.pool:
+        constants += [_fleet(model, {c: 1.0})[3] if c in installed else 0.0] * T
+    offset = rows.add("assign", [c for c in model.pool for _ in range(T)], list(plan.periods) * len(model.pool),
+                      "<=", constants)
+    position = {c: i for i, c in enumerate(model.pool)}
+    for family in ("train", "infer"):
+        keys = list(getattr(model, family))
+        row = np.array([position[c] * T + t for c, t in keys], dtype=np.int64)
+        rows.terms(offset + row, model.ids(family), np.ones(len(keys)))
+    rows.terms(offset + k.c * T + k.t, model.ids("inst"), -weight)
+    if len(lease_index):
+        lease_c = np.array([position[plan.cloud_offers[kk].accelerator] for kk, _ in model.lease], np.int64)
+        lease_t = np.array([t for _, t in model.lease], dtype=np.int64)
+        rows.terms(offset + lease_c[lease_index] * T + lease_t[lease_index], model.ids("lease")[lease_index],
+                   -lease_weight)
 
 
 def add_demand_constraints(model: Model) -> None:
     """Limit 7: training (inference) PFLOPS from capable accelerators >= demand each quarter."""
-    plan = model.plan
-    for workload, demand, variables in (
-        ("training", plan.training_pflops, model.train),
-        ("inference", plan.inference_pflops, model.infer),
+    plan, rows = model.plan, model.rows_builder
+    for workload, demand, family in (
+        ("training", plan.training_pflops, "train"),
+        ("inference", plan.inference_pflops, "infer"),
     ):
-        by_period: dict[int, Terms] = defaultdict(list)
-        for (c, t), v in variables.items():
-            by_period[t].append((v, plan.pflops_of(plan.catalog[c], workload)))
-        for t, period in enumerate(plan.periods):
-            if demand[t] > 0:
-                model.add_row("demand", workload, period, by_period[t], ">=", demand[t])
+        wanted = [t for t in range(len(plan.periods)) if demand[t] > 0]
+        if not wanted:
+            continue
+        offset = rows.add("demand", [workload] * len(wanted), [plan.periods[t] for t in wanted], ">=",
+                          [demand[t] for t in wanted])
+        row_of_t = np.full(len(plan.periods), -1, dtype=np.int64)
+        row_of_t[wanted] = offset + np.arange(len(wanted))
+        keys = list(getattr(model, family))
+        row = row_of_t[np.array([t for _, t in keys], dtype=np.int64)]
+        coefficient = np.array([plan.pflops_of(plan.catalog[c], workload) for c, _ in keys], dtype=F)
+        chosen = row >= 0
+        rows.terms(row[chosen], model.ids(family)[chosen], coefficient[chosen])
 
 
-def compute_terms(model: Model) -> Terms:
+def compute_terms(model: Model) -> list[tuple[LpVariable, float]]:
     """Delivered compute over the horizon, weighted, at the objective's one precision
     (PFLOPS-quarters): max-compute's objective."""
     plan = model.plan
     precision = plan.objective_precision
-    terms: Terms = [
-        (v, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.train.items()
-    ]
+    terms = [(v, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.train.items()]
     terms += [(v, plan.inference_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.infer.items()]
     return terms
 
 
-def set_objective(model: Model, costs: list[tuple[Terms, float]]) -> None:
+def set_objective(model: Model, costs: Terms) -> None:
     """max-compute: weighted PFLOPS-quarters less a tie-breaking cost; min-cost: discounted cost."""
     plan = model.plan
+    precision = plan.objective_precision
+    train, infer = model.ids("train"), model.ids("infer")
     # Beyond demand, which workload an accelerator serves is a tie; left to the solver, the
     # split jumps from quarter to quarter. A tiny preference makes it stable and readable:
     # inference gets what its demand needs, every other accelerator counts as training.
-    prefer_training: Terms = [
-        (v, TRAINING_TIE_BREAK * plan.catalog[c].pflops(plan.objective_precision)) for (c, _), v in model.train.items()
-    ]
+    prefer_training = np.array([TRAINING_TIE_BREAK * plan.catalog[c].pflops(precision) for c, _ in model.train],
+                               dtype=F)
     if plan.objective == "max-compute":
         model.problem.sense = pulp.LpMaximize
-        terms = compute_terms(model) + prefer_training
-        for cost, _ in costs:
-            terms += [(v, -TIE_BREAK_PFLOPS_PER_USD * w) for v, w in cost]
+        ids = [train, infer, train, costs.variable]
+        coefficients = [
+            np.array([plan.training_weight * plan.catalog[c].pflops(precision) for c, _ in model.train], dtype=F),
+            np.array([plan.inference_weight * plan.catalog[c].pflops(precision) for c, _ in model.infer], dtype=F),
+            prefer_training,
+            -TIE_BREAK_PFLOPS_PER_USD * costs.coefficient,
+        ]
     else:
         model.problem.sense = pulp.LpMinimize
-        terms = [(v, -TIE_BREAK_PFLOPS_PER_USD * w) for v, w in prefer_training]
-        for t, (cost, _) in enumerate(costs):
-            factor = plan.discount_factor(t)
-            terms += [(v, factor * w) for v, w in cost]
-    model.problem.setObjective(LpAffineExpression.from_list(terms))
+        factor = np.array([plan.discount_factor(t) for t in range(len(plan.periods))], dtype=F)
+        ids = [train, costs.variable]
+        coefficients = [-TIE_BREAK_PFLOPS_PER_USD * prefer_training, factor[costs.period] * costs.coefficient]
+    # A variable listed twice (training's compute and its tie-break) is summed in this order,
+    # as PuLP sums repeated terms.
+    variable, coefficient = np.concatenate(ids), np.concatenate(coefficients)
+    model.problem.setObjective(objective_expression(model.problem, variable, coefficient))
+    assert model.matrix is not None
+    model.matrix.set_objective(variable, coefficient)
 
 
 def build_model(plan: Plan, integer: bool = False) -> Model:
     """Build the LP (or MILP with whole units and modules) of `plan`."""
     sense = pulp.LpMaximize if plan.objective == "max-compute" else pulp.LpMinimize
-    model = Model(problem=LpProblem(plan.name.replace("-", "_"), sense), plan=plan, integer=integer)
+    model = Model(problem=Problem(plan.name.replace("-", "_"), sense), plan=plan, integer=integer)
     add_variables(model)
+    model.builder = Rows()
     add_stock_constraints(model)
     costs = cost_terms(model)
     add_hall_space_constraints(model)
@@ -448,5 +850,20 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_min_units_constraints(model)
     add_assignment_constraints(model)
     add_demand_constraints(model)
+    model.matrix, model.rows = model.builder.finish(model.problem, _column_bounds(model))
+    model.builder = None
     set_objective(model, costs)
     return model
+
+
+def _column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bound and integrality of every variable, by id."""
+    n = model.problem._model.num_variables  # noqa: SLF001
+    lower, upper = np.zeros(n), np.full(n, np.inf)
+    if model.lease:
+        upper[model.ids("lease")] = [model.plan.cloud_offers[k].max_accelerators[t] for k, t in model.lease]
+    integer = np.zeros(n, dtype=bool)
+    if model.integer:
+        integer[model.ids("new")] = True
+        integer[model.ids("mod")] = True
+    return lower, upper, integer

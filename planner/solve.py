@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pulp
 
 from planner.accounting import Solution
-from planner.build import Model
+from planner.build import Matrix, Model
 from planner.errors import SolverError
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,29 @@ def _cbc_version(path: str) -> str:
     return match[1] if match else "unknown"
 
 
-class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc]
+class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
     """PuLP's in-process HiGHS, timing its stages: hand-over (PuLP -> HiGHS), HiGHS's own
-    run, and reading values back into PuLP."""
+    run, and reading values back into PuLP.
 
-    def __init__(self, **options: Any) -> None:
+    Given the model's `Matrix` (the PuLP problem's twin, kept by `planner.build`), the hand-over
+    passes those arrays to HiGHS in one addCols and one addRows, and the answer goes back into
+    PuLP's variables (values, reduced costs) and constraints (duals, slacks) in bulk, instead of
+    PuLP's loops over every coefficient and every row. It checks first that the problem still
+    has the matrix's shape and columns; a problem changed since it was built takes PuLP's own path.
+    """
+
+    def __init__(self, matrix: Matrix | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.seconds: dict[str, float] = {}
+        self.matrix = matrix
+        self.direct = False
+        """Whether the last hand-over was the direct one (else PuLP's own)."""
+        self.used = np.zeros(0, dtype=np.int64)
+        """Variable id of each HiGHS column (PuLP hands over only variables in use)."""
+        self.col_value: np.ndarray | None = None
+        """Values by variable id, after a direct solve with a plan."""
+        self.row_dual: np.ndarray | None = None
+        self.row_slack: np.ndarray | None = None
 
     def _timed(self, stage: str, call: Any, lp: Any) -> Any:
         started = time.perf_counter()
@@ -102,17 +119,106 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc]
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
 
     def buildSolverModel(self, lp: Any) -> None:  # noqa: N802 - PuLP's name
-        self._timed("hand_over", super().buildSolverModel, lp)
+        self._timed("hand_over", self._hand_over, lp)
 
     def callSolver(self, lp: Any) -> None:  # noqa: N802
         self._timed("solver", super().callSolver, lp)
 
     def findSolutionValues(self, lp: Any) -> Any:  # noqa: N802
-        return self._timed("values_to_pulp", super().findSolutionValues, lp)
+        return self._timed("values_to_pulp", self._values_back, lp)
+
+    def _columns(self, lp: Any) -> np.ndarray | None:
+        """HiGHS column of each variable id (PuLP passes only variables in use), or None when the
+        problem is no longer the matrix's."""
+        matrix = self.matrix
+        core = lp._model  # noqa: SLF001
+        if matrix is None or (core.num_constraints, core.num_variables) != matrix.shape:
+            return None
+        used = np.asarray(core.used_variable_ids(), dtype=np.int64)
+        column = np.full(matrix.shape[1], -1, dtype=np.int64)
+        column[used] = np.arange(len(used))
+        self.used = used
+        return column
+
+    def _hand_over(self, lp: Any) -> None:
+        column = self._columns(lp)
+        if column is None:
+            self.direct = False
+            super().buildSolverModel(lp)
+            return
+        import highspy  # noqa: PLC0415 - pulp.HiGHS imported it already
+
+        matrix, highs, used = self.matrix, lp.solverModel, self.used
+        assert matrix is not None
+        empty = np.zeros(0, dtype=np.int32)
+        highs.addCols(len(used), matrix.cost[used], matrix.col_lower[used], matrix.col_upper[used], 0, empty, empty,
+                      np.zeros(0))
+        if self.mip and matrix.integer.any():
+            integer = column[np.flatnonzero(matrix.integer)].astype(np.int32)
+            highs.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger))
+        if lp.sense == pulp.LpMaximize:
+            highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        highs.changeObjectiveOffset(lp.objective.constant)
+        # Zero coefficients stay out of HiGHS's matrix, as in PuLP's own hand-over.
+        keep = matrix.values != 0
+        starts = np.concatenate([[0], np.cumsum(keep)])[matrix.starts]
+        highs.addRows(matrix.shape[0], matrix.row_lower, matrix.row_upper, int(starts[-1]),
+                      starts[:-1].astype(np.int32), column[matrix.columns[keep]].astype(np.int32),
+                      matrix.values[keep])
+        self.direct = True
+
+    def _values_back(self, lp: Any) -> Any:
+        if not self.direct:
+            return super().findSolutionValues(lp)  # type: ignore[no-untyped-call]
+        matrix, highs = self.matrix, lp.solverModel
+        assert matrix is not None
+        status = highs.getModelStatus()
+        objective = highs.getObjectiveValue()
+        solution = highs.getSolution()
+        model_status = _highs_status(status)
+        values = np.asarray(solution.col_value, dtype=np.float64)
+        duals = np.asarray(solution.col_dual, dtype=np.float64)
+        core = lp._model  # noqa: SLF001
+        ids = self.used.tolist()
+        core.set_variable_values(list(zip(ids, values.tolist(), strict=True)))
+        core.set_variable_djs(list(zip(ids, duals.tolist(), strict=True)))
+        activity = np.asarray(solution.row_value, dtype=np.float64)
+        # PuLP's slack: activity - rhs, and rhs - activity for a <= row.
+        slack = np.where(matrix.less_equal, -(-matrix.rhs + activity), -matrix.rhs + activity)
+        row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+        rows = range(matrix.shape[0])
+        core.set_constraint_slacks(list(zip(rows, slack.tolist(), strict=True)))
+        core.set_constraint_pis(list(zip(rows, row_dual.tolist(), strict=True)))
+        by_id = np.zeros(matrix.shape[1])
+        by_id[self.used] = values
+        self.col_value, self.row_dual, self.row_slack = by_id, row_dual, slack
+        optimal, stopped_early = model_status
+        has_solution = optimal or (stopped_early and np.isfinite(objective))
+        return _PULP_STATUS.get(str(status).rsplit(".", 1)[-1], pulp.LpSolveStatus.Undefined), bool(has_solution)
+
+
+_PULP_STATUS = {
+    "kNotset": pulp.LpSolveStatus.NotSolved, "kModelEmpty": pulp.LpSolveStatus.NotSolved,
+    "kOptimal": pulp.LpSolveStatus.Optimal, "kInfeasible": pulp.LpSolveStatus.Infeasible,
+    "kUnbounded": pulp.LpSolveStatus.Unbounded, "kObjectiveBound": pulp.LpSolveStatus.GapLimit,
+    "kObjectiveTarget": pulp.LpSolveStatus.GapLimit, "kInterrupt": pulp.LpSolveStatus.Interrupted,
+    "kTimeLimit": pulp.LpSolveStatus.TimeLimit, "kIterationLimit": pulp.LpSolveStatus.IterationLimit,
+    "kSolutionLimit": pulp.LpSolveStatus.SolutionLimit, "kMemoryLimit": pulp.LpSolveStatus.MemoryLimit,
+}
+"""HiGHS's model status -> PuLP's, as `pulp.HiGHS.findSolutionValues` maps them (others: Undefined)."""
+_STOPPED_EARLY = frozenset({"kObjectiveBound", "kObjectiveTarget", "kInterrupt", "kTimeLimit", "kIterationLimit",
+                            "kSolutionLimit", "kMemoryLimit"})
+
+
+def _highs_status(status: Any) -> tuple[bool, bool]:
+    """(optimal, stopped early with perhaps a plan) for a HiGHS model status."""
+    name = str(status).rsplit(".", 1)[-1]
+    return name == "kOptimal", name in _STOPPED_EARLY
 
 
 def make_solver(
-    name: str, time_limit_s: float | None, threads: int, gap: float | None, columns: int = 0, integer: bool = False
+    name: str, time_limit_s: float | None, threads: int, gap: float | None, columns: int = 0, integer: bool = False,
+    matrix: Matrix | None = None,
 ) -> tuple[Any, SolverInfo]:
     """The PuLP solver object for `name` (highs or cbc), and its name and version.
 
@@ -122,7 +228,7 @@ def make_solver(
     solver: Any
     if name == "highs":
         method = {"solver": "ipm"} if columns >= IPM_FROM_COLUMNS and not integer else {}
-        solver = TimedHiGHS(msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap, **method)
+        solver = TimedHiGHS(matrix=matrix, msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap, **method)
         if not solver.available():
             raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
         return solver, SolverInfo("HiGHS", _highs_version())
@@ -151,20 +257,26 @@ def _status(stats: Any) -> Status:
     return Status.NO_SOLUTION
 
 
-def _values(variables: dict[Any, Any]) -> dict[Any, float]:
+def _values_by_id(model: Model, solver: Any) -> np.ndarray:
+    """Every variable's value, by id: from the direct hand-over's arrays, else from PuLP."""
+    values = getattr(solver, "col_value", None)
+    if values is None:
+        values = np.array([v.value or 0.0 for v in model.problem._model.list_variables()], dtype=np.float64)  # noqa: SLF001
     # Clean solver noise (-1e-12) so the reports never show "-0.0 units".
-    out = {}
-    for key, variable in variables.items():
-        value = variable.varValue or 0.0
-        out[key] = 0.0 if abs(value) < 1e-9 else float(value)
-    return out
+    return np.where(np.abs(values) < 1e-9, 0.0, values)
 
 
-def read_solution(model: Model) -> Solution:
+def read_solution(model: Model, values: np.ndarray | None = None) -> Solution:
     """The variable values of a solved model, as plain floats."""
+    if values is None:
+        values = _values_by_id(model, None)
+
+    def family(name: str) -> dict[Any, float]:
+        return dict(zip(getattr(model, name), values[model.ids(name)].tolist(), strict=True))
+
     return Solution(
-        new=_values(model.new), mod=_values(model.mod), gen=_values(model.gen), disp=_values(model.disp),
-        lease=_values(model.lease), train=_values(model.train), infer=_values(model.infer),
+        new=family("new"), mod=family("mod"), gen=family("gen"), disp=family("disp"),
+        lease=family("lease"), train=family("train"), infer=family("infer"),
     )
 
 
@@ -180,7 +292,8 @@ def solve(
     Raises:
         SolverError: The solver is missing or failed outright.
     """
-    solver, info = make_solver(solver_name, time_limit_s, threads, gap, model.problem.numVariables(), model.integer)
+    columns = model.problem._model.num_variables  # noqa: SLF001 - a count, without wrapping every variable
+    solver, info = make_solver(solver_name, time_limit_s, threads, gap, columns, model.integer, model.matrix)
     started = time.perf_counter()
     try:
         stats = model.problem.solve(solver)
@@ -195,12 +308,12 @@ def solve(
         detail=stats.status.name,
     )
     if status in (Status.OPTIMAL, Status.FEASIBLE):
-        result.solution = read_solution(model)
+        result.solution = read_solution(model, _values_by_id(model, solver))
         if model.integer:
             # A MILP has no duals: fix the whole units and modules, solve the LP that is left.
             _fix_integers(model)
-            fixed_solver, _ = make_solver(solver_name, time_limit_s, threads, None)
-            fixed = model.problem.solve(fixed_solver)
+            solver, _ = make_solver(solver_name, time_limit_s, threads, None, matrix=model.matrix)
+            fixed = model.problem.solve(solver)
             result.duals_note = (
                 "integer plan: shadow prices are those of the LP with whole units and modules fixed at the plan's"
                 " values, so they price only what is left free (dispatch, leases, assignment)"
@@ -209,20 +322,35 @@ def solve(
                 result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
                 result.seconds["read_back"] = time.perf_counter() - solved
                 return result
-        _read_duals(model, result)
+        _read_duals(model, result, solver)
         result.seconds["read_back"] = time.perf_counter() - solved
     return result
 
 
 def _fix_integers(model: Model) -> None:
-    for variable in (*model.new.values(), *model.mod.values()):
-        value = float(round(variable.varValue or 0.0))
-        variable.cat = "Continuous"
-        variable.lowBound = value
-        variable.upBound = value
+    """Whole units and modules fixed at the plan's values (in PuLP, and in the matrix HiGHS is given)."""
+    matrix = model.matrix
+    for family in ("new", "mod"):
+        variables = getattr(model, family)
+        fixed = [float(round(v.varValue or 0.0)) for v in variables.values()]
+        for variable, value in zip(variables.values(), fixed, strict=True):
+            variable.cat = "Continuous"
+            variable.lowBound = value
+            variable.upBound = value
+        if matrix is not None and fixed:
+            ids = model.ids(family)
+            matrix.col_lower[ids] = fixed
+            matrix.col_upper[ids] = fixed
+            matrix.integer[ids] = False
 
 
-def _read_duals(model: Model, result: SolveResult) -> None:
+def _read_duals(model: Model, result: SolveResult, solver: Any) -> None:
+    duals, slacks = getattr(solver, "row_dual", None), getattr(solver, "row_slack", None)
+    if duals is not None and slacks is not None and len(duals) == len(model.rows):
+        names = [row.name for row in model.rows]
+        result.duals = dict(zip(names, duals.tolist(), strict=True))
+        result.slacks = dict(zip(names, slacks.tolist(), strict=True))
+        return
     for constraint in model.problem.constraints():
         result.duals[constraint.name] = float(constraint.pi or 0.0)
         result.slacks[constraint.name] = float(constraint.slack or 0.0)

@@ -7,9 +7,20 @@ A limit holds when `lhs - rhs <= 1e-6 + 1e-9 * |rhs|` (in the limit's own unit).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from planner.accounting import Ledger, Solution, delivered_pflops, ledger, vendor_spend_usd
+import numpy as np
+
+from planner.accounting import (
+    Ledger,
+    NewKey,
+    Solution,
+    delivered_pflops,
+    ledger,
+    new_arrays,
+    vendor_spend_usd,
+)
 from planner.plan import Plan
 
 ABSOLUTE_TOLERANCE = 1e-6
@@ -49,7 +60,7 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
     """Values are non-negative; nothing bought before it is available, where it does not fit,
     or against the policy; whole units in integer mode."""
     allowed = {c.id for c in plan.accelerators}
-    for (s, h, c, t), n in solution.new.items():
+    for (s, h, c, t), n in _suspects(plan, solution, allowed, integer):
         accelerator = plan.catalog[c]
         hall = plan.sites[s].halls[h]
         key = f"{plan.sites[s].id}.{hall.id}.{c}"
@@ -64,6 +75,28 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
             check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
     _check_modules(plan, solution, check, integer)
     _check_flows(plan, solution, check, allowed)
+
+
+def _suspects(plan: Plan, solution: Solution, allowed: set[str], integer: bool) -> list[tuple[NewKey, float]]:
+    """The `new` entries that might break a structural check, found with numpy over all of them;
+    `_check_structure` then checks these one by one (none, for a valid plan)."""
+    if not solution.new:
+        return []
+    catalog = list(plan.catalog)
+    s, h, c, t, n = new_arrays(plan, solution.new)
+    first = np.array([plan.catalog[a].first_period for a in catalog], dtype=np.float64)[c]
+    forbidden = np.array([a not in allowed or not plan.catalog[a].purchasable for a in catalog])[c]
+    halls = [hall for site in plan.sites for hall in site.halls]
+    hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1][s] + h
+    fits = np.array([[hall.fits(plan.catalog[a]) for a in catalog] for hall in halls], dtype=bool)
+    bought = n > INTEGER_TOLERANCE
+    # The same tests as _Checker's, loosened by a hair so that rounding here never hides a case.
+    suspect = (n < 0.0) | (bought & (first - t > ABSOLUTE_TOLERANCE * 0.5))
+    suspect |= bought & (forbidden | ~fits[hall_index, c])
+    if integer:
+        suspect |= np.abs(n - np.round(n)) > ABSOLUTE_TOLERANCE * 0.5
+    keys = list(solution.new)
+    return [(keys[i], float(n[i])) for i in np.flatnonzero(suspect).tolist()]
 
 
 def _check_modules(plan: Plan, solution: Solution, check: _Checker, integer: bool) -> None:
@@ -89,17 +122,26 @@ def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[s
             check.at_most("policy_allowed", offer.id, plan.periods[t], 0.0 if offer.accelerator in allowed else n, 0.0)
 
 
+def _sum_by_pair(values: dict[tuple[int, int, int], float]) -> dict[tuple[int, int], float]:
+    """Values summed over t per (s, h) or (s, g), in the dict's order."""
+    out: dict[tuple[int, int], float] = defaultdict(float)
+    for (a, b, _), value in values.items():
+        out[a, b] += value
+    return out
+
+
 def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    modules_started = _sum_by_pair(solution.mod)
+    generation_built = _sum_by_pair(solution.gen)
     for s, site in enumerate(plan.sites):
         for h, hall in enumerate(site.halls):
             key = f"{site.id}.{hall.id}"
-            modules = sum(n for (ms, mh, _), n in solution.mod.items() if ms == s and mh == h)
-            check.at_most("modules", key, "all", modules, hall.max_modules)
+            check.at_most("modules", key, "all", modules_started.get((s, h), 0.0), hall.max_modules)
             for t, period in enumerate(plan.periods):
                 check.at_most("hall", key, period, books.hall_used_mw.get((s, h, t), 0.0), books.hall_ready_mw[s, h, t])
         for g, source in enumerate(site.sources):
             if source.expansion is not None:
-                built = sum(mw for (gs, gg, _), mw in solution.gen.items() if gs == s and gg == g)
+                built = generation_built.get((s, g), 0.0)
                 check.at_most("expansion", f"{site.id}.{source.id}", "all", built, source.expansion.max_mw)
         for t, period in enumerate(plan.periods):
             facility_mw = books.facility_mw(plan, s, t)
@@ -122,14 +164,23 @@ def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker)
         check.at_least("commitment_min", commitment.vendor, "all", spend, commitment.min_usd)
         if commitment.max_usd is not None:
             check.at_most("commitment_max", commitment.vendor, "all", spend, commitment.max_usd)
+    bought: dict[tuple[str, int], float] = defaultdict(float)
+    if plan.supply_units:
+        for (_, _, c, t), n in solution.new.items():
+            bought[c, t] += n
     for c, caps in plan.supply_units.items():
         for t, cap in enumerate(caps):
             if cap is not None:
-                bought = sum(n for (_, _, cc, tt), n in solution.new.items() if cc == c and tt == t)
-                check.at_most("supply", c, plan.periods[t], bought, cap)
+                check.at_most("supply", c, plan.periods[t], bought.get((c, t), 0.0), cap)
 
 
 def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    in_service: dict[tuple[str, int], float] = defaultdict(float)
+    if plan.min_units:
+        wanted = {minimum.accelerator for minimum in plan.min_units}
+        for (_, _, c, t), n in books.units.items():
+            if c in wanted:
+                in_service[c, t] += n
     for t, period in enumerate(plan.periods):
         for c in plan.catalog:
             assigned = solution.train.get((c, t), 0.0) + solution.infer.get((c, t), 0.0)
@@ -150,8 +201,8 @@ def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checke
             check.at_most("share_max", key, period, group, bound.max_share * total)
         for minimum in plan.min_units:
             if t >= minimum.first_period:
-                in_service = sum(n for (_, _, c, tt), n in books.units.items() if c == minimum.accelerator and tt == t)
-                check.at_least("min_units", minimum.accelerator, period, in_service, minimum.units)
+                check.at_least("min_units", minimum.accelerator, period, in_service.get((minimum.accelerator, t), 0.0),
+                               minimum.units)
 
 
 def verify(plan: Plan, solution: Solution, integer: bool = False) -> list[Violation]:
