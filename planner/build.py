@@ -10,25 +10,31 @@ same rows as `RowInfo` in the order they were added, which is `problem.constrain
 order, so duals, slacks and HiGHS's IIS map back to limits in the user's terms.
 
 Scale: each family is built in one pass with numpy, as coordinate lists (row, variable id,
-coefficient); `Rows` turns them into PuLP rows (a few Rust calls per row, terms handed over
-in bulk) and keeps the same matrix as arrays (`Matrix`), which `planner.solve` passes to
-HiGHS directly. No `c*x`, no `sum()` of expressions, no Python loop over terms.
+coefficient); `planner.lp.Rows` turns them into PuLP rows and keeps the same matrix as
+arrays, which `planner.solve` passes to HiGHS directly. No `c*x`, no `sum()` of
+expressions, no Python loop over terms.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pulp
-from pulp import LpAffineExpression, LpProblem, LpVariable, _rustcore
+from pulp import LpVariable
 
+from planner.lp import F, Problem, Rows, Terms, merge_duplicates, objective_expression
 from planner.plan import Plan
-from planner.rows import RowInfo
+from planner.variables import (
+    Model,
+    accelerator_array,
+    add_variables,
+    column_bounds,
+    hall_array,
+    installed_it_mw,
+    installed_units,
+)
 
 TIE_BREAK_PFLOPS_PER_USD = 1e-9
 """Under max-compute, $1B of spending costs 1 PFLOPS-quarter in the objective: far less than
@@ -37,376 +43,6 @@ it picks the cheapest (no module built, no MW dispatched from a dear source, for
 
 TRAINING_TIE_BREAK = 1e-6
 """Relative bonus for compute assigned to training over inference (see `set_objective`)."""
-
-NewKey = tuple[int, int, str, int]
-Category = Literal["Continuous", "Integer"]
-F = np.float64
-SENSES = {"<=": _rustcore.Sense.LessEqual, ">=": _rustcore.Sense.GreaterEqual, "==": _rustcore.Sense.Equal}
-RENAMED = re.compile(r"[-+\[\] ]")
-"""Characters PuLP rewrites to '_' in a name."""
-
-
-class Problem(LpProblem):
-    """PuLP's problem, counting its variables and rows without wrapping each one in a Python object
-    (PuLP's `numVariables()` builds the whole list: 0.3 s at 300k columns, called by every solve)."""
-
-    def numVariables(self) -> int:  # noqa: N802 - PuLP's name
-        return int(self._model.num_variables)
-
-    def numConstraints(self) -> int:  # noqa: N802
-        return int(self._model.num_constraints)
-
-
-class Variables(Mapping[Any, LpVariable]):
-    """A family's variables by key, in creation order (ids first_id, first_id + 1, ...); each
-    `LpVariable` is made when asked for (a dict of 300k of them costs a quarter of a second and
-    30 MB to fill)."""
-
-    def __init__(self, problem: LpProblem, keys: list[Any], first_id: int) -> None:
-        self._core = problem._model  # noqa: SLF001
-        self._keys = keys
-        self._first = first_id
-        self._index: dict[Any, int] | None = None
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._keys)
-
-    def _position(self) -> dict[Any, int]:
-        if self._index is None:
-            self._index = {k: i for i, k in enumerate(self._keys)}
-        return self._index
-
-    def __getitem__(self, key: Any) -> LpVariable:
-        return LpVariable(self._core.get_variable(self._first + self._position()[key]))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._position()
-
-    def values(self) -> Iterator[LpVariable]:  # type: ignore[override]
-        get = self._core.get_variable
-        return (LpVariable(get(i)) for i in range(self._first, self._first + len(self._keys)))
-
-    def items(self) -> Iterator[tuple[Any, LpVariable]]:  # type: ignore[override]
-        return zip(self._keys, self.values(), strict=True)
-
-
-@dataclass
-class Matrix:
-    """The LP as arrays, row by row as `problem.constraints()` and column by variable id: the
-    PuLP problem's twin, handed to HiGHS without reading PuLP's rows back one by one."""
-
-    starts: np.ndarray
-    """Row i's terms are `columns[starts[i]:starts[i + 1]]` (variable ids) and `values[...]`."""
-    columns: np.ndarray
-    values: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    rhs: np.ndarray
-    less_equal: np.ndarray
-    """Rows of sense `<=` (PuLP's slack of such a row is rhs - activity, of others activity - rhs)."""
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    integer: np.ndarray
-    cost: np.ndarray
-
-    def set_objective(self, variable: np.ndarray, coefficient: np.ndarray) -> None:
-        """Objective coefficients by variable id (a variable listed twice gets the sum, in order)."""
-        self.cost = np.bincount(variable, weights=coefficient, minlength=len(self.col_lower))
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.rhs), len(self.col_lower)
-
-
-@dataclass
-class Terms:
-    """Cost terms: (quarter, variable id, USD per unit) and each quarter's constant USD."""
-
-    period: np.ndarray
-    variable: np.ndarray
-    coefficient: np.ndarray
-    constant: np.ndarray
-
-
-def merge_duplicates(row: np.ndarray, column: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Terms sorted by row, a variable's repeated terms in one row summed in order at its first
-    place: what adding the terms one by one to a PuLP expression gives."""
-    order = np.argsort(row, kind="stable")
-    row, column, value = row[order], column[order], value[order]
-    if len(row) == 0:
-        return row, column, value
-    key = row * (int(column.max()) + 1) + column
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    summed = np.bincount(inverse, weights=value, minlength=len(first))
-    by_place = np.argsort(first, kind="stable")
-    return row[first[by_place]], column[first[by_place]], summed[by_place]
-
-
-class Rows:
-    """Rows collected family by family (names, senses, right-hand sides, coordinate terms), then
-    added to PuLP in order, each with its terms in one bulk call."""
-
-    def __init__(self) -> None:
-        self.families: list[str] = []
-        self.keys: list[str] = []
-        self.periods: list[str] = []
-        self.senses: list[str] = []
-        self.rhs: list[np.ndarray] = []
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-
-    def add(self, families: str | list[str], keys: list[str], periods: list[str], senses: str | list[str],
-            rhs: Any) -> int:
-        """Append len(keys) rows; return the position of the first."""
-        offset = len(self.keys)
-        count = len(keys)
-        self.families += [families] * count if isinstance(families, str) else families
-        self.senses += [senses] * count if isinstance(senses, str) else senses
-        self.keys += keys
-        self.periods += periods
-        self.rhs.append(np.asarray(rhs, dtype=F).reshape(count))
-        return offset
-
-    def terms(self, row: Any, variable: Any, coefficient: Any) -> None:
-        """Add terms to rows already added; within a row, terms keep the order they are given in."""
-        self.parts.append((np.asarray(row, dtype=np.int64), np.asarray(variable, dtype=np.int64),
-                           np.asarray(coefficient, dtype=F)))
-
-    def finish(self, problem: LpProblem, bounds: tuple[np.ndarray, ...]) -> tuple[Matrix, list[RowInfo]]:
-        """Add every row to `problem` in order; return the matrix and the rows in the user's terms."""
-        n = len(self.keys)
-        parts = self.parts or [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
-        row = np.concatenate([p[0] for p in parts])
-        order = np.argsort(row, kind="stable")
-        columns = np.concatenate([p[1] for p in parts])[order]
-        values = np.concatenate([p[2] for p in parts])[order]
-        rhs = np.concatenate(self.rhs) if self.rhs else np.zeros(0)
-        if not (np.isfinite(values).all() and np.isfinite(rhs).all()):
-            raise pulp.PulpError("Invalid coefficient or right-hand side: coefficients and bounds must be finite.")
-        starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=n), out=starts[1:])
-        names = [f"{f}__{k}__{p}".replace("-", "_")
-                 for f, k, p in zip(self.families, self.keys, self.periods, strict=True)]
-        _add_pulp_rows(problem, starts, columns, values, rhs, self.senses, names)
-        less = np.array([s == "<=" for s in self.senses], dtype=bool)
-        greater = np.array([s == ">=" for s in self.senses], dtype=bool)
-        matrix = Matrix(
-            starts=starts, columns=columns, values=values, rhs=rhs, less_equal=less,
-            row_lower=np.where(less, -np.inf, rhs), row_upper=np.where(greater, np.inf, rhs),
-            col_lower=bounds[0], col_upper=bounds[1], integer=bounds[2], cost=np.zeros(len(bounds[0])),
-        )
-        infos = list(map(RowInfo, names, self.families, self.keys, self.periods, self.senses, rhs.tolist()))
-        return matrix, infos
-
-
-def _add_pulp_rows(problem: LpProblem, starts: np.ndarray, columns: np.ndarray, values: np.ndarray,
-                   rhs: np.ndarray, senses: list[str], names: list[str]) -> None:
-    """One Rust expression per row, its terms passed as two buffers (no Python object per term)."""
-    core = problem._model  # noqa: SLF001 - PuLP's bulk path, as pulp.lpSum_vars uses it
-    ids = memoryview(columns.astype(np.uint64))
-    coefficients = memoryview(np.ascontiguousarray(values))
-    expression, add = _rustcore.AffineExpr, core.add_constraint
-    rust_senses = [SENSES[s] for s in senses]
-    if RENAMED.search("".join(names)):  # never with valid ids (^[a-z][a-z0-9_]*$), but as PuLP would name them
-        names = [name.translate(LpAffineExpression.trans) for name in names]
-    bounds = starts.tolist()
-    # As `expression <= rhs` does: the constant is 0 - rhs.
-    for a, b, constant, sense, name in zip(bounds[:-1], bounds[1:], (0.0 - rhs).tolist(), rust_senses, names,
-                                           strict=True):
-        row = expression()
-        row.add_term_ids_coeffs(core, ids[a:b], coefficients[a:b])
-        row.set_constant(constant)
-        row.set_sense(sense)
-        row.set_name(name)
-        add(row)
-
-
-def objective_expression(problem: LpProblem, variable: np.ndarray, coefficient: np.ndarray) -> LpAffineExpression:
-    """The objective as one PuLP expression, its terms passed in bulk (repeated variables summed in order)."""
-    expression = _rustcore.AffineExpr()
-    if len(variable):
-        expression.add_term_ids_coeffs(problem._model, memoryview(variable.astype(np.uint64)),  # noqa: SLF001
-                                       memoryview(np.ascontiguousarray(coefficient, dtype=F)))
-    return LpAffineExpression(expression)
-
-
-@dataclass
-class Keys:
-    """`new` and `inst` share their keys (s, h, c, t); these are them as arrays, in variable order."""
-
-    q: np.ndarray
-    """Hall type's position among all sites' halls (`Model.halls`)."""
-    s: np.ndarray
-    c: np.ndarray
-    """Position in `Model.pool`."""
-    t: np.ndarray
-    first: np.ndarray
-    """First quarter of the key's (s, h, c): keys of one (s, h, c) are consecutive, one per quarter."""
-
-
-@dataclass
-class Model:
-    """The LP and its variables, keyed by DESIGN's indices."""
-
-    problem: LpProblem
-    plan: Plan
-    integer: bool
-    new: Mapping[NewKey, LpVariable] = field(default_factory=dict)
-    mod: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    gen: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    disp: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    lease: Mapping[tuple[int, int], LpVariable] = field(default_factory=dict)
-    train: Mapping[tuple[str, int], LpVariable] = field(default_factory=dict)
-    infer: Mapping[tuple[str, int], LpVariable] = field(default_factory=dict)
-    rows: list[RowInfo] = field(default_factory=list)
-    inst: Mapping[NewKey, LpVariable] = field(default_factory=dict)
-    """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
-    stock variable (see `add_stock_constraints`) so that every row using it stays short."""
-    first_id: dict[str, int] = field(default_factory=dict)
-    """Variable id of each family's first variable; a family's ids are consecutive, in key order."""
-    matrix: Matrix | None = None
-    """The LP as arrays (the PuLP problem's twin), for a direct hand-over to HiGHS."""
-    pool: list[str] = field(default_factory=list)
-    """Accelerators that can be in service: bought, leased or already installed (catalog order)."""
-    halls: list[tuple[int, int]] = field(default_factory=list)
-    """(s, h) of every hall type, in site then hall order (position q)."""
-    keys: Keys | None = None
-    builder: Rows | None = None
-
-    def ids(self, family: str) -> np.ndarray:
-        """Variable ids of a family, in key order."""
-        return np.arange(len(getattr(self, family)), dtype=np.int64) + self.first_id.get(family, 0)
-
-    @property
-    def k(self) -> Keys:
-        assert self.keys is not None
-        return self.keys
-
-    @property
-    def rows_builder(self) -> Rows:
-        assert self.builder is not None
-        return self.builder
-
-
-def _installed_units(plan: Plan, s: int, h: int, c: str) -> float:
-    return sum(units for a, units in plan.sites[s].halls[h].installed if a == c)
-
-
-def installed_it_mw(plan: Plan, s: int) -> float:
-    """IT MW of the units already in service at site s (constant over the horizon)."""
-    return sum(
-        units * plan.catalog[a].unit_it_mw for hall in plan.sites[s].halls for a, units in hall.installed
-    )
-
-
-def _variables(model: Model, name: str, keys: list[Any], category: Category = "Continuous") -> Variables:
-    """One non-negative variable per key tuple, created in one batch, named `name_k1_k2...`
-    (as `LpProblem.add_variable_dict` names them)."""
-    if not keys:
-        return Variables(model.problem, [], 0)
-    core = model.problem._model  # noqa: SLF001 - ids are creation positions
-    first = model.first_id[name] = core.num_variables
-    pattern = name + "_%s" * len(keys[0])
-    rust_category = _rustcore.Category.Integer if category == "Integer" else _rustcore.Category.Continuous
-    core.add_variables_batch([pattern % key for key in keys], 0, float("inf"), rust_category)
-    return Variables(model.problem, keys, first)
-
-
-def add_variables(model: Model) -> None:
-    """Create new, mod, gen, disp, lease, train, infer and inst in batches."""
-    plan = model.plan
-    category: Category = "Integer" if model.integer else "Continuous"
-    T = len(plan.periods)
-    model.halls = [(s, h) for s, site in enumerate(plan.sites) for h in range(len(site.halls))]
-    purchasable = [c for c in plan.accelerators if c.purchasable]
-    blocks = []  # (q, accelerator, first t) of every (hall, accelerator) pair with variables
-    for q, (s, h) in enumerate(model.halls):
-        hall = plan.sites[s].halls[h]
-        blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T]
-    new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
-    model.new = _variables(model, "new", new_keys, category)
-    mod_keys = [
-        (s, h, t)
-        for s, site in enumerate(plan.sites)
-        for h, hall in enumerate(site.halls)
-        if hall.max_modules > 0 and any(hall.fits(c) for c in purchasable)
-        for t in range(hall.first_module_start, T - hall.lead_periods)
-    ]
-    model.mod = _variables(model, "mod", mod_keys, category)
-    gen_keys = [
-        (s, g, t)
-        for s, site in enumerate(plan.sites)
-        for g, source in enumerate(site.sources)
-        if source.expansion is not None
-        for t in range(source.expansion.first_start, T - source.expansion.lead_periods)
-    ]
-    model.gen = _variables(model, "gen", gen_keys)
-    disp_keys = [
-        (s, g, t)
-        for s, site in enumerate(plan.sites)
-        for g, source in enumerate(site.sources)
-        for t in range(T)
-        if source.available_mw[t] > 0
-        or (source.expansion and t >= source.expansion.first_start + source.expansion.lead_periods)
-    ]
-    model.disp = _variables(model, "disp", disp_keys)
-    allowed = {c.id for c in plan.accelerators}
-    lease_keys = [
-        (k, t)
-        for k, offer in enumerate(plan.cloud_offers)
-        if offer.accelerator in allowed
-        for t in range(T)
-        if offer.max_accelerators[t] > 0 and t >= plan.catalog[offer.accelerator].first_period
-    ]
-    model.lease = _variables(model, "lease", lease_keys)
-    for (k, t), variable in model.lease.items():
-        variable.upBound = plan.cloud_offers[k].max_accelerators[t]
-    model.pool = _pool(model)
-    train_keys = [(c, t) for c in model.pool if plan.catalog[c].trains for t in range(T)]
-    infer_keys = [(c, t) for c in model.pool if plan.catalog[c].infers for t in range(T)]
-    model.train = _variables(model, "train", train_keys)
-    model.infer = _variables(model, "infer", infer_keys)
-    model.inst = _variables(model, "inst", new_keys)
-    model.keys = _keys(model, blocks, len(new_keys))
-
-
-def _keys(model: Model, blocks: list[tuple[int, Any, int]], count: int) -> Keys:
-    """The (q, s, c, t, first t) arrays of the new/inst keys, from their (hall, accelerator) blocks."""
-    T = len(model.plan.periods)
-    position = {c: i for i, c in enumerate(model.pool)}
-    lengths = np.array([T - first for _, _, first in blocks], dtype=np.int64)
-    block_of = np.repeat(np.arange(len(blocks)), lengths)
-    starts = np.cumsum(lengths) - lengths
-    firsts = np.array([first for _, _, first in blocks], dtype=np.int64)
-    q = np.array([b[0] for b in blocks], dtype=np.int64)[block_of]
-    site_of = np.array([s for s, _ in model.halls], dtype=np.int64)
-    return Keys(
-        q=q, s=site_of[q] if len(q) else q,
-        c=np.array([position[c.id] for _, c, _ in blocks], dtype=np.int64)[block_of],
-        t=np.arange(count, dtype=np.int64) - starts[block_of] + firsts[block_of],
-        first=firsts[block_of],
-    )
-
-
-def _pool(model: Model) -> list[str]:
-    """Accelerators that can be in service: bought, leased or already installed (catalog order)."""
-    plan = model.plan
-    ids = {c for (_, _, c, _) in model.new}
-    ids |= {plan.cloud_offers[k].accelerator for (k, _) in model.lease}
-    ids |= {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
-    return [c for c in plan.catalog if c in ids]
-
-
-def _accelerator_array(model: Model, value: Any) -> np.ndarray:
-    """A number per accelerator of `Model.pool`: value(accelerator)."""
-    return np.array([value(model.plan.catalog[c]) for c in model.pool], dtype=F)
-
-
-def _hall_array(model: Model, value: Any) -> np.ndarray:
-    """A number per hall type of `Model.halls`: value(hall)."""
-    return np.array([value(model.plan.sites[s].halls[h]) for s, h in model.halls], dtype=F)
 
 
 def add_stock_constraints(model: Model) -> None:
@@ -431,7 +67,7 @@ def add_stock_constraints(model: Model) -> None:
     rows.terms(row, new, np.full(n, -1.0))
     previous = k.t > k.first
     rows.terms(row[previous], inst[index[previous] - 1], np.full(int(previous.sum()), -1.0))
-    life = _accelerator_array(model, lambda a: a.life_periods).astype(np.int64)[k.c]
+    life = accelerator_array(model, lambda a: a.life_periods).astype(np.int64)[k.c]
     retired = k.t - life >= k.first
     rows.terms(row[retired], new[index[retired] - life[retired]], np.ones(int(retired.sum())))
 
@@ -490,7 +126,7 @@ def add_hall_space_constraints(model: Model) -> None:
     offset = rows.add(families, keys, periods, "<=", rhs)
     row_of_slot = np.full(len(exists), -1, dtype=np.int64)
     row_of_slot[slots] = offset + np.arange(len(slots))
-    unit_mw = _accelerator_array(model, lambda a: a.unit_it_mw)
+    unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
     rows.terms(row_of_slot[k.q * (T + 1) + k.t], model.ids("inst"), unit_mw[k.c])
     _terms_from_tuples(rows, 0, [(int(row_of_slot[slot]), v, w) for slot, v, w in module_terms])
 
@@ -544,7 +180,7 @@ def add_site_power_constraints(model: Model) -> None:
     # A load row lists its dispatch first, then the units in service.
     _terms_from_tuples(rows, offset, load_terms)
     pue = np.array([site.pue for site in plan.sites], dtype=F)
-    unit_mw = _accelerator_array(model, lambda a: a.unit_it_mw)
+    unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
     rows.terms(offset + load_row[k.s, k.t], model.ids("inst"), -pue[k.s] * unit_mw[k.c])
     _terms_from_tuples(rows, offset, other_terms)
 
@@ -555,7 +191,7 @@ def cost_terms(model: Model) -> Terms:
     plan, k = model.plan, model.k
     dt_h = plan.hours_per_period
     maintenance_share = plan.maintenance_share_per_year / 4.0
-    price = _accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
+    price = accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(k.t, model.ids("new"), price[k.c])]
 
     def part(family: str, period: Any, coefficient: Any) -> None:
@@ -635,8 +271,8 @@ def add_supply_constraints(model: Model) -> None:
 def _vendor_spend_terms(model: Model, vendor: str) -> tuple[np.ndarray, np.ndarray]:
     """(variable ids, USD per unit) of everything bought from or leased with `vendor`."""
     plan, k = model.plan, model.k
-    price = _accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
-    ours = _accelerator_array(model, lambda a: a.vendor == vendor).astype(bool)[k.c]
+    price = accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
+    ours = accelerator_array(model, lambda a: a.vendor == vendor).astype(bool)[k.c]
     dt_h = plan.hours_per_period
     leased = [(i, dt_h * plan.cloud_offers[key].usd_per_accelerator_hour)
               for i, (key, _) in enumerate(model.lease)
@@ -666,15 +302,15 @@ def _fleet(model: Model, weight: dict[str, float]) -> tuple[np.ndarray, np.ndarr
     plan, k = model.plan, model.k
     w = np.array([weight.get(c, 0.0) for c in model.pool], dtype=F)
     member = np.array([c in weight for c in model.pool], dtype=bool)
-    availability = _hall_array(model, lambda hall: hall.availability)
-    per_unit = availability[k.q] * _accelerator_array(model, lambda a: a.accelerators_per_unit)[k.c] * w[k.c]
+    availability = hall_array(model, lambda hall: hall.availability)
+    per_unit = availability[k.q] * accelerator_array(model, lambda a: a.accelerators_per_unit)[k.c] * w[k.c]
     coefficient = np.where(member[k.c], per_unit * 1.0, 0.0)
     constant = 0.0
     for s, site in enumerate(plan.sites):
         for h, hall in enumerate(site.halls):
             if hall.installed:  # elsewhere every term is 0, and adding 0 changes nothing
                 for c, wc in weight.items():
-                    units = _installed_units(plan, s, h, c)
+                    units = installed_units(plan, s, h, c)
                     constant += hall.availability * plan.catalog[c].accelerators_per_unit * wc * units
     leases = [(i, weight[plan.cloud_offers[key].accelerator]) for i, (key, _) in enumerate(model.lease)
               if plan.cloud_offers[key].accelerator in weight]
@@ -735,7 +371,7 @@ def add_min_units_constraints(model: Model) -> None:
         installed = 0.0
         for s, site in enumerate(plan.sites):
             for h, _hall in enumerate(site.halls):
-                installed += _installed_units(plan, s, h, minimum.accelerator)
+                installed += installed_units(plan, s, h, minimum.accelerator)
         count = T - minimum.first_period
         offset = rows.add("min_units", [minimum.accelerator] * count, list(plan.periods[minimum.first_period:]),
                           ">=", [minimum.units - installed] * count)
@@ -850,20 +486,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_min_units_constraints(model)
     add_assignment_constraints(model)
     add_demand_constraints(model)
-    model.matrix, model.rows = model.builder.finish(model.problem, _column_bounds(model))
+    model.matrix, model.rows = model.builder.finish(model.problem, column_bounds(model))
     model.builder = None
     set_objective(model, costs)
     return model
-
-
-def _column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lower and upper bound and integrality of every variable, by id."""
-    n = model.problem._model.num_variables  # noqa: SLF001
-    lower, upper = np.zeros(n), np.full(n, np.inf)
-    if model.lease:
-        upper[model.ids("lease")] = [model.plan.cloud_offers[k].max_accelerators[t] for k, t in model.lease]
-    integer = np.zeros(n, dtype=bool)
-    if model.integer:
-        integer[model.ids("new")] = True
-        integer[model.ids("mod")] = True
-    return lower, upper, integer

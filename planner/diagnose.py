@@ -20,8 +20,9 @@ import pulp
 from pulp import LpAffineExpression
 
 from planner import fmt
-from planner.build import Model, build_model
+from planner.build import build_model
 from planner.plan import Plan
+from planner.variables import Model
 
 log = logging.getLogger(__name__)
 

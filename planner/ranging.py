@@ -12,8 +12,8 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from planner.build import Model
 from planner.explain import STEPS, LimitPrice, ranked, sentence
+from planner.variables import Model
 
 log = logging.getLogger(__name__)
 

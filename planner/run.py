@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planner.accounting import Ledger, ledger
-from planner.build import Model, build_model, compute_terms
+from planner.build import build_model, compute_terms
 from planner.errors import SolverError
 from planner.explain import price_limits
 from planner.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.ranging import realise_steps
 from planner.results import Tables, make_tables
 from planner.solve import SolveResult, Status, solve
+from planner.variables import Model
 from planner.verify import Violation, verify
 
 

@@ -14,8 +14,9 @@ import numpy as np
 import pulp
 
 from planner.accounting import Solution
-from planner.build import Matrix, Model
 from planner.errors import SolverError
+from planner.lp import Matrix
+from planner.variables import Model
 
 log = logging.getLogger(__name__)
 

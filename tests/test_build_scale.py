@@ -18,11 +18,12 @@ import numpy as np
 import pulp
 import pytest
 
-from planner.build import Model, build_model
+from planner.build import build_model
 from planner.generate import generate
 from planner.loading import Document
 from planner.plan import Plan, plan_from_document, read_plan
 from planner.solve import TimedHiGHS, read_solution, solve
+from planner.variables import Model
 from planner.verify import verify
 from tests.conftest import REPO
 
