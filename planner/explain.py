@@ -5,12 +5,21 @@ The solver's dual of a row is the change of the objective per unit of its right-
 step a person thinks in (100 MW, $1B, 1,000 units, one point of share) and put in a sentence:
 "100 MW more at prometheus in 2026Q4 would add 4.80 EFLOPS-quarters of compute".
 A limit with slack left has a price of zero, whatever noise the solver reports.
+
+A large plan has hundreds of thousands of rows, most of them internal (`INTERNAL_FAMILIES`),
+so the prices are kept as columns (`Prices`), one entry per limit, and a `LimitPrice` object is
+made only for a limit that is ranked; a sentence is written only for a limit that binds.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from planner import fmt
 from planner.accounting import Ledger
@@ -21,11 +30,15 @@ BINDING_SLACK = 1e-6
 """A limit binds when its slack is at most this, relative to max(1, |rhs|)."""
 
 INTERNAL_FAMILIES = frozenset({"load", "assign", "stock"})
+"""Rows that tie the model together (dispatch equals load; assignment within fleet): not limits."""
 
 NOISE = 1.0
 """Step values below this (1 PFLOPS-quarter, or $1) are within the max-compute tie-break's own
 scale ($1B = 1 PFLOPS-quarter): they say nothing about the limit and are not ranked."""
-"""Rows that tie the model together (dispatch equals load; assignment within fleet): not limits."""
+
+Floats = npt.NDArray[np.float64]
+Flags = npt.NDArray[np.bool_]
+Texts = npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,13 @@ STEPS = {
     "share_min": Step("point", 1.0, "a minimum {key} share one point lower in {period}"),
     "share_max": Step("point", 1.0, "a maximum {key} share one point higher in {period}"),
 }
+
+PRICE_COLUMNS = [
+    "name", "family", "key", "period", "sense", "lhs", "rhs", "slack", "shadow_price", "binding",
+    "step_value", "step", "value_unit", "sentence", "solved_step_value",
+]
+"""constraints.csv's columns, in order: `Prices`'s fields, `LimitPrice`'s fields."""
+FLOAT_COLUMNS = frozenset({"lhs", "rhs", "slack", "shadow_price", "step_value", "solved_step_value"})
 
 
 @dataclass(frozen=True)
@@ -89,9 +109,52 @@ class LimitPrice:
         return self.step_value if self.solved_step_value is None else self.solved_step_value
 
 
-def _lhs(row: RowInfo, slack: float) -> float:
-    """The row's left side from its slack (PuLP: slack = rhs - lhs for <=, lhs - rhs otherwise)."""
-    return row.rhs - slack if row.sense == "<=" else row.rhs + slack
+@dataclass(frozen=True)
+class Prices:
+    """Every limit's prices as columns: the LP's rows in order, then a `site_power` line per site
+    and quarter. Entry i of every column describes limit i, as `LimitPrice` does; text columns
+    are "" and `solved_step_value` is NaN where a `LimitPrice` has "" and None."""
+
+    name: Texts
+    family: Texts
+    key: Texts
+    period: Texts
+    sense: Texts
+    lhs: Floats
+    rhs: Floats
+    slack: Floats
+    shadow_price: Floats
+    binding: Flags
+    step_value: Floats
+    step: Texts
+    value_unit: Texts
+    sentence: Texts
+    solved_step_value: Floats
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Every column by name, in `PRICE_COLUMNS` order."""
+        return {column: getattr(self, column) for column in PRICE_COLUMNS}
+
+    def limit(self, i: int) -> LimitPrice:
+        """Limit i as one object."""
+        solved = float(self.solved_step_value[i])
+        return LimitPrice(
+            name=str(self.name[i]), family=str(self.family[i]), key=str(self.key[i]), period=str(self.period[i]),
+            sense=str(self.sense[i]), lhs=float(self.lhs[i]), rhs=float(self.rhs[i]), slack=float(self.slack[i]),
+            shadow_price=float(self.shadow_price[i]), binding=bool(self.binding[i]),
+            step_value=float(self.step_value[i]), step=str(self.step[i]), value_unit=str(self.value_unit[i]),
+            sentence=str(self.sentence[i]), solved_step_value=None if solved != solved else solved,
+        )
+
+    def with_solved(self, name: str, value: float, words: str) -> Prices:
+        """These prices with the limit called `name` re-solved: its step is worth `value`, in `words`."""
+        solved, sentences = self.solved_step_value.copy(), self.sentence.copy()
+        chosen = self.name == name
+        solved[chosen], sentences[chosen] = value, words
+        return replace(self, solved_step_value=solved, sentence=sentences)
 
 
 def _is_binding(slack: float, rhs: float) -> bool:
@@ -116,35 +179,67 @@ def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> st
 
 def price_limits(
     plan: Plan, books: Ledger, rows: list[RowInfo], duals: dict[str, float], slacks: dict[str, float]
-) -> list[LimitPrice]:
+) -> Prices:
     """Every row, plus a `site_power` line per site and quarter, with prices in the user's terms."""
     value_unit = "PFLOPS-quarters" if plan.objective == "max-compute" else "USD"
-    prices: list[LimitPrice] = []
-    best_power: dict[tuple[str, str], float] = defaultdict(float)
-    for row in rows:
-        slack = slacks.get(row.name, float("nan"))
-        dual = duals.get(row.name, float("nan"))
-        binding = row.sense != "==" and _is_binding(slack, row.rhs)
-        value = 0.0
-        if binding and row.family in STEPS and dual == dual:
-            scale = STEPS[row.family].scale
-            if row.family.startswith("share_"):
-                # d(objective)/d(share bound) = dual x total compute; one point is 1% of that.
-                scale = 0.01 * _share_total(plan, books, row.period)
-            value = abs(dual) * scale
-        if row.family == "power" and binding:
-            site = row.key.split(".")[0]
-            best_power[site, row.period] = max(best_power[site, row.period], abs(dual))
-        known = row.family in STEPS
-        prices.append(LimitPrice(
-            name=row.name, family=row.family, key=row.key, period=row.period, sense=row.sense,
-            lhs=_lhs(row, slack), rhs=row.rhs, slack=slack, shadow_price=dual, binding=binding,
-            step_value=value, step=STEPS[row.family].unit if known else "",
-            value_unit=value_unit if known else "",
-            sentence=sentence(plan, row.family, row.key, row.period, value) if known and binding else "",
-        ))
-    prices += _site_power(plan, books, best_power, value_unit)
-    return prices
+    n = len(rows)
+    name, family, sense = (_texts(rows, field) for field in ("name", "family", "sense"))
+    rhs = np.fromiter(map(attrgetter("rhs"), rows), dtype=np.float64, count=n)
+    slack, dual = _by_row(slacks, name), _by_row(duals, name)
+    known = np.fromiter((f in STEPS for f in family.tolist()), dtype=np.bool_, count=n)
+    # `_is_binding` on every row at once (fmax, as max(1.0, nan) is 1.0); an equality never binds.
+    binding = (sense != "==") & (np.abs(slack) <= BINDING_SLACK * np.fmax(1.0, np.abs(rhs)))
+    priced = np.flatnonzero(binding & known & (dual == dual))
+    scale = np.fromiter((_scale(plan, books, rows[i]) for i in priced.tolist()), dtype=np.float64, count=len(priced))
+    step_value = np.zeros(n, dtype=np.float64)
+    step_value[priced] = np.abs(dual[priced]) * scale
+    # Only a binding limit of a known family has words: most rows (stock, load, assign) have none.
+    sentences = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(binding & known).tolist():
+        sentences[i] = sentence(plan, rows[i].family, rows[i].key, rows[i].period, float(step_value[i]))
+    units = {f: step.unit for f, step in STEPS.items()}
+    value_units = np.full(n, "", dtype=object)
+    value_units[known] = value_unit
+    prices = Prices(
+        name=name, family=family, key=_texts(rows, "key"), period=_texts(rows, "period"), sense=sense,
+        lhs=np.where(sense == "<=", rhs - slack, rhs + slack), rhs=rhs, slack=slack, shadow_price=dual,
+        binding=binding, step_value=step_value,
+        step=np.fromiter((units.get(f, "") for f in family.tolist()), dtype=object, count=n),
+        value_unit=value_units, sentence=sentences, solved_step_value=np.full(n, np.nan),
+    )
+    power = [i for i in np.flatnonzero(binding).tolist() if family[i] == "power"]
+    return _concatenate(prices, _from_limits(_site_power(plan, books, _best_power(rows, dual, power), value_unit)))
+
+
+def _texts(rows: list[RowInfo], field: str) -> Texts:
+    """One text field of every row."""
+    return np.fromiter(map(attrgetter(field), rows), dtype=object, count=len(rows))
+
+
+def _by_row(values: dict[str, float], name: Texts) -> Floats:
+    """Each row's value, NaN where there is none: in one pass when `values` holds every row in
+    the rows' order, as the solver's duals and slacks do."""
+    names = name.tolist()
+    if len(values) == len(names) and list(values) == names:
+        return np.fromiter(values.values(), dtype=np.float64, count=len(names))
+    return np.fromiter((values.get(n, float("nan")) for n in names), dtype=np.float64, count=len(names))
+
+
+def _scale(plan: Plan, books: Ledger, row: RowInfo) -> float:
+    """Natural units of a binding row's step per unit of its right-hand side."""
+    if row.family.startswith("share_"):
+        # d(objective)/d(share bound) = dual x total compute; one point is 1% of that.
+        return 0.01 * _share_total(plan, books, row.period)
+    return STEPS[row.family].scale
+
+
+def _best_power(rows: list[RowInfo], dual: Floats, power: list[int]) -> dict[tuple[str, str], float]:
+    """The largest |dual| of a binding source row, by site and quarter."""
+    best: dict[tuple[str, str], float] = defaultdict(float)
+    for i in power:
+        site = rows[i].key.split(".")[0]
+        best[site, rows[i].period] = max(best[site, rows[i].period], abs(float(dual[i])))
+    return best
 
 
 def _site_power(
@@ -169,10 +264,31 @@ def _site_power(
     return out
 
 
-def ranked(prices: list[LimitPrice]) -> list[LimitPrice]:
+def _from_limits(limits: list[LimitPrice]) -> Prices:
+    """A few limits, one object each, as columns."""
+    columns: dict[str, npt.NDArray[Any]] = {}
+    for column in PRICE_COLUMNS:
+        values = [getattr(p, column) for p in limits]
+        if column == "binding":
+            columns[column] = np.array(values, dtype=np.bool_)
+        elif column == "solved_step_value":
+            columns[column] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        else:
+            columns[column] = np.array(values, dtype=np.float64 if column in FLOAT_COLUMNS else object)
+    return Prices(**columns)
+
+
+def _concatenate(first: Prices, second: Prices) -> Prices:
+    """The limits of `first`, then those of `second`."""
+    return Prices(**{column: np.concatenate([values, getattr(second, column)])
+                     for column, values in first.columns().items()})
+
+
+def ranked(prices: Prices) -> list[LimitPrice]:
     """Binding limits worth something, most valuable step first; a site's power line stands
     for its sources' rows, so those are left out, and so is a limit whose whole step, re-solved,
     is worth nothing (its dual was one of several: another limit binds with it)."""
-    chosen = [p for p in prices if p.binding and p.step_value > NOISE and p.family != "power"
-              and (p.solved_step_value is None or p.solved_step_value > NOISE)]
+    solved = prices.solved_step_value
+    worth = prices.binding & (prices.step_value > NOISE) & ((solved != solved) | (solved > NOISE))
+    chosen = [prices.limit(i) for i in np.flatnonzero(worth).tolist() if prices.family[i] != "power"]
     return sorted(chosen, key=lambda p: (-p.best_step_value, p.family, p.key, p.period))

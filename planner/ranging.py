@@ -9,10 +9,9 @@ quoted in the sentences. Only for LPs solved by HiGHS; otherwise the marginal va
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
-from planner.explain import STEPS, LimitPrice, ranked, sentence
+from planner.explain import STEPS, LimitPrice, Prices, ranked, sentence
 from planner.variables import Model
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
     return max(sources, key=lambda name: abs(duals.get(name, 0.0)), default=None)
 
 
-def realise_steps(model: Model, prices: list[LimitPrice], duals: dict[str, float], top: int = 5) -> list[LimitPrice]:
+def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
     highs: Any = getattr(model.problem, "solverModel", None)
     if highs is None or not hasattr(highs, "changeRowBounds") or model.integer:
@@ -57,11 +56,8 @@ def realise_steps(model: Model, prices: list[LimitPrice], duals: dict[str, float
             continue
         value = _resolve_with_step(highs, index[name], price, lower, upper, base, maximise)
         if value is not None:
-            prices = [
-                replace(p, solved_step_value=value, sentence=sentence(model.plan, p.family, p.key, p.period, value))
-                if p.name == price.name else p
-                for p in prices
-            ]
+            words = sentence(model.plan, price.family, price.key, price.period, value)
+            prices = prices.with_solved(price.name, value, words)
     if tried:
         highs.run()  # back to the plan's own optimum, so the model is left as it was solved
     return prices

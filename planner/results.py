@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from planner.accounting import Ledger, Solution, delivered_pflops
-from planner.explain import LimitPrice
+from planner.explain import PRICE_COLUMNS, Prices
 from planner.plan import Plan
 
 ZERO = 1e-9
-CONSTRAINT_COLUMNS = [f.name for f in fields(LimitPrice)]
+CONSTRAINT_COLUMNS = PRICE_COLUMNS
 
 ALLOCATION_COLUMNS = [
     "period", "site", "hall", "accelerator", "vendor", "units", "new_units", "accelerators",
@@ -34,12 +35,11 @@ class Tables:
 def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
     """One row per period, site, hall type and accelerator in service or installed."""
     rows = []
-    keys = sorted(set(books.units) | set(solution.new), key=lambda k: (k[3], k[0], k[1], k[2]))
-    for s, h, c, t in keys:
+    # Most (s, h, c, t) hold nothing: drop those before sorting.
+    shown = {k for k, v in books.units.items() if not v <= ZERO} | {k for k, v in solution.new.items() if not v <= ZERO}
+    for s, h, c, t in sorted(shown, key=lambda k: (k[3], k[0], k[1], k[2])):
         units = books.units.get((s, h, c, t), 0.0)
         new = solution.new.get((s, h, c, t), 0.0)
-        if units <= ZERO and new <= ZERO:
-            continue
         accelerator = plan.catalog[c]
         site = plan.sites[s]
         chips = units * accelerator.accelerators_per_unit
@@ -125,18 +125,19 @@ def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame
     return pd.DataFrame(rows).fillna(0.0)
 
 
-def constraints_table(prices: list[LimitPrice]) -> pd.DataFrame:
+def constraints_table(prices: Prices) -> pd.DataFrame:
     """Every limit with left and right side, slack, the solver's shadow price, and its price in
-    the user's terms (`step_value` per `step`, in `value_unit`), binding ones first."""
-    table = pd.DataFrame([asdict(p) for p in prices], columns=CONSTRAINT_COLUMNS)
-    table["order"] = range(len(table))
-    table["rank_value"] = table["solved_step_value"].fillna(table["step_value"])
-    table = table.sort_values(["binding", "rank_value", "order"], ascending=[False, False, True], kind="stable")
-    table = table.drop(columns="rank_value")
-    return table.drop(columns="order").reset_index(drop=True)
+    the user's terms (`step_value` per `step`, in `value_unit`), binding ones first, then by the
+    best-known worth of a step (re-solved, else marginal; none last), then in the LP's order."""
+    solved = prices.solved_step_value
+    rank_value = np.where(np.isnan(solved), prices.step_value, solved)
+    # lexsort's last key sorts first (binding), NaN sorts last, and equal keys keep the LP's order.
+    order = np.lexsort((-rank_value, ~prices.binding))
+    return pd.DataFrame({column: values[order] for column, values in prices.columns().items()},
+                        columns=CONSTRAINT_COLUMNS)
 
 
-def make_tables(plan: Plan, solution: Solution, books: Ledger, prices: list[LimitPrice]) -> Tables:
+def make_tables(plan: Plan, solution: Solution, books: Ledger, prices: Prices) -> Tables:
     """All result tables of one verified solution."""
     return Tables(
         allocation=allocation_table(plan, solution, books),
