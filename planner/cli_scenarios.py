@@ -82,7 +82,8 @@ def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenar
     """One scenario per file (each with every --set after it), one of all files with --combine,
     or one of the --set overrides alone."""
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.scenarios import Scenario, parse_override, read_scenario  # noqa: PLC0415
+    from planner.overrides import parse_override  # noqa: PLC0415
+    from planner.scenarios import Scenario, read_scenario  # noqa: PLC0415
 
     overrides = tuple(parse_override(text, i) for i, text in enumerate(sets, start=1))
     read = [read_scenario(path) for path in files]
@@ -242,16 +243,10 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
 
     from planner.errors import Problem  # noqa: PLC0415
     from planner.loading import load_file  # noqa: PLC0415
-    from planner.scenarios import Override, Scenario, make_override, parse_override, read_scenario  # noqa: PLC0415
-    from planner.sweep import (  # noqa: PLC0415
-        Base,
-        draw_value,
-        file_variables,
-        plan_runs,
-        range_variable,
-        read_sweep_file,
-        sample_variables,
-    )
+    from planner.overrides import Override, make_override, parse_override  # noqa: PLC0415
+    from planner.scenarios import Scenario, read_scenario  # noqa: PLC0415
+    from planner.sweep_file import draw_value, read_sweep_file  # noqa: PLC0415
+    from planner.sweep_runs import Base, file_variables, plan_runs, range_variable, sample_variables  # noqa: PLC0415
 
     document = load_file(base_path)
     sweep_file, sweep_document = read_sweep_file(sweep_path) if sweep_path else (None, None)

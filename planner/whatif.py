@@ -20,9 +20,10 @@ from planner import __version__, fmt
 from planner.loading import Document
 from planner.output import OutputFolder, sha256_file
 from planner.plan import LoadedPlan, plan_from_document, with_objective
+from planner.plan_tree import CatalogSource, Marks
 from planner.report import binding_limits, headline
 from planner.run import Options, RunResult, optimize
-from planner.scenarios import CatalogSource, Marks, Scenario, apply_scenario
+from planner.scenarios import Scenario, apply_scenario
 
 NOISE = 1e-9
 """Relative differences below this are the solver's round-off: reported as no change."""

@@ -9,6 +9,7 @@ alpha in the plan's one quarter: 80 units, 800 PFLOPS.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,8 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.cli import app
-from tests.conftest import DATA, SMALL_CATALOG, base_plan
+from planner.explain import NOISE
+from tests.conftest import DATA, REPO, SMALL_CATALOG, base_plan
 
 runner = CliRunner()
 BASE = DATA / "one-quarter.yaml"
@@ -31,25 +33,79 @@ def sweep(out: Path, *arguments: str, code: int = 0) -> str:
     return result.output
 
 
+def optimize_report(plan: Path, out: Path, *catalog: str) -> Path:
+    result = runner.invoke(app, ["optimize", str(plan), *catalog, "--out", str(out), "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def assert_row_is_the_report(row: pd.Series, periods: pd.DataFrame, report: Path) -> None:
+    """Every number of a sweep row, and its per-quarter series, is what `plan optimize` reports
+    (to the 10 significant digits sweep.csv keeps)."""
+    summary = json.loads((report / "summary.json").read_text())
+    totals = summary["totals"]
+    assert row["status"] == summary["status"]
+    assert row["objective"] == pytest.approx(summary["objective"]["value"], rel=1e-9)
+    for column in ("bf16_eflops_end", "fp8_eflops_end", "accelerators_end", "facility_mw_used_peak", "capex_usd",
+                   "opex_usd"):
+        assert row[column] == pytest.approx(totals[column], rel=1e-9), column
+    delivered = totals["delivered_training_pflops_quarters"] + totals["delivered_inference_pflops_quarters"]
+    assert row["delivered_pflops_quarters"] == pytest.approx(delivered, rel=1e-9)
+    vendors = {c.removeprefix("accelerators_end_"): row[c] for c in row.index if c.startswith("accelerators_end_")}
+    assert {v: n for v, n in vendors.items() if n} == pytest.approx(totals["accelerators_end_by_vendor"], rel=1e-9)
+    # planner.report.binding_limits: binding, a step worth something (re-solved where it was), not a source row.
+    limits = pd.read_csv(report / "constraints.csv")
+    worth = limits["solved_step_value"].fillna(limits["step_value"])
+    binding = limits["binding"] & (limits["step_value"] > NOISE) & (limits["family"] != "power") & (worth > NOISE)
+    assert row["binding_limits"] == binding.sum()
+    compute = pd.read_csv(report / "compute.csv")
+    used = pd.read_csv(report / "sites.csv").groupby("period", sort=False)["power_used_mw"].sum()
+    series = periods[periods["run"] == row["run"]]
+    assert list(series["period"]) == list(compute["period"])
+    assert list(series["bf16_pflops_in_service"]) == pytest.approx(list(compute["bf16_pflops_in_service"]), rel=1e-9)
+    assert list(series["delivered_pflops"]) == pytest.approx(
+        list(compute["training_pflops"] + compute["inference_pflops"]), rel=1e-9)
+    assert list(series["facility_mw_used"]) == pytest.approx(list(used), rel=1e-9)
+
+
 def test_grid_rows_equal_separate_optimize_runs(tmp_path, write_plan):
     out = tmp_path / "sweep"
     sweep(out, "--set-range", f"{POWER}=5:15:3", "--workers", "1", "--no-charts", "--no-tornado")
     table = pd.read_csv(out / "sweep.csv")
+    periods = pd.read_csv(out / "sweep_periods.csv")
     assert list(table["kind"]) == ["base", "grid", "grid", "grid"]
     assert list(table[POWER]) == [10, 5, 10, 15]
     assert list(table["objective"]) == pytest.approx([3200, 1600, 3200, 4800])
-    for row in table[table["kind"] == "grid"].itertuples(index=False):
+    for _, row in table[table["kind"] == "grid"].iterrows():
         plan = base_plan()
-        plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = float(row._3)
-        report = tmp_path / f"report-{row.run}"
-        result = runner.invoke(app, ["optimize", str(write_plan(plan, f"plan-{row.run}.yaml")), "--catalog",
-                                     str(SMALL_CATALOG), "--out", str(report), "--no-report", "-q"])
-        assert result.exit_code == 0, result.output
-        summary = json.loads((report / "summary.json").read_text())
-        totals = summary["totals"]
-        assert row.objective == pytest.approx(summary["objective"]["value"], rel=1e-9)
-        for column in ("bf16_eflops_end", "capex_usd", "opex_usd", "facility_mw_used_peak", "accelerators_end"):
-            assert getattr(row, column) == pytest.approx(totals[column], rel=1e-9), column
+        plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = float(row[POWER])
+        report = optimize_report(write_plan(plan, f"plan-{row['run']}.yaml"), tmp_path / f"report-{row['run']}",
+                                 "--catalog", str(SMALL_CATALOG))
+        assert_row_is_the_report(row, periods, report)
+
+
+def test_ohio_rows_equal_separate_optimize_runs(tmp_path):
+    """A real plan (12 quarters, buildings and tents, gas plants, two vendors, binding budget, power,
+    supply and share limits), solved on the process pool: each row is what `plan optimize` reports
+    for the same budget, number for number."""
+    shutil.copytree(REPO / "sites", tmp_path / "sites")
+    ohio = tmp_path / "sites" / "ohio.yaml"
+    out = tmp_path / "sweep"
+    result = runner.invoke(app, ["sweep", str(ohio), "--set-range", "budget.2027.limit_usd=$6B:$14B:3",
+                                 "--workers", "2", "--no-charts", "--no-tornado", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "sweep.csv")
+    periods = pd.read_csv(out / "sweep_periods.csv")
+    assert list(table["budget.2027.limit_usd"]) == [1e10, 6e9, 1e10, 1.4e10]
+    assert set(table["status"]) == {"optimal"}
+    assert table["binding_limits"].min() > 5
+    text = ohio.read_text(encoding="utf-8")
+    assert text.count("limit_usd: $10B") == 1
+    for _, row in table.iterrows():
+        plan = ohio.with_name(f"ohio-{row['run']}.yaml")
+        plan.write_text(text.replace("limit_usd: $10B", f"limit_usd: {row['budget.2027.limit_usd']:.0f}"),
+                        encoding="utf-8")
+        assert_row_is_the_report(row, periods, optimize_report(plan, tmp_path / f"report-{row['run']}"))
 
 
 def test_slip_range_and_tornado(tmp_path):
