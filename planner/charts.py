@@ -6,15 +6,17 @@ a labelled `BarContainer`, each line a labelled `Line2D`. Colours are fixed per 
 every chart; numbers on axes go through `planner.fmt`, so they read as "1.5 GW" or "$4.5B".
 
 matplotlib is imported here and in `pdf_report.py` only; `report.py` imports those lazily, so
-`import planner` never loads it.
+`import planner` never loads it. Charts read a run through `ChartInput` (its plan and tables) and
+their figures pickle, so the chart worker process (`planner.pdf_report.serve_charts`) can draw them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex, to_rgb
@@ -23,7 +25,21 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from planner import fmt
-from planner.run import RunResult
+
+if TYPE_CHECKING:
+    from planner.plan import Plan
+    from planner.results import Tables
+
+
+class ChartInput(Protocol):
+    """What a chart reads of a run: a `RunResult`, or its plan and tables alone in the chart worker."""
+
+    @property
+    def plan(self) -> Plan: ...
+
+    @property
+    def tables(self) -> Tables | None: ...
+
 
 PAGE_INCHES = (11.0, 8.5)
 MIN_SLOTS = 6
@@ -73,12 +89,12 @@ def _assign(names: Iterable[str], fixed: dict[str, str]) -> dict[str, str]:
     return colours
 
 
-def vendor_colours(run: RunResult) -> dict[str, str]:
+def vendor_colours(run: ChartInput) -> dict[str, str]:
     """One colour per vendor of the plan's catalog, the same on every chart of the report."""
     return _assign((a.vendor for a in run.plan.catalog.values()), VENDOR_COLOURS)
 
 
-def ecosystem_colours(run: RunResult) -> dict[str, str]:
+def ecosystem_colours(run: ChartInput) -> dict[str, str]:
     """CUDA in NVIDIA's green and so on; other ecosystems in fallback colours."""
     fixed = {eco: VENDOR_COLOURS[vendor] for eco, vendor in ECOSYSTEM_VENDOR.items()}
     return _assign((a.ecosystem for a in run.plan.catalog.values()), fixed)
@@ -106,24 +122,20 @@ def _trimmed(text: str) -> str:
     return re.sub(r"(\d)\.(\d*?)0+(?!\d)", lambda m: m.group(1) + ("." + m.group(2) if m.group(2) else ""), text)
 
 
-def _tick(function: Callable[[float], str], value: float) -> str:
+def _tick(function: Callable[[float], str], value: float, _position: int | None = None) -> str:
     """A tick label: '0' at zero (it needs no unit), else the people's format without trailing zeros."""
-    return "0" if abs(value) < 1e-12 else _trimmed(function(value))
+    return "0" if abs(value) < 1e-12 else _trimmed(function(float(value)))
 
 
 def _formatter(function: Callable[[float], str]) -> FuncFormatter:
-    return FuncFormatter(lambda value, _position: _tick(function, float(value)))
-
-
-def _chips(value: float) -> str:
-    return fmt.count(value)
+    return FuncFormatter(functools.partial(_tick, function))  # a partial pickles; a lambda does not
 
 
 AXIS_UNITS: dict[str, tuple[str, Callable[[float], str]]] = {
     "mw": ("W", fmt.mw),
     "usd": ("USD", fmt.usd),
     "pflops": ("FLOPS", fmt.pflops),
-    "count": ("chips", _chips),
+    "count": ("chips", fmt.count),
 }
 
 
@@ -215,13 +227,13 @@ def _column(table: Any, site: str, column: str, periods: Sequence[str]) -> list[
     return [float(v) for v in rows.set_index("period")[column].reindex(list(periods)).fillna(0.0)]
 
 
-def _tables(run: RunResult) -> Any:
+def _tables(run: ChartInput) -> Any:
     if run.tables is None:
         raise ValueError("charts need a solved run with result tables")
     return run.tables
 
 
-def _site_title(run: RunResult, site_id: str) -> str:
+def _site_title(run: ChartInput, site_id: str) -> str:
     for site in run.plan.sites:
         if site.id == site_id:
             return site.name
@@ -278,7 +290,7 @@ def _upper_limit(ax: Axes, top: float, mark_rows: int = 0) -> None:
 
 # --- 2. power ------------------------------------------------------------------------------
 
-def power_by_site(run: RunResult) -> Figure:
+def power_by_site(run: ChartInput) -> Figure:
     """Per site: available facility power stacked by source (bars) and power used (line)."""
     sites = _tables(run).sites
     periods = run.plan.periods
@@ -320,7 +332,7 @@ def power_by_site(run: RunResult) -> Figure:
 
 # --- 3. chip mix ---------------------------------------------------------------------------
 
-def _accelerator_order(run: RunResult, ids: Iterable[str]) -> list[str]:
+def _accelerator_order(run: ChartInput, ids: Iterable[str]) -> list[str]:
     """Accelerators grouped by vendor (fixed vendors first), then in catalog order."""
     catalog = list(run.plan.catalog)
     vendors = list(VENDOR_COLOURS)
@@ -333,7 +345,7 @@ def _accelerator_order(run: RunResult, ids: Iterable[str]) -> list[str]:
     return sorted(set(ids), key=key)
 
 
-def accelerator_colours(run: RunResult, ids: Iterable[str]) -> dict[str, str]:
+def accelerator_colours(run: ChartInput, ids: Iterable[str]) -> dict[str, str]:
     """Each accelerator in a shade of its vendor's colour."""
     vendor_colour = vendor_colours(run)
     ordered = _accelerator_order(run, ids)
@@ -344,14 +356,14 @@ def accelerator_colours(run: RunResult, ids: Iterable[str]) -> dict[str, str]:
     return colours
 
 
-def _accelerator_label(run: RunResult, accelerator_id: str) -> str:
+def _accelerator_label(run: ChartInput, accelerator_id: str) -> str:
     accelerator = run.plan.catalog[accelerator_id]
     if accelerator.vendor.lower() in accelerator.name.lower():
         return accelerator.name
     return f"{accelerator.vendor}: {accelerator.name}"
 
 
-def chip_mix(run: RunResult) -> Figure:
+def chip_mix(run: ChartInput) -> Figure:
     """Per site (and cloud leases): accelerators and BF16 compute in service by accelerator."""
     allocation = _tables(run).allocation
     periods = run.plan.periods
@@ -381,9 +393,7 @@ def chip_mix(run: RunResult) -> Figure:
             ax.set_title(f"{_site_title(run, site_id)}: {total}", **TITLE)
             value_axis(ax, quantity, kind)
             quarter_axis(ax, periods, labelled=index == len(site_ids) - 1, width_share=0.4)
-    handles = [
-        _swatch(colours[a]) for a in ids if a in set(allocation["accelerator"])
-    ]
+    handles = [Patch(facecolor=colours[a], edgecolor="none") for a in ids if a in set(allocation["accelerator"])]
     if handles:
         figure.legend(handles, [_accelerator_label(run, a) for a in ids], loc="outside right upper",
                       fontsize=7.5, frameon=False, title="accelerator, by vendor", title_fontsize=8)
@@ -393,13 +403,9 @@ def chip_mix(run: RunResult) -> Figure:
     return figure
 
 
-def _swatch(colour: str) -> Patch:
-    return Patch(facecolor=colour, edgecolor="none")
-
-
 # --- 4. budget -----------------------------------------------------------------------------
 
-def budget(run: RunResult) -> Figure:
+def budget(run: ChartInput) -> Figure:
     """Per year: capex and opex by kind (stacked bars) against the yearly limit (black bars)."""
     table = _tables(run).budget
     years = [str(int(y)) for y in table["year"]]
@@ -445,7 +451,7 @@ def budget(run: RunResult) -> Figure:
 
 # --- 5. compute ----------------------------------------------------------------------------
 
-def ecosystem_pflops(run: RunResult) -> dict[str, list[float]]:
+def ecosystem_pflops(run: ChartInput) -> dict[str, list[float]]:
     """Availability-weighted BF16 PFLOPS in service per ecosystem and quarter (as the compute
     table counts vendors: racks in halls without backup count at the hall's availability)."""
     allocation = _tables(run).allocation
@@ -464,7 +470,7 @@ def _group_order(names: Iterable[str], first: Sequence[str]) -> list[str]:
     return sorted(set(names), key=lambda n: (first.index(n) if n in first else len(first), n))
 
 
-def compute_over_time(run: RunResult) -> Figure:
+def compute_over_time(run: ChartInput) -> Figure:
     """BF16 compute in service by vendor and by ecosystem; delivered compute against demand."""
     plan = run.plan
     table = _tables(run).compute
@@ -502,7 +508,7 @@ def compute_over_time(run: RunResult) -> Figure:
     return figure
 
 
-def _delivered_panel(run: RunResult, ax: Axes, workload: str) -> None:
+def _delivered_panel(run: ChartInput, ax: Axes, workload: str) -> None:
     """One workload's delivered compute (bars) and its demand (dashed steps), at its precision."""
     plan = run.plan
     table = _tables(run).compute
@@ -530,7 +536,7 @@ def _delivered_panel(run: RunResult, ax: Axes, workload: str) -> None:
 
 # --- 6. hall space -------------------------------------------------------------------------
 
-def hall_space(run: RunResult) -> Figure:
+def hall_space(run: ChartInput) -> Figure:
     """Per site and hall type: IT MW ready (light bars) and in use (dark bars), module arrivals marked."""
     sites = _tables(run).sites
     periods = run.plan.periods
@@ -574,7 +580,7 @@ def hall_space(run: RunResult) -> Figure:
     return figure
 
 
-CHARTS: dict[str, Callable[[RunResult], Figure]] = {
+CHARTS: dict[str, Callable[[ChartInput], Figure]] = {
     "power-by-site.png": power_by_site,
     "chip-mix.png": chip_mix,
     "budget.png": budget,

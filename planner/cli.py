@@ -7,6 +7,8 @@ imported inside the commands that need them, so `plan --help` and `plan validate
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import sys
 from enum import StrEnum
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_SOLVER = 4
+
+# At exit, freeze what is alive so the interpreter's final garbage collection skips it: walking
+# pandas' and matplotlib's objects costs 0.3-0.4 s of a 3.5 s `plan optimize`, and the memory
+# goes back to the OS anyway. Files are closed and flushed before this runs.
+atexit.register(gc.freeze)
 
 app = typer.Typer(
     help="Plan AI datacenter capacity: which accelerators, how many, at which site, in which quarter.",

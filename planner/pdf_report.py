@@ -4,6 +4,10 @@ Each chart is drawn once (`planner.charts`), rendered to PNG bytes and onto a PD
 file goes through `OutputFolder.write_bytes` (atomic, hashed for the manifest). Nothing that
 changes from run to run reaches the files: the PDF has no creation date, PNGs no software tag,
 and the summary page shows no timings, so identical inputs give identical bytes.
+
+The charts are most of the work. `planner.report.ChartWorker` draws them in a second process
+while this one draws the summary and table pages; either way a chart goes through
+`render_chart`, so the bytes do not depend on which process drew it.
 """
 
 from __future__ import annotations
@@ -13,20 +17,23 @@ import math
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from planner import __version__, fmt
-from planner.charts import CHARTS, PAGE_INCHES, ecosystem_pflops, vendor_colours
-from planner.diagnose import Diagnosis
+from planner.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
 from planner.explain import INTERNAL_FAMILIES
-from planner.output import OutputFolder
-from planner.run import RunResult
+
+if TYPE_CHECKING:
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from planner.diagnose import Diagnosis
+    from planner.output import OutputFolder
+    from planner.run import RunResult
 
 PNG_DPI = 150
 ROWS_PER_PAGE = 40
@@ -35,23 +42,44 @@ SHA_SHOWN = 16
 """Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
 MAX_FILES_SHOWN = 9
 
+Drawn = Callable[[str], "tuple[bytes, Figure] | None"]
+"""A chart the chart worker drew, by file name: its PNG bytes and laid-out figure; None: draw it here."""
 
-def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> None:
-    """Write each chart as a PNG and the whole report as `report.pdf` into `folder`."""
+
+def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder,
+                         drawn: Drawn = lambda _name: None) -> None:
+    """Write each chart as a PNG and the whole report as `report.pdf` into `folder`.
+
+    The summary and table pages are drawn first, while the chart worker (if any) draws the charts,
+    then the charts; the pages are then put in reading order. The order of drawing is always the
+    same, so the bytes are too.
+    """
+    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415 - the chart worker needs no PDF backend
+
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: capacity plan", "Creator": f"planner {__version__}",
                 "CreationDate": None, "ModDate": None}
     with PdfPages(buffer, metadata=metadata) as pdf:
         pdf.savefig(summary_page(run, summary))
-        for name, chart in CHARTS.items():
-            figure = chart(run)
-            folder.write_bytes(name, png_bytes(figure))
-            figure.set_layout_engine("none")  # keep the layout the PNG got: same page, and faster
-            pdf.savefig(figure)
-        for page in [*allocation_pages(run), *limit_pages(run)]:
+        tables = [*allocation_pages(run), *limit_pages(run)]
+        for page in tables:
             pdf.savefig(page)
+        for name, chart in CHARTS.items():
+            png, figure = drawn(name) or render_chart(chart, run)
+            folder.write_bytes(name, png)
+            pdf.savefig(figure)
+        _tables_last(pdf, len(tables))
     folder.write_bytes(PDF_NAME, buffer.getvalue())
+
+
+def render_chart(chart: Callable[[ChartInput], Figure], run: ChartInput) -> tuple[bytes, Figure]:
+    """A chart's PNG bytes, and its figure with the layout the PNG got (for the PDF page: the same
+    page, and no second layout pass)."""
+    figure = chart(run)
+    png = png_bytes(figure)
+    figure.set_layout_engine("none")
+    return png, figure
 
 
 def png_bytes(figure: Figure) -> bytes:
@@ -59,6 +87,13 @@ def png_bytes(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _tables_last(pdf: PdfPages, tables: int) -> None:
+    """Put the table pages, drawn right after the summary page, behind the charts."""
+    # PdfPages offers no other way to order its pages than its file's page list.
+    pages = pdf._ensure_file().pageList  # type: ignore[no-untyped-call]  # noqa: SLF001
+    pages[1:] = pages[1 + tables:] + pages[1:1 + tables]
 
 
 # --- 1. summary ----------------------------------------------------------------------------
@@ -424,6 +459,8 @@ def limit_pages(run: RunResult) -> list[Figure]:
 
 def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any], folder: OutputFolder) -> None:
     """`report.pdf` for a plan that cannot be met: one page saying what is short and why."""
+    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415 - as in write_charts_and_pdf
+
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: no plan fits", "Creator": f"planner {__version__}",

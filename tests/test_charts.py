@@ -7,10 +7,12 @@ a gas plant that comes online in 2027Q1, and a tent hall whose modules take a qu
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import matplotlib
@@ -18,12 +20,15 @@ import matplotlib.pyplot as plt
 import pytest
 import yaml
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
+from planner import chart_worker as worker_module
 from planner import charts
-from planner.pdf_report import allocation_pages, limit_pages, summary_page
+from planner.chart_worker import ChartWorker
+from planner.pdf_report import allocation_pages, limit_pages, render_chart, summary_page
 from planner.report import binding_limits, summary, write_report
 from planner.run import Options, RunResult, load, optimize
 from tests.conftest import DATA, SMALL_CATALOG
@@ -77,8 +82,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 
 @pytest.fixture(scope="module")
 def report(run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report, with its charts drawn by the chart worker (on any machine: two cores are assumed)."""
     out = tmp_path_factory.mktemp("report")
-    write_report(run, out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worker_module, "cores", lambda: 2)
+        delivered = []
+        chart = ChartWorker.chart
+        patch.setattr(ChartWorker, "chart", lambda self, name: delivered.append(name) or chart(self, name))
+        write_report(run, out)
+    assert delivered == list(charts.CHARTS), "the worker was asked for every chart"
     return out
 
 
@@ -225,6 +237,51 @@ def test_same_input_same_bytes(run, report, tmp_path):
     for name in (*PNGS, "report.pdf"):
         assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
     assert b"CreationDate" not in (report / "report.pdf").read_bytes()
+
+
+def test_charts_drawn_here_are_the_same_bytes(run, report, tmp_path, monkeypatch):
+    """Without the chart worker (one core), this process draws the charts: the same files."""
+    monkeypatch.setattr(worker_module, "cores", lambda: 1)
+    monkeypatch.setattr(ChartWorker, "chart", lambda *_: pytest.fail("no worker on one core"))
+    write_report(run, tmp_path)
+    for name in (*PNGS, "report.pdf"):
+        assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
+
+
+def test_a_failing_chart_worker_costs_no_chart(run, report, tmp_path, monkeypatch):
+    """A worker that dies at once (or cannot start planner) leaves every chart to this process."""
+    popen = subprocess.Popen
+    monkeypatch.setattr(worker_module, "cores", lambda: 2)
+    monkeypatch.setattr(worker_module.subprocess, "Popen",
+                        lambda _args, **kwargs: popen([sys.executable, "-c", "raise SystemExit(3)"], **kwargs))
+    write_report(run, tmp_path)
+    for name in (*PNGS, "report.pdf"):
+        assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
+
+
+def page_drawings(pdf: bytes) -> list[bytes]:
+    """Each page's content stream, inflated, in the order the PDF shows its pages."""
+    kids = re.search(rb"/Type /Pages\s*/Kids \[(.*?)\]", pdf, re.DOTALL)
+    assert kids is not None
+    drawings = []
+    for page in re.findall(rb"(\d+) 0 R", kids[1]):
+        contents = re.search(rb"\n" + page + rb" 0 obj\n<< /Type /Page .*?/Contents (\d+) 0 R", pdf, re.DOTALL)
+        assert contents is not None
+        start = pdf.index(b"stream\n", pdf.index(b"\n" + contents[1] + b" 0 obj\n")) + len(b"stream\n")
+        drawings.append(zlib.decompressobj().decompress(pdf[start:]))
+    return drawings
+
+
+def test_pdf_pages_in_reading_order(run, report):
+    """The table pages, drawn while the worker draws the charts, still come after the charts."""
+    buffer = io.BytesIO()
+    with PdfPages(buffer) as pdf:
+        pdf.savefig(summary_page(run, summary(run)))
+        for chart in charts.CHARTS.values():
+            pdf.savefig(render_chart(chart, run)[1])
+        for page in [*allocation_pages(run), *limit_pages(run)]:
+            pdf.savefig(page)
+    assert page_drawings((report / "report.pdf").read_bytes()) == page_drawings(buffer.getvalue())
 
 
 def chart_figures(run: RunResult) -> list[Figure]:
