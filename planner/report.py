@@ -190,7 +190,7 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
     if "seconds" in data:
         data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)
-    return data
+    return {**data, "outputs": dict(sorted(folder.written.items()))}
 
 
 @contextlib.contextmanager

@@ -53,7 +53,15 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
             console.print(f"  ... {len(limits) - 5} more in {out / 'constraints.csv'}")
     else:
         console.print("No limit binds with a non-zero price: the plan has room on every side.")
-    console.print(f"Report: {out}/ (summary.json, allocation.csv, sites.csv, budget.csv, compute.csv, constraints.csv)")
+    console.print(f"Report: {out}/ ({_files_written(summary)})")
+
+
+def _files_written(summary: dict[str, Any]) -> str:
+    """The report's files as a reader looks for them: the PDF first, then tables, charts, summary.json."""
+    names = sorted(summary.get("outputs", {}))
+    ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".csv")]
+               + [n for n in names if n.endswith(".png")])
+    return ", ".join([*ordered, "summary.json"])
 
 
 def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:
