@@ -13,18 +13,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from planner.errors import InputError, PlannerError, SolverError
+from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
     from planner.run import RunResult
 
-EXIT_BAD_INPUT = 2
-EXIT_INFEASIBLE = 3
-EXIT_SOLVER = 4
 
 # At exit, freeze what is alive so the interpreter's final garbage collection skips it: walking
 # pandas' and matplotlib's objects costs 0.3-0.4 s of a 3.5 s `plan optimize`, and the memory
@@ -59,20 +57,6 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _fail(code: int, text: str) -> NoReturn:
-    _stderr(text)
-    raise typer.Exit(code)
-
-
-def _bad_input(error: InputError) -> NoReturn:
-    count = len(error.problems)
-    lines = [f"error: {p}" for p in error.problems[:50]]
-    if count > 50:
-        lines.append(f"... and {count - 50} more")
-    lines.append(f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written.")
-    _fail(EXIT_BAD_INPUT, "\n".join(lines))
-
-
 CatalogOption = Annotated[
     Path | None,
     typer.Option("--catalog", help="Catalog file that extends (or, with `mode: replace`, replaces) the built-in one."),
@@ -100,7 +84,7 @@ def optimize(
     try:  # read and check the input before the solver stack is even imported: bad input fails fast
         loaded = with_objective(read_plan(plan_file, catalog), objective.value if objective else None)
     except InputError as error:
-        _bad_input(error)
+        bad_input(error)
     from planner.run import Options  # noqa: PLC0415
     from planner.run import optimize as run_optimize  # noqa: PLC0415
 
@@ -111,7 +95,7 @@ def optimize(
     try:
         run = run_optimize(loaded, options)
     except SolverError as error:
-        _fail(EXIT_SOLVER, f"error: {error}")
+        fail(EXIT_SOLVER, f"error: {error}")
     _finish(run, out or Path("reports") / loaded.plan.name, quiet)
 
 
@@ -159,7 +143,7 @@ def validate(
         print(f"ok: {path}: plan '{plan.name}', {len(plan.sites)} site(s), {len(plan.periods)} quarters "
               f"({plan.periods[0]}-{plan.periods[-1]}), {len(plan.accelerators)} accelerators allowed")
     if problems:
-        _bad_input(InputError([p for error in problems for p in error.problems]))
+        bad_input(InputError([p for error in problems for p in error.problems]))
 
 
 @app.command("catalog")
@@ -173,7 +157,7 @@ def catalog_command(
     try:
         accelerators, _ = load_catalog(catalog)
     except InputError as error:
-        _bad_input(error)
+        bad_input(error)
     if as_json:
         print(json.dumps([a.model_dump(mode="json") for a in accelerators.values()], indent=2))
         return
@@ -217,9 +201,9 @@ def explain(
     try:
         run = run_optimize(load(plan_file, catalog, options), options)
     except InputError as error:
-        _bad_input(error)
+        bad_input(error)
     except SolverError as error:
-        _fail(EXIT_SOLVER, f"error: {error}")
+        fail(EXIT_SOLVER, f"error: {error}")
     if run.result.status == Status.INFEASIBLE:
         from planner.diagnose import diagnose  # noqa: PLC0415
         from planner.terminal import print_diagnosis  # noqa: PLC0415
@@ -247,7 +231,7 @@ def fit_command(
     try:
         result = _fit(fit, power, accelerator, pue, budget, claim, catalog)
     except InputError as error:
-        _bad_input(error)
+        bad_input(error)
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return
@@ -343,7 +327,7 @@ def main() -> None:  # pragma: no cover - the console script calls `app` directl
     try:
         app()
     except PlannerError as error:
-        _fail(EXIT_SOLVER, f"error: {error}")
+        fail(EXIT_SOLVER, f"error: {error}")
 
 
 # What-if and sweeps (planner/cli_scenarios.py: typer and stdlib only at import time).

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from planner.errors import InputError, SolverError
+from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from planner.sweep import SweepResult
     from planner.whatif import WhatIf
 
-EXIT_BAD_INPUT = 2
-EXIT_INFEASIBLE = 3
-EXIT_SOLVER = 4
 
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", metavar="PATH=VALUE",
@@ -47,20 +45,6 @@ def _console(stderr: bool = False) -> Console:
     from rich.console import Console  # noqa: PLC0415
 
     return Console(width=110, highlight=False, soft_wrap=False, stderr=stderr)
-
-
-def _fail(code: int, text: str) -> NoReturn:
-    typer.echo(text, err=True)
-    raise typer.Exit(code)
-
-
-def _bad_input(error: InputError) -> NoReturn:
-    count = len(error.problems)
-    lines = [f"error: {p}" for p in error.problems[:50]]
-    if count > 50:
-        lines.append(f"... and {count - 50} more")
-    lines.append(f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written.")
-    _fail(EXIT_BAD_INPUT, "\n".join(lines))
 
 
 def _options(objective: str | None, solver: str, time_limit: float | None, integer: bool,
@@ -127,9 +111,9 @@ def whatif_command(
         scenarios = _scenarios(scenario or [], set_ or [], combine)
         result = run_whatif(load_file(base), scenarios, catalog, options)
     except InputError as error:
-        _bad_input(error)
+        bad_input(error)
     except SolverError as error:
-        _fail(EXIT_SOLVER, f"error: {error}")
+        fail(EXIT_SOLVER, f"error: {error}")
     folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
     write_whatif(result, folder, options, charts=not no_charts, reports=reports)
     if quiet:
@@ -223,9 +207,9 @@ def sweep_command(
                                                  _options(objective, solver, time_limit, integer=False), tornado)
         result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
     except InputError as error:
-        _bad_input(error)
+        bad_input(error)
     except SolverError as error:
-        _fail(EXIT_SOLVER, f"error: {error}")
+        fail(EXIT_SOLVER, f"error: {error}")
     from planner.sweep import write_sweep  # noqa: PLC0415
 
     folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
