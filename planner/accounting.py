@@ -295,6 +295,15 @@ def delivered_pflops(plan: Plan, solution: Solution, t: int) -> tuple[float, flo
     return training, inference
 
 
+def weighted_compute_pflops_quarters(plan: Plan, solution: Solution) -> float:
+    """Delivered compute over the horizon, weighted, at the objective's one precision
+    (PFLOPS-quarters): max-compute's objective."""
+    precision = plan.objective_precision
+    training = [(n, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), n in solution.train.items()]
+    inference = [(n, plan.inference_weight * plan.catalog[c].pflops(precision)) for (c, _), n in solution.infer.items()]
+    return sum(n * weight for n, weight in training + inference if n)
+
+
 def vendor_spend_usd(plan: Plan, solution: Solution, vendor: str) -> float:
     """Money paid to `vendor` over the horizon: units bought and accelerators leased."""
     bought = sum(

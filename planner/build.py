@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pulp
-from pulp import LpVariable
 
 from planner.lp import F, Problem, Rows, Terms, merge_duplicates, objective_expression
 from planner.plan import Plan
@@ -427,16 +426,6 @@ def add_demand_constraints(model: Model) -> None:
         rows.terms(row[chosen], model.ids(family)[chosen], coefficient[chosen])
 
 
-def compute_terms(model: Model) -> list[tuple[LpVariable, float]]:
-    """Delivered compute over the horizon, weighted, at the objective's one precision
-    (PFLOPS-quarters): max-compute's objective."""
-    plan = model.plan
-    precision = plan.objective_precision
-    terms = [(v, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.train.items()]
-    terms += [(v, plan.inference_weight * plan.catalog[c].pflops(precision)) for (c, _), v in model.infer.items()]
-    return terms
-
-
 def set_objective(model: Model, costs: Terms) -> None:
     """max-compute: weighted PFLOPS-quarters less a tie-breaking cost; min-cost: discounted cost."""
     plan = model.plan
@@ -472,7 +461,7 @@ def set_objective(model: Model, costs: Terms) -> None:
 def build_model(plan: Plan, integer: bool = False) -> Model:
     """Build the LP (or MILP with whole units and modules) of `plan`."""
     sense = pulp.LpMaximize if plan.objective == "max-compute" else pulp.LpMinimize
-    model = Model(problem=Problem(plan.name.replace("-", "_"), sense), plan=plan, integer=integer)
+    model = Model(pulp_problem=Problem(plan.name.replace("-", "_"), sense), plan=plan, integer=integer)
     add_variables(model)
     model.builder = Rows()
     add_stock_constraints(model)

@@ -226,8 +226,8 @@ def _binding_limits(model: Model, short: list[Shortfall]) -> list[str]:
 
 def iis_rows(model: Model) -> list[str]:
     """Names of the rows in HiGHS's irreducible infeasible subsystem of a solved, infeasible model."""
-    highs: Any = getattr(model.problem, "solverModel", None)
-    if highs is None or not hasattr(highs, "getIis"):
+    highs: Any = model.highs
+    if highs is None:
         model.problem.solve(pulp.HiGHS(msg=False, threads=1))
         highs = model.problem.solverModel
     try:

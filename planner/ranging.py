@@ -12,12 +12,11 @@ import logging
 from typing import Any
 
 from planner.explain import STEPS, LimitPrice, Prices, ranked, sentence
+from planner.solve import KEEP_HIGHS_UP_TO_COLUMNS
 from planner.variables import Model
 
 log = logging.getLogger(__name__)
 
-MAX_COLUMNS = 50_000
-"""Above this, re-solves cost more than they tell; the marginal values stand."""
 MAX_RESOLVES = 25
 
 
@@ -32,10 +31,8 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
 
 def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
-    highs: Any = getattr(model.problem, "solverModel", None)
-    if highs is None or not hasattr(highs, "changeRowBounds") or model.integer:
-        return prices
-    if model.problem.numVariables() > MAX_COLUMNS:
+    highs: Any = model.highs
+    if highs is None or model.integer or model.matrix is None or model.matrix.shape[1] > KEEP_HIGHS_UP_TO_COLUMNS:
         return prices
     index = {row.name: i for i, row in enumerate(model.rows)}
     lp = highs.getLp()

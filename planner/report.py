@@ -119,7 +119,7 @@ def _shown(path: Path) -> str:
 
 def summary(run: RunResult) -> dict[str, Any]:
     """summary.json's content (the manifest adds `outputs`)."""
-    problem = run.model.problem
+    rows, columns = run.model.shape
     by_family: dict[str, int] = defaultdict(int)
     for row in run.model.rows:
         by_family[row.family] += 1
@@ -130,7 +130,7 @@ def summary(run: RunResult) -> dict[str, Any]:
         "objective": _objective(run),
         "solver": {"name": run.result.solver.name, "version": run.result.solver.version,
                    "integer": run.options.integer, "gap": run.result.gap},
-        "model": {"rows": problem.numConstraints(), "columns": problem.numVariables(),
+        "model": {"rows": rows, "columns": columns,
                   "rows_by_family": dict(sorted(by_family.items()))},
         "verification": {"limits_rechecked": True, "violations": len(run.violations),
                          "tolerance": "1e-6 + 1e-9 x |rhs|"},

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowInfo:
-    """One LP row in the user's terms."""
+    """One LP row in the user's terms (slots: a 300-site plan has 158k of them)."""
 
     name: str
     family: str

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from planner.accounting import Ledger, ledger
-from planner.build import build_model, compute_terms
+from planner.accounting import Ledger, ledger, weighted_compute_pflops_quarters
+from planner.build import build_model
 from planner.errors import SolverError
 from planner.explain import price_limits
 from planner.plan import LoadedPlan, Plan, read_plan, with_objective
@@ -59,7 +59,8 @@ class RunResult:
     @property
     def compute_pflops_quarters(self) -> float:
         """Weighted delivered compute summed over the horizon (max-compute's objective)."""
-        return sum(v.varValue * w for v, w in compute_terms(self.model) if v.varValue)
+        solution = self.result.solution
+        return weighted_compute_pflops_quarters(self.plan, solution) if solution is not None else 0.0
 
 
 def load(plan_path: Path, catalog_path: Path | None, options: Options) -> LoadedPlan:

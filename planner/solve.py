@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
 IPM_FROM_COLUMNS = 50_000
+KEEP_HIGHS_UP_TO_COLUMNS = 50_000
+"""Above this many columns the solved HiGHS model is released once its answer is read: nothing
+re-solves it (ranging's whole-step re-solves cost more than they tell at that size)."""
 """HiGHS's interior-point method (with crossover, so duals come from a vertex) beats its dual
 simplex on large capacity LPs: 51 s against 259 s on a 300 x 20 x 20 plan (286k columns,
 1.2M nonzeros, 2 cores). Below this many columns, simplex is as fast and needs no crossover."""
@@ -111,8 +114,9 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
         """Values by variable id, after a direct solve with a plan."""
         self.row_dual: np.ndarray | None = None
         self.row_slack: np.ndarray | None = None
+        self.col_dual = np.zeros(0)
 
-    def _timed(self, stage: str, call: Any, lp: Any) -> Any:
+    def timed(self, stage: str, call: Any, lp: Any) -> Any:
         started = time.perf_counter()
         try:
             return call(lp)
@@ -120,13 +124,13 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
 
     def buildSolverModel(self, lp: Any) -> None:  # noqa: N802 - PuLP's name
-        self._timed("hand_over", self._hand_over, lp)
+        self.timed("hand_over", self._hand_over, lp)
 
     def callSolver(self, lp: Any) -> None:  # noqa: N802
-        self._timed("solver", super().callSolver, lp)
+        self.timed("solver", super().callSolver, lp)
 
     def findSolutionValues(self, lp: Any) -> Any:  # noqa: N802
-        return self._timed("values_to_pulp", self._values_back, lp)
+        return self.timed("values_to_pulp", self._values_back, lp)
 
     def _columns(self, lp: Any) -> np.ndarray | None:
         """HiGHS column of each variable id (PuLP passes only variables in use), or None when the
@@ -171,31 +175,70 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
     def _values_back(self, lp: Any) -> Any:
         if not self.direct:
             return super().findSolutionValues(lp)  # type: ignore[no-untyped-call]
-        matrix, highs = self.matrix, lp.solverModel
+        code, has_solution = self.read_arrays(lp.solverModel)
+        core = lp._model  # noqa: SLF001
+        ids = self.used.tolist()
+        assert self.col_value is not None
+        assert self.row_dual is not None
+        assert self.row_slack is not None
+        core.set_variable_values(list(zip(ids, self.col_value[self.used].tolist(), strict=True)))
+        core.set_variable_djs(list(zip(ids, self.col_dual.tolist(), strict=True)))
+        rows = range(len(self.row_dual))
+        core.set_constraint_slacks(list(zip(rows, self.row_slack.tolist(), strict=True)))
+        core.set_constraint_pis(list(zip(rows, self.row_dual.tolist(), strict=True)))
+        return code, has_solution
+
+    def read_arrays(self, highs: Any) -> tuple[Any, bool]:
+        """HiGHS's answer as arrays (values by variable id; duals and slacks by row, slacks as
+        PuLP defines them); returns PuLP's status code and whether there is a plan."""
+        matrix = self.matrix
         assert matrix is not None
         status = highs.getModelStatus()
         objective = highs.getObjectiveValue()
         solution = highs.getSolution()
-        model_status = _highs_status(status)
         values = np.asarray(solution.col_value, dtype=np.float64)
-        duals = np.asarray(solution.col_dual, dtype=np.float64)
-        core = lp._model  # noqa: SLF001
-        ids = self.used.tolist()
-        core.set_variable_values(list(zip(ids, values.tolist(), strict=True)))
-        core.set_variable_djs(list(zip(ids, duals.tolist(), strict=True)))
+        self.col_dual = np.asarray(solution.col_dual, dtype=np.float64)
         activity = np.asarray(solution.row_value, dtype=np.float64)
         # PuLP's slack: activity - rhs, and rhs - activity for a <= row.
-        slack = np.where(matrix.less_equal, -(-matrix.rhs + activity), -matrix.rhs + activity)
-        row_dual = np.asarray(solution.row_dual, dtype=np.float64)
-        rows = range(matrix.shape[0])
-        core.set_constraint_slacks(list(zip(rows, slack.tolist(), strict=True)))
-        core.set_constraint_pis(list(zip(rows, row_dual.tolist(), strict=True)))
-        by_id = np.zeros(matrix.shape[1])
-        by_id[self.used] = values
-        self.col_value, self.row_dual, self.row_slack = by_id, row_dual, slack
-        optimal, stopped_early = model_status
+        self.row_slack = np.where(matrix.less_equal, -(-matrix.rhs + activity), -matrix.rhs + activity)
+        self.row_dual = np.asarray(solution.row_dual, dtype=np.float64)
+        self.col_value = np.zeros(matrix.shape[1])
+        self.col_value[self.used] = values
+        optimal, stopped_early = _highs_status(status)
         has_solution = optimal or (stopped_early and np.isfinite(objective))
         return _PULP_STATUS.get(str(status).rsplit(".", 1)[-1], pulp.LpSolveStatus.Undefined), bool(has_solution)
+
+    def solve_direct(self, model: Model) -> Answer | None:
+        """Hand the model's matrix to HiGHS, release PuLP's copy of the LP, run, read the answer
+        back as arrays. None when the PuLP problem is no longer the matrix's (then solve it
+        through PuLP).
+
+        PuLP's rows are released before HiGHS runs: HiGHS holds the LP from the hand-over on,
+        and two copies of a 1.2M-nonzero LP cost ~120 MB at the solve's peak."""
+        if self.matrix is None or self._columns(model.problem) is None:
+            return None
+        lp = model.problem
+        self.createAndConfigureSolver(lp)
+        self.timed("hand_over", self._hand_over, lp)
+        highs: Any = lp.solverModel
+        model.highs = highs
+        del lp
+        model.release_pulp()
+        self.timed("solver", lambda _: highs.run(), None)
+        code, has_solution = self.read_arrays(highs)
+        bound = highs.getInfo().mip_dual_bound if model.integer and self.mip else None
+        objective = float(highs.getObjectiveValue()) if has_solution else None
+        return Answer(code, has_solution, objective, bound if bound is not None and np.isfinite(bound) else None)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a solve ended, in PuLP's terms (what `LpProblem.solve` returns, the parts used here)."""
+
+    status: Any
+    has_solution: bool
+    objective: float | None
+    best_bound: float | None
 
 
 _PULP_STATUS = {
@@ -245,7 +288,7 @@ def make_solver(
     raise SolverError(f"unknown solver '{name}'; expected one of {', '.join(SOLVERS)}")
 
 
-def _status(stats: Any) -> Status:
+def _status(stats: Answer) -> Status:
     code = pulp.LpSolveStatus
     if stats.status == code.Optimal and stats.has_solution:
         return Status.OPTIMAL
@@ -290,59 +333,91 @@ def solve(
 ) -> SolveResult:
     """Solve `model`; values are read only when the solver returned a plan.
 
+    With HiGHS, the model's matrix is handed over directly and PuLP's copy of the LP is released
+    (`Model.release_pulp`); above `KEEP_HIGHS_UP_TO_COLUMNS`, so is HiGHS's once a plan is read.
+
     Raises:
         SolverError: The solver is missing or failed outright.
     """
-    columns = model.problem._model.num_variables  # noqa: SLF001 - a count, without wrapping every variable
+    columns = model.matrix.shape[1] if model.matrix is not None else model.problem.numVariables()
     solver, info = make_solver(solver_name, time_limit_s, threads, gap, columns, model.integer, model.matrix)
     started = time.perf_counter()
     try:
-        stats = model.problem.solve(solver)
+        answer = solver.solve_direct(model) if isinstance(solver, TimedHiGHS) else None
+        if answer is None:
+            stats = model.problem.solve(solver)
+            answer = Answer(stats.status, stats.has_solution, stats.objective, stats.best_bound)
     except pulp.PulpSolverError as error:
         raise SolverError(f"{info.name} failed: {error}") from None
     solved = time.perf_counter()
-    status = _status(stats)
+    status = _status(answer)
     seconds = {"solve": solved - started, **getattr(solver, "seconds", {})}
+    # Reading back runs from the end of HiGHS's run (the answer as arrays) to the duals by name.
+    read_started = solved - (seconds["solve"] - seconds["hand_over"] - seconds["solver"] if "solver" in seconds else 0)
     result = SolveResult(
-        status=status, solver=info, objective_value=stats.objective, best_bound=stats.best_bound,
-        solution=None, seconds=seconds,
-        detail=stats.status.name,
+        status=status, solver=info, objective_value=answer.objective, best_bound=answer.best_bound,
+        solution=None, seconds=seconds, detail=answer.status.name,
     )
     if status in (Status.OPTIMAL, Status.FEASIBLE):
         result.solution = read_solution(model, _values_by_id(model, solver))
         if model.integer:
             # A MILP has no duals: fix the whole units and modules, solve the LP that is left.
-            _fix_integers(model)
-            solver, _ = make_solver(solver_name, time_limit_s, threads, None, matrix=model.matrix)
-            fixed = model.problem.solve(solver)
             result.duals_note = (
                 "integer plan: shadow prices are those of the LP with whole units and modules fixed at the plan's"
                 " values, so they price only what is left free (dispatch, leases, assignment)"
             )
-            if fixed.status != pulp.LpSolveStatus.Optimal:
+            if model.highs is not None:
+                fixed_optimal = _fix_integers_in_highs(model, solver)
+            else:
+                _fix_integers(model)
+                solver, _ = make_solver(solver_name, time_limit_s, threads, None)
+                fixed_optimal = model.problem.solve(solver).status == pulp.LpSolveStatus.Optimal
+            if not fixed_optimal:
                 result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
-                result.seconds["read_back"] = time.perf_counter() - solved
+                result.seconds["read_back"] = time.perf_counter() - read_started
                 return result
         _read_duals(model, result, solver)
-        result.seconds["read_back"] = time.perf_counter() - solved
+        if columns > KEEP_HIGHS_UP_TO_COLUMNS:
+            # Nothing re-solves a model this size (see planner.ranging); HiGHS's working memory
+            # (~300 MB at 286k columns) goes.
+            model.highs = None
+        result.seconds["read_back"] = time.perf_counter() - read_started
     return result
 
 
 def _fix_integers(model: Model) -> None:
-    """Whole units and modules fixed at the plan's values (in PuLP, and in the matrix HiGHS is given)."""
-    matrix = model.matrix
+    """Whole units and modules fixed at the plan's values, in PuLP's problem (CBC)."""
     for family in ("new", "mod"):
         variables = getattr(model, family)
-        fixed = [float(round(v.varValue or 0.0)) for v in variables.values()]
-        for variable, value in zip(variables.values(), fixed, strict=True):
+        for variable in variables.values():
+            value = float(round(variable.varValue or 0.0))
             variable.cat = "Continuous"
             variable.lowBound = value
             variable.upBound = value
-        if matrix is not None and fixed:
-            ids = model.ids(family)
-            matrix.col_lower[ids] = fixed
-            matrix.col_upper[ids] = fixed
-            matrix.integer[ids] = False
+
+
+def _fix_integers_in_highs(model: Model, solver: TimedHiGHS) -> bool:
+    """Whole units and modules fixed at the plan's values in the solved HiGHS model (and the
+    matrix), re-run as an LP; whether it solved to optimality."""
+    import highspy  # noqa: PLC0415 - pulp.HiGHS imported it already
+
+    matrix, highs, values = model.matrix, model.highs, solver.col_value
+    assert matrix is not None
+    assert values is not None
+    ids = np.concatenate([model.ids("new"), model.ids("mod")])
+    fixed = np.round(values[ids])
+    matrix.col_lower[ids] = fixed
+    matrix.col_upper[ids] = fixed
+    matrix.integer[ids] = False
+    column = np.full(matrix.shape[1], -1, dtype=np.int64)
+    column[solver.used] = np.arange(len(solver.used))
+    handed = column[ids] >= 0  # PuLP hands over only variables in use
+    columns, fixed = column[ids][handed].astype(np.int32), fixed[handed]
+    highs.changeColsIntegrality(len(columns), columns, np.full(len(columns), highspy.HighsVarType.kContinuous))
+    highs.changeColsBounds(len(columns), columns, fixed, fixed)
+    solver.timed("solver", lambda _: highs.run(), None)
+    code, _ = solver.read_arrays(highs)
+    return bool(code == pulp.LpSolveStatus.Optimal)
 
 
 def _read_duals(model: Model, result: SolveResult, solver: Any) -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planner.accounting import Ledger, Solution, delivered_pflops, ledger
-from planner.build import build_model, compute_terms
+from planner.accounting import Ledger, Solution, delivered_pflops, ledger, weighted_compute_pflops_quarters
+from planner.build import build_model
 from planner.errors import SolverError
 from planner.explain import price_limits, ranked
 from planner.plan import LoadedPlan, Plan
@@ -117,7 +117,7 @@ def _solve_verified(loaded: LoadedPlan, options: Options) -> tuple[Model, SolveR
 def _objective(model: Model, result: SolveResult) -> float:
     """Compute delivered (max-compute), or the discounted cost (min-cost): `whatif.objective_value`."""
     if model.plan.objective == "max-compute":
-        return sum(v.varValue * w for v, w in compute_terms(model) if v.varValue)
+        return weighted_compute_pflops_quarters(model.plan, result.solution) if result.solution is not None else 0.0
     return float(result.objective_value or 0.0)
 
 

@@ -20,6 +20,9 @@ from planner.rows import RowInfo
 
 NewKey = tuple[int, int, str, int]
 Category = Literal["Continuous", "Integer"]
+FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst")
+
+
 @dataclass
 class Keys:
     """`new` and `inst` share their keys (s, h, c, t); these are them as arrays, in variable order."""
@@ -38,7 +41,8 @@ class Keys:
 class Model:
     """The LP and its variables, keyed by DESIGN's indices."""
 
-    problem: LpProblem
+    pulp_problem: LpProblem | None
+    """PuLP's problem; None once released after the hand-over to HiGHS (`release_pulp`)."""
     plan: Plan
     integer: bool
     new: Mapping[NewKey, LpVariable] = field(default_factory=dict)
@@ -62,6 +66,30 @@ class Model:
     """(s, h) of every hall type, in site then hall order (position q)."""
     keys: Keys | None = None
     builder: Rows | None = None
+    highs: Any = None
+    """The solved `highspy.Highs` model (it holds the LP once PuLP's copy is released), or None."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the LP."""
+        assert self.matrix is not None
+        return self.matrix.shape
+
+    @property
+    def problem(self) -> LpProblem:
+        if self.pulp_problem is None:
+            raise RuntimeError("PuLP's copy of this LP was released when HiGHS took it over: "
+                               "use Model.highs and Model.matrix, or build the model again")
+        return self.pulp_problem
+
+    def release_pulp(self) -> None:
+        """Let go of PuLP's problem, its rows and variables, once HiGHS holds the LP: at the solve's
+        peak, two copies of a 1.2M-nonzero LP cost ~120 MB. Keys, ids and the matrix stay."""
+        for family in FAMILIES:
+            variables = getattr(self, family)
+            if isinstance(variables, Variables):
+                variables.release()
+        self.pulp_problem = None
 
     def ids(self, family: str) -> np.ndarray:
         """Variable ids of a family, in key order."""

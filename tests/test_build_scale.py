@@ -18,6 +18,7 @@ import numpy as np
 import pulp
 import pytest
 
+from planner import solve as solve_module
 from planner.build import build_model
 from planner.generate import generate
 from planner.loading import Document
@@ -130,13 +131,39 @@ def test_a_changed_problem_takes_pulps_path(plans: dict[str, Plan]) -> None:
 
 @pytest.mark.parametrize("name", ["generated", "ohio"])
 def test_solution_is_verified_and_duals_are_pulps(plans: dict[str, Plan], name: str) -> None:
-    model = build_model(plans[name])
+    """`solve` (direct hand-over, PuLP's copy released) answers as PuLP's own HiGHS path does."""
+    model, through_pulp = build_model(plans[name]), build_model(plans[name])
     result = solve(model)
+    through_pulp.problem.solve(pulp.HiGHS(msg=False, threads=1))
     assert result.solution is not None
     assert verify(model.plan, result.solution) == []
-    for constraint in model.problem.constraints():
-        assert result.duals[constraint.name] == constraint.pi
-        assert result.slacks[constraint.name] == constraint.slack
+    assert result.solution == read_solution(through_pulp)
+    for constraint in through_pulp.problem.constraints():
+        assert result.duals[constraint.name] == pytest.approx(constraint.pi, abs=1e-9)
+        assert result.slacks[constraint.name] == pytest.approx(constraint.slack, abs=1e-9)
+
+
+def test_solve_releases_pulps_copy_once_highs_holds_the_lp(plans: dict[str, Plan]) -> None:
+    model = build_model(plans["generated"])
+    rows, columns = model.problem.numConstraints(), model.problem.numVariables()
+    solve(model)
+    assert model.pulp_problem is None
+    with pytest.raises(RuntimeError, match="released"):
+        _ = model.problem
+    with pytest.raises(RuntimeError, match="released"):
+        next(iter(model.new.values()))
+    assert model.shape == (rows, columns)
+    assert model.highs is not None  # small: kept for ranging's re-solves
+    assert (model.highs.getNumRow(), model.highs.getNumCol()) == (rows, columns)
+
+
+def test_a_large_models_highs_is_released_after_read_back(plans: dict[str, Plan], monkeypatch) -> None:
+    monkeypatch.setattr(solve_module, "KEEP_HIGHS_UP_TO_COLUMNS", 10)
+    model = build_model(plans["generated"])
+    result = solve(model)
+    assert result.has_plan
+    assert result.duals  # read before HiGHS went
+    assert model.highs is None
 
 
 def test_variables_read_like_a_dict(model: Model) -> None:
@@ -161,5 +188,5 @@ def test_generated_plan_matches_the_linopy_peer(plans: dict[str, Plan]) -> None:
         peer.solve("highs", output_flag=False)
         model = build_model(plan)
         result = solve(model)
-        assert (peer.nvars, peer.ncons) == (model.problem.numVariables(), model.problem.numConstraints())
+        assert (peer.ncons, peer.nvars) == model.shape
         assert peer.objective.value == pytest.approx(result.objective_value, rel=1e-6)
