@@ -21,6 +21,8 @@ from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
+    from planner.chart_worker import ChartWorker
+    from planner.options import Options
     from planner.run import RunResult
 
 
@@ -79,27 +81,41 @@ def optimize(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report went.")] = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
+    from planner.chart_worker import ChartWorker  # noqa: PLC0415
+    from planner.options import Options  # noqa: PLC0415
+
+    # The chart worker starts first, so that its imports (half a second) overlap this process's
+    # reading, solving and imports; it is stopped whatever happens.
+    worker = None if no_report else ChartWorker.launch()
+    try:
+        options = Options(
+            objective=objective.value if objective else None, solver=solver.value, time_limit_s=time_limit,
+            threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
+        )
+        _optimize(plan_file, catalog, options, out, quiet, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, quiet: bool,
+              worker: ChartWorker | None) -> None:
     from planner.plan import read_plan, with_objective  # noqa: PLC0415
 
     try:  # read and check the input before the solver stack is even imported: bad input fails fast
-        loaded = with_objective(read_plan(plan_file, catalog), objective.value if objective else None)
+        loaded = with_objective(read_plan(plan_file, catalog), options.objective)
     except InputError as error:
         bad_input(error)
-    from planner.run import Options  # noqa: PLC0415
     from planner.run import optimize as run_optimize  # noqa: PLC0415
 
-    options = Options(
-        objective=objective.value if objective else None, solver=solver.value, time_limit_s=time_limit,
-        threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
-    )
     try:
         run = run_optimize(loaded, options)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    _finish(run, out or Path("reports") / loaded.plan.name, quiet)
+    _finish(run, out or Path("reports") / loaded.plan.name, quiet, worker)
 
 
-def _finish(run: RunResult, out: Path, quiet: bool) -> None:
+def _finish(run: RunResult, out: Path, quiet: bool, worker: ChartWorker | None = None) -> None:
     from planner.report import write_report  # noqa: PLC0415
     from planner.solve import Status  # noqa: PLC0415
     from planner.terminal import print_no_plan, print_summary  # noqa: PLC0415
@@ -117,7 +133,7 @@ def _finish(run: RunResult, out: Path, quiet: bool) -> None:
     if status in (Status.UNBOUNDED, Status.NO_SOLUTION) or run.tables is None:
         print_no_plan(run)
         raise typer.Exit(EXIT_BAD_INPUT if status == Status.UNBOUNDED else EXIT_SOLVER)
-    data = write_report(run, out)
+    data = write_report(run, out, worker)
     if quiet:
         print(out)
     else:

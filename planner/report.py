@@ -171,11 +171,14 @@ def reproducible() -> bool:
     return "SOURCE_DATE_EPOCH" in os.environ
 
 
-def write_report(run: RunResult, out: Path) -> dict[str, Any]:
-    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
+def write_report(run: RunResult, out: Path, worker: ChartWorker | None = None) -> dict[str, Any]:
+    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary.
+
+    `worker`: a chart worker launched earlier (`ChartWorker.launch`), which this report uses and stops;
+    without one, it starts its own."""
     assert run.tables is not None
     started = time.perf_counter()
-    with _older_objects_frozen(), _chart_worker(run) as worker:
+    with _older_objects_frozen(), _chart_worker(run, worker) as worker:
         folder = OutputFolder(out)
         folder.write_csv("allocation.csv", run.tables.allocation)
         folder.write_csv("sites.csv", run.tables.sites)
@@ -186,7 +189,10 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
         if run.options.charts:
             from planner.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-            write_charts_and_pdf(run, data, folder, worker.chart if worker else lambda _name: None)
+            if worker is None:
+                write_charts_and_pdf(run, data, folder)
+            else:
+                write_charts_and_pdf(run, data, folder, worker.chart, draw_first=worker.skip)
     if "seconds" in data:
         data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)
@@ -209,10 +215,14 @@ def _older_objects_frozen() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _chart_worker(run: RunResult) -> Iterator[ChartWorker | None]:
+def _chart_worker(run: RunResult, launched: ChartWorker | None) -> Iterator[ChartWorker | None]:
     """A chart worker for the run's report (None without charts, or where none starts), stopped at the end."""
     assert run.tables is not None
-    worker = ChartWorker.start(run.plan, run.tables) if run.options.charts else None
+    worker = launched
+    if worker is not None and run.options.charts:
+        worker.send(run.plan, run.tables)
+    elif run.options.charts:
+        worker = ChartWorker.start(run.plan, run.tables)
     try:
         yield worker
     finally:

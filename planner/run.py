@@ -13,28 +13,13 @@ from planner.accounting import Ledger, ledger, weighted_compute_pflops_quarters
 from planner.build import build_model
 from planner.errors import SolverError
 from planner.explain import price_limits
+from planner.options import Options
 from planner.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.ranging import realise_steps
 from planner.results import Tables, make_tables
 from planner.solve import SolveResult, Status, solve
 from planner.variables import Model
 from planner.verify import Violation, verify
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to solve: what the user chose on the command line."""
-
-    objective: str | None = None
-    solver: str = "highs"
-    time_limit_s: float | None = None
-    threads: int = 1
-    integer: bool = False
-    gap: float | None = None
-    write_mps: Path | None = None
-    """Write the exact LP solved to this MPS file (before solving)."""
-    charts: bool = True
-    """Write report.pdf and the PNG charts (CSV and JSON are always written)."""
 
 
 @dataclass

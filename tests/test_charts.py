@@ -27,8 +27,8 @@ from matplotlib.patches import StepPatch
 
 from planner import chart_worker as worker_module
 from planner import charts
-from planner.chart_worker import ChartWorker
-from planner.pdf_report import allocation_pages, limit_pages, render_chart, summary_page
+from planner.chart_worker import DRAWN_HERE, ChartWorker
+from planner.pdf_report import allocation_pages, limit_pages, render_chart, save_page, summary_page
 from planner.report import binding_limits, summary, write_report
 from planner.run import Options, RunResult, load, optimize
 from tests.conftest import DATA, SMALL_CATALOG
@@ -90,7 +90,7 @@ def report(run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
         chart = ChartWorker.chart
         patch.setattr(ChartWorker, "chart", lambda self, name: delivered.append(name) or chart(self, name))
         write_report(run, out)
-    assert delivered == list(charts.CHARTS), "the worker was asked for every chart"
+    assert delivered == [name for name in charts.CHARTS if name not in DRAWN_HERE], "the worker drew its charts"
     return out
 
 
@@ -276,12 +276,34 @@ def test_pdf_pages_in_reading_order(run, report):
     """The table pages, drawn while the worker draws the charts, still come after the charts."""
     buffer = io.BytesIO()
     with PdfPages(buffer) as pdf:
-        pdf.savefig(summary_page(run, summary(run)))
+        save_page(pdf, summary_page(run, summary(run)))
         for chart in charts.CHARTS.values():
-            pdf.savefig(render_chart(chart, run)[1])
+            save_page(pdf, render_chart(chart, run)[1])
         for page in [*allocation_pages(run), *limit_pages(run)]:
-            pdf.savefig(page)
+            save_page(pdf, page)
     assert page_drawings((report / "report.pdf").read_bytes()) == page_drawings(buffer.getvalue())
+
+
+def test_the_worker_leaves_real_charts_to_this_process():
+    assert set(DRAWN_HERE) < set(charts.CHARTS)
+
+
+def _page_fonts(text: str) -> set[bytes]:
+    figure = Figure(figsize=(4, 2))
+    figure.text(0.1, 0.5, text)
+    buffer = io.BytesIO()
+    with PdfPages(buffer) as pdf:
+        save_page(pdf, figure)
+    return set(re.findall(rb"/BaseFont /([A-Za-z+-]+)", buffer.getvalue()))
+
+
+def test_pages_use_the_pdf_core_font_unless_a_character_is_missing_from_it():
+    """Helvetica (nothing embedded) for Latin text; a name in another script keeps DejaVu Sans,
+    embedded, rather than turning into '?'."""
+    assert _page_fonts("Prometheus, Ohio: 1,000 MW \u2013 caf\u00e9") == {b"Helvetica"}
+    fonts = _page_fonts("\u0627\u0644\u0631\u064a\u0627\u0636 \u2264 1 GW")
+    assert b"Helvetica" not in fonts
+    assert any(font.endswith(b"DejaVuSans") for font in fonts)
 
 
 def chart_figures(run: RunResult) -> list[Figure]:
