@@ -18,6 +18,10 @@ from planner.plan import Plan
 NewKey = tuple[int, int, str, int]
 
 
+ZERO = 1e-9
+"""Units or leases at or below this are solver noise, not a fleet: the reports leave them out."""
+
+
 @dataclass(frozen=True)
 class Solution:
     """Variable values by DESIGN's indices; plain floats, so it can cross processes."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
 import os
 import time
 from collections import defaultdict
@@ -20,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from planner import __version__
 from planner.chart_worker import ChartWorker
 from planner.explain import NOISE
+from planner.headline import headline as headline_of
 from planner.output import OutputFolder, sha256_file
+from planner.run import objective_of
 
 if TYPE_CHECKING:
     from planner.diagnose import Diagnosis
@@ -58,41 +59,10 @@ def binding_limits(run: RunResult) -> list[BindingLimit]:
 
 
 def headline(run: RunResult) -> dict[str, Any]:
-    """The numbers a person reads first: fleet at the end, compute, power, money."""
-    assert run.tables is not None
+    """The numbers a person reads first (`planner.headline`), as summary.json's `totals`."""
+    assert run.result.solution is not None
     assert run.ledger is not None
-    plan = run.plan
-    end = plan.periods[-1]
-    allocation = run.tables.allocation
-    at_end = allocation[allocation["period"] == end]
-    by_vendor = at_end.groupby("vendor")["accelerators"].sum().sort_values(ascending=False)
-    sites = run.tables.sites
-    sites_end = sites[sites["period"] == end]
-    budget = run.tables.budget
-    delivered = run.tables.compute
-    limits = [float(v) for v in budget["limit_usd"] if not math.isnan(float(v))]
-    peak = sites.groupby("period")[["power_used_mw", "power_available_mw"]].sum()
-    return {
-        "end_period": end,
-        "accelerators_end_by_vendor": {str(k): float(v) for k, v in by_vendor.items()},
-        "accelerators_end": float(at_end["accelerators"].sum()),
-        "bf16_eflops_end": float(at_end["bf16_pflops"].sum()) / 1000.0,
-        "fp8_eflops_end": float(at_end["fp8_pflops"].sum()) / 1000.0,
-        "delivered_training_pflops_quarters": float(delivered["training_pflops"].sum()),
-        "delivered_inference_pflops_quarters": float(delivered["inference_pflops"].sum()),
-        "facility_mw_used_end": float(sites_end["power_used_mw"].sum()),
-        "facility_mw_available_end": float(sites_end["power_available_mw"].sum()),
-        "facility_mw_used_peak": float(peak["power_used_mw"].max()),
-        "capex_usd": float(budget[[c for c in budget.columns if c.startswith("capex_")]].to_numpy().sum()),
-        "opex_usd": float(budget[[c for c in budget.columns if c.startswith("opex_")]].to_numpy().sum()),
-        "budget_limit_usd": sum(limits) if limits else None,
-    }
-
-
-def _objective(run: RunResult) -> dict[str, Any]:
-    if run.plan.objective == "max-compute":
-        return {"name": "max-compute", "value": run.compute_pflops_quarters, "unit": "PFLOPS-quarters (weighted)"}
-    return {"name": "min-cost", "value": run.result.objective_value, "unit": "USD (discounted)"}
+    return headline_of(run.plan, run.result.solution, run.ledger).totals()
 
 
 def provenance(run: RunResult) -> dict[str, Any]:
@@ -127,7 +97,7 @@ def summary(run: RunResult) -> dict[str, Any]:
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
         "status": str(run.result.status),
-        "objective": _objective(run),
+        "objective": asdict(objective_of(run.plan, run.result)),
         "solver": {"name": run.result.solver.name, "version": run.result.solver.version,
                    "integer": run.options.integer, "gap": run.result.gap},
         "model": {"rows": rows, "columns": columns,

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.accounting import Ledger, Solution, delivered_pflops
+from planner.accounting import ZERO, Ledger, Solution, delivered_pflops
 from planner.explain import PRICE_COLUMNS, Prices
 from planner.plan import Plan
 
-ZERO = 1e-9
 CONSTRAINT_COLUMNS = PRICE_COLUMNS
 
 ALLOCATION_COLUMNS = [

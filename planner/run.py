@@ -12,7 +12,7 @@ from pathlib import Path
 from planner.accounting import Ledger, ledger, weighted_compute_pflops_quarters
 from planner.build import build_model
 from planner.errors import SolverError
-from planner.explain import price_limits
+from planner.explain import Prices, price_limits
 from planner.options import Options
 from planner.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.ranging import realise_steps
@@ -33,6 +33,7 @@ class RunResult:
     ledger: Ledger | None = None
     tables: Tables | None = None
     violations: list[Violation] = field(default_factory=list)
+    """Limits the plan breaks on re-check: always empty, since such a plan raises instead."""
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     """Things the user should know about how the plan was found (a solver fallback, say)."""
@@ -48,16 +49,64 @@ class RunResult:
         return weighted_compute_pflops_quarters(self.plan, solution) if solution is not None else 0.0
 
 
+@dataclass(frozen=True)
+class Objective:
+    """The objective's value as a person reads it."""
+
+    name: str
+    value: float
+    unit: str
+
+
+def objective_of(plan: Plan, result: SolveResult) -> Objective:
+    """Compute delivered, weighted (max-compute), or the discounted cost (min-cost): what summary.json,
+    what-if comparisons and sweep rows report as the objective."""
+    if plan.objective == "max-compute":
+        value = weighted_compute_pflops_quarters(plan, result.solution) if result.solution is not None else 0.0
+        return Objective("max-compute", value, "PFLOPS-quarters (weighted)")
+    return Objective("min-cost", float(result.objective_value or 0.0), "USD (discounted)")
+
+
 def load(plan_path: Path, catalog_path: Path | None, options: Options) -> LoadedPlan:
     """Read the plan, with the objective the options ask for."""
     return with_objective(read_plan(plan_path, catalog_path), options.objective)
 
 
 def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
-    """Build, solve and (when a plan came back) verify and tabulate.
+    """Build, solve and (when a plan came back) verify, price and tabulate.
 
     Raises:
         SolverError: The solver failed, or returned a plan that breaks a limit.
+    """
+    solved = solve_verified(loaded, options)
+    run = RunResult(loaded=loaded, options=solved.options, model=solved.model, result=solved.result,
+                    ledger=solved.ledger, seconds=solved.seconds, notes=solved.notes)
+    if solved.prices is not None and solved.result.solution is not None and solved.ledger is not None:
+        run.tables = make_tables(loaded.plan, solved.result.solution, solved.ledger, solved.prices)
+    return run
+
+
+@dataclass
+class Solved:
+    """A run before its tables: what `optimize` and a sweep's worker both start from."""
+
+    model: Model
+    result: SolveResult
+    options: Options
+    """The options the plan was solved with (the other solver's, after a fallback)."""
+    notes: list[str]
+    seconds: dict[str, float]
+    ledger: Ledger | None = None
+    """Only with a plan, as `prices`."""
+    prices: Prices | None = None
+
+
+def solve_verified(loaded: LoadedPlan, options: Options) -> Solved:
+    """Build and solve (with the other solver if this one fails); with a plan, re-check every limit
+    by plain arithmetic, then price the limits (the top ones re-solved a step further, with HiGHS).
+
+    Raises:
+        SolverError: Both solvers failed, or the plan breaks a limit on re-check.
     """
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -78,25 +127,24 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
         result = solve(model, fallback, options.time_limit_s, options.threads, options.gap)
         options = replace(options, solver=fallback)
     seconds.update(result.seconds)
-    run = RunResult(loaded=loaded, options=options, model=model, result=result, seconds=seconds, notes=notes)
+    solved = Solved(model, result, options, notes, seconds)
     if not result.has_plan or result.solution is None:
-        return run
+        return solved
     started = time.perf_counter()
-    run.violations = verify(loaded.plan, result.solution, integer=options.integer)
-    run.ledger = ledger(loaded.plan, result.solution)
+    violations = verify(loaded.plan, result.solution, integer=options.integer)
+    solved.ledger = ledger(loaded.plan, result.solution)
     seconds["verify"] = time.perf_counter() - started
-    if run.violations:
-        listed = "\n  ".join(str(v) for v in run.violations[:10])
+    if violations:
+        listed = "\n  ".join(str(v) for v in violations[:10])
         raise SolverError(
-            f"{result.solver.name} returned a plan that breaks {len(run.violations)} limit(s) on re-check:\n  {listed}"
+            f"{result.solver.name} returned a plan that breaks {len(violations)} limit(s) on re-check:\n  {listed}"
         )
-    prices = price_limits(loaded.plan, run.ledger, model.rows, result.duals, result.slacks)
+    solved.prices = price_limits(loaded.plan, solved.ledger, model.rows, result.duals, result.slacks)
     if options.solver == "highs":
         started = time.perf_counter()
-        prices = realise_steps(model, prices, result.duals)
+        solved.prices = realise_steps(model, solved.prices, result.duals)
         seconds["ranging"] = time.perf_counter() - started
-    run.tables = make_tables(loaded.plan, result.solution, run.ledger, prices)
-    return run
+    return solved
 
 
 FALLBACK = {"highs": "cbc", "cbc": "highs"}
@@ -121,4 +169,5 @@ def write_mps(model: Model, path: Path) -> None:
     temporary.replace(path)
 
 
-__all__ = ["Options", "RunResult", "Status", "load", "optimize"]
+__all__ = ["Objective", "Options", "RunResult", "Solved", "Status", "load", "objective_of", "optimize",
+           "solve_verified"]

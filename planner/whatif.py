@@ -22,7 +22,7 @@ from planner.output import OutputFolder, sha256_file
 from planner.plan import LoadedPlan, plan_from_document, with_objective
 from planner.plan_tree import CatalogSource, Marks
 from planner.report import binding_limits, headline
-from planner.run import Options, RunResult, optimize
+from planner.run import Options, RunResult, objective_of, optimize
 from planner.scenarios import Scenario, apply_scenario
 
 NOISE = 1e-9
@@ -175,10 +175,9 @@ def run_whatif(base: Document, scenarios: Sequence[Scenario], catalog_path: Path
 
 
 def objective_value(run: RunResult) -> tuple[float, str]:
-    """The objective's value and unit: compute delivered (max-compute) or discounted cost."""
-    if run.plan.objective == "max-compute":
-        return run.compute_pflops_quarters, "PFLOPS-quarters (weighted)"
-    return float(run.result.objective_value or 0.0), "USD (discounted)"
+    """The objective's value and unit (`planner.run.objective_of`)."""
+    objective = objective_of(run.plan, run.result)
+    return objective.value, objective.unit
 
 
 def metrics(run: RunResult, vendors: Sequence[str]) -> list[tuple[str, str, float]]:
