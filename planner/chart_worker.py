@@ -1,14 +1,16 @@
-"""The report's five charts drawn, and encoded as PNG, by a second Python process.
+"""The report's charts drawn, and encoded as PNG, by a second Python process.
 
 The charts are most of a report's time, and the PDF's summary and table pages need none of
-them: this process draws those pages while the worker draws the charts, on the other core.
+them: this process draws those pages, then the two quickest charts (`DRAWN_HERE`), while the
+worker draws the other three on the other core. `plan optimize` launches the worker before it
+reads the plan, so that the worker's imports overlap the reading and the solve.
 
 The worker is a fresh interpreter running `serve_charts` (`python -c`), not a multiprocessing
 child: by the time a report is written this process has BLAS and numexpr threads (forking it is
 unsafe), and `spawn` re-imports the caller's `__main__`, which fails or hangs where that is a
 notebook, stdin or an embedding program. It is sent the plan and the result tables on its stdin
-and answers on its stdout with one message per chart, in `CHARTS` order: the PNG bytes and the
-laid-out figure, for the PDF page. A chart the worker cannot deliver (it failed, died or hangs)
+and answers on its stdout with one message per chart it draws, in `CHARTS` order: the PNG bytes
+and the laid-out figure, for the PDF page. A chart the worker cannot deliver (it failed, died or hangs)
 is drawn here by the same code (`planner.pdf_report.render_chart`), so the files are the same
 bytes either way. The worker ends after the last chart, and when this process ends (its next
 write fails), so it never outlives a killed run by long.
@@ -50,7 +52,7 @@ class Solved:
 
     plan: Plan
     tables: Tables
-    skip: tuple[str, ...] = DRAWN_HERE
+    skip: tuple[str, ...]
     """Charts the worker leaves to the caller."""
 
 
@@ -94,13 +96,14 @@ class ChartWorker:
 
     def send(self, plan: Plan, tables: Tables) -> None:
         """Give the worker the run to draw (once); if it cannot be sent, every chart is drawn here."""
+        solved = Solved(plan, tables, DRAWN_HERE)
         try:
-            payload = pickle.dumps(Solved(plan, tables), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(solved, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             self.failed = True
             self.close()
             return
-        self.skip = DRAWN_HERE
+        self.skip = solved.skip
         # A thread feeds the worker and drains its pipe as charts come, so the worker never waits
         # on a full pipe while this process draws the table pages.
         self.pump = threading.Thread(target=self._pump, args=(payload,), name="chart-worker", daemon=True)

@@ -5,9 +5,11 @@ file goes through `OutputFolder.write_bytes` (atomic, hashed for the manifest). 
 changes from run to run reaches the files: the PDF has no creation date, PNGs no software tag,
 and the summary page shows no timings, so identical inputs give identical bytes.
 
-The charts are most of the work. `planner.report.ChartWorker` draws them in a second process
-while this one draws the summary and table pages; either way a chart goes through
-`render_chart`, so the bytes do not depend on which process drew it.
+The charts are most of the work. `planner.chart_worker.ChartWorker` draws most of them in a
+second process while this one draws the summary and table pages (then the charts the worker
+leaves to it); either way a chart goes through `render_chart`, so the bytes do not depend on
+which process drew it. Pages are written in PDF's own Helvetica where it has every character
+(`save_page`), which is what keeps the table pages fast.
 """
 
 from __future__ import annotations

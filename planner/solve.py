@@ -22,12 +22,12 @@ log = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
 IPM_FROM_COLUMNS = 50_000
-KEEP_HIGHS_UP_TO_COLUMNS = 50_000
-"""Above this many columns the solved HiGHS model is released once its answer is read: nothing
-re-solves it (ranging's whole-step re-solves cost more than they tell at that size)."""
 """HiGHS's interior-point method (with crossover, so duals come from a vertex) beats its dual
 simplex on large capacity LPs: 51 s against 259 s on a 300 x 20 x 20 plan (286k columns,
 1.2M nonzeros, 2 cores). Below this many columns, simplex is as fast and needs no crossover."""
+KEEP_HIGHS_UP_TO_COLUMNS = 50_000
+"""Above this many columns the solved HiGHS model is released once its answer is read: nothing
+re-solves it (ranging's whole-step re-solves cost more than they tell at that size)."""
 
 
 class Status(StrEnum):
@@ -110,6 +110,8 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
         """Whether the last hand-over was the direct one (else PuLP's own)."""
         self.used = np.zeros(0, dtype=np.int64)
         """Variable id of each HiGHS column (PuLP hands over only variables in use)."""
+        self.column = np.zeros(0, dtype=np.int64)
+        """HiGHS column of each variable id, -1 for a variable not handed over."""
         self.col_value: np.ndarray | None = None
         """Values by variable id, after a direct solve with a plan."""
         self.row_dual: np.ndarray | None = None
@@ -135,15 +137,19 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
     def _columns(self, lp: Any) -> np.ndarray | None:
         """HiGHS column of each variable id (PuLP passes only variables in use), or None when the
         problem is no longer the matrix's."""
-        matrix = self.matrix
-        core = lp._model  # noqa: SLF001
-        if matrix is None or (core.num_constraints, core.num_variables) != matrix.shape:
+        if not self._matches(lp):
             return None
-        used = np.asarray(core.used_variable_ids(), dtype=np.int64)
-        column = np.full(matrix.shape[1], -1, dtype=np.int64)
+        assert self.matrix is not None
+        used = np.asarray(lp._model.used_variable_ids(), dtype=np.int64)  # noqa: SLF001
+        column = np.full(self.matrix.shape[1], -1, dtype=np.int64)
         column[used] = np.arange(len(used))
-        self.used = used
+        self.used, self.column = used, column
         return column
+
+    def _matches(self, lp: Any) -> bool:
+        """Whether the problem still has the matrix's shape (nothing added since the build)."""
+        core = lp._model  # noqa: SLF001
+        return self.matrix is not None and (core.num_constraints, core.num_variables) == self.matrix.shape
 
     def _hand_over(self, lp: Any) -> None:
         column = self._columns(lp)
@@ -215,9 +221,9 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
 
         PuLP's rows are released before HiGHS runs: HiGHS holds the LP from the hand-over on,
         and two copies of a 1.2M-nonzero LP cost ~120 MB at the solve's peak."""
-        if self.matrix is None or self._columns(model.problem) is None:
-            return None
         lp = model.problem
+        if not self._matches(lp):
+            return None
         self.createAndConfigureSolver(lp)
         self.timed("hand_over", self._hand_over, lp)
         highs: Any = lp.solverModel
@@ -409,10 +415,8 @@ def _fix_integers_in_highs(model: Model, solver: TimedHiGHS) -> bool:
     matrix.col_lower[ids] = fixed
     matrix.col_upper[ids] = fixed
     matrix.integer[ids] = False
-    column = np.full(matrix.shape[1], -1, dtype=np.int64)
-    column[solver.used] = np.arange(len(solver.used))
-    handed = column[ids] >= 0  # PuLP hands over only variables in use
-    columns, fixed = column[ids][handed].astype(np.int32), fixed[handed]
+    handed = solver.column[ids] >= 0  # PuLP hands over only variables in use
+    columns, fixed = solver.column[ids][handed].astype(np.int32), fixed[handed]
     highs.changeColsIntegrality(len(columns), columns, np.full(len(columns), highspy.HighsVarType.kContinuous))
     highs.changeColsBounds(len(columns), columns, fixed, fixed)
     solver.timed("solver", lambda _: highs.run(), None)
