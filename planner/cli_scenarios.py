@@ -7,6 +7,7 @@ PuLP, matplotlib, Dask) loads inside the command that runs, so `plan --help` sta
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -198,13 +199,17 @@ def sweep_command(
     time_limit: TimeLimitOption = None,
     catalog: CatalogOption = None,
     no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only.")] = False,
+    warm_start: Annotated[bool, typer.Option(
+        "--warm-start", help="Start each run's solve from the previous run's optimal basis where only numbers "
+                             "changed: faster; where a plan has several optimal answers, a row may show another "
+                             "one of the same objective than `plan optimize` would.")] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
     try:
+        options = replace(_options(objective, solver, time_limit, integer=False), warm_start=warm_start)
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
-                                                 scenario or [], catalog,
-                                                 _options(objective, solver, time_limit, integer=False), tornado)
+                                                 scenario or [], catalog, options, tornado)
         result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
     except InputError as error:
         bad_input(error)
@@ -265,7 +270,8 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
     runs = plan_runs(variables, [values for _, values in grid] if grid else None, draws, tornado)
     inputs = [*base.document.files, *([sweep_path] if sweep_path else [])]
     provenance = _provenance(inputs, base.catalog_files, {"objective": options.objective, "solver": options.solver,
-                                                          "samples": samples, "seed": seed, "tornado": tornado})
+                                                          "samples": samples, "seed": seed, "tornado": tornado,
+                                                          "warm_start": options.warm_start})
     title = sweep_file.title if sweep_file is not None and sweep_file.title else ""
     return (base, variables, title), runs, provenance
 

@@ -17,7 +17,7 @@ from planner.options import Options
 from planner.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.ranging import realise_steps
 from planner.results import Tables, make_tables
-from planner.solve import SolveResult, Status, solve
+from planner.solve import SolveResult, Status, WarmStart, solve
 from planner.variables import Model
 from planner.verify import Violation, verify
 
@@ -101,9 +101,10 @@ class Solved:
     prices: Prices | None = None
 
 
-def solve_verified(loaded: LoadedPlan, options: Options) -> Solved:
+def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None = None) -> Solved:
     """Build and solve (with the other solver if this one fails); with a plan, re-check every limit
     by plain arithmetic, then price the limits (the top ones re-solved a step further, with HiGHS).
+    `warm`: a sweep worker's `WarmStart`, used when `options.warm_start`.
 
     Raises:
         SolverError: Both solvers failed, or the plan breaks a limit on re-check.
@@ -115,8 +116,9 @@ def solve_verified(loaded: LoadedPlan, options: Options) -> Solved:
     if options.write_mps is not None:
         write_mps(model, options.write_mps)
     notes = _plan_notes(loaded.plan)
+    warm = warm if options.warm_start else None
     try:
-        result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap)
+        result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap, warm)
     except SolverError as error:
         fallback = FALLBACK.get(options.solver)
         if fallback is None:

@@ -214,13 +214,14 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
         has_solution = optimal or (stopped_early and np.isfinite(objective))
         return _PULP_STATUS.get(str(status).rsplit(".", 1)[-1], pulp.LpSolveStatus.Undefined), bool(has_solution)
 
-    def solve_direct(self, model: Model) -> Answer | None:
+    def solve_direct(self, model: Model, warm: WarmStart | None = None) -> Answer | None:
         """Hand the model's matrix to HiGHS, release PuLP's copy of the LP, run, read the answer
         back as arrays. None when the PuLP problem is no longer the matrix's (then solve it
         through PuLP).
 
         PuLP's rows are released before HiGHS runs: HiGHS holds the LP from the hand-over on,
-        and two copies of a 1.2M-nonzero LP cost ~120 MB at the solve's peak."""
+        and two copies of a 1.2M-nonzero LP cost ~120 MB at the solve's peak. With `warm`, HiGHS
+        starts from its basis where it fits, and an optimal basis is kept in it for the next solve."""
         lp = model.problem
         if not self._matches(lp):
             return None
@@ -230,11 +231,45 @@ class TimedHiGHS(pulp.HiGHS):  # type: ignore[misc, unused-ignore]
         model.highs = highs
         del lp
         model.release_pulp()
+        matrix = self.matrix
+        assert matrix is not None
+        if warm is not None and warm.fits(matrix, self.used):
+            highs.setBasis(warm.basis)
+            warm.started += 1
         self.timed("solver", lambda _: highs.run(), None)
         code, has_solution = self.read_arrays(highs)
+        if warm is not None and code == pulp.LpSolveStatus.Optimal and not model.integer:
+            warm.keep(matrix, self.used, highs.getBasis())
         bound = highs.getInfo().mip_dual_bound if model.integer and self.mip else None
         objective = float(highs.getObjectiveValue()) if has_solution else None
         return Answer(code, has_solution, objective, bound if bound is not None and np.isfinite(bound) else None)
+
+
+@dataclass
+class WarmStart:
+    """The last optimal basis, and the LP it belongs to: the next solve starts from it when its LP
+    has the same rows, columns and nonzero pattern (a sweep run that changes only numbers).
+
+    Only below `IPM_FROM_COLUMNS`: above, HiGHS runs its interior-point method, which does not
+    start from a basis. On the Ohio plan, a 10 x 10 grid of prices and budgets took HiGHS 9.4 ms
+    a run from scratch and 1.0 ms from the previous run's basis; 15 of the 101 runs ended at
+    another optimal plan of the same objective (the LP has ties)."""
+
+    basis: Any = None
+    structure: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """(row starts, variable id of each term, variables handed to HiGHS) of the basis's LP."""
+    started: int = 0
+    """Solves that started from a kept basis."""
+
+    def fits(self, matrix: Matrix, used: np.ndarray) -> bool:
+        if self.basis is None or self.structure is None or matrix.shape[1] >= IPM_FROM_COLUMNS:
+            return False
+        starts, columns, handed = self.structure
+        return (np.array_equal(starts, matrix.starts) and np.array_equal(columns, matrix.columns)
+                and np.array_equal(handed, used))
+
+    def keep(self, matrix: Matrix, used: np.ndarray, basis: Any) -> None:
+        self.basis, self.structure = basis, (matrix.starts, matrix.columns, used)
 
 
 @dataclass(frozen=True)
@@ -336,8 +371,10 @@ def solve(
     time_limit_s: float | None = None,
     threads: int = 1,
     gap: float | None = None,
+    warm: WarmStart | None = None,
 ) -> SolveResult:
-    """Solve `model`; values are read only when the solver returned a plan.
+    """Solve `model`; values are read only when the solver returned a plan. `warm`: see `WarmStart`
+    (HiGHS only).
 
     With HiGHS, the model's matrix is handed over directly and PuLP's copy of the LP is released
     (`Model.release_pulp`); above `KEEP_HIGHS_UP_TO_COLUMNS`, so is HiGHS's once a plan is read.
@@ -349,7 +386,7 @@ def solve(
     solver, info = make_solver(solver_name, time_limit_s, threads, gap, columns, model.integer, model.matrix)
     started = time.perf_counter()
     try:
-        answer = solver.solve_direct(model) if isinstance(solver, TimedHiGHS) else None
+        answer = solver.solve_direct(model, warm) if isinstance(solver, TimedHiGHS) else None
         if answer is None:
             stats = model.problem.solve(solver)
             answer = Answer(stats.status, stats.has_solution, stats.objective, stats.best_bound)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from planner.errors import SolverError
+from planner.solve import WarmStart
 from planner.sweep_worker import Outcome, Task, solve_task, solve_tasks
 
 MAX_CHUNK = 16
@@ -42,8 +43,9 @@ def execute(tasks: Iterator[Task], total: int, workers: int = 2, scheduler: str 
     if scheduler is not None:
         _execute_dask(tasks, total, scheduler, finished)
     elif workers <= 1:
+        warm = WarmStart()  # used only with Options.warm_start
         for task in tasks:
-            finished(solve_task(task))
+            finished(solve_task(task, warm))
     else:
         _execute_pool(_chunks(tasks, total, workers), workers, finished)
     return sorted(done, key=lambda outcome: outcome.index)

@@ -18,6 +18,7 @@ from planner.explain import ranked
 from planner.headline import headline
 from planner.plan import LoadedPlan
 from planner.run import Options, objective_of, solve_verified
+from planner.solve import WarmStart
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,16 @@ class Outcome:
 
 
 def solve_tasks(tasks: Sequence[Task]) -> list[Outcome]:
-    """Solve a chunk of tasks, one after the other (one round trip to a worker for all of them)."""
-    return [solve_task(task) for task in tasks]
+    """Solve a chunk of tasks, one after the other (one round trip to a worker for all of them);
+    with `Options.warm_start`, each run starts from the previous run's basis where it fits."""
+    warm = WarmStart()
+    return [solve_task(task, warm) for task in tasks]
 
 
-def solve_task(task: Task) -> Outcome:
+def solve_task(task: Task, warm: WarmStart | None = None) -> Outcome:
     """Build, solve, verify and price one run, as `plan optimize` does; only plain numbers come back."""
     try:
-        solved = solve_verified(task.loaded, task.options)
+        solved = solve_verified(task.loaded, task.options, warm)
     except SolverError:
         return Outcome(task.index, "error", {}, {}, {})
     result, plan = solved.result, task.loaded.plan

@@ -108,6 +108,49 @@ def test_ohio_rows_equal_separate_optimize_runs(tmp_path):
         assert_row_is_the_report(row, periods, optimize_report(plan, tmp_path / f"report-{row['run']}"))
 
 
+def test_warm_started_sweep_has_the_same_objectives(tmp_path):
+    """--warm-start: each run starts from the previous run's basis (same LP shape, other numbers).
+    Every run's objective is the cold sweep's; the plan behind it may be another optimal one."""
+    arguments = ["--set-range", "catalog.gb300-nvl72.unit_price_usd=x0.8:x1.2:4", "--set-range",
+                 "budget.2027.limit_usd=$6B:$14B:3", "--workers", "1", "--no-charts", "--no-tornado"]
+    cold, warm = tmp_path / "cold", tmp_path / "warm"
+    for out, extra in ((cold, []), (warm, ["--warm-start"])):
+        result = runner.invoke(app, ["sweep", str(REPO / "sites" / "ohio.yaml"), *arguments, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    cold_table, warm_table = pd.read_csv(cold / "sweep.csv"), pd.read_csv(warm / "sweep.csv")
+    assert len(warm_table) == 13
+    assert list(warm_table["status"]) == list(cold_table["status"])
+    assert list(warm_table["objective"]) == pytest.approx(list(cold_table["objective"]), rel=1e-9)
+    summary = json.loads((warm / "summary.json").read_text())
+    assert summary["provenance"]["options"]["warm_start"] is True
+
+
+def test_a_warm_start_is_taken_only_where_the_lp_has_the_same_shape():
+    """Within a sweep worker: runs that change a number start warm; a run whose LP has other
+    columns (a chip available a quarter later) starts cold, and keeps its own basis."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from planner.run import Options, load, solve_verified  # noqa: PLC0415
+    from planner.solve import WarmStart  # noqa: PLC0415
+
+    options = Options(warm_start=True)
+    loaded = load(REPO / "sites" / "ohio.yaml", None, options)
+    plan = loaded.plan
+    cheaper = replace(plan, budget_usd={**plan.budget_usd, 2027: 8e9})
+    later = replace(plan.catalog["mi455x"], first_period=plan.catalog["mi455x"].first_period + 1)
+    slipped = replace(plan, catalog={**plan.catalog, "mi455x": later},
+                      accelerators=tuple(later if a.id == "mi455x" else a for a in plan.accelerators))
+    warm = WarmStart()
+    objectives = []
+    for variant in (plan, cheaper, slipped):
+        solved = solve_verified(replace(loaded, plan=variant), options, warm)
+        cold = solve_verified(replace(loaded, plan=variant), replace(options, warm_start=False))
+        assert solved.result.objective_value == pytest.approx(cold.result.objective_value, rel=1e-9)
+        objectives.append(solved.result.objective_value)
+    assert warm.started == 1  # the budget change; the first run had no basis, the slipped chip another LP
+    assert len(set(objectives)) == 3
+
+
 def test_slip_range_and_tornado(tmp_path):
     out = tmp_path / "sweep"
     output = sweep(out, "--set-range", "catalog.beta.first_available=0:1:2", "--workers", "1")
