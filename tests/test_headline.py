@@ -1,7 +1,7 @@
 """The headline (summary.json's totals, the terminal, the PDF's first page, what-if and sweep rows)
 is the CSV files summed: every figure a person reads first can be traced to a row of the report.
 
-The fleet plan has two campuses, a cloud lease, four vendors and yearly budgets, so every part of
+The fleet plan has two campuses, a cloud lease, several vendors and yearly budgets, so every part of
 the headline (owned and leased accelerators, several sites, years with and without a limit) counts.
 """
 
