@@ -42,20 +42,20 @@ class Variables(Mapping[Any, LpVariable]):
     30 MB to fill)."""
 
     def __init__(self, problem: LpProblem, keys: list[Any], first_id: int) -> None:
-        self._problem: Any = problem._model  # noqa: SLF001
+        self._rust_model: Any = problem._model  # noqa: SLF001
         self._keys = keys
         self._first = first_id
         self._index: dict[Any, int] | None = None
 
     @property
     def _core(self) -> Any:
-        if self._problem is None:
+        if self._rust_model is None:
             raise RuntimeError("these variables' PuLP problem was released (see Model.release_pulp)")
-        return self._problem
+        return self._rust_model
 
     def release(self) -> None:
         """Drop the reference to PuLP's problem (keys stay), so that it can be freed."""
-        self._problem = None
+        self._rust_model = None
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from planner.explain import STEPS, LimitPrice, Prices, ranked, sentence
-from planner.solve import KEEP_HIGHS_UP_TO_COLUMNS
 from planner.variables import Model
 
 log = logging.getLogger(__name__)
@@ -31,8 +30,8 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
 
 def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
-    highs: Any = model.highs
-    if highs is None or model.integer or model.matrix is None or model.matrix.shape[1] > KEEP_HIGHS_UP_TO_COLUMNS:
+    highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
+    if highs is None or model.integer:
         return prices
     index = {row.name: i for i, row in enumerate(model.rows)}
     lp = highs.getLp()
