@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from planner.cli_options import CatalogOption, SolverLogOption
 from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
@@ -39,6 +40,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from planner import __version__  # noqa: PLC0415
+
+        print(f"planner {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options_of_every_command(
+    version: Annotated[bool | None, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print planner's version and exit.")] = None,
+) -> None:
+    """Plan AI datacenter capacity: which accelerators, how many, at which site, in which quarter."""
+
+
 class Objective(StrEnum):
     max_compute = "max-compute"
     min_cost = "min-cost"
@@ -59,16 +76,10 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-CatalogOption = Annotated[
-    Path | None,
-    typer.Option("--catalog", help="Catalog file that extends (or, with `mode: replace`, replaces) the built-in one."),
-]
-
-
 @app.command()
 def optimize(
     plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
-    out: Annotated[Path | None, typer.Option(help="Report folder [default: reports/<plan name>/].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder \\[default: reports/<plan name>/].")] = None,
     objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
     solver: Annotated[SolverName, typer.Option(help="LP solver.", envvar="PLANNER_SOLVER")] = SolverName.highs,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01)] = None,
@@ -79,6 +90,7 @@ def optimize(
     write_mps: Annotated[Path | None, typer.Option(help="Also write the exact LP solved, as MPS.")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip charts and PDF (CSV and JSON only).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report went.")] = False,
+    solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
     from planner.chart_worker import ChartWorker  # noqa: PLC0415
@@ -91,6 +103,7 @@ def optimize(
         options = Options(
             objective=objective.value if objective else None, solver=solver.value, time_limit_s=time_limit,
             threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
+            solver_log=solver_log,
         )
         _optimize(plan_file, catalog, options, out, quiet, worker)
     finally:
@@ -206,6 +219,7 @@ def explain(
     objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
     solver: Annotated[SolverName, typer.Option(help="LP solver.", envvar="PLANNER_SOLVER")] = SolverName.highs,
     catalog: CatalogOption = None,
+    solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan and rank every limit that binds by what one more step of it is worth."""
     from planner.run import Options, load  # noqa: PLC0415
@@ -213,7 +227,7 @@ def explain(
     from planner.solve import Status  # noqa: PLC0415
     from planner.terminal import print_explanation  # noqa: PLC0415
 
-    options = Options(objective=objective.value if objective else None, solver=solver.value)
+    options = Options(objective=objective.value if objective else None, solver=solver.value, solver_log=solver_log)
     try:
         run = run_optimize(load(plan_file, catalog, options), options)
     except InputError as error:
@@ -339,11 +353,17 @@ def generate(
     print(out)
 
 
-def main() -> None:  # pragma: no cover - the console script calls `app` directly
-    try:
-        app()
-    except PlannerError as error:
-        fail(EXIT_SOLVER, f"error: {error}")
+def main() -> None:
+    """The `plan` console script: the app, with native output kept off stdout for the whole command
+    and every process it starts (see `planner.native_output`)."""
+    from planner.native_output import diverted_stdout  # noqa: PLC0415
+
+    with diverted_stdout():
+        try:
+            app()
+        except PlannerError as error:  # raised outside a command's own handling: still no traceback
+            _stderr(f"error: {error}")
+            sys.exit(EXIT_SOLVER)
 
 
 # What-if and sweeps (planner/cli_scenarios.py: typer and stdlib only at import time).
@@ -353,4 +373,4 @@ app.command("whatif")(whatif_command)
 app.command("sweep")(sweep_command)
 
 if __name__ == "__main__":  # `python -m planner.cli`, as the tests run it in a fresh process
-    app()
+    main()

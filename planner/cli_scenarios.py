@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from planner.cli_options import CatalogOption, SolverLogOption
 from planner.errors import InputError, SolverError
 from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
@@ -33,8 +34,6 @@ SetOption = Annotated[list[str] | None, typer.Option(
          "policy.exclude=\\[tpu-ironwood], KEY=null (remove).")]
 ScenarioOption = Annotated[list[Path] | None, typer.Option(
     "--scenario", metavar="FILE", help="Scenario file overlaying the base plan (repeat for several).")]
-CatalogOption = Annotated[Path | None, typer.Option(
-    "--catalog", help="Catalog file that extends (or, with `mode: replace`, replaces) the built-in one.")]
 ObjectiveOption = Annotated[str | None, typer.Option(
     help="Override the plan's objective: max-compute or min-cost.")]
 SolverOption = Annotated[str, typer.Option(help="LP solver: highs or cbc.", envvar="PLANNER_SOLVER")]
@@ -43,13 +42,13 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only whe
 
 
 def _console(stderr: bool = False) -> Console:
-    from rich.console import Console  # noqa: PLC0415
+    from planner.console import make_console  # noqa: PLC0415
 
-    return Console(width=110, highlight=False, soft_wrap=False, stderr=stderr)
+    return make_console(stderr)
 
 
 def _options(objective: str | None, solver: str, time_limit: float | None, integer: bool,
-             charts: bool = False) -> Options:
+             charts: bool = False, solver_log: bool = False) -> Options:
     from planner.errors import Problem  # noqa: PLC0415
     from planner.run import Options  # noqa: PLC0415
 
@@ -60,7 +59,8 @@ def _options(objective: str | None, solver: str, time_limit: float | None, integ
         problems.append(Problem(None, "--solver", f"expected highs or cbc, found '{solver}'"))
     if problems:
         raise InputError(problems)
-    return Options(objective=objective, solver=solver, time_limit_s=time_limit, integer=integer, charts=charts)
+    return Options(objective=objective, solver=solver, time_limit_s=time_limit, integer=integer, charts=charts,
+                   solver_log=solver_log)
 
 
 def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenario]:
@@ -102,13 +102,14 @@ def whatif_command(
     reports: Annotated[bool, typer.Option("--reports", help="Also write each side's full report folder.")] = False,
     no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only (no PNG, no PDF).")] = False,
     quiet: QuietOption = False,
+    solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan and scenarios of it side by side; write and print what moved."""
     from planner.loading import load_file  # noqa: PLC0415
     from planner.whatif import run_whatif, write_whatif  # noqa: PLC0415
 
     try:
-        options = _options(objective, solver, time_limit, integer, charts=not no_charts)
+        options = _options(objective, solver, time_limit, integer, charts=not no_charts, solver_log=solver_log)
         scenarios = _scenarios(scenario or [], set_ or [], combine)
         result = run_whatif(load_file(base), scenarios, catalog, options)
     except InputError as error:
@@ -204,10 +205,12 @@ def sweep_command(
                              "changed: faster; where a plan has several optimal answers, a row may show another "
                              "one of the same objective than `plan optimize` would.")] = False,
     quiet: QuietOption = False,
+    solver_log: SolverLogOption = False,
 ) -> None:
     """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
     try:
-        options = replace(_options(objective, solver, time_limit, integer=False), warm_start=warm_start)
+        options = replace(_options(objective, solver, time_limit, integer=False, solver_log=solver_log),
+                          warm_start=warm_start)
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
                                                  scenario or [], catalog, options, tornado)
         result = _run_with_progress(sweep, runs, workers, scheduler, quiet)

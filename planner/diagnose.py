@@ -21,6 +21,7 @@ from pulp import LpAffineExpression
 
 from planner import fmt
 from planner.build import build_model
+from planner.native_output import diverted_stdout
 from planner.plan import Plan
 from planner.variables import Model
 
@@ -243,6 +244,11 @@ def iis_rows(model: Model) -> list[str]:
 
 def diagnose(plan: Plan, infeasible_model: Model | None = None) -> Diagnosis:
     """Explain why `plan` has no feasible plan (call only when it has none)."""
+    with diverted_stdout():  # HiGHS prints its banner on descriptor 1 (planner.native_output)
+        return _diagnose(plan, infeasible_model)
+
+
+def _diagnose(plan: Plan, infeasible_model: Model | None) -> Diagnosis:
     diagnosis = Diagnosis(plan=plan.name)
     first = {f: (1.0 if f in TARGETS else LIMIT_PENALTY) for f in ELASTIC}
     solved = _elastic_solve(plan, first)

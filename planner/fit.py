@@ -8,7 +8,7 @@ same model as every plan, so its numbers are the LP's numbers.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from planner.build import build_model
@@ -45,7 +45,8 @@ class Fit:
     it_kw_per_accelerator: float
     limit: str
     """What stops more: `power` or `budget`."""
-    capex_usd: float
+    capex_usd: float | None
+    """What the units cost; None for a part with no unit price (lease only)."""
     claim: Claim | None
 
     def to_json(self) -> dict[str, Any]:
@@ -55,7 +56,10 @@ class Fit:
 
 
 def _plan(accelerator: Accelerator, power_mw: float, pue: float, budget_usd: float | None) -> Plan:
-    catalog = {accelerator.id: Accelerator(**{**accelerator.__dict__, "first_period": 0})}
+    # Sizing by power needs no price: a lease-only part (no unit price, so nothing to buy in a
+    # plan) is sized as if bought at no cost. With a budget, `fit` refuses such a part first.
+    price = accelerator.unit_price_usd if accelerator.unit_price_usd is not None else 0.0
+    catalog = {accelerator.id: replace(accelerator, first_period=0, unit_price_usd=price)}
     site = Site(
         id="site", name="site", location=None, pue=pue,
         sources=(PowerSource("power", "grid", (power_mw,), 0.0, None),),
@@ -109,5 +113,6 @@ def fit(
     return Fit(
         accelerator=accelerator.id, period=first_available, power_mw=power_mw, pue=pue, budget_usd=budget_usd,
         units=units, accelerators=units * per_unit, facility_kw_per_accelerator=facility_kw,
-        it_kw_per_accelerator=accelerator.unit_it_kw / per_unit, limit=limit, capex_usd=units * price, claim=checked,
+        it_kw_per_accelerator=accelerator.unit_it_kw / per_unit, limit=limit,
+        capex_usd=units * price if accelerator.purchasable else None, claim=checked,
     )

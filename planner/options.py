@@ -21,6 +21,8 @@ class Options:
     """Write the exact LP solved to this MPS file (before solving)."""
     charts: bool = True
     """Write report.pdf and the PNG charts (CSV and JSON are always written)."""
+    solver_log: bool = False
+    """Let the solver write its log, to stderr (stdout carries only what planner prints)."""
     warm_start: bool = False
     """Sweeps: start HiGHS from the previous run's optimal basis when the LP differs only in its
     numbers (`planner.solve.WarmStart`). Faster, but where a plan has several optimal answers a

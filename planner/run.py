@@ -118,7 +118,8 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     notes = _plan_notes(loaded.plan)
     warm = warm if options.warm_start else None
     try:
-        result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap, warm)
+        result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap, warm,
+                       log=options.solver_log)
     except SolverError as error:
         fallback = FALLBACK.get(options.solver)
         if fallback is None:
@@ -126,7 +127,7 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
         # The other solver answers the same model; a missing or crashed solver costs no plan.
         notes.append(f"{error}; solved with {fallback.upper()} instead.")
         model = build_model(loaded.plan, integer=options.integer)
-        result = solve(model, fallback, options.time_limit_s, options.threads, options.gap)
+        result = solve(model, fallback, options.time_limit_s, options.threads, options.gap, log=options.solver_log)
         options = replace(options, solver=fallback)
     seconds.update(result.seconds)
     solved = Solved(model, result, options, notes, seconds)

@@ -16,6 +16,7 @@ import pulp
 from planner.accounting import Solution
 from planner.errors import SolverError
 from planner.lp import Matrix
+from planner.native_output import diverted_stdout
 from planner.variables import Model
 
 log = logging.getLogger(__name__)
@@ -303,9 +304,10 @@ def _highs_status(status: Any) -> tuple[bool, bool]:
 
 def make_solver(
     name: str, time_limit_s: float | None, threads: int, gap: float | None, columns: int = 0, integer: bool = False,
-    matrix: Matrix | None = None,
+    matrix: Matrix | None = None, log: bool = False,
 ) -> tuple[Any, SolverInfo]:
-    """The PuLP solver object for `name` (highs or cbc), and its name and version.
+    """The PuLP solver object for `name` (highs or cbc), and its name and version. With `log`, the
+    solver writes its log (see `planner.native_output` for where it goes).
 
     Raises:
         SolverError: The solver is not installed.
@@ -313,7 +315,7 @@ def make_solver(
     solver: Any
     if name == "highs":
         method = {"solver": "ipm"} if columns >= IPM_FROM_COLUMNS and not integer else {}
-        solver = TimedHiGHS(matrix=matrix, msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap, **method)
+        solver = TimedHiGHS(matrix=matrix, msg=log, timeLimit=time_limit_s, threads=threads, gapRel=gap, **method)
         if not solver.available():
             raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
         return solver, SolverInfo("HiGHS", _highs_version())
@@ -321,7 +323,7 @@ def make_solver(
         # CBC prints solutions with 8 significant digits by default: too coarse for the re-check
         # (1e-6 + 1e-9 x |rhs|), so ask for full doubles.
         solver = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
-            msg=False, timeLimit=time_limit_s, threads=threads, gapRel=gap, options=["precision %.17g"]
+            msg=log, timeLimit=time_limit_s, threads=threads, gapRel=gap, options=["precision %.17g"]
         )
         if not solver.available():
             raise SolverError("CBC is not available: install it with pip install 'pulp[cbc]'")
@@ -372,9 +374,10 @@ def solve(
     threads: int = 1,
     gap: float | None = None,
     warm: WarmStart | None = None,
+    log: bool = False,
 ) -> SolveResult:
     """Solve `model`; values are read only when the solver returned a plan. `warm`: see `WarmStart`
-    (HiGHS only).
+    (HiGHS only). Nothing the solver prints reaches stdout; with `log`, its log goes to stderr.
 
     With HiGHS, the model's matrix is handed over directly and PuLP's copy of the LP is released
     (`Model.release_pulp`); above `KEEP_HIGHS_UP_TO_COLUMNS`, so is HiGHS's once a plan is read.
@@ -382,8 +385,16 @@ def solve(
     Raises:
         SolverError: The solver is missing or failed outright.
     """
+    with diverted_stdout(log_to_stderr=log):
+        return _solve(model, solver_name, time_limit_s, threads, gap, warm, log)
+
+
+def _solve(
+    model: Model, solver_name: str, time_limit_s: float | None, threads: int, gap: float | None,
+    warm: WarmStart | None, log: bool,
+) -> SolveResult:
     columns = model.matrix.shape[1] if model.matrix is not None else model.problem.numVariables()
-    solver, info = make_solver(solver_name, time_limit_s, threads, gap, columns, model.integer, model.matrix)
+    solver, info = make_solver(solver_name, time_limit_s, threads, gap, columns, model.integer, model.matrix, log)
     started = time.perf_counter()
     try:
         answer = solver.solve_direct(model, warm) if isinstance(solver, TimedHiGHS) else None
@@ -413,7 +424,7 @@ def solve(
                 fixed_optimal = _fix_integers_in_highs(model, solver)
             else:
                 _fix_integers(model)
-                solver, _ = make_solver(solver_name, time_limit_s, threads, None)
+                solver, _ = make_solver(solver_name, time_limit_s, threads, None, log=log)
                 fixed_optimal = model.problem.solve(solver).status == pulp.LpSolveStatus.Optimal
             if not fixed_optimal:
                 result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"

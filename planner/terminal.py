@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner import fmt
+from planner.console import TextColumn, fitted_table, make_console
 from planner.diagnose import Diagnosis
 from planner.fit import Fit
 from planner.report import binding_limits
@@ -16,14 +17,9 @@ from planner.run import RunResult
 from planner.schema import Accelerator
 
 
-def _console() -> Console:
-    # A fixed width keeps the output stable when piped, and readable in any terminal.
-    return Console(width=110, highlight=False, soft_wrap=False)
-
-
 def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     """The terminal summary of a solved plan."""
-    console = _console()
+    console = make_console()
     plan = run.plan
     totals = summary["totals"]
     solver = summary["solver"]
@@ -40,7 +36,7 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     )
     for note in run.notes:
         console.print(f"Note: {note}")
-    console.print(_fleet_table(run))
+    console.print(_fleet_table(run, console))
     console.print(_compute_line(run, totals))
     console.print(_power_table(run))
     console.print(_budget_table(run))
@@ -84,23 +80,28 @@ def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:
     return line
 
 
-def _fleet_table(run: RunResult) -> Table:
+FLEET_COLUMNS = (
+    TextColumn("vendor", hide_rank=1), TextColumn("accelerator", identifier=True), TextColumn("where", identifier=True),
+    TextColumn("accelerators", "right"), TextColumn("units", "right", hide_rank=2),
+    TextColumn("IT power", "right"), TextColumn("BF16", "right"),
+)
+
+
+def _fleet_table(run: RunResult, console: Console) -> Table:
     assert run.tables is not None
     end = run.plan.periods[-1]
     allocation = run.tables.allocation
     at_end = allocation[allocation["period"] == end]
-    table = Table(title=f"Accelerators in service at {end}", title_justify="left")
-    for column in ("vendor", "accelerator", "where", "accelerators", "units", "IT power", "BF16"):
-        table.add_column(column, justify="left" if column in ("vendor", "accelerator", "where") else "right")
     grouped = at_end.groupby(["vendor", "accelerator", "site", "hall"], sort=True).sum(numeric_only=True)
     grouped = grouped.sort_values("accelerators", ascending=False)
-    for (vendor, accelerator, site, hall), row in grouped.iterrows():
-        table.add_row(
-            str(vendor), str(accelerator), f"{site}/{hall}", fmt.count(row["accelerators"]), fmt.count(row["units"]),
-            fmt.mw(row["it_mw"]), fmt.pflops(row["bf16_pflops"]),
-        )
-    if grouped.empty:
-        table.add_row("-", "nothing in service", "", "", "", "", "")
+    rows = [
+        (str(vendor), str(accelerator), f"{site}/{hall}", fmt.count(row["accelerators"]), fmt.count(row["units"]),
+         fmt.mw(row["it_mw"]), fmt.pflops(row["bf16_pflops"]))
+        for (vendor, accelerator, site, hall), row in grouped.iterrows()
+    ]
+    if not rows:
+        rows = [("-", "nothing in service", "", "", "", "", "")]
+    table, _ = fitted_table(console, FLEET_COLUMNS, rows, title=f"Accelerators in service at {end}")
     return table
 
 
@@ -143,7 +144,7 @@ def _budget_table(run: RunResult) -> Table:
 
 def print_no_plan(run: RunResult) -> None:
     """What to say when the solver returned no plan."""
-    console = Console(stderr=True, width=110, highlight=False)
+    console = make_console(stderr=True)
     status = run.result.status
     if status == "infeasible":
         console.print(f"No plan meets every limit of '{run.plan.name}' ({run.result.solver.name}: infeasible).")
@@ -162,7 +163,7 @@ def print_no_plan(run: RunResult) -> None:
 
 def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
     """What is short, what would close it, and HiGHS's conflicting rows (to stderr)."""
-    console = Console(stderr=True, width=110, highlight=False)
+    console = make_console(stderr=True)
     console.print(f"[bold]No plan meets every limit of '{diagnosis.plan}'.[/bold] {diagnosis.headline()}")
     if diagnosis.short:
         console.print("What is short, with every limit held:")
@@ -189,28 +190,25 @@ def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
 
 def print_explanation(run: RunResult) -> None:
     """Every binding limit ranked by what one more step of it is worth."""
-    console = _console()
+    console = make_console()
     limits = binding_limits(run)
     unit = "compute gained" if run.plan.objective == "max-compute" else "cost saved"
     console.print(
         f"[bold]{run.plan.title}[/bold] ({run.plan.name}, {run.plan.objective}, {run.result.status}).\n"
-        f"Limits that bind, ranked by the {unit} for one more step of each, at the margin (shadow prices;\n"
+        f"Limits that bind, ranked by the {unit} for one more step of each, at the margin (shadow prices; "
         "they hold for small steps and can fall as a step gets larger)."
     )
     if not limits:
         console.print("No limit binds with a non-zero price.")
         return
-    table = Table()
-    table.add_column("#", justify="right")
-    table.add_column("limit")
-    table.add_column("where")
-    table.add_column("when")
-    table.add_column("step", justify="right")
-    table.add_column(unit, justify="right")
+    columns = (TextColumn("#", "right"), TextColumn("limit"), TextColumn("where", identifier=True),
+               TextColumn("when"), TextColumn("step", "right"), TextColumn(unit, "right"))
+    rows = []
     for number, limit in enumerate(limits, start=1):
         in_compute = limit.value_unit == "PFLOPS-quarters"
         value = fmt.pflops(limit.step_value) + "-q" if in_compute else fmt.usd(limit.step_value)
-        table.add_row(str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value)
+        rows.append((str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value))
+    table, _ = fitted_table(console, columns, rows)
     console.print(table)
     console.print("In words:")
     for number, limit in enumerate(limits[:10], start=1):
@@ -221,14 +219,16 @@ def print_explanation(run: RunResult) -> None:
 
 def print_fit(result: Fit) -> None:
     """`plan fit`'s answer, and a claim's verdict."""
-    console = _console()
+    console = make_console()
     budget = f" and {fmt.usd(result.budget_usd)} for units" if result.budget_usd is not None else ""
+    cost = (f"units cost {fmt.usd(result.capex_usd)}" if result.capex_usd is not None
+            else "no purchase price in the catalog (lease only), so no cost is shown")
     console.print(
         f"[bold]{fmt.count(result.units)} units = {fmt.count(result.accelerators)} {result.accelerator} "
         f"accelerators[/bold] fit {fmt.mw(result.power_mw)} at PUE {result.pue:g}{budget} "
         f"({result.period} or later).\n"
         f"Stopped by: {result.limit}. Each accelerator draws {result.it_kw_per_accelerator:.3g} kW IT, "
-        f"{result.facility_kw_per_accelerator:.3g} kW at the facility (x PUE); units cost {fmt.usd(result.capex_usd)}."
+        f"{result.facility_kw_per_accelerator:.3g} kW at the facility (x PUE); {cost}."
     )
     claim = result.claim
     if claim is None:
@@ -249,19 +249,28 @@ def print_fit(result: Fit) -> None:
         )
 
 
+CATALOG_COLUMNS = (
+    TextColumn("id", identifier=True), TextColumn("vendor", hide_rank=1), TextColumn("stack", hide_rank=6),
+    TextColumn("unit", hide_rank=8), TextColumn("per unit", "right", hide_rank=5),
+    TextColumn("unit kW", "right"), TextColumn("BF16 PF", "right"), TextColumn("FP8 PF", "right", hide_rank=10),
+    TextColumn("HBM GB", "right", hide_rank=9), TextColumn("unit price", "right", hide_rank=2),
+    TextColumn("from", hide_rank=3), TextColumn("cooling", hide_rank=4), TextColumn("workloads", hide_rank=7),
+)
+"""The catalog's columns; on a narrow terminal the highest `hide_rank` goes first."""
+
+
 def print_catalog(accelerators: list[Accelerator]) -> None:
-    """The catalog as a table."""
-    console = _console()
-    table = Table(title="Accelerator catalog", title_justify="left")
-    for column in ("id", "vendor", "stack", "unit", "per unit", "unit kW", "BF16 PF", "FP8 PF", "HBM GB",
-                   "unit price", "from", "cooling", "workloads"):
-        table.add_column(column, justify="right" if column in ("per unit", "unit kW", "BF16 PF", "FP8 PF",
-                                                                "HBM GB", "unit price") else "left")
-    for a in accelerators:
-        table.add_row(
-            a.id, a.vendor, a.ecosystem, a.unit, str(a.accelerators_per_unit), f"{a.unit_it_kw:g}",
-            f"{a.bf16_pflops:g}", f"{a.fp8_pflops:g}", f"{a.hbm_gb:g}",
-            fmt.usd(a.unit_price_usd) if a.unit_price_usd else "lease only", a.first_available, a.cooling,
-            "+".join(a.workloads),
-        )
+    """The catalog as a table, as wide as the terminal: ids whole, optional columns hidden to fit."""
+    console = make_console()
+    rows = [
+        (a.id, a.vendor, a.ecosystem, a.unit, str(a.accelerators_per_unit), f"{a.unit_it_kw:g}",
+         f"{a.bf16_pflops:g}", f"{a.fp8_pflops:g}", f"{a.hbm_gb:g}",
+         fmt.usd(a.unit_price_usd) if a.unit_price_usd else "lease only", a.first_available, a.cooling,
+         "+".join(a.workloads))
+        for a in accelerators
+    ]
+    table, hidden = fitted_table(console, CATALOG_COLUMNS, rows, title="Accelerator catalog")
     console.print(table)
+    if hidden:
+        console.print(f"Not shown at {console.width} columns: {', '.join(hidden)}. "
+                      "A wider terminal shows them, and `plan catalog --json` gives every field.")

@@ -1,0 +1,5 @@
+"""`python -m planner`: the `plan` command."""
+
+from planner.cli import main
+
+main()
