@@ -6,10 +6,8 @@ every number in a report is one that was verified.
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -80,7 +78,8 @@ def _grouped(code: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 @dataclass(frozen=True)
 class _Units:
-    """Units in service as arrays, one entry per (s, h, c, t), in the order of `Ledger.units`."""
+    """Units as arrays, one entry per (s, h, c, t): the new units of a solution, in the order of
+    `solution.new`, or the units in service, in the order of `Ledger.units`."""
 
     s: np.ndarray
     h: np.ndarray
@@ -90,35 +89,31 @@ class _Units:
     count: np.ndarray
 
 
-_key_arrays: tuple[Any, Any, tuple[Any, ...], tuple[np.ndarray, ...]] | None = None
-
-
 def new_arrays(plan: Plan, values: dict[NewKey, float]) -> tuple[np.ndarray, ...]:
-    """(s, h, catalog position, t, value) arrays of a dict keyed (s, h, c, t). The key arrays of
-    the last dict are kept (the ledger, the money and the checks all read the same `solution.new`);
-    the values are read afresh every time."""
-    global _key_arrays  # noqa: PLW0603 - a one-entry cache
+    """(s, h, catalog position, t, value) arrays of a dict keyed (s, h, c, t)."""
+    new = _new_units(plan, values)
+    return new.s, new.h, new.c, new.t, new.count
+
+
+def _new_units(plan: Plan, values: dict[NewKey, float]) -> _Units:
+    """`new_arrays` as _Units: built once per ledger and handed to every function that reads it."""
     if not values:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty, np.zeros(0)
-    ends = (len(values), next(iter(values)), next(reversed(values)))
-    cached = _key_arrays
-    if cached is not None and cached[0] is plan and cached[1] is values and cached[2] == ends:
-        keys = cached[3]
-    else:
-        position = {c: i for i, c in enumerate(plan.catalog)}
-        s, h, c, t = zip(*values, strict=True)
-        keys = (np.array(s, dtype=np.int64), np.array(h, dtype=np.int64),
-                np.array([position[x] for x in c], dtype=np.int64), np.array(t, dtype=np.int64))
-        _key_arrays = (plan, values, ends, keys)
-    return (*keys, np.fromiter(values.values(), dtype=np.float64, count=len(values)))
+        return _Units(empty, empty, empty, empty, np.zeros(0))
+    position = {c: i for i, c in enumerate(plan.catalog)}
+    s, h, c, t = zip(*values, strict=True)
+    count = len(values)
+    return _Units(np.fromiter(s, dtype=np.int64, count=count), np.fromiter(h, dtype=np.int64, count=count),
+                  np.fromiter(map(position.__getitem__, c), dtype=np.int64, count=count),
+                  np.fromiter(t, dtype=np.int64, count=count),
+                  np.fromiter(values.values(), dtype=np.float64, count=count))
 
 
 DENSE_CODES = 50_000_000
 """Above this many (s, h, c, t) codes, group by sorting rather than in a dense array."""
 
 
-def _unit_arrays(plan: Plan, solution: Solution) -> _Units:
+def _unit_arrays(plan: Plan, new: _Units) -> _Units:
     """Units in service: the installed base in every quarter, plus each new unit from its quarter
     for `life` quarters; summed in the order of the plain loop (installed first, then new units
     by key), so every number is the same, bit for bit."""
@@ -129,7 +124,7 @@ def _unit_arrays(plan: Plan, solution: Solution) -> _Units:
     position = {c: i for i, c in enumerate(catalog)}
     base = [(((s * halls + h) * C + position[c]) * T, count) for s, site in enumerate(plan.sites)
             for h, hall in enumerate(site.halls) for c, count in hall.installed]
-    s0, h0, c0, t0, n0 = new_arrays(plan, solution.new)
+    s0, h0, c0, t0, n0 = new.s, new.h, new.c, new.t, new.count
     life = np.array([plan.catalog[c].life_periods for c in catalog], dtype=np.int64)
     span = np.minimum(life[c0], np.maximum(T - t0, 0))  # quarters each new unit is in service
     which = np.repeat(np.arange(len(s0), dtype=np.int32), span)
@@ -166,26 +161,14 @@ def _unit_keys(plan: Plan, units: _Units) -> list[NewKey]:
 
 def units_in_service(plan: Plan, solution: Solution) -> dict[NewKey, float]:
     """Units in service per (s, h, c, t): installed base plus new units still within their life."""
-    units = _unit_arrays(plan, solution)
+    units = _unit_arrays(plan, _new_units(plan, solution.new))
     return dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True))
 
 
-_last: tuple[Any, Any, Ledger] | None = None
-
-
 def ledger(plan: Plan, solution: Solution) -> Ledger:
-    """Work out everything a solution implies (computed once per plan and solution: `verify` and
-    the report ask for the same one)."""
-    global _last  # noqa: PLW0603 - a one-entry cache
-    if _last is not None and _last[0]() is plan and _last[1]() is solution:
-        return _last[2]
-    books = _ledger(plan, solution)
-    _last = (weakref.ref(plan), weakref.ref(solution), books)
-    return books
-
-
-def _ledger(plan: Plan, solution: Solution) -> Ledger:
-    units = _unit_arrays(plan, solution)
+    """Work out everything a solution implies."""
+    new = _new_units(plan, solution.new)
+    units = _unit_arrays(plan, new)
     catalog = [plan.catalog[c] for c in plan.catalog]
     T = len(plan.periods)
     unit_mw = np.array([a.unit_it_mw for a in catalog])[units.c]
@@ -210,7 +193,7 @@ def _ledger(plan: Plan, solution: Solution) -> Ledger:
     ids = list(plan.catalog)
     fleet = dict(zip(zip([ids[i] for i in (code // T).tolist()], (code % T).tolist(), strict=True), fleet_n.tolist(),
                      strict=True))
-    capex, opex = _money(plan, solution, units)
+    capex, opex = _money(plan, solution, new, units)
     return Ledger(
         units=dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True)), hall_used_mw=hall_used,
         hall_ready_mw=_hall_ready_mw(plan, solution), site_it_mw=site_it,
@@ -254,14 +237,13 @@ def _source_available_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int,
 
 
 def _money(
-    plan: Plan, solution: Solution, units: _Units
+    plan: Plan, solution: Solution, new: _Units, units: _Units
 ) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], float]]:
     """Capex and opex by (quarter, kind), each summed in the plain loop's order."""
     dt_h = plan.hours_per_period
     catalog = [plan.catalog[c] for c in plan.catalog]
     price = np.array([a.unit_price_usd or 0.0 for a in catalog])
-    _, _, c, t, count = new_arrays(plan, solution.new)
-    capex_parts = [("accelerators", t, count * price[c])]
+    capex_parts = [("accelerators", new.t, new.count * price[new.c])]
     capex_parts.append(("modules", np.array([t for _, _, t in solution.mod], dtype=np.int64),
                         np.array([n * plan.sites[s].halls[h].module_capex_usd
                                   for (s, h, _), n in solution.mod.items()], dtype=np.float64)))

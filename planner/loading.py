@@ -10,6 +10,7 @@ module turns the nodes into dicts, lists and scalars itself, so that it can:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,11 +247,22 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     return document
 
 
-def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, depth: int) -> Any:
+def load_text(text: str, name: str) -> Document:
+    """Read YAML `text` (a value typed on the command line, called `name` in messages) by the same
+    rules as a plan file. It is no file, so it includes none: every include is refused as lying
+    outside its folder."""
+    document = Document(data=None)
+    document.data = _load_into(Path(name), Path(os.devnull), document, (), depth=0, text=text)
+    return document
+
+
+def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, depth: int,
+               text: str | None = None) -> Any:
     display = _display_name(path)
-    text = _read_text(path, display)
+    if text is None:
+        text = _read_text(path, display)
+        document.files.append(path)
     node = _compose(text, display)
-    document.files.append(path)
     if node is None:
         raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])
     positions: dict[KeyPath, Position] = {}

@@ -9,13 +9,11 @@ Where a path leads is `planner.set_paths`'s job.
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from planner.errors import InputError, Position, Problem
-from planner.loading import load_file
+from planner.loading import load_text
 
 MAX_VALUE_CHARS = 2_000
 _SHIFT = re.compile(r"^[+-][0-9]{1,3}$")
@@ -76,13 +74,10 @@ def parse_value(text: str, origin: Position) -> Any:
     if len(text) > MAX_VALUE_CHARS or "\n" in text or "\r" in text:
         raise InputError([Problem(origin, "", f"expected a one-line value of at most {MAX_VALUE_CHARS} characters")])
     prefix = "value: "
-    with tempfile.TemporaryDirectory(prefix="planner-set-") as folder:
-        file = Path(folder) / "value.yaml"
-        file.write_text(prefix + text + "\n", encoding="utf-8")
-        try:
-            document = load_file(file)
-        except InputError as error:
-            raise InputError([_moved(problem, origin, len(prefix)) for problem in error.problems]) from None
+    try:
+        document = load_text(prefix + text + "\n", "--set")
+    except InputError as error:
+        raise InputError([_moved(problem, origin, len(prefix)) for problem in error.problems]) from None
     assert isinstance(document.data, dict)
     return document.data.get("value")
 
