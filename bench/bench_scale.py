@@ -83,13 +83,9 @@ def measure_planner(plan_path: Path, mps_path: Path, threads: int, pdf: bool) ->
         "report": optimize_s - accounted + write_s,
     }
     rows, columns = run.model.shape
-    matrix = run.model.matrix
-    nonzeros = int((matrix.values != 0).sum()) if matrix is not None else 0
+    nonzeros = int((run.model.linear_program.row_values != 0).sum())
     started = time.perf_counter()
-    # The run released PuLP's copy of the LP when HiGHS took it; the same plan builds the same LP.
-    from planner.build import build_model  # noqa: PLC0415
-
-    write_mps(build_model(loaded.plan), mps_path)
+    write_mps(run.model, mps_path)
     return {
         "status": str(run.result.status), "objective": run.result.objective_value, "rows": rows,
         "columns": columns, "nonzeros": nonzeros, "stages": stages, "imports": imports, "peak_mb": peak,

@@ -1,18 +1,16 @@
-"""Plan -> pulp.LpProblem: the LP of DESIGN.md, one add_<limit>_constraints() per family.
+"""Plan -> LinearProgram: the LP of DESIGN.md, one add_<limit>_constraints() per family.
 
 This module keeps DESIGN's symbols (s, h, c, t, new, mod, gen, inst) so that the written
 LP reads like the math. Indices: s and h are positions of a site and of a hall type within
 it, q a hall type's position among all sites' halls, g of a power source, k of a cloud offer,
 c an accelerator id, t a quarter position.
 
-Every row is named `family__key__period` (key parts joined by '.'); `Model.rows` keeps the
-same rows as `RowInfo` in the order they were added, which is `problem.constraints()`'s
-order, so duals, slacks and HiGHS's IIS map back to limits in the user's terms.
+Every row is named `family__key__period` (key parts joined by '.'); the LP keeps each row's
+`RowInfo` in row order, so duals, slacks and HiGHS's IIS map back to limits in the user's terms.
 
-Scale: each family is built in one pass with numpy, as coordinate lists (row, variable id,
-coefficient); `planner.lp.Rows` turns them into PuLP rows and keeps the same matrix as
-arrays, which `planner.solve` passes to HiGHS directly. No `c*x`, no `sum()` of
-expressions, no Python loop over terms.
+Scale: each family is built in one pass with numpy, as coordinate lists (row, column,
+coefficient); `planner.lp.Rows` turns them into the LP's sparse matrix. No Python object per
+term, no Python loop over terms.
 """
 
 from __future__ import annotations
@@ -21,9 +19,25 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
-import pulp
 
-from planner.lp import F, Problem, Rows, Terms, merge_duplicates, objective_expression
+from planner.families import (
+    ASSIGN,
+    BUDGET,
+    COMMITMENT_MAX,
+    COMMITMENT_MIN,
+    DEMAND,
+    EXPANSION,
+    HALL,
+    LOAD,
+    MIN_UNITS,
+    MODULES,
+    POWER,
+    SHARE_MAX,
+    SHARE_MIN,
+    STOCK,
+    SUPPLY,
+)
+from planner.lp import F, LinearProgram, Rows, Terms, merge_duplicates
 from planner.plan import Plan
 from planner.variables import (
     Model,
@@ -58,7 +72,7 @@ def add_stock_constraints(model: Model) -> None:
         if label is None:
             label = labels[s, h, c] = f"{plan.sites[s].id}.{plan.sites[s].halls[h].id}.{c}"
         names.append(label)
-    offset = rows.add("stock", names, [plan.periods[t] for t in k.t.tolist()], "==", np.zeros(n))
+    offset = rows.add(STOCK.name, names, [plan.periods[t] for t in k.t.tolist()], "==", np.zeros(n))
     index = np.arange(n, dtype=np.int64)
     row = offset + index
     new, inst = model.ids("new"), model.ids("inst")
@@ -115,11 +129,11 @@ def add_hall_space_constraints(model: Model) -> None:
         site, hall = plan.sites[s], plan.sites[s].halls[h]
         keys.append(f"{site.id}.{hall.id}")
         if t < T:
-            families.append("hall")
+            families.append(HALL.name)
             periods.append(plan.periods[t])
             rhs.append(hall.existing_it_mw - sum(u * plan.catalog[a].unit_it_mw for a, u in hall.installed))
         else:
-            families.append("modules")
+            families.append(MODULES.name)
             periods.append("all")
             rhs.append(hall.max_modules)
     offset = rows.add(families, keys, periods, "<=", rhs)
@@ -148,7 +162,7 @@ def add_site_power_constraints(model: Model) -> None:
         base_mw = site.pue * installed_it_mw(plan, s)
         for t, period in enumerate(plan.periods):
             load_row[s, t] = len(families)
-            families.append("load")
+            families.append(LOAD.name)
             keys.append(site.id)
             periods.append(period)
             senses.append("==")
@@ -161,7 +175,7 @@ def add_site_power_constraints(model: Model) -> None:
                 lead = source.expansion.lead_periods if source.expansion else 0
                 other_terms.append((len(families), dispatch[s, g, t], 1.0))
                 other_terms += [(len(families), v, -1.0) for gt, v in builds.get((s, g), ()) if gt + lead <= t]
-                families.append("power")
+                families.append(POWER.name)
                 keys.append(f"{site.id}.{source.id}")
                 periods.append(period)
                 senses.append("<=")
@@ -170,7 +184,7 @@ def add_site_power_constraints(model: Model) -> None:
             built = builds.get((s, g))
             if built and source.expansion is not None:
                 other_terms += [(len(families), v, 1.0) for _, v in built]
-                families.append("expansion")
+                families.append(EXPANSION.name)
                 keys.append(f"{site.id}.{source.id}")
                 periods.append("all")
                 senses.append("<=")
@@ -231,7 +245,7 @@ def add_budget_constraints(model: Model, costs: Terms) -> None:
         for t, period_year in enumerate(plan.years):
             if period_year == year:
                 constant += float(costs.constant[t])
-        row = rows.add("budget", [str(year)], [str(year)], "<=", [plan.budget_usd[year] - constant])
+        row = rows.add(BUDGET.name, [str(year)], [str(year)], "<=", [plan.budget_usd[year] - constant])
         inside = years[costs.period] == year
         rows.terms(np.full(int(inside.sum()), row), costs.variable[inside], costs.coefficient[inside])
 
@@ -261,7 +275,7 @@ def add_supply_constraints(model: Model) -> None:
                 caps.append(cap)
     if not keys:
         return
-    offset = rows.add("supply", keys, periods, "<=", caps)
+    offset = rows.add(SUPPLY.name, keys, periods, "<=", caps)
     row = row_of[k.c, k.t]
     capped = row >= 0
     rows.terms(offset + row[capped], model.ids("new")[capped], np.ones(int(capped.sum())))
@@ -287,10 +301,10 @@ def add_commitment_constraints(model: Model) -> None:
     for commitment in model.plan.commitments:
         variables, coefficients = _vendor_spend_terms(model, commitment.vendor)
         if commitment.min_usd > 0:
-            row = rows.add("commitment_min", [commitment.vendor], ["all"], ">=", [commitment.min_usd])
+            row = rows.add(COMMITMENT_MIN.name, [commitment.vendor], ["all"], ">=", [commitment.min_usd])
             rows.terms(np.full(len(variables), row), variables, coefficients)
         if commitment.max_usd is not None:
-            row = rows.add("commitment_max", [commitment.vendor], ["all"], "<=", [commitment.max_usd])
+            row = rows.add(COMMITMENT_MAX.name, [commitment.vendor], ["all"], "<=", [commitment.max_usd])
             rows.terms(np.full(len(variables), row), variables, coefficients)
 
 
@@ -328,8 +342,8 @@ def add_share_constraints(model: Model) -> None:
     for bound in plan.shares:
         members = {c: w for c, w in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group}
         kinds = [(family, share, sense) for family, share, sense, wanted in (
-            ("share_min", bound.min_share, ">=", bound.min_share > 0),
-            ("share_max", bound.max_share, "<=", bound.max_share < 1)) if wanted]
+            (SHARE_MIN.name, bound.min_share, ">=", bound.min_share > 0),
+            (SHARE_MAX.name, bound.max_share, "<=", bound.max_share < 1)) if wanted]
         first = bound.first_period
         if not kinds or first >= T:
             continue
@@ -372,7 +386,7 @@ def add_min_units_constraints(model: Model) -> None:
             for h, _hall in enumerate(site.halls):
                 installed += installed_units(plan, s, h, minimum.accelerator)
         count = T - minimum.first_period
-        offset = rows.add("min_units", [minimum.accelerator] * count, list(plan.periods[minimum.first_period:]),
+        offset = rows.add(MIN_UNITS.name, [minimum.accelerator] * count, list(plan.periods[minimum.first_period:]),
                           ">=", [minimum.units - installed] * count)
         chosen = (k.c == position.get(minimum.accelerator, -1)) & (k.t >= minimum.first_period)
         rows.terms(offset + k.t[chosen] - minimum.first_period, model.ids("inst")[chosen],
@@ -390,7 +404,7 @@ def add_assignment_constraints(model: Model) -> None:
     constants = []
     for c in model.pool:
         constants += [_fleet(model, {c: 1.0})[3] if c in installed else 0.0] * T
-    offset = rows.add("assign", [c for c in model.pool for _ in range(T)], list(plan.periods) * len(model.pool),
+    offset = rows.add(ASSIGN.name, [c for c in model.pool for _ in range(T)], list(plan.periods) * len(model.pool),
                       "<=", constants)
     position = {c: i for i, c in enumerate(model.pool)}
     for family in ("train", "infer"):
@@ -415,7 +429,7 @@ def add_demand_constraints(model: Model) -> None:
         wanted = [t for t in range(len(plan.periods)) if demand[t] > 0]
         if not wanted:
             continue
-        offset = rows.add("demand", [workload] * len(wanted), [plan.periods[t] for t in wanted], ">=",
+        offset = rows.add(DEMAND.name, [workload] * len(wanted), [plan.periods[t] for t in wanted], ">=",
                           [demand[t] for t in wanted])
         row_of_t = np.full(len(plan.periods), -1, dtype=np.int64)
         row_of_t[wanted] = offset + np.arange(len(wanted))
@@ -426,8 +440,9 @@ def add_demand_constraints(model: Model) -> None:
         rows.terms(row[chosen], model.ids(family)[chosen], coefficient[chosen])
 
 
-def set_objective(model: Model, costs: Terms) -> None:
-    """max-compute: weighted PFLOPS-quarters less a tie-breaking cost; min-cost: discounted cost."""
+def objective_costs(model: Model, costs: Terms) -> np.ndarray:
+    """Each column's objective coefficient. max-compute (maximised): weighted PFLOPS-quarters less
+    a tie-breaking cost; min-cost (minimised): discounted cost."""
     plan = model.plan
     precision = plan.objective_precision
     train, infer = model.ids("train"), model.ids("infer")
@@ -437,7 +452,6 @@ def set_objective(model: Model, costs: Terms) -> None:
     prefer_training = np.array([TRAINING_TIE_BREAK * plan.catalog[c].pflops(precision) for c, _ in model.train],
                                dtype=F)
     if plan.objective == "max-compute":
-        model.problem.sense = pulp.LpMaximize
         ids = [train, infer, train, costs.variable]
         coefficients = [
             np.array([plan.training_weight * plan.catalog[c].pflops(precision) for c, _ in model.train], dtype=F),
@@ -446,22 +460,16 @@ def set_objective(model: Model, costs: Terms) -> None:
             -TIE_BREAK_PFLOPS_PER_USD * costs.coefficient,
         ]
     else:
-        model.problem.sense = pulp.LpMinimize
         factor = np.array([plan.discount_factor(t) for t in range(len(plan.periods))], dtype=F)
         ids = [train, costs.variable]
         coefficients = [-TIE_BREAK_PFLOPS_PER_USD * prefer_training, factor[costs.period] * costs.coefficient]
-    # A variable listed twice (training's compute and its tie-break) is summed in this order,
-    # as PuLP sums repeated terms.
-    variable, coefficient = np.concatenate(ids), np.concatenate(coefficients)
-    model.problem.setObjective(objective_expression(model.problem, variable, coefficient))
-    assert model.matrix is not None
-    model.matrix.set_objective(variable, coefficient)
+    # A column listed twice (training's compute and its tie-break) gets the sum, in this order.
+    return np.bincount(np.concatenate(ids), weights=np.concatenate(coefficients), minlength=model.columns)
 
 
 def build_model(plan: Plan, integer: bool = False) -> Model:
     """Build the LP (or MILP with whole units and modules) of `plan`."""
-    sense = pulp.LpMaximize if plan.objective == "max-compute" else pulp.LpMinimize
-    model = Model(pulp_problem=Problem(plan.name.replace("-", "_"), sense), plan=plan, integer=integer)
+    model = Model(plan=plan, integer=integer)
     add_variables(model)
     model.builder = Rows()
     add_stock_constraints(model)
@@ -475,7 +483,12 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_min_units_constraints(model)
     add_assignment_constraints(model)
     add_demand_constraints(model)
-    model.matrix, model.rows = model.builder.finish(model.problem, column_bounds(model))
+    model.lp = model.builder.finish(
+        plan.name.replace("-", "_"), plan.objective == "max-compute", column_bounds(model),
+        objective_costs(model, costs), model.column_families(),
+    )
     model.builder = None
-    set_objective(model, costs)
     return model
+
+
+__all__ = ["LinearProgram", "Model", "build_model", "cost_terms", "objective_costs"]

@@ -17,20 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli_options import CatalogOption, SolverLogOption
+from planner.cli_options import CatalogOption, SolverLogOption, SolverOption
 from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
-    from planner.chart_worker import ChartWorker
     from planner.options import Options
     from planner.run import RunResult
 
-
-# At exit, freeze what is alive so the interpreter's final garbage collection skips it: walking
-# pandas' and matplotlib's objects costs 0.3-0.4 s of a 3.5 s `plan optimize`, and the memory
-# goes back to the OS anyway. Files are closed and flushed before this runs.
-atexit.register(gc.freeze)
 
 app = typer.Typer(
     help="Plan AI datacenter capacity: which accelerators, how many, at which site, in which quarter.",
@@ -61,15 +55,21 @@ class Objective(StrEnum):
     min_cost = "min-cost"
 
 
-class SolverName(StrEnum):
-    highs = "highs"
-    cbc = "cbc"
-
-
 class SchemaKind(StrEnum):
     plan = "plan"
     site = "site"
     catalog = "catalog"
+
+
+def _solver(name: str) -> str:
+    """`--solver`, checked before anything is read or solved (exit 2 naming the option)."""
+    from planner.errors import Problem  # noqa: PLC0415
+    from planner.solvers import solver_problem  # noqa: PLC0415
+
+    problem = solver_problem(name)
+    if problem is not None:
+        bad_input(InputError([Problem(None, "--solver", problem)]))
+    return name
 
 
 def _stderr(text: str) -> None:
@@ -81,7 +81,7 @@ def optimize(
     plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
     out: Annotated[Path | None, typer.Option(help="Report folder \\[default: reports/<plan name>/].")] = None,
     objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
-    solver: Annotated[SolverName, typer.Option(help="LP solver.", envvar="PLANNER_SOLVER")] = SolverName.highs,
+    solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01)] = None,
     threads: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256, envvar="PLANNER_THREADS")] = 1,
     integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
@@ -93,26 +93,17 @@ def optimize(
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
-    from planner.chart_worker import ChartWorker  # noqa: PLC0415
     from planner.options import Options  # noqa: PLC0415
 
-    # The chart worker starts first, so that its imports (half a second) overlap this process's
-    # reading, solving and imports; it is stopped whatever happens.
-    worker = None if no_report else ChartWorker.launch()
-    try:
-        options = Options(
-            objective=objective.value if objective else None, solver=solver.value, time_limit_s=time_limit,
-            threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
-            solver_log=solver_log,
-        )
-        _optimize(plan_file, catalog, options, out, quiet, worker)
-    finally:
-        if worker is not None:
-            worker.close()
+    options = Options(
+        objective=objective.value if objective else None, solver=_solver(solver), time_limit_s=time_limit,
+        threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
+        solver_log=solver_log,
+    )
+    _optimize(plan_file, catalog, options, out, quiet)
 
 
-def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, quiet: bool,
-              worker: ChartWorker | None) -> None:
+def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, quiet: bool) -> None:
     from planner.plan import read_plan, with_objective  # noqa: PLC0415
 
     try:  # read and check the input before the solver stack is even imported: bad input fails fast
@@ -125,10 +116,10 @@ def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path
         run = run_optimize(loaded, options)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    _finish(run, out or Path("reports") / loaded.plan.name, quiet, worker)
+    _finish(run, out or Path("reports") / loaded.plan.name, quiet)
 
 
-def _finish(run: RunResult, out: Path, quiet: bool, worker: ChartWorker | None = None) -> None:
+def _finish(run: RunResult, out: Path, quiet: bool) -> None:
     from planner.report import write_report  # noqa: PLC0415
     from planner.solve import Status  # noqa: PLC0415
     from planner.terminal import print_no_plan, print_summary  # noqa: PLC0415
@@ -146,7 +137,7 @@ def _finish(run: RunResult, out: Path, quiet: bool, worker: ChartWorker | None =
     if status in (Status.UNBOUNDED, Status.NO_SOLUTION) or run.tables is None:
         print_no_plan(run)
         raise typer.Exit(EXIT_BAD_INPUT if status == Status.UNBOUNDED else EXIT_SOLVER)
-    data = write_report(run, out, worker)
+    data = write_report(run, out)
     if quiet:
         print(out)
     else:
@@ -217,7 +208,7 @@ def schema(
 def explain(
     plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
     objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
-    solver: Annotated[SolverName, typer.Option(help="LP solver.", envvar="PLANNER_SOLVER")] = SolverName.highs,
+    solver: SolverOption = "highs",
     catalog: CatalogOption = None,
     solver_log: SolverLogOption = False,
 ) -> None:
@@ -227,7 +218,7 @@ def explain(
     from planner.solve import Status  # noqa: PLC0415
     from planner.terminal import print_explanation  # noqa: PLC0415
 
-    options = Options(objective=objective.value if objective else None, solver=solver.value, solver_log=solver_log)
+    options = Options(objective=objective.value if objective else None, solver=_solver(solver), solver_log=solver_log)
     try:
         run = run_optimize(load(plan_file, catalog, options), options)
     except InputError as error:
@@ -358,6 +349,10 @@ def main() -> None:
     and every process it starts (see `planner.native_output`)."""
     from planner.native_output import diverted_stdout  # noqa: PLC0415
 
+    # At exit, freeze what is alive so that the interpreter's final garbage collection skips it:
+    # walking pandas' and matplotlib's objects costs 0.4 s of a `plan optimize`, and the memory
+    # goes back to the OS anyway. Registered when the command runs, not when planner is imported.
+    atexit.register(gc.freeze)
     with diverted_stdout():
         try:
             app()

@@ -14,3 +14,6 @@ CatalogOption = Annotated[
 SolverLogOption = Annotated[bool, typer.Option(
     "--solver-log", help="Show the solver's own log, on stderr (stdout carries only planner's output).",
     envvar="PLANNER_SOLVER_LOG")]
+SolverOption = Annotated[str, typer.Option(
+    help="LP solver: highs (in-process, the default), cbc, or any solver PuLP finds installed.",
+    envvar="PLANNER_SOLVER")]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli_options import CatalogOption, SolverLogOption
+from planner.cli_options import CatalogOption, SolverLogOption, SolverOption
 from planner.errors import InputError, SolverError
 from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
@@ -36,7 +36,6 @@ ScenarioOption = Annotated[list[Path] | None, typer.Option(
     "--scenario", metavar="FILE", help="Scenario file overlaying the base plan (repeat for several).")]
 ObjectiveOption = Annotated[str | None, typer.Option(
     help="Override the plan's objective: max-compute or min-cost.")]
-SolverOption = Annotated[str, typer.Option(help="LP solver: highs or cbc.", envvar="PLANNER_SOLVER")]
 TimeLimitOption = Annotated[float | None, typer.Option(help="Solver time limit per run, seconds.", min=0.01)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the output went; no progress.")]
 
@@ -55,8 +54,11 @@ def _options(objective: str | None, solver: str, time_limit: float | None, integ
     problems = []
     if objective not in (None, "max-compute", "min-cost"):
         problems.append(Problem(None, "--objective", f"expected max-compute or min-cost, found '{objective}'"))
-    if solver not in ("highs", "cbc"):
-        problems.append(Problem(None, "--solver", f"expected highs or cbc, found '{solver}'"))
+    from planner.solvers import solver_problem  # noqa: PLC0415
+
+    problem = solver_problem(solver)
+    if problem is not None:
+        problems.append(Problem(None, "--solver", problem))
     if problems:
         raise InputError(problems)
     return Options(objective=objective, solver=solver, time_limit_s=time_limit, integer=integer, charts=charts,

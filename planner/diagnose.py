@@ -16,45 +16,18 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pulp
-from pulp import LpAffineExpression
+import numpy as np
 
 from planner import fmt
 from planner.build import build_model
+from planner.families import BUDGET, DEMAND, ELASTIC, FAMILIES, INTERNAL, TARGETS
 from planner.native_output import diverted_stdout
 from planner.plan import Plan
+from planner.solve import SolverOptions, Status, highs_model, run_highs
 from planner.variables import Model
 
 log = logging.getLogger(__name__)
 
-TARGETS = frozenset({"demand", "min_units", "share_min", "commitment_min"})
-
-
-@dataclass(frozen=True)
-class Elastic:
-    """How a family's rows are relaxed: the unit of its slack and the penalty per unit."""
-
-    unit: str
-    normal: float
-    """Slack units in one 'normal' step (100 MW, $1B, ...): penalties are per normal step."""
-    rank: int
-    """Higher ranks give last in the 'what would close it' solve."""
-
-
-ELASTIC = {
-    "budget": Elastic("USD", 1e9, 1),
-    "commitment_max": Elastic("USD", 1e9, 1),
-    "modules": Elastic("modules", 1.0, 2),
-    "hall": Elastic("MW", 100.0, 2),
-    "share_max": Elastic("PFLOPS", 1000.0, 3),
-    "expansion": Elastic("MW", 100.0, 4),
-    "power": Elastic("MW", 100.0, 4),
-    "supply": Elastic("units", 1000.0, 5),
-    "demand": Elastic("PFLOPS", 1000.0, 0),
-    "min_units": Elastic("units", 1000.0, 0),
-    "share_min": Elastic("PFLOPS", 1000.0, 0),
-    "commitment_min": Elastic("USD", 1e9, 0),
-}
 RANK_FACTOR = 10.0
 """Each rank's penalty is 10x the one below (at most 1e5 per normal step: HiGHS stays accurate)."""
 LIMIT_PENALTY = 1e4
@@ -117,63 +90,48 @@ def _amount(unit: str, amount: float) -> str:
 
 
 def _words(family: str, key: str, period: str, amount: float, unit: str) -> str:
-    shown = _amount(unit, amount)
-    where = key.replace(".", " / ")
-    return {
-        "demand": f"{key} demand in {period} is short by {shown}",
-        "min_units": f"minimum {key} units in {period} short by {shown}",
-        "share_min": f"minimum {where} share in {period} short by {shown} of BF16 compute",
-        "commitment_min": f"committed spend with {key} short by {shown}",
-        "budget": f"+{shown} of budget in {key}",
-        "commitment_max": f"+{shown} allowed spend with {key}",
-        "modules": f"+{shown} at {where}",
-        "hall": f"+{shown} of hall space at {where} in {period}",
-        "share_max": f"+{shown} of BF16 compute above the maximum {where} share in {period}",
-        "expansion": f"+{shown} buildable generation at {where}",
-        "power": f"+{shown} at {where} in {period}",
-        "supply": f"+{shown} of {key} supply in {period}",
-    }[family]
+    elastic = FAMILIES[family].elastic
+    assert elastic is not None
+    return FAMILIES[family].words(elastic.gap, key, period, _amount(unit, amount))
 
 
 def _less_words(short: Shortfall) -> str:
-    if short.family == "demand":
+    if short.family == DEMAND.name:
         return f"{_amount(short.unit, short.amount)} less {short.key} demand in {short.period}"
     return f"relax: {short.words}"
 
 
-def _elastic_solve(plan: Plan, elastic_families: dict[str, float]) -> tuple[Model, dict[str, Any], str] | None:
-    """Build the model, add a penalised slack to each row of `elastic_families` (penalty per
-    normal step), minimise total penalty. Returns the model, slack variables by row, status."""
+@dataclass(frozen=True)
+class ElasticAnswer:
+    """An elastic re-solve: each elastic row's slack (by row name) and every row's dual."""
+
+    model: Model
+    slacks: dict[str, float]
+    duals: np.ndarray
+
+
+def _elastic_solve(plan: Plan, elastic_families: dict[str, float]) -> ElasticAnswer | None:
+    """Build the model, give each row of `elastic_families` a penalised slack (penalty per normal
+    step) and minimise the total penalty."""
     model = build_model(plan)
-    problem = model.problem
-    slack_terms: list[tuple[Any, float]] = []
-    slacks: dict[str, Any] = {}
-    rows = [row for row in model.rows if row.family in elastic_families]
-    if rows:
-        variables = problem.add_variable_dict("elastic_%s", ([r.name for r in rows],), lowBound=0)
-        for row in rows:
-            constraint = problem.get_constraint_by_name(row.name)
-            assert constraint is not None
-            variable = variables[row.name]
-            # <= rows may exceed their right side by the slack; >= rows may fall short by it.
-            constraint.set_coefficient(variable, -1.0 if row.sense == "<=" else 1.0)
-            slacks[row.name] = variable
-            slack_terms.append((variable, elastic_families[row.family] / ELASTIC[row.family].normal))
-    problem.sense = pulp.LpMinimize
-    problem.setObjective(LpAffineExpression.from_list(slack_terms))
-    stats = problem.solve(pulp.HiGHS(msg=False, threads=1))
-    if stats.status != pulp.LpSolveStatus.Optimal:
+    lp = model.linear_program
+    rows = [i for i, row in enumerate(lp.rows) if row.family in elastic_families]
+    penalty = np.array([elastic_families[lp.rows[i].family] / ELASTIC[lp.rows[i].family].normal for i in rows])
+    elastic = lp.elastic(np.array(rows, dtype=np.int64), penalty)
+    answer = run_highs(highs_model(elastic, SolverOptions()), elastic)
+    if answer.status != Status.OPTIMAL or answer.values is None or answer.duals is None:
         return None
-    return model, slacks, str(stats.status)
+    slack = answer.values[lp.shape[1]:]
+    return ElasticAnswer(model, {lp.rows[i].name: float(slack[j]) for j, i in enumerate(rows)}, answer.duals)
 
 
-def _shortfalls(model: Model, slacks: dict[str, Any]) -> list[Shortfall]:
+def _shortfalls(solved: ElasticAnswer) -> list[Shortfall]:
+    model = solved.model
     found: list[tuple[int, Any, float]] = []
     for row in model.rows:
-        variable = slacks.get(row.name)
-        if variable is None:
+        amount = solved.slacks.get(row.name)
+        if amount is None:
             continue
-        amount = variable.varValue or 0.0
         if amount > SLACK_SHOWN * max(1.0, abs(row.rhs)):
             t = model.plan.periods.index(row.period) if row.period in model.plan.periods else -1
             found.append((t, row, amount))
@@ -194,7 +152,7 @@ def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -
     out = []
     for first, last, row, amount in merged:
         period = row.period if first == last or first < 0 else f"{periods[first]}-{periods[last]}"
-        unit = ELASTIC[row.family].unit
+        unit = FAMILIES[row.family].unit
         words = _words(row.family, row.key, periods[first] if first >= 0 else row.period, amount, unit)
         if first != last:
             words = words.replace(f"in {periods[first]}", f"from {periods[first]} to {periods[last]}")
@@ -202,35 +160,28 @@ def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -
     return sorted(out, key=lambda s: (s.period, s.family, s.key))
 
 
-def _binding_limits(model: Model, short: list[Shortfall]) -> list[str]:
+def _binding_limits(solved: ElasticAnswer, short: list[Shortfall]) -> list[str]:
     """Limits full in the quarters where something is short, from the first elastic solve."""
     periods = {s.period for s in short}
     found = []
-    for row in model.rows:
-        if row.family not in ("power", "hall", "budget", "supply", "modules") or row.family in TARGETS:
+    for row, dual in zip(solved.model.rows, solved.duals.tolist(), strict=True):
+        full = FAMILIES[row.family].full
+        if full is None or row.family in TARGETS:
             continue
-        if row.period not in periods and row.family not in ("budget", "modules"):
+        if row.period not in periods and row.period != "all" and row.family != BUDGET.name:
             continue
-        constraint = model.problem.get_constraint_by_name(row.name)
-        if constraint is None or constraint.pi is None or abs(constraint.pi) < 1e-9:
+        if abs(dual) < 1e-9:
             continue
-        where = row.key.replace(".", " / ")
-        found.append({
-            "power": f"power from {where} is full in {row.period}",
-            "hall": f"hall space {where} is full in {row.period}",
-            "budget": f"the {row.key} budget is spent",
-            "supply": f"{row.key} supply is used up in {row.period}",
-            "modules": f"every {where} module is built",
-        }[row.family])
+        found.append(FAMILIES[row.family].words(full, row.key, row.period))
     return found
 
 
 def iis_rows(model: Model) -> list[str]:
-    """Names of the rows in HiGHS's irreducible infeasible subsystem of a solved, infeasible model."""
+    """Names of the rows in HiGHS's irreducible infeasible subsystem of an infeasible model."""
     highs: Any = model.highs
     if highs is None:
-        model.problem.solve(pulp.HiGHS(msg=False, threads=1))
-        highs = model.problem.solverModel
+        highs = highs_model(model.linear_program, SolverOptions())
+        highs.run()
     try:
         highs.setOptionValue("iis_strategy", 4)
         _, iis = highs.getIis()
@@ -239,7 +190,7 @@ def iis_rows(model: Model) -> list[str]:
         return []
     rows = [model.rows[i] for i in iis.row_index_ if 0 <= i < len(model.rows)]
     # Rows that tie the model together (dispatch, assignment, stock) are not limits a user sets.
-    return [row.name for row in rows if row.family not in ("load", "assign", "stock")]
+    return [row.name for row in rows if row.family not in INTERNAL]
 
 
 def diagnose(plan: Plan, infeasible_model: Model | None = None) -> Diagnosis:
@@ -253,15 +204,14 @@ def _diagnose(plan: Plan, infeasible_model: Model | None) -> Diagnosis:
     first = {f: (1.0 if f in TARGETS else LIMIT_PENALTY) for f in ELASTIC}
     solved = _elastic_solve(plan, first)
     if solved is not None:
-        model, slacks, _ = solved
-        diagnosis.short = _shortfalls(model, slacks)
-        diagnosis.binding_while_short = _binding_limits(model, diagnosis.short)
+        diagnosis.short = _shortfalls(solved)
+        diagnosis.binding_while_short = _binding_limits(solved, diagnosis.short)
     second = {f: RANK_FACTOR ** e.rank for f, e in ELASTIC.items() if f not in TARGETS}
     solved = _elastic_solve(plan, second)
     if solved is None:
         diagnosis.closable = False
     else:
-        diagnosis.would_close = _shortfalls(solved[0], solved[1])
+        diagnosis.would_close = _shortfalls(solved)
     if infeasible_model is not None:
         diagnosis.iis_rows = iis_rows(infeasible_model)
     return diagnosis

@@ -6,7 +6,7 @@ step a person thinks in (100 MW, $1B, 1,000 units, one point of share) and put i
 "100 MW more at prometheus in 2026Q4 would add 4.80 EFLOPS-quarters of compute".
 A limit with slack left has a price of zero, whatever noise the solver reports.
 
-A large plan has hundreds of thousands of rows, most of them internal (`INTERNAL_FAMILIES`),
+A large plan has hundreds of thousands of rows, most of them internal (`planner.families.INTERNAL`),
 so the prices are kept as columns (`Prices`), one entry per limit, and a `LimitPrice` object is
 made only for a limit that is ranked; a sentence is written only for a limit that binds.
 """
@@ -14,6 +14,7 @@ made only for a limit that is ranked; a sentence is written only for a limit tha
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
@@ -23,14 +24,12 @@ import numpy.typing as npt
 
 from planner import fmt
 from planner.accounting import Ledger
+from planner.families import PRICED, SITE_POWER, Step
 from planner.plan import Plan
 from planner.rows import RowInfo
 
 BINDING_SLACK = 1e-6
 """A limit binds when its slack is at most this, relative to max(1, |rhs|)."""
-
-INTERNAL_FAMILIES = frozenset({"load", "assign", "stock"})
-"""Rows that tie the model together (dispatch equals load; assignment within fleet): not limits."""
 
 NOISE = 1.0
 """Step values below this (1 PFLOPS-quarter, or $1) are within the max-compute tie-break's own
@@ -40,35 +39,6 @@ Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
 Texts = npt.NDArray[np.object_]
 
-
-@dataclass(frozen=True)
-class Step:
-    """How a family is relaxed in words: unit of its price, step size and its words."""
-
-    unit: str
-    """The natural unit its price is quoted per (`MW`, `$1B`, `1,000 units`, ...)."""
-    scale: float
-    """Natural units per unit of the row's right-hand side inverted: price = dual x scale."""
-    words: str
-    """Relaxation by one step, with {key} and {period} to fill."""
-
-
-# Steps: MW in 100 MW, money in $1B, units in 1,000s, compute in EFLOPS, shares in points.
-STEPS = {
-    "site_power": Step("100 MW", 100.0, "100 MW more at {key} in {period}"),
-    "power": Step("100 MW", 100.0, "100 MW more from {key} in {period}"),
-    "hall": Step("100 MW", 100.0, "100 MW more hall space ({key}) in {period}"),
-    "modules": Step("module", 1.0, "one more {key} module"),
-    "expansion": Step("100 MW", 100.0, "100 MW more buildable generation at {key}"),
-    "budget": Step("$1B", 1e9, "$1B more in the {key} budget"),
-    "commitment_max": Step("$1B", 1e9, "$1B more allowed spend with {key}"),
-    "commitment_min": Step("$1B", 1e9, "$1B less committed spend with {key}"),
-    "supply": Step("1,000 units", 1000.0, "1,000 more {key} units delivered in {period}"),
-    "min_units": Step("1,000 units", 1000.0, "1,000 fewer required {key} units in {period}"),
-    "demand": Step("EFLOPS", 1000.0, "1 EFLOPS less {key} demand in {period}"),
-    "share_min": Step("point", 1.0, "a minimum {key} share one point lower in {period}"),
-    "share_max": Step("point", 1.0, "a maximum {key} share one point higher in {period}"),
-}
 
 PRICE_COLUMNS = [
     "name", "family", "key", "period", "sense", "lhs", "rhs", "slack", "shadow_price", "binding",
@@ -157,6 +127,13 @@ class Prices:
         return replace(self, solved_step_value=solved, sentence=sentences)
 
 
+def step_of(family: str) -> Step:
+    """The step a priced family is quoted in."""
+    step = PRICED[family].step
+    assert step is not None
+    return step
+
+
 def _is_binding(slack: float, rhs: float) -> bool:
     return abs(slack) <= BINDING_SLACK * max(1.0, abs(rhs))
 
@@ -168,9 +145,9 @@ def _share_total(plan: Plan, books: Ledger, period: str) -> float:
 
 
 def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> str:
-    step = STEPS[family]
-    site_words = key.replace(".", " / ")
-    start = step.words.format(key=site_words, period=period)
+    step = PRICED[family].step
+    assert step is not None
+    start = PRICED[family].words(step.words, key, period)
     if plan.objective == "max-compute":
         return f"{start} would add {fmt.pflops(value)}-quarters of compute"
     present = " (present value)" if plan.discount_rate > 0 else ""
@@ -178,7 +155,7 @@ def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> st
 
 
 def price_limits(
-    plan: Plan, books: Ledger, rows: list[RowInfo], duals: dict[str, float], slacks: dict[str, float]
+    plan: Plan, books: Ledger, rows: Sequence[RowInfo], duals: dict[str, float], slacks: dict[str, float]
 ) -> Prices:
     """Every row, plus a `site_power` line per site and quarter, with prices in the user's terms."""
     value_unit = "PFLOPS-quarters" if plan.objective == "max-compute" else "USD"
@@ -186,7 +163,7 @@ def price_limits(
     name, family, sense = (_texts(rows, field) for field in ("name", "family", "sense"))
     rhs = np.fromiter(map(attrgetter("rhs"), rows), dtype=np.float64, count=n)
     slack, dual = _by_row(slacks, name), _by_row(duals, name)
-    known = np.fromiter((f in STEPS for f in family.tolist()), dtype=np.bool_, count=n)
+    known = np.fromiter((f in PRICED for f in family.tolist()), dtype=np.bool_, count=n)
     # `_is_binding` on every row at once (fmax, as max(1.0, nan) is 1.0); an equality never binds.
     binding = (sense != "==") & (np.abs(slack) <= BINDING_SLACK * np.fmax(1.0, np.abs(rhs)))
     priced = np.flatnonzero(binding & known & (dual == dual))
@@ -197,7 +174,7 @@ def price_limits(
     sentences = np.full(n, "", dtype=object)
     for i in np.flatnonzero(binding & known).tolist():
         sentences[i] = sentence(plan, rows[i].family, rows[i].key, rows[i].period, float(step_value[i]))
-    units = {f: step.unit for f, step in STEPS.items()}
+    units = {f: step_of(f).label for f in PRICED}
     value_units = np.full(n, "", dtype=object)
     value_units[known] = value_unit
     prices = Prices(
@@ -211,7 +188,7 @@ def price_limits(
     return _concatenate(prices, _from_limits(_site_power(plan, books, _best_power(rows, dual, power), value_unit)))
 
 
-def _texts(rows: list[RowInfo], field: str) -> Texts:
+def _texts(rows: Sequence[RowInfo], field: str) -> Texts:
     """One text field of every row."""
     return np.fromiter(map(attrgetter(field), rows), dtype=object, count=len(rows))
 
@@ -230,10 +207,10 @@ def _scale(plan: Plan, books: Ledger, row: RowInfo) -> float:
     if row.family.startswith("share_"):
         # d(objective)/d(share bound) = dual x total compute; one point is 1% of that.
         return 0.01 * _share_total(plan, books, row.period)
-    return STEPS[row.family].scale
+    return step_of(row.family).size
 
 
-def _best_power(rows: list[RowInfo], dual: Floats, power: list[int]) -> dict[tuple[str, str], float]:
+def _best_power(rows: Sequence[RowInfo], dual: Floats, power: list[int]) -> dict[tuple[str, str], float]:
     """The largest |dual| of a binding source row, by site and quarter."""
     best: dict[tuple[str, str], float] = defaultdict(float)
     for i in power:
@@ -254,11 +231,11 @@ def _site_power(
             slack = available - used
             binding = _is_binding(slack, available)
             dual = best_power.get((site.id, period), 0.0) if binding else 0.0
-            value = dual * STEPS["site_power"].scale
+            value = dual * step_of(SITE_POWER.name).size
             out.append(LimitPrice(
                 name=f"site_power__{site.id}__{period}".replace("-", "_"), family="site_power", key=site.id,
                 period=period, sense="<=", lhs=used, rhs=available, slack=slack, shadow_price=dual,
-                binding=binding, step_value=value, step=STEPS["site_power"].unit, value_unit=value_unit,
+                binding=binding, step_value=value, step=step_of(SITE_POWER.name).label, value_unit=value_unit,
                 sentence=sentence(plan, "site_power", site.id, period, value) if binding else "",
             ))
     return out

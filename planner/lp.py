@@ -1,118 +1,165 @@
-"""PuLP plumbing for large LPs: rows collected as numpy coordinate lists, added to PuLP one bulk
-call per row, and kept as CSR arrays (`Matrix`) that `planner.solve` hands to HiGHS directly.
+"""The linear program as one immutable object, and the builder that collects its rows.
 
-PuLP's public idioms (`lpSum`, `c*x`) make a Python object per term; at 1M nonzeros that is
-seconds. `_rustcore.AffineExpr.add_term_ids_coeffs` is the bulk path `pulp.lpSum_vars` itself
-uses, so the problem PuLP holds (and writes with `writeMPS`) is the same one.
+`LinearProgram` is what the builder (`planner.build`) hands to every solver: column bounds,
+kinds and costs, a sparse row-wise matrix, row bounds, and for every row what it means in the
+user's terms (`RowInfo`: family, key, period). HiGHS takes its arrays directly through
+highspy's public API; PuLP's solvers get a problem built from it through PuLP's public API
+(`planner.solve`). There is no second copy of the LP to keep equal.
+
+Rows are collected family by family as numpy coordinate lists (row, column, coefficient), so
+no Python object is made per term: a 300-site plan has 1.2M nonzeros.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pulp
-from pulp import LpAffineExpression, LpProblem, LpVariable, _rustcore
 
 from planner.rows import RowInfo
 
 F = np.float64
-SENSES = {"<=": _rustcore.Sense.LessEqual, ">=": _rustcore.Sense.GreaterEqual, "==": _rustcore.Sense.Equal}
-RENAMED = re.compile(r"[-+\[\] ]")
-"""Characters PuLP rewrites to '_' in a name."""
 
 
-class Problem(LpProblem):
-    """PuLP's problem, counting its variables and rows without wrapping each one in a Python object
-    (PuLP's `numVariables()` builds the whole list: 0.3 s at 300k columns, called by every solve)."""
+@dataclass(frozen=True)
+class ColumnFamily:
+    """A family of columns (DESIGN's new, mod, gen, ...): consecutive ids from `first`, one per key."""
 
-    def numVariables(self) -> int:  # noqa: N802 - PuLP's name
-        return int(self._model.num_variables)
+    name: str
+    first: int
+    keys: Sequence[tuple[Any, ...]]
 
-    def numConstraints(self) -> int:  # noqa: N802
-        return int(self._model.num_constraints)
-
-
-class Variables(Mapping[Any, LpVariable]):
-    """A family's variables by key, in creation order (ids first_id, first_id + 1, ...); each
-    `LpVariable` is made when asked for (a dict of 300k of them costs a quarter of a second and
-    30 MB to fill)."""
-
-    def __init__(self, problem: LpProblem, keys: list[Any], first_id: int) -> None:
-        self._rust_model: Any = problem._model  # noqa: SLF001
-        self._keys = keys
-        self._first = first_id
-        self._index: dict[Any, int] | None = None
-
-    @property
-    def _core(self) -> Any:
-        if self._rust_model is None:
-            raise RuntimeError("these variables' PuLP problem was released (see Model.release_pulp)")
-        return self._rust_model
-
-    def release(self) -> None:
-        """Drop the reference to PuLP's problem (keys stay), so that it can be freed."""
-        self._rust_model = None
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._keys)
-
-    def _position(self) -> dict[Any, int]:
-        if self._index is None:
-            self._index = {k: i for i, k in enumerate(self._keys)}
-        return self._index
-
-    def __getitem__(self, key: Any) -> LpVariable:
-        return LpVariable(self._core.get_variable(self._first + self._position()[key]))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._position()
-
-    def values(self) -> Iterator[LpVariable]:  # type: ignore[override]
-        get = self._core.get_variable
-        return (LpVariable(get(i)) for i in range(self._first, self._first + len(self._keys)))
-
-    def items(self) -> Iterator[tuple[Any, LpVariable]]:  # type: ignore[override]
-        return zip(self._keys, self.values(), strict=True)
+    def names(self) -> list[str]:
+        """`name_k1_k2...` for every key (MPS files and PuLP's solvers need a name per column)."""
+        if not self.keys:
+            return []
+        pattern = self.name + "_%s" * len(self.keys[0])
+        return [pattern % key for key in self.keys]
 
 
-@dataclass
-class Matrix:
-    """The LP as arrays, row by row as `problem.constraints()` and column by variable id: the
-    PuLP problem's twin, handed to HiGHS without reading PuLP's rows back one by one."""
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
-    starts: np.ndarray
-    """Row i's terms are `columns[starts[i]:starts[i + 1]]` (variable ids) and `values[...]`."""
-    columns: np.ndarray
-    values: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    rhs: np.ndarray
-    less_equal: np.ndarray
-    """Rows of sense `<=` (PuLP's slack of such a row is rhs - activity, of others activity - rhs)."""
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """min or max `cost @ x + offset` subject to `row_lower <= A x <= row_upper` and
+    `col_lower <= x <= col_upper` (x integer where `col_integer`). A is row-wise (CSR): row i's
+    terms are `row_columns[row_starts[i]:row_starts[i + 1]]` and the same slice of `row_values`.
+    Every array is read-only: a changed LP is a new object (`with_columns_fixed`, `elastic`)."""
+
+    name: str
+    maximize: bool
     col_lower: np.ndarray
     col_upper: np.ndarray
-    integer: np.ndarray
+    col_integer: np.ndarray
     cost: np.ndarray
+    row_starts: np.ndarray
+    row_columns: np.ndarray
+    row_values: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    rows: Sequence[RowInfo]
+    """What each row means, in row order (its family, key, period, sense and right-hand side)."""
+    column_families: Sequence[ColumnFamily] = ()
+    offset: float = 0.0
 
-    def set_objective(self, variable: np.ndarray, coefficient: np.ndarray) -> None:
-        """Objective coefficients by variable id (a variable listed twice gets the sum, in order)."""
-        self.cost = np.bincount(variable, weights=coefficient, minlength=len(self.col_lower))
+    def __post_init__(self) -> None:
+        for name in ("col_lower", "col_upper", "col_integer", "cost", "row_starts", "row_columns", "row_values",
+                     "row_lower", "row_upper"):
+            _frozen(getattr(self, name))
 
     @property
     def shape(self) -> tuple[int, int]:
-        return len(self.rhs), len(self.col_lower)
+        """(rows, columns)."""
+        return len(self.row_lower), len(self.col_lower)
+
+    @property
+    def nonzeros(self) -> int:
+        return len(self.row_values)
+
+    @property
+    def rhs(self) -> np.ndarray:
+        """Each row's right-hand side: its finite bound (both are equal for `==` rows)."""
+        rhs: np.ndarray = np.where(np.isfinite(self.row_upper), self.row_upper, self.row_lower)
+        return rhs
+
+    @property
+    def less_equal(self) -> np.ndarray:
+        """Rows of sense `<=`."""
+        return np.isinf(self.row_lower) & np.isfinite(self.row_upper)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.col_integer.any())
+
+    def column_names(self) -> list[str]:
+        names = [f"x{i}" for i in range(self.shape[1])]
+        for family in self.column_families:
+            names[family.first:family.first + len(family.keys)] = family.names()
+        return names
+
+    def row_names(self) -> list[str]:
+        return [row.name for row in self.rows]
+
+    def activity(self, values: np.ndarray) -> np.ndarray:
+        """A x for column values `values`."""
+        row_of_term = np.repeat(np.arange(self.shape[0]), np.diff(self.row_starts))
+        return np.bincount(row_of_term, weights=self.row_values * values[self.row_columns], minlength=self.shape[0])
+
+    def slack(self, activity: np.ndarray) -> np.ndarray:
+        """Room left in each row: rhs - activity for `<=` rows, activity - rhs for the others."""
+        rhs = self.rhs
+        slack: np.ndarray = np.where(self.less_equal, rhs - activity, activity - rhs)
+        return slack
+
+    def with_columns_fixed(self, columns: np.ndarray, values: np.ndarray) -> LinearProgram:
+        """This LP with `columns` fixed at `values` and made continuous (an integer plan's LP for duals)."""
+        lower, upper, integer = self.col_lower.copy(), self.col_upper.copy(), self.col_integer.copy()
+        lower[columns] = values
+        upper[columns] = values
+        integer[columns] = False
+        return replace(self, col_lower=lower, col_upper=upper, col_integer=integer)
+
+    def elastic(self, rows: np.ndarray, penalty: np.ndarray) -> LinearProgram:
+        """This LP's rows and columns, with one slack column more for each row in `rows`: it lets a
+        `<=` row exceed its bound, and a `>=` or `==` row fall short of it, at `penalty` per unit.
+        The objective is the total penalty alone (minimised); the slack of `rows[i]` is column
+        `shape[1] + i`."""
+        m, n = self.shape
+        count = len(rows)
+        less = self.less_equal[rows]
+        # Rebuild the CSR arrays with one term more in each elastic row, at its end.
+        extra_per_row = np.zeros(m, dtype=np.int64)
+        extra_per_row[rows] = 1
+        lengths = np.diff(self.row_starts) + extra_per_row
+        starts = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        columns = np.empty(starts[-1], dtype=np.int64)
+        values = np.empty(starts[-1], dtype=F)
+        old = np.arange(self.nonzeros) + np.repeat(starts[:-1] - self.row_starts[:-1], np.diff(self.row_starts))
+        columns[old] = self.row_columns
+        values[old] = self.row_values
+        columns[starts[rows + 1] - 1] = n + np.arange(count)
+        values[starts[rows + 1] - 1] = np.where(less, -1.0, 1.0)
+        return LinearProgram(
+            name=f"{self.name}_elastic", maximize=False,
+            col_lower=np.concatenate([self.col_lower, np.zeros(count)]),
+            col_upper=np.concatenate([self.col_upper, np.full(count, np.inf)]),
+            col_integer=np.zeros(n + count, dtype=bool),
+            cost=np.concatenate([np.zeros(n), np.asarray(penalty, dtype=F)]),
+            row_starts=starts, row_columns=columns, row_values=values,
+            row_lower=self.row_lower.copy(), row_upper=self.row_upper.copy(), rows=self.rows,
+            column_families=(*self.column_families, ColumnFamily("elastic", n, [(i,) for i in range(count)])),
+        )
 
 
 @dataclass
 class Terms:
-    """Cost terms: (quarter, variable id, USD per unit) and each quarter's constant USD."""
+    """Cost terms: (quarter, column, USD per unit) and each quarter's constant USD."""
 
     period: np.ndarray
     variable: np.ndarray
@@ -121,8 +168,7 @@ class Terms:
 
 
 def merge_duplicates(row: np.ndarray, column: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Terms sorted by row, a variable's repeated terms in one row summed in order at its first
-    place: what adding the terms one by one to a PuLP expression gives."""
+    """Terms sorted by row, a column's repeated terms in one row summed in order at its first place."""
     order = np.argsort(row, kind="stable")
     row, column, value = row[order], column[order], value[order]
     if len(row) == 0:
@@ -134,17 +180,17 @@ def merge_duplicates(row: np.ndarray, column: np.ndarray, value: np.ndarray) -> 
     return row[first[by_place]], column[first[by_place]], summed[by_place]
 
 
+@dataclass
 class Rows:
-    """Rows collected family by family (names, senses, right-hand sides, coordinate terms), then
-    added to PuLP in order, each with its terms in one bulk call."""
+    """Rows collected family by family (families, keys, periods, senses, right-hand sides, and
+    coordinate terms), turned into a `LinearProgram` by `finish`."""
 
-    def __init__(self) -> None:
-        self.families: list[str] = []
-        self.keys: list[str] = []
-        self.periods: list[str] = []
-        self.senses: list[str] = []
-        self.rhs: list[np.ndarray] = []
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    families: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    senses: list[str] = field(default_factory=list)
+    rhs: list[np.ndarray] = field(default_factory=list)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def add(self, families: str | list[str], keys: list[str], periods: list[str], senses: str | list[str],
             rhs: Any) -> int:
@@ -163,59 +209,32 @@ class Rows:
         self.parts.append((np.asarray(row, dtype=np.int64), np.asarray(variable, dtype=np.int64),
                            np.asarray(coefficient, dtype=F)))
 
-    def finish(self, problem: LpProblem, bounds: tuple[np.ndarray, ...]) -> tuple[Matrix, list[RowInfo]]:
-        """Add every row to `problem` in order; return the matrix and the rows in the user's terms."""
+    def finish(self, name: str, maximize: bool, columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+               cost: np.ndarray, column_families: Sequence[ColumnFamily]) -> LinearProgram:
+        """The LP of every row added, in order, with `columns` = (lower, upper, integer) bounds.
+
+        Raises:
+            ValueError: A coefficient or right-hand side is not finite.
+        """
         n = len(self.keys)
         parts = self.parts or [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
         row = np.concatenate([p[0] for p in parts])
         order = np.argsort(row, kind="stable")
-        columns = np.concatenate([p[1] for p in parts])[order]
+        row_columns = np.concatenate([p[1] for p in parts])[order]
         values = np.concatenate([p[2] for p in parts])[order]
         rhs = np.concatenate(self.rhs) if self.rhs else np.zeros(0)
         if not (np.isfinite(values).all() and np.isfinite(rhs).all()):
-            raise pulp.PulpError("Invalid coefficient or right-hand side: coefficients and bounds must be finite.")
+            raise ValueError("invalid coefficient or right-hand side: coefficients and bounds must be finite")
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=n), out=starts[1:])
-        names = [f"{f}__{k}__{p}".replace("-", "_")
-                 for f, k, p in zip(self.families, self.keys, self.periods, strict=True)]
-        _add_pulp_rows(problem, starts, columns, values, rhs, self.senses, names)
         less = np.array([s == "<=" for s in self.senses], dtype=bool)
         greater = np.array([s == ">=" for s in self.senses], dtype=bool)
-        matrix = Matrix(
-            starts=starts, columns=columns, values=values, rhs=rhs, less_equal=less,
-            row_lower=np.where(less, -np.inf, rhs), row_upper=np.where(greater, np.inf, rhs),
-            col_lower=bounds[0], col_upper=bounds[1], integer=bounds[2], cost=np.zeros(len(bounds[0])),
-        )
+        names = [f"{f}__{k}__{p}".replace("-", "_")
+                 for f, k, p in zip(self.families, self.keys, self.periods, strict=True)]
         infos = list(map(RowInfo, names, self.families, self.keys, self.periods, self.senses, rhs.tolist()))
-        return matrix, infos
-
-
-def _add_pulp_rows(problem: LpProblem, starts: np.ndarray, columns: np.ndarray, values: np.ndarray,
-                   rhs: np.ndarray, senses: list[str], names: list[str]) -> None:
-    """One Rust expression per row, its terms passed as two buffers (no Python object per term)."""
-    core = problem._model  # noqa: SLF001 - PuLP's bulk path, as pulp.lpSum_vars uses it
-    ids = memoryview(columns.astype(np.uint64))
-    coefficients = memoryview(np.ascontiguousarray(values))
-    expression, add = _rustcore.AffineExpr, core.add_constraint
-    rust_senses = [SENSES[s] for s in senses]
-    if RENAMED.search("".join(names)):  # never with valid ids (^[a-z][a-z0-9_]*$), but as PuLP would name them
-        names = [name.translate(LpAffineExpression.trans) for name in names]
-    bounds = starts.tolist()
-    # As `expression <= rhs` does: the constant is 0 - rhs.
-    for a, b, constant, sense, name in zip(bounds[:-1], bounds[1:], (0.0 - rhs).tolist(), rust_senses, names,
-                                           strict=True):
-        row = expression()
-        row.add_term_ids_coeffs(core, ids[a:b], coefficients[a:b])
-        row.set_constant(constant)
-        row.set_sense(sense)
-        row.set_name(name)
-        add(row)
-
-
-def objective_expression(problem: LpProblem, variable: np.ndarray, coefficient: np.ndarray) -> LpAffineExpression:
-    """The objective as one PuLP expression, its terms passed in bulk (repeated variables summed in order)."""
-    expression = _rustcore.AffineExpr()
-    if len(variable):
-        expression.add_term_ids_coeffs(problem._model, memoryview(variable.astype(np.uint64)),  # noqa: SLF001
-                                       memoryview(np.ascontiguousarray(coefficient, dtype=F)))
-    return LpAffineExpression(expression)
+        return LinearProgram(
+            name=name, maximize=maximize, col_lower=columns[0], col_upper=columns[1], col_integer=columns[2],
+            cost=cost, row_starts=starts, row_columns=row_columns, row_values=values,
+            row_lower=np.where(less, -np.inf, rhs), row_upper=np.where(greater, np.inf, rhs), rows=infos,
+            column_families=tuple(column_families),
+        )

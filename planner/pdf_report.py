@@ -5,11 +5,8 @@ file goes through `OutputFolder.write_bytes` (atomic, hashed for the manifest). 
 changes from run to run reaches the files: the PDF has no creation date, PNGs no software tag,
 and the summary page shows no timings, so identical inputs give identical bytes.
 
-The charts are most of the work. `planner.chart_worker.ChartWorker` draws most of them in a
-second process while this one draws the summary and table pages (then the charts the worker
-leaves to it); either way a chart goes through `render_chart`, so the bytes do not depend on
-which process drew it. Pages are written in PDF's own Helvetica where it has every character
-(`save_page`), which is what keeps the table pages fast.
+Pages are saved in reading order (summary, charts, tables), in PDF's own Helvetica where it has
+every character (`save_page`), which is what keeps the table pages fast.
 """
 
 from __future__ import annotations
@@ -23,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
+from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -30,11 +28,9 @@ from matplotlib.text import Text
 
 from planner import __version__, fmt
 from planner.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
-from planner.explain import INTERNAL_FAMILIES
+from planner.families import INTERNAL as INTERNAL_FAMILIES
 
 if TYPE_CHECKING:
-    from matplotlib.backends.backend_pdf import PdfPages
-
     from planner.diagnose import Diagnosis
     from planner.output import OutputFolder
     from planner.run import RunResult
@@ -46,35 +42,21 @@ SHA_SHOWN = 16
 """Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
 MAX_FILES_SHOWN = 9
 
-Drawn = Callable[[str], "tuple[bytes, Figure] | None"]
-"""A chart the chart worker drew, by file name: its PNG bytes and laid-out figure; None: draw it here."""
-
-
-def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder,
-                         drawn: Drawn = lambda _name: None, draw_first: Sequence[str] = ()) -> None:
-    """Write each chart as a PNG and the whole report as `report.pdf` into `folder`.
-
-    The summary and table pages are drawn first, while the chart worker (if any) draws the charts,
-    then the charts `draw_first` (those the worker leaves to this process), then the rest; the
-    pages are then put in reading order. A chart is the same bytes whoever draws it.
-    """
-    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415 - the chart worker needs no PDF backend
-
+def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> None:
+    """Write each chart as a PNG and the whole report as `report.pdf` into `folder`: the summary
+    page, a page per chart, then the table pages."""
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: capacity plan", "Creator": f"planner {__version__}",
                 "CreationDate": None, "ModDate": None}
     with PdfPages(buffer, metadata=metadata) as pdf:
         save_page(pdf, summary_page(run, summary))
-        tables = [*allocation_pages(run), *limit_pages(run)]
-        for page in tables:
-            save_page(pdf, page)
-        here = {name: render_chart(CHARTS[name], run) for name in draw_first}
         for name, chart in CHARTS.items():
-            png, figure = here.get(name) or drawn(name) or render_chart(chart, run)
+            png, figure = render_chart(chart, run)
             folder.write_bytes(name, png)
             save_page(pdf, figure)
-        _tables_last(pdf, len(tables))
+        for page in [*allocation_pages(run), *limit_pages(run)]:
+            save_page(pdf, page)
     folder.write_bytes(PDF_NAME, buffer.getvalue())
 
 
@@ -122,13 +104,6 @@ def save_page(pdf: PdfPages, figure: Figure) -> None:
             pdf.savefig(figure)  # type: ignore[no-untyped-call]
     finally:
         fonts.setLevel(level)
-
-
-def _tables_last(pdf: PdfPages, tables: int) -> None:
-    """Put the table pages, drawn right after the summary page, behind the charts."""
-    # PdfPages offers no other way to order its pages than its file's page list.
-    pages = pdf._ensure_file().pageList  # type: ignore[no-untyped-call]  # noqa: SLF001
-    pages[1:] = pages[1 + tables:] + pages[1:1 + tables]
 
 
 # --- 1. summary ----------------------------------------------------------------------------
@@ -500,8 +475,6 @@ def limit_pages(run: RunResult) -> list[Figure]:
 
 def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any], folder: OutputFolder) -> None:
     """`report.pdf` for a plan that cannot be met: one page saying what is short and why."""
-    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415 - as in write_charts_and_pdf
-
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: no plan fits", "Creator": f"planner {__version__}",

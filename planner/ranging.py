@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from planner.explain import STEPS, LimitPrice, Prices, ranked, sentence
+from planner.explain import LimitPrice, Prices, ranked, sentence, step_of
+from planner.families import POWER, SHARE_MAX, SHARE_MIN, SITE_POWER
 from planner.variables import Model
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,9 @@ MAX_RESOLVES = 25
 
 def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | None:
     """The LP row to relax: itself, or for a site's power its most valuable source."""
-    if price.family != "site_power":
+    if price.family != SITE_POWER.name:
         return price.name
-    sources = [r.name for r in model.rows if r.family == "power" and r.period == price.period
+    sources = [r.name for r in model.rows if r.family == POWER.name and r.period == price.period
                and r.key.split(".")[0] == price.key]
     return max(sources, key=lambda name: abs(duals.get(name, 0.0)), default=None)
 
@@ -34,15 +35,16 @@ def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: in
     if highs is None or model.integer:
         return prices
     index = {row.name: i for i, row in enumerate(model.rows)}
-    lp = highs.getLp()
-    lower, upper = list(lp.row_lower_), list(lp.row_upper_)
+    lp = model.linear_program
+    lower, upper = lp.row_lower.tolist(), lp.row_upper.tolist()
     base = highs.getInfo().objective_function_value
     maximise = model.plan.objective == "max-compute"
     tried: set[str] = set()
     # Re-solve until the top limits, ranked by their best-known value, all carry a solved value:
     # a re-solved limit can drop below one that was not yet tried.
     for _ in range(MAX_RESOLVES):
-        pending = [p for p in ranked(prices)[:top] if p.name not in tried and not p.family.startswith("share_")]
+        pending = [p for p in ranked(prices)[:top]
+                   if p.name not in tried and p.family not in (SHARE_MIN.name, SHARE_MAX.name)]
         if not pending:
             break
         price = pending[0]
@@ -63,7 +65,7 @@ def _resolve_with_step(
     highs: Any, i: int, price: LimitPrice, lower: list[float], upper: list[float], base: float, maximise: bool
 ) -> float | None:
     """The objective's gain when row i is relaxed by one step (None if the re-solve failed)."""
-    step = STEPS[price.family].scale
+    step = step_of(price.family).size
     if price.sense == "<=":
         highs.changeRowBounds(i, lower[i], upper[i] + step)
     else:

@@ -1,8 +1,5 @@
-"""A finished run -> report files: the CSV tables, then summary.json (the manifest) last.
-
-The charts are drawn by a second process (`planner.chart_worker`, on the machine's other core)
-while this one writes the rest of the report.
-"""
+"""A finished run -> report files: the CSV tables, the charts and report.pdf, then summary.json
+(the manifest) last."""
 
 from __future__ import annotations
 
@@ -17,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
-from planner.chart_worker import ChartWorker
 from planner.explain import NOISE
 from planner.headline import headline as headline_of
 from planner.output import OutputFolder, sha256_file
@@ -141,14 +137,11 @@ def reproducible() -> bool:
     return "SOURCE_DATE_EPOCH" in os.environ
 
 
-def write_report(run: RunResult, out: Path, worker: ChartWorker | None = None) -> dict[str, Any]:
-    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary.
-
-    `worker`: a chart worker launched earlier (`ChartWorker.launch`), which this report uses and stops;
-    without one, it starts its own."""
+def write_report(run: RunResult, out: Path) -> dict[str, Any]:
+    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
     assert run.tables is not None
     started = time.perf_counter()
-    with _older_objects_frozen(), _chart_worker(run, worker) as worker:
+    with _older_objects_frozen():
         folder = OutputFolder(out)
         folder.write_csv("allocation.csv", run.tables.allocation)
         folder.write_csv("sites.csv", run.tables.sites)
@@ -159,10 +152,7 @@ def write_report(run: RunResult, out: Path, worker: ChartWorker | None = None) -
         if run.options.charts:
             from planner.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-            if worker is None:
-                write_charts_and_pdf(run, data, folder)
-            else:
-                write_charts_and_pdf(run, data, folder, worker.chart, draw_first=worker.skip)
+            write_charts_and_pdf(run, data, folder)
     if "seconds" in data:
         data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)
@@ -182,19 +172,3 @@ def _older_objects_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-@contextlib.contextmanager
-def _chart_worker(run: RunResult, launched: ChartWorker | None) -> Iterator[ChartWorker | None]:
-    """A chart worker for the run's report (None without charts, or where none starts), stopped at the end."""
-    assert run.tables is not None
-    worker = launched
-    if worker is not None and run.options.charts:
-        worker.send(run.plan, run.tables)
-    elif run.options.charts:
-        worker = ChartWorker.start(run.plan, run.tables)
-    try:
-        yield worker
-    finally:
-        if worker is not None:
-            worker.close()

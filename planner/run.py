@@ -18,6 +18,8 @@ from planner.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.ranging import realise_steps
 from planner.results import Tables, make_tables
 from planner.solve import SolveResult, Status, WarmStart, solve
+from planner.solve import write_mps as solve_mps
+from planner.solvers import fallback_for
 from planner.variables import Model
 from planner.verify import Violation, verify
 
@@ -121,9 +123,7 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
         result = solve(model, options.solver, options.time_limit_s, options.threads, options.gap, warm,
                        log=options.solver_log)
     except SolverError as error:
-        fallback = FALLBACK.get(options.solver)
-        if fallback is None:
-            raise
+        fallback = fallback_for(options.solver)
         # The other solver answers the same model; a missing or crashed solver costs no plan.
         notes.append(f"{error}; solved with {fallback.upper()} instead.")
         model = build_model(loaded.plan, integer=options.integer)
@@ -134,8 +134,8 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     if not result.has_plan or result.solution is None:
         return solved
     started = time.perf_counter()
-    violations = verify(loaded.plan, result.solution, integer=options.integer)
     solved.ledger = ledger(loaded.plan, result.solution)
+    violations = verify(loaded.plan, result.solution, integer=options.integer, books=solved.ledger)
     seconds["verify"] = time.perf_counter() - started
     if violations:
         listed = "\n  ".join(str(v) for v in violations[:10])
@@ -148,9 +148,6 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
         solved.prices = realise_steps(model, solved.prices, result.duals)
         seconds["ranging"] = time.perf_counter() - started
     return solved
-
-
-FALLBACK = {"highs": "cbc", "cbc": "highs"}
 
 
 def _plan_notes(plan: Plan) -> list[str]:
@@ -167,8 +164,8 @@ def _plan_notes(plan: Plan) -> list[str]:
 def write_mps(model: Model, path: Path) -> None:
     """Write the LP as MPS, whole or not at all (temporary name, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".planner-tmp-{path.name}")
-    model.problem.writeMPS(str(temporary), with_objsense=True)
+    temporary = path.with_name(f".planner-tmp-{path.name}.mps")  # HiGHS writes MPS by the name's ending
+    solve_mps(model.linear_program, str(temporary))
     temporary.replace(path)
 
 

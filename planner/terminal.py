@@ -153,7 +153,7 @@ def print_no_plan(run: RunResult) -> None:
             f"The plan '{run.plan.name}' is unbounded: nothing limits {run.plan.objective}. "
             "Add a budget for every year, or supply caps."
         )
-    elif run.result.detail == "TimeLimit":
+    elif run.result.time_limit_reached:
         limit = run.options.time_limit_s
         console.print(f"{run.result.solver.name} reached the time limit ({limit:g} s) without finding a plan. "
                       "Raise --time-limit, or drop --integer to solve the LP.")

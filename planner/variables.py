@@ -1,25 +1,23 @@
-"""The LP's variables (DESIGN's new, mod, gen, disp, lease, train, infer, inst) and the `Model`
-that holds them with the PuLP problem, keyed by DESIGN's indices (see `planner.build`).
+"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst) and the `Model`
+that holds them with the linear program, keyed by DESIGN's indices (see `planner.build`).
 
-Variables are created family by family in one batch each; a family's ids are consecutive,
-in key order, so numpy arrays of ids stand for whole families when rows are built.
+Columns are numbered family by family; a family's columns are consecutive, in key order, so
+numpy arrays of column ids stand for whole families when rows are built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pulp import LpProblem, LpVariable, _rustcore
 
-from planner.lp import F, Matrix, Rows, Variables
+from planner.lp import ColumnFamily, F, LinearProgram, Rows
 from planner.plan import Plan
 from planner.rows import RowInfo
 
 NewKey = tuple[int, int, str, int]
-Category = Literal["Continuous", "Integer"]
 FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst")
 
 
@@ -39,27 +37,25 @@ class Keys:
 
 @dataclass
 class Model:
-    """The LP and its variables, keyed by DESIGN's indices."""
+    """The LP and its columns, keyed by DESIGN's indices."""
 
-    pulp_problem: LpProblem | None
-    """PuLP's problem; None once released after the hand-over to HiGHS (`release_pulp`)."""
     plan: Plan
     integer: bool
-    new: Mapping[NewKey, LpVariable] = field(default_factory=dict)
-    mod: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    gen: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    disp: Mapping[tuple[int, int, int], LpVariable] = field(default_factory=dict)
-    lease: Mapping[tuple[int, int], LpVariable] = field(default_factory=dict)
-    train: Mapping[tuple[str, int], LpVariable] = field(default_factory=dict)
-    infer: Mapping[tuple[str, int], LpVariable] = field(default_factory=dict)
-    rows: list[RowInfo] = field(default_factory=list)
-    inst: Mapping[NewKey, LpVariable] = field(default_factory=dict)
+    new: list[NewKey] = field(default_factory=list)
+    mod: list[tuple[int, int, int]] = field(default_factory=list)
+    gen: list[tuple[int, int, int]] = field(default_factory=list)
+    disp: list[tuple[int, int, int]] = field(default_factory=list)
+    lease: list[tuple[int, int]] = field(default_factory=list)
+    train: list[tuple[str, int]] = field(default_factory=list)
+    infer: list[tuple[str, int]] = field(default_factory=list)
+    inst: list[NewKey] = field(default_factory=list)
     """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
-    stock variable (see `add_stock_constraints`) so that every row using it stays short."""
+    stock column (see `add_stock_constraints`) so that every row using it stays short."""
     first_id: dict[str, int] = field(default_factory=dict)
-    """Variable id of each family's first variable; a family's ids are consecutive, in key order."""
-    matrix: Matrix | None = None
-    """The LP as arrays (the PuLP problem's twin), for a direct hand-over to HiGHS."""
+    """Column of each family's first key; a family's columns are consecutive, in key order."""
+    columns: int = 0
+    """Columns created so far."""
+    lp: LinearProgram | None = None
     pool: list[str] = field(default_factory=list)
     """Accelerators that can be in service: bought, leased or already installed (catalog order)."""
     halls: list[tuple[int, int]] = field(default_factory=list)
@@ -67,33 +63,28 @@ class Model:
     keys: Keys | None = None
     builder: Rows | None = None
     highs: Any = None
-    """The solved `highspy.Highs` model (it holds the LP once PuLP's copy is released), or None."""
+    """The solved `highspy.Highs` model, kept for re-solves (ranging, IIS), or None."""
+
+    @property
+    def linear_program(self) -> LinearProgram:
+        assert self.lp is not None
+        return self.lp
+
+    @property
+    def rows(self) -> Sequence[RowInfo]:
+        return self.linear_program.rows
 
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, columns) of the LP."""
-        assert self.matrix is not None
-        return self.matrix.shape
-
-    @property
-    def problem(self) -> LpProblem:
-        if self.pulp_problem is None:
-            raise RuntimeError("PuLP's copy of this LP was released when HiGHS took it over: "
-                               "use Model.highs and Model.matrix, or build the model again")
-        return self.pulp_problem
-
-    def release_pulp(self) -> None:
-        """Let go of PuLP's problem, its rows and variables, once HiGHS holds the LP: at the solve's
-        peak, two copies of a 1.2M-nonzero LP cost ~120 MB. Keys, ids and the matrix stay."""
-        for family in FAMILIES:
-            variables = getattr(self, family)
-            if isinstance(variables, Variables):
-                variables.release()
-        self.pulp_problem = None
+        return self.linear_program.shape
 
     def ids(self, family: str) -> np.ndarray:
-        """Variable ids of a family, in key order."""
+        """Columns of a family, in key order."""
         return np.arange(len(getattr(self, family)), dtype=np.int64) + self.first_id.get(family, 0)
+
+    def column_families(self) -> list[ColumnFamily]:
+        return [ColumnFamily(name, self.first_id.get(name, 0), getattr(self, name)) for name in FAMILIES]
 
     @property
     def k(self) -> Keys:
@@ -117,23 +108,16 @@ def installed_it_mw(plan: Plan, s: int) -> float:
     )
 
 
-def _variables(model: Model, name: str, keys: list[Any], category: Category = "Continuous") -> Variables:
-    """One non-negative variable per key tuple, created in one batch, named `name_k1_k2...`
-    (as `LpProblem.add_variable_dict` names them)."""
-    if not keys:
-        return Variables(model.problem, [], 0)
-    core = model.problem._model  # noqa: SLF001 - ids are creation positions
-    first = model.first_id[name] = core.num_variables
-    pattern = name + "_%s" * len(keys[0])
-    rust_category = _rustcore.Category.Integer if category == "Integer" else _rustcore.Category.Continuous
-    core.add_variables_batch([pattern % key for key in keys], 0, float("inf"), rust_category)
-    return Variables(model.problem, keys, first)
+def _variables(model: Model, name: str, keys: list[Any]) -> list[Any]:
+    """One non-negative column per key, numbered on from the columns made so far."""
+    model.first_id[name] = model.columns
+    model.columns += len(keys)
+    return keys
 
 
 def add_variables(model: Model) -> None:
     """Create new, mod, gen, disp, lease, train, infer and inst in batches."""
     plan = model.plan
-    category: Category = "Integer" if model.integer else "Continuous"
     T = len(plan.periods)
     model.halls = [(s, h) for s, site in enumerate(plan.sites) for h in range(len(site.halls))]
     purchasable = [c for c in plan.accelerators if c.purchasable]
@@ -142,7 +126,7 @@ def add_variables(model: Model) -> None:
         hall = plan.sites[s].halls[h]
         blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T]
     new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
-    model.new = _variables(model, "new", new_keys, category)
+    model.new = _variables(model, "new", new_keys)
     mod_keys = [
         (s, h, t)
         for s, site in enumerate(plan.sites)
@@ -150,7 +134,7 @@ def add_variables(model: Model) -> None:
         if hall.max_modules > 0 and any(hall.fits(c) for c in purchasable)
         for t in range(hall.first_module_start, T - hall.lead_periods)
     ]
-    model.mod = _variables(model, "mod", mod_keys, category)
+    model.mod = _variables(model, "mod", mod_keys)
     gen_keys = [
         (s, g, t)
         for s, site in enumerate(plan.sites)
@@ -177,8 +161,6 @@ def add_variables(model: Model) -> None:
         if offer.max_accelerators[t] > 0 and t >= plan.catalog[offer.accelerator].first_period
     ]
     model.lease = _variables(model, "lease", lease_keys)
-    for (k, t), variable in model.lease.items():
-        variable.upBound = plan.cloud_offers[k].max_accelerators[t]
     model.pool = _pool(model)
     train_keys = [(c, t) for c in model.pool if plan.catalog[c].trains for t in range(T)]
     infer_keys = [(c, t) for c in model.pool if plan.catalog[c].infers for t in range(T)]
@@ -228,7 +210,7 @@ def hall_array(model: Model, value: Any) -> np.ndarray:
 
 def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper bound and integrality of every variable, by id."""
-    n = model.problem._model.num_variables  # noqa: SLF001
+    n = model.columns
     lower, upper = np.zeros(n), np.full(n, np.inf)
     if model.lease:
         upper[model.ids("lease")] = [model.plan.cloud_offers[k].max_accelerators[t] for k, t in model.lease]

@@ -21,6 +21,22 @@ from planner.accounting import (
     new_arrays,
     vendor_spend_usd,
 )
+from planner.families import (
+    ASSIGN,
+    BUDGET,
+    COMMITMENT_MAX,
+    COMMITMENT_MIN,
+    DEMAND,
+    EXPANSION,
+    HALL,
+    LOAD,
+    MIN_UNITS,
+    MODULES,
+    POWER,
+    SHARE_MAX,
+    SHARE_MIN,
+    SUPPLY,
+)
 from planner.plan import Plan
 
 ABSOLUTE_TOLERANCE = 1e-6
@@ -136,34 +152,35 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
     for s, site in enumerate(plan.sites):
         for h, hall in enumerate(site.halls):
             key = f"{site.id}.{hall.id}"
-            check.at_most("modules", key, "all", modules_started.get((s, h), 0.0), hall.max_modules)
+            check.at_most(MODULES.name, key, "all", modules_started.get((s, h), 0.0), hall.max_modules)
             for t, period in enumerate(plan.periods):
-                check.at_most("hall", key, period, books.hall_used_mw.get((s, h, t), 0.0), books.hall_ready_mw[s, h, t])
+                check.at_most(HALL.name, key, period, books.hall_used_mw.get((s, h, t), 0.0),
+                              books.hall_ready_mw[s, h, t])
         for g, source in enumerate(site.sources):
             if source.expansion is not None:
                 built = generation_built.get((s, g), 0.0)
-                check.at_most("expansion", f"{site.id}.{source.id}", "all", built, source.expansion.max_mw)
+                check.at_most(EXPANSION.name, f"{site.id}.{source.id}", "all", built, source.expansion.max_mw)
         for t, period in enumerate(plan.periods):
             facility_mw = books.facility_mw(plan, s, t)
             available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
             check.at_most("site_power", site.id, period, facility_mw, available_mw)
             dispatched = sum(solution.disp.get((s, g, t), 0.0) for g in range(len(site.sources)))
-            check.at_least("load", site.id, period, dispatched, facility_mw)
-            check.at_most("load", site.id, period, dispatched, facility_mw)
+            check.at_least(LOAD.name, site.id, period, dispatched, facility_mw)
+            check.at_most(LOAD.name, site.id, period, dispatched, facility_mw)
             for g, source in enumerate(site.sources):
-                check.at_most("power", f"{site.id}.{source.id}", period,
+                check.at_most(POWER.name, f"{site.id}.{source.id}", period,
                               solution.disp.get((s, g, t), 0.0), books.source_available_mw[s, g, t])
 
 
 def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
     for year, limit in plan.budget_usd.items():
         spent = sum(books.spend_usd(t) for t, y in enumerate(plan.years) if y == year)
-        check.at_most("budget", str(year), str(year), spent, limit)
+        check.at_most(BUDGET.name, str(year), str(year), spent, limit)
     for commitment in plan.commitments:
         spend = vendor_spend_usd(plan, solution, commitment.vendor)
-        check.at_least("commitment_min", commitment.vendor, "all", spend, commitment.min_usd)
+        check.at_least(COMMITMENT_MIN.name, commitment.vendor, "all", spend, commitment.min_usd)
         if commitment.max_usd is not None:
-            check.at_most("commitment_max", commitment.vendor, "all", spend, commitment.max_usd)
+            check.at_most(COMMITMENT_MAX.name, commitment.vendor, "all", spend, commitment.max_usd)
     bought: dict[tuple[str, int], float] = defaultdict(float)
     if plan.supply_units:
         for (_, _, c, t), n in solution.new.items():
@@ -171,7 +188,7 @@ def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker)
     for c, caps in plan.supply_units.items():
         for t, cap in enumerate(caps):
             if cap is not None:
-                check.at_most("supply", c, plan.periods[t], bought.get((c, t), 0.0), cap)
+                check.at_most(SUPPLY.name, c, plan.periods[t], bought.get((c, t), 0.0), cap)
 
 
 def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
@@ -186,10 +203,10 @@ def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checke
             assigned = solution.train.get((c, t), 0.0) + solution.infer.get((c, t), 0.0)
             check.at_least("non_negative", c, period, min(solution.train.get((c, t), 0.0),
                                                            solution.infer.get((c, t), 0.0)), 0.0)
-            check.at_most("assign", c, period, assigned, books.fleet_accelerators.get((c, t), 0.0))
+            check.at_most(ASSIGN.name, c, period, assigned, books.fleet_accelerators.get((c, t), 0.0))
         training, inference = delivered_pflops(plan, solution, t)
-        check.at_least("demand", "training", period, training, plan.training_pflops[t])
-        check.at_least("demand", "inference", period, inference, plan.inference_pflops[t])
+        check.at_least(DEMAND.name, "training", period, training, plan.training_pflops[t])
+        check.at_least(DEMAND.name, "inference", period, inference, plan.inference_pflops[t])
         bf16 = {c: n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t}
         total = sum(bf16.values())
         for bound in plan.shares:
@@ -197,18 +214,19 @@ def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checke
                 continue
             group = sum(v for c, v in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group)
             key = f"{bound.group_kind}.{bound.group}"
-            check.at_least("share_min", key, period, group, bound.min_share * total)
-            check.at_most("share_max", key, period, group, bound.max_share * total)
+            check.at_least(SHARE_MIN.name, key, period, group, bound.min_share * total)
+            check.at_most(SHARE_MAX.name, key, period, group, bound.max_share * total)
         for minimum in plan.min_units:
             if t >= minimum.first_period:
-                check.at_least("min_units", minimum.accelerator, period, in_service.get((minimum.accelerator, t), 0.0),
-                               minimum.units)
+                check.at_least(MIN_UNITS.name, minimum.accelerator, period,
+                               in_service.get((minimum.accelerator, t), 0.0), minimum.units)
 
 
-def verify(plan: Plan, solution: Solution, integer: bool = False) -> list[Violation]:
-    """Every limit the solution breaks (an empty list for a valid plan)."""
+def verify(plan: Plan, solution: Solution, integer: bool = False, books: Ledger | None = None) -> list[Violation]:
+    """Every limit the solution breaks (an empty list for a valid plan). `books`: the solution's
+    ledger, when the caller has it already (it is computed here otherwise)."""
     check = _Checker()
-    books = ledger(plan, solution)
+    books = ledger(plan, solution) if books is None else books
     _check_structure(plan, solution, check, integer)
     _check_halls_and_power(plan, solution, books, check)
     _check_money(plan, solution, books, check)

@@ -31,3 +31,24 @@ def base_plan(**overrides: object) -> dict:
     plan = yaml.safe_load((DATA / "one-quarter.yaml").read_text())
     plan.update(overrides)
     return plan
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Write tests/golden/* anew from this code, instead of comparing with them.")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with tests/golden/NAME (or, with --update-golden, write it there)."""
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if request.config.getoption("--update-golden"):
+            path.write_text(text, encoding="utf-8")
+        assert path.read_text(encoding="utf-8") == text, f"{name} changed: run pytest --update-golden if meant"
+
+    return check

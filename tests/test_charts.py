@@ -25,9 +25,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from planner import chart_worker as worker_module
 from planner import charts
-from planner.chart_worker import DRAWN_HERE, ChartWorker
 from planner.pdf_report import allocation_pages, limit_pages, render_chart, save_page, summary_page
 from planner.report import binding_limits, summary, write_report
 from planner.run import Options, RunResult, load, optimize
@@ -82,15 +80,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 
 @pytest.fixture(scope="module")
 def report(run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The report, with its charts drawn by the chart worker (on any machine: two cores are assumed)."""
     out = tmp_path_factory.mktemp("report")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(worker_module, "cores", lambda: 2)
-        delivered = []
-        chart = ChartWorker.chart
-        patch.setattr(ChartWorker, "chart", lambda self, name: delivered.append(name) or chart(self, name))
-        write_report(run, out)
-    assert delivered == [name for name in charts.CHARTS if name not in DRAWN_HERE], "the worker drew its charts"
+    write_report(run, out)
     return out
 
 
@@ -239,26 +230,6 @@ def test_same_input_same_bytes(run, report, tmp_path):
     assert b"CreationDate" not in (report / "report.pdf").read_bytes()
 
 
-def test_charts_drawn_here_are_the_same_bytes(run, report, tmp_path, monkeypatch):
-    """Without the chart worker (one core), this process draws the charts: the same files."""
-    monkeypatch.setattr(worker_module, "cores", lambda: 1)
-    monkeypatch.setattr(ChartWorker, "chart", lambda *_: pytest.fail("no worker on one core"))
-    write_report(run, tmp_path)
-    for name in (*PNGS, "report.pdf"):
-        assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
-
-
-def test_a_failing_chart_worker_costs_no_chart(run, report, tmp_path, monkeypatch):
-    """A worker that dies at once (or cannot start planner) leaves every chart to this process."""
-    popen = subprocess.Popen
-    monkeypatch.setattr(worker_module, "cores", lambda: 2)
-    monkeypatch.setattr(worker_module.subprocess, "Popen",
-                        lambda _args, **kwargs: popen([sys.executable, "-c", "raise SystemExit(3)"], **kwargs))
-    write_report(run, tmp_path)
-    for name in (*PNGS, "report.pdf"):
-        assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
-
-
 def page_drawings(pdf: bytes) -> list[bytes]:
     """Each page's content stream, inflated, in the order the PDF shows its pages."""
     kids = re.search(rb"/Type /Pages\s*/Kids \[(.*?)\]", pdf, re.DOTALL)
@@ -273,7 +244,7 @@ def page_drawings(pdf: bytes) -> list[bytes]:
 
 
 def test_pdf_pages_in_reading_order(run, report):
-    """The table pages, drawn while the worker draws the charts, still come after the charts."""
+    """Summary, charts, tables: each page as the same figure saved alone would draw it."""
     buffer = io.BytesIO()
     with PdfPages(buffer) as pdf:
         save_page(pdf, summary_page(run, summary(run)))
@@ -282,10 +253,6 @@ def test_pdf_pages_in_reading_order(run, report):
         for page in [*allocation_pages(run), *limit_pages(run)]:
             save_page(pdf, page)
     assert page_drawings((report / "report.pdf").read_bytes()) == page_drawings(buffer.getvalue())
-
-
-def test_the_worker_leaves_real_charts_to_this_process():
-    assert set(DRAWN_HERE) < set(charts.CHARTS)
 
 
 def _page_fonts(text: str) -> set[bytes]:

@@ -108,12 +108,14 @@ def test_time_limit_without_a_plan_exits_4(tmp_path):
 
 def test_a_plan_found_but_not_proven_optimal_says_so(tmp_path, write_plan, monkeypatch):
     """Stop HiGHS at its first integer solution: the plan is reported as feasible, with its gap."""
-    original = solve_module.TimedHiGHS.__init__
+    original = solve_module.highs_model
 
-    def first_solution_only(self, **options):
-        original(self, **options, mip_max_improving_sols=1)
+    def first_solution_only(lp, options, names=False):
+        highs = original(lp, options, names)
+        highs.setOptionValue("mip_max_improving_sols", 1)
+        return highs
 
-    monkeypatch.setattr(solve_module.TimedHiGHS, "__init__", first_solution_only)
+    monkeypatch.setattr(solve_module, "highs_model", first_solution_only)
     plan = tmp_path / "big.yaml"
     runner.invoke(app, ["generate", "--sites", "6", "--accelerators", "4", "--quarters", "4", "--seed", "5",
                         "--out", str(plan)])
@@ -130,7 +132,7 @@ def test_a_plan_found_but_not_proven_optimal_says_so(tmp_path, write_plan, monke
 
 
 def test_missing_highs_falls_back_to_cbc(write_plan, tmp_path, monkeypatch):
-    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    monkeypatch.setattr(solve_module, "highs_available", lambda: False)
     out = tmp_path / "out"
     result = runner.invoke(app, ["optimize", str(write_plan(base_plan())), "--catalog", str(SMALL_CATALOG),
                                  "--out", str(out), "--no-report"])

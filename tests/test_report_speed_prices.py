@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from planner.explain import INTERNAL_FAMILIES, NOISE, STEPS, price_limits, ranked
+from planner.explain import NOISE, price_limits, ranked, step_of
+from planner.families import INTERNAL, PRICED
 from planner.run import Options, RunResult, load, optimize
 from tests.conftest import DATA, SMALL_CATALOG
 
@@ -43,12 +44,12 @@ def test_one_line_per_row_then_per_site_and_quarter(run):
 
 def test_words_only_where_a_known_limit_binds(run):
     table = run.tables.constraints
-    internal = table[table["family"].isin(INTERNAL_FAMILIES)]
+    internal = table[table["family"].isin(INTERNAL)]
     assert len(internal) > 0
     assert (internal[["step", "value_unit", "sentence"]] == "").all().all()
     assert (internal["step_value"] == 0).all()
-    known = table[table["family"].isin(STEPS)]
-    assert (known["step"] == [STEPS[f].unit for f in known["family"]]).all()
+    known = table[table["family"].isin(PRICED)]
+    assert (known["step"] == [step_of(f).label for f in known["family"]]).all()
     assert (known["value_unit"] == "PFLOPS-quarters").all()
     assert ((known["sentence"] != "") == known["binding"]).all()
     assert table.set_index("name").loc["budget__2026__2026", "sentence"] == ""
