@@ -37,7 +37,7 @@ BENCH = REPO / "bench"
 SHIPPED = {"ohio": REPO / "sites" / "ohio.yaml", "meta": REPO / "sites" / "meta-fleet.yaml"}
 DEFAULT_SIZES = "ohio,meta,10x8x12,60x20x20,300x20x20,1000x20x12"
 SEED = 1
-IPM_FROM_COLUMNS = 50_000  # planner.solve.IPM_FROM_COLUMNS (not imported: this process stays light)
+IPM_FROM_COLUMNS = 50_000  # planner.model.solve.IPM_FROM_COLUMNS (not imported: this process stays light)
 PLANNER_STAGES = ("load", "build", "hand_over", "solve", "read_back", "verify", "report")
 PEER_STAGES = ("load", "build", "hand_over", "solve", "read_back")
 
@@ -51,9 +51,9 @@ def _peak_mb() -> float:
 def measure_planner(plan_path: Path, mps_path: Path, threads: int, pdf: bool) -> dict[str, Any]:
     """`plan optimize PLAN --out TMP [--no-report]`, stage by stage, then write the MPS (not timed)."""
     started = time.perf_counter()
-    from planner.plan import read_plan  # noqa: PLC0415
-    from planner.report import write_report  # noqa: PLC0415
-    from planner.run import Options, optimize, write_mps  # noqa: PLC0415
+    from planner.answers.run import Options, optimize, write_mps  # noqa: PLC0415
+    from planner.inputs.plan import read_plan  # noqa: PLC0415
+    from planner.reports.report import write_report  # noqa: PLC0415
 
     imports = time.perf_counter() - started
     started = time.perf_counter()
@@ -69,7 +69,7 @@ def measure_planner(plan_path: Path, mps_path: Path, threads: int, pdf: bool) ->
         write_report(run, Path(folder) / "out")
     write_s = time.perf_counter() - started
     peak = _peak_mb()
-    # read_back runs from the end of HiGHS's run to the duals by name (planner.solve.solve)
+    # read_back runs from the end of HiGHS's run to the duals by name (planner.model.solve.solve)
     accounted = s["build"] + sum(s.get(stage, 0.0) for stage in ("hand_over", "solver", "read_back", "verify"))
     stages = {
         "load": load,
@@ -122,7 +122,7 @@ def measure_peer(plan_path: Path, threads: int) -> dict[str, Any]:
     sys.path.insert(0, str(BENCH))
     from linopy_model import build_linopy  # noqa: PLC0415
 
-    from planner.plan import read_plan  # noqa: PLC0415
+    from planner.inputs.plan import read_plan  # noqa: PLC0415
 
     imports = time.perf_counter() - started
     started = time.perf_counter()

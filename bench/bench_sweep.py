@@ -7,12 +7,12 @@
 Part 1, preparing one run's plan (median of repeats, in this process, after a warm-up):
 - `reload`: what a naive sweep does per run: read the YAML (and includes) again, apply the overrides,
   validate and resolve with `plan_from_document`, which reads and validates the catalog again;
-- `reuse`: what `planner.sweep_runs.Base.loaded` does: the loaded tree is kept, overrides copy only what they
+- `reuse`: what `planner.scenarios.sweep_runs.Base.loaded` does: the loaded tree is kept, overrides copy only what they
   touch, then validate and resolve against the catalog read once;
 - `replace`: a price change as `dataclasses.replace` on the resolved Plan (no validation at all): the floor
   of any reuse, shown for scale (planner does not do this: it would bypass the checks of the schema);
 - `optimize`: build, solve, verify and tabulate the run (what `plan optimize` pays);
-- `sweep run`: what a sweep worker pays for the same run (`planner.sweep_worker.solve_task`): the same build,
+- `sweep run`: what a sweep worker pays for the same run (`planner.scenarios.sweep_worker.solve_task`): the same build,
   solve, re-check and re-solves of the top limits, then the row's numbers without the report's tables.
 
 Part 2, whole sweeps of N grid runs: in this process (`--workers 1`), a local pool of 2 processes, and a
@@ -44,15 +44,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from planner.loading import load_file  # noqa: E402
-from planner.overrides import parse_override  # noqa: E402
-from planner.plan import plan_from_document  # noqa: E402
-from planner.plan_tree import CatalogSource  # noqa: E402
-from planner.run import Options, optimize  # noqa: E402
-from planner.scenarios import Scenario, apply_scenario  # noqa: E402
-from planner.sweep import run_sweep  # noqa: E402
-from planner.sweep_runs import Base, plan_runs, range_variable  # noqa: E402
-from planner.sweep_worker import Task, solve_task  # noqa: E402
+from planner.answers.run import Options, optimize  # noqa: E402
+from planner.inputs.loading import load_file  # noqa: E402
+from planner.inputs.plan import plan_from_document  # noqa: E402
+from planner.scenarios.overrides import parse_override  # noqa: E402
+from planner.scenarios.plan_tree import CatalogSource  # noqa: E402
+from planner.scenarios.scenarios import Scenario, apply_scenario  # noqa: E402
+from planner.scenarios.sweep import run_sweep  # noqa: E402
+from planner.scenarios.sweep_runs import Base, plan_runs, range_variable  # noqa: E402
+from planner.scenarios.sweep_worker import Task, solve_task  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 30.0
@@ -77,7 +77,7 @@ def plan_path(name: str, folder: Path) -> tuple[Path, Path | None, str, str]:
     path = folder / f"{name}.yaml"
     import yaml  # noqa: PLC0415
 
-    from planner.generate import generate  # noqa: PLC0415
+    from planner.inputs.generate import generate  # noqa: PLC0415
 
     path.write_text(yaml.safe_dump(generate(sites, 8, 12, 1), sort_keys=False), encoding="utf-8")
     return path, REPO / "tests" / "data" / "catalog-small.yaml", "budget.2027.limit_usd", "x0.8:x1.2"

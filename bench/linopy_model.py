@@ -19,10 +19,10 @@ import numpy as np
 import xarray as xr
 from linopy.semantics import LinopySemanticsWarning
 
-from planner.plan import Plan
+from planner.inputs.plan import Plan
 
-TIE_BREAK_PFLOPS_PER_USD = 1e-9  # planner.build.TIE_BREAK_PFLOPS_PER_USD
-TRAINING_TIE_BREAK = 1e-6  # planner.build.TRAINING_TIE_BREAK
+TIE_BREAK_PFLOPS_PER_USD = 1e-9  # planner.model.build.TIE_BREAK_PFLOPS_PER_USD
+TRAINING_TIE_BREAK = 1e-6  # planner.model.build.TRAINING_TIE_BREAK
 
 
 def _array(values: Any, *dims: str) -> xr.DataArray:

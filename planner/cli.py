@@ -22,8 +22,8 @@ from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
+    from planner.answers.run import RunResult
     from planner.options import Options
-    from planner.run import RunResult
 
 
 app = typer.Typer(
@@ -64,7 +64,7 @@ class SchemaKind(StrEnum):
 def _solver(name: str) -> str:
     """`--solver`, checked before anything is read or solved (exit 2 naming the option)."""
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.solvers import solver_problem  # noqa: PLC0415
+    from planner.model.solvers import solver_problem  # noqa: PLC0415
 
     problem = solver_problem(name)
     if problem is not None:
@@ -104,13 +104,13 @@ def optimize(
 
 
 def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, quiet: bool) -> None:
-    from planner.plan import read_plan, with_objective  # noqa: PLC0415
+    from planner.inputs.plan import read_plan, with_objective  # noqa: PLC0415
 
     try:  # read and check the input before the solver stack is even imported: bad input fails fast
         loaded = with_objective(read_plan(plan_file, catalog), options.objective)
     except InputError as error:
         bad_input(error)
-    from planner.run import optimize as run_optimize  # noqa: PLC0415
+    from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
 
     try:
         run = run_optimize(loaded, options)
@@ -120,15 +120,15 @@ def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path
 
 
 def _finish(run: RunResult, out: Path, quiet: bool) -> None:
-    from planner.report import write_report  # noqa: PLC0415
-    from planner.solve import Status  # noqa: PLC0415
-    from planner.terminal import print_no_plan, print_summary  # noqa: PLC0415
+    from planner.model.solve import Status  # noqa: PLC0415
+    from planner.reports.report import write_report  # noqa: PLC0415
+    from planner.reports.terminal import print_no_plan, print_summary  # noqa: PLC0415
 
     status = run.result.status
     if status == Status.INFEASIBLE:
-        from planner.diagnose import diagnose  # noqa: PLC0415
-        from planner.report import write_diagnosis  # noqa: PLC0415
-        from planner.terminal import print_diagnosis  # noqa: PLC0415
+        from planner.answers.diagnose import diagnose  # noqa: PLC0415
+        from planner.reports.report import write_diagnosis  # noqa: PLC0415
+        from planner.reports.terminal import print_diagnosis  # noqa: PLC0415
 
         diagnosis = diagnose(run.plan, run.model)
         path = write_diagnosis(run, diagnosis, out)
@@ -150,7 +150,7 @@ def validate(
     catalog: CatalogOption = None,
 ) -> None:
     """Check plan files (and the catalog) without solving."""
-    from planner.plan import read_plan  # noqa: PLC0415
+    from planner.inputs.plan import read_plan  # noqa: PLC0415
 
     problems: list[InputError] = []
     for path in plan_files:
@@ -172,7 +172,7 @@ def catalog_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per accelerator, for scripts.")] = False,
 ) -> None:
     """Print the accelerator catalog."""
-    from planner.catalog import load_catalog  # noqa: PLC0415
+    from planner.inputs.catalog import load_catalog  # noqa: PLC0415
 
     try:
         accelerators, _ = load_catalog(catalog)
@@ -181,7 +181,7 @@ def catalog_command(
     if as_json:
         print(json.dumps([a.model_dump(mode="json") for a in accelerators.values()], indent=2))
         return
-    from planner.terminal import print_catalog  # noqa: PLC0415
+    from planner.reports.terminal import print_catalog  # noqa: PLC0415
 
     print_catalog(list(accelerators.values()))
 
@@ -192,7 +192,7 @@ def schema(
     write: Annotated[Path | None, typer.Option(help="Write all three schemas into this folder instead.")] = None,
 ) -> None:
     """Print the JSON Schema of plan, site or catalog files (for editors and CI)."""
-    from planner.schemas import json_schemas  # noqa: PLC0415
+    from planner.inputs.schemas import json_schemas  # noqa: PLC0415
 
     schemas = json_schemas()
     if write is not None:
@@ -213,10 +213,10 @@ def explain(
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan and rank every limit that binds by what one more step of it is worth."""
-    from planner.run import Options, load  # noqa: PLC0415
-    from planner.run import optimize as run_optimize  # noqa: PLC0415
-    from planner.solve import Status  # noqa: PLC0415
-    from planner.terminal import print_explanation  # noqa: PLC0415
+    from planner.answers.run import Options, load  # noqa: PLC0415
+    from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
+    from planner.model.solve import Status  # noqa: PLC0415
+    from planner.reports.terminal import print_explanation  # noqa: PLC0415
 
     options = Options(objective=objective.value if objective else None, solver=_solver(solver), solver_log=solver_log)
     try:
@@ -226,8 +226,8 @@ def explain(
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
     if run.result.status == Status.INFEASIBLE:
-        from planner.diagnose import diagnose  # noqa: PLC0415
-        from planner.terminal import print_diagnosis  # noqa: PLC0415
+        from planner.answers.diagnose import diagnose  # noqa: PLC0415
+        from planner.reports.terminal import print_diagnosis  # noqa: PLC0415
 
         print_diagnosis(diagnose(run.plan, run.model), None)
         raise typer.Exit(EXIT_INFEASIBLE)
@@ -247,7 +247,7 @@ def fit_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts.")] = False,
 ) -> None:
     """How many units of an accelerator fit a power (and budget); check a public claim."""
-    from planner.fit import fit  # noqa: PLC0415
+    from planner.answers.fit import fit  # noqa: PLC0415
 
     try:
         result = _fit(fit, power, accelerator, pue, budget, claim, catalog)
@@ -256,7 +256,7 @@ def fit_command(
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return
-    from planner.terminal import print_fit  # noqa: PLC0415
+    from planner.reports.terminal import print_fit  # noqa: PLC0415
 
     print_fit(result)
 
@@ -265,11 +265,11 @@ def _fit(fit_function: Any, power: str, accelerator: str, pue: float, budget: st
          claim: str | None, catalog: Path | None) -> Any:
     import difflib  # noqa: PLC0415
 
-    from planner import units  # noqa: PLC0415
-    from planner.catalog import load_catalog  # noqa: PLC0415
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.plan import Accelerator  # noqa: PLC0415
-    from planner.schema import period_index  # noqa: PLC0415
+    from planner.inputs import units  # noqa: PLC0415
+    from planner.inputs.catalog import load_catalog  # noqa: PLC0415
+    from planner.inputs.plan import Accelerator  # noqa: PLC0415
+    from planner.inputs.schema import period_index  # noqa: PLC0415
 
     entries, _ = load_catalog(catalog)
     if accelerator not in entries:
@@ -333,8 +333,8 @@ def generate(
     """Write a valid synthetic plan with realistic spreads (for benchmarks and trying scale)."""
     import yaml  # noqa: PLC0415
 
-    from planner.generate import generate as make_plan  # noqa: PLC0415
-    from planner.output import OutputFolder  # noqa: PLC0415
+    from planner.inputs.generate import generate as make_plan  # noqa: PLC0415
+    from planner.reports.output import OutputFolder  # noqa: PLC0415
 
     data = make_plan(sites, accelerators, quarters, seed)
     header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
@@ -346,8 +346,8 @@ def generate(
 
 def main() -> None:
     """The `plan` console script: the app, with native output kept off stdout for the whole command
-    and every process it starts (see `planner.native_output`)."""
-    from planner.native_output import diverted_stdout  # noqa: PLC0415
+    and every process it starts (see `planner.model.native_output`)."""
+    from planner.model.native_output import diverted_stdout  # noqa: PLC0415
 
     # At exit, freeze what is alive so that the interpreter's final garbage collection skips it:
     # walking pandas' and matplotlib's objects costs 0.4 s of a `plan optimize`, and the memory

@@ -20,10 +20,10 @@ from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from planner.run import Options
-    from planner.scenarios import Scenario
-    from planner.sweep import SweepResult
-    from planner.whatif import WhatIf
+    from planner.answers.run import Options
+    from planner.scenarios.scenarios import Scenario
+    from planner.scenarios.sweep import SweepResult
+    from planner.scenarios.whatif import WhatIf
 
 
 SetOption = Annotated[list[str] | None, typer.Option(
@@ -41,20 +41,20 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only whe
 
 
 def _console(stderr: bool = False) -> Console:
-    from planner.console import make_console  # noqa: PLC0415
+    from planner.reports.console import make_console  # noqa: PLC0415
 
     return make_console(stderr)
 
 
 def _options(objective: str | None, solver: str, time_limit: float | None, integer: bool,
              charts: bool = False, solver_log: bool = False) -> Options:
+    from planner.answers.run import Options  # noqa: PLC0415
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.run import Options  # noqa: PLC0415
 
     problems = []
     if objective not in (None, "max-compute", "min-cost"):
         problems.append(Problem(None, "--objective", f"expected max-compute or min-cost, found '{objective}'"))
-    from planner.solvers import solver_problem  # noqa: PLC0415
+    from planner.model.solvers import solver_problem  # noqa: PLC0415
 
     problem = solver_problem(solver)
     if problem is not None:
@@ -69,8 +69,8 @@ def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenar
     """One scenario per file (each with every --set after it), one of all files with --combine,
     or one of the --set overrides alone."""
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.overrides import parse_override  # noqa: PLC0415
-    from planner.scenarios import Scenario, read_scenario  # noqa: PLC0415
+    from planner.scenarios.overrides import parse_override  # noqa: PLC0415
+    from planner.scenarios.scenarios import Scenario, read_scenario  # noqa: PLC0415
 
     overrides = tuple(parse_override(text, i) for i, text in enumerate(sets, start=1))
     read = [read_scenario(path) for path in files]
@@ -107,8 +107,8 @@ def whatif_command(
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan and scenarios of it side by side; write and print what moved."""
-    from planner.loading import load_file  # noqa: PLC0415
-    from planner.whatif import run_whatif, write_whatif  # noqa: PLC0415
+    from planner.inputs.loading import load_file  # noqa: PLC0415
+    from planner.scenarios.whatif import run_whatif, write_whatif  # noqa: PLC0415
 
     try:
         options = _options(objective, solver, time_limit, integer, charts=not no_charts, solver_log=solver_log)
@@ -133,7 +133,8 @@ def print_whatif(result: WhatIf, folder: Path) -> None:
     """Per scenario: a table of base, scenario and delta, and the limits that changed."""
     from rich.table import Table  # noqa: PLC0415
 
-    from planner.whatif import SHOWN_METRICS, comparison_table, format_value, limit_changes  # noqa: PLC0415
+    from planner.scenarios.comparison import SHOWN_METRICS, format_value, limit_changes  # noqa: PLC0415
+    from planner.scenarios.whatif import comparison_table  # noqa: PLC0415
 
     console = _console()
     plan = result.base.loaded.plan
@@ -220,7 +221,7 @@ def sweep_command(
         bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    from planner.sweep import write_sweep  # noqa: PLC0415
+    from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
 
     folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
     write_sweep(result, folder, provenance, charts=not no_charts)
@@ -236,11 +237,11 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
     import numpy as np  # noqa: PLC0415
 
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.loading import load_file  # noqa: PLC0415
-    from planner.overrides import Override, make_override, parse_override  # noqa: PLC0415
-    from planner.scenarios import Scenario, read_scenario  # noqa: PLC0415
-    from planner.sweep_file import draw_value, read_sweep_file  # noqa: PLC0415
-    from planner.sweep_runs import Base, file_variables, plan_runs, range_variable, sample_variables  # noqa: PLC0415
+    from planner.inputs.loading import load_file  # noqa: PLC0415
+    from planner.scenarios.overrides import Override, make_override, parse_override  # noqa: PLC0415
+    from planner.scenarios.scenarios import Scenario, read_scenario  # noqa: PLC0415
+    from planner.scenarios.sweep_file import draw_value, read_sweep_file  # noqa: PLC0415
+    from planner.scenarios.sweep_runs import Base, file_variables, plan_runs, range_variable, sample_variables  # noqa: PLC0415
 
     document = load_file(base_path)
     sweep_file, sweep_document = read_sweep_file(sweep_path) if sweep_path else (None, None)
@@ -283,7 +284,7 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
 
 def _provenance(inputs: list[Path], catalog: tuple[Path, ...], options: dict[str, Any]) -> dict[str, Any]:
     from planner import __version__  # noqa: PLC0415
-    from planner.output import sha256_file  # noqa: PLC0415
+    from planner.reports.output import sha256_file  # noqa: PLC0415
 
     def shown(path: Path) -> str:
         try:
@@ -300,7 +301,7 @@ def _provenance(inputs: list[Path], catalog: tuple[Path, ...], options: dict[str
 def _run_with_progress(sweep: Any, runs: Any, workers: int, scheduler: str | None, quiet: bool) -> SweepResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
-    from planner.sweep import run_sweep  # noqa: PLC0415
+    from planner.scenarios.sweep import run_sweep  # noqa: PLC0415
 
     base, variables, title = sweep
     where = f"Dask at {scheduler}" if scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
@@ -313,7 +314,7 @@ def _run_with_progress(sweep: Any, runs: Any, workers: int, scheduler: str | Non
 
 def print_sweep(result: SweepResult, folder: Path) -> None:
     """How many runs found a plan, the spread of the objective, and the inputs that move it most."""
-    from planner.whatif import format_value  # noqa: PLC0415
+    from planner.scenarios.comparison import format_value  # noqa: PLC0415
 
     console = _console()
     table = result.table
@@ -337,7 +338,7 @@ def print_sweep(result: SweepResult, folder: Path) -> None:
 
 
 def _change(value: float, unit: str) -> str:
-    from planner.whatif import format_value  # noqa: PLC0415
+    from planner.scenarios.comparison import format_value  # noqa: PLC0415
 
     if value != value:  # noqa: PLR0124 - NaN: that run found no plan
         return "no plan"

@@ -25,5 +25,5 @@ class Options:
     """Let the solver write its log, to stderr (stdout carries only what planner prints)."""
     warm_start: bool = False
     """Sweeps: start HiGHS from the previous run's optimal basis when the LP differs only in its
-    numbers (`planner.solve.WarmStart`). Faster, but where a plan has several optimal answers a
+    numbers (`planner.model.solve.WarmStart`). Faster, but where a plan has several optimal answers a
     run may show another one of the same objective than `plan optimize` shows."""

@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner import solve as solve_module
-from planner.build import build_model
-from planner.generate import generate
-from planner.loading import Document
-from planner.plan import Plan, plan_from_document, read_plan
-from planner.solve import Status, pulp_problem, solve
-from planner.variables import Model
-from planner.verify import verify
+from planner.answers.verify import verify
+from planner.inputs.generate import generate
+from planner.inputs.loading import Document
+from planner.inputs.plan import Plan, plan_from_document, read_plan
+from planner.model import solve as solve_module
+from planner.model.build import build_model
+from planner.model.solve import Status, pulp_problem, solve
+from planner.model.variables import Model
 from tests.conftest import REPO
 
 

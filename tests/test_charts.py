@@ -25,10 +25,10 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
-from planner import charts
-from planner.pdf_report import allocation_pages, limit_pages, render_chart, save_page, summary_page
-from planner.report import binding_limits, summary, write_report
-from planner.run import Options, RunResult, load, optimize
+from planner.answers.run import Options, RunResult, load, optimize
+from planner.reports import charts
+from planner.reports.pdf_report import allocation_pages, limit_pages, render_chart, save_page, summary_page
+from planner.reports.report import binding_limits, summary, write_report
 from tests.conftest import DATA, SMALL_CATALOG
 
 matplotlib.use("Agg")
@@ -329,6 +329,7 @@ def test_vendor_colours_fixed_and_deterministic(run):
 
 
 def test_planner_import_does_not_load_matplotlib():
-    code = "import sys, planner.report, planner.cli, planner.terminal; print('matplotlib' in sys.modules)"
+    code = ("import sys, planner.reports.report, planner.cli, planner.reports.terminal; "
+            "print('matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.schemas import json_schemas
+from planner.inputs.schemas import json_schemas
 from tests.conftest import DATA, REPO, SMALL_CATALOG
 
 runner = CliRunner()

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from planner.catalog import builtin_catalog_path
-from planner.loading import load_file
-from planner.plan import read_plan
-from planner.schema import CatalogFile, PlanFile, Sourced
-from planner.validation import validate
+from planner.inputs.catalog import builtin_catalog_path
+from planner.inputs.loading import load_file
+from planner.inputs.plan import read_plan
+from planner.inputs.schema import CatalogFile, PlanFile, Sourced
+from planner.inputs.validation import validate
 from tests.conftest import REPO
 
 PLANS = sorted((REPO / "sites").glob("*.yaml"))

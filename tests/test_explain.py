@@ -11,9 +11,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from planner.answers.diagnose import diagnose
+from planner.answers.run import Options, load, optimize
 from planner.cli import app
-from planner.diagnose import diagnose
-from planner.run import Options, load, optimize
 from tests.conftest import SMALL_CATALOG, base_plan
 from tests.test_optimize import ALPHA_QUARTER_USD, min_cost_plan, solve_plan
 

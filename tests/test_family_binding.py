@@ -30,8 +30,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.run import Options, RunResult, load, objective_of, optimize
-from planner.verify import verify
+from planner.answers.run import Options, RunResult, load, objective_of, optimize
+from planner.answers.verify import verify
 from tests.conftest import SMALL_CATALOG, base_plan
 
 ALPHA_QUARTER_USD = 300_000 + 0.1 * 1.25 * 2190 * 40  # $310,950: the unit and a quarter's energy

@@ -12,8 +12,8 @@ import math
 import pandas as pd
 import pytest
 
-from planner.headline import headline
-from planner.run import Options, RunResult, load, optimize
+from planner.answers.headline import headline
+from planner.answers.run import Options, RunResult, load, optimize
 from tests.conftest import REPO
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.accounting import ledger
-from planner.run import Options, RunResult, load, optimize
-from planner.verify import verify
+from planner.answers.accounting import ledger
+from planner.answers.run import Options, RunResult, load, optimize
+from planner.answers.verify import verify
 from tests.conftest import SMALL_CATALOG, base_plan
 
 ALPHA_QUARTER_USD = 300_000 + 0.1 * 1.25 * 2190 * 40

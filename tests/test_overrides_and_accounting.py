@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.accounting import ledger, new_arrays, units_in_service
+from planner.answers.accounting import ledger, new_arrays, units_in_service
+from planner.answers.run import Options, load, optimize
 from planner.errors import InputError, Position
-from planner.overrides import parse_override, parse_value
-from planner.run import Options, load, optimize
+from planner.scenarios.overrides import parse_override, parse_value
 from tests.conftest import SMALL_CATALOG, base_plan
 
 

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from planner import units
 from planner.cli import app
 from planner.errors import InputError
-from planner.plan import read_plan
+from planner.inputs import units
+from planner.inputs.plan import read_plan
 from tests.conftest import DATA, REPO, SMALL_CATALOG
 
 runner = CliRunner()

@@ -16,9 +16,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner import solve as solve_module
+from planner.answers.run import Options, load, optimize
 from planner.cli import app
-from planner.run import Options, load, optimize
+from planner.model import solve as solve_module
 from tests.conftest import REPO, SMALL_CATALOG, base_plan
 from tests.test_optimize import phasing_plan
 

@@ -1,4 +1,4 @@
-"""CSV files are written by planner.output, chunk by chunk, with the cells formatted there; every
+"""CSV files are written by planner.reports.output, chunk by chunk, with the cells formatted there; every
 file must be byte for byte what pandas' `to_csv(index=False, float_format="%.10g",
 lineterminator="\\n")` writes, and its manifest hash that of the file."""
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import output
-from planner.output import CSV_FLOAT_FORMAT, MANIFEST, OutputFolder, csv_text
+from planner.reports import output
+from planner.reports.output import CSV_FLOAT_FORMAT, MANIFEST, OutputFolder, csv_text
 
 
 def pandas_csv(table: pd.DataFrame) -> str:

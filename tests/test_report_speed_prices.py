@@ -1,4 +1,4 @@
-"""Prices kept as columns (`planner.explain.Prices`) say what one object per limit said: one line
+"""Prices kept as columns (`planner.answers.explain.Prices`) say what one object per limit said: one line
 per LP row and per site and quarter, words only where a limit of a known family binds, the
 constraints table binding first and most valuable first, and the ranking of `plan explain`.
 
@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from planner.explain import NOISE, price_limits, ranked, step_of
-from planner.families import INTERNAL, PRICED
-from planner.run import Options, RunResult, load, optimize
+from planner.answers.explain import NOISE, price_limits, ranked, step_of
+from planner.answers.run import Options, RunResult, load, optimize
+from planner.model.families import INTERNAL, PRICED
 from tests.conftest import DATA, SMALL_CATALOG
 
 
@@ -126,7 +126,7 @@ def test_rows_missing_from_the_solver(run):
 def test_limit_pages_without_any_re_solve():
     """CBC re-solves nothing: every solved_step_value is missing (NaN, a float column), and the
     PDF's limit pages read it as such."""
-    from planner.pdf_report import limit_pages
+    from planner.reports.pdf_report import limit_pages
 
     run = solve(solver="cbc")
     table = run.tables.constraints

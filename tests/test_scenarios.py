@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import InputError
-from planner.loading import load_file
-from planner.overrides import parse_override
-from planner.plan import plan_from_document
-from planner.plan_tree import CatalogSource
-from planner.scenarios import Scenario, apply_scenario, read_scenario
+from planner.inputs.loading import load_file
+from planner.inputs.plan import plan_from_document
+from planner.scenarios.overrides import parse_override
+from planner.scenarios.plan_tree import CatalogSource
+from planner.scenarios.scenarios import Scenario, apply_scenario, read_scenario
 from tests.conftest import DATA, SMALL_CATALOG
 
 runner = CliRunner()

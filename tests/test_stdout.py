@@ -135,7 +135,7 @@ def test_native_writes_are_diverted_while_python_prints_reach_stdout() -> None:
     comes back whole after them; print() reaches the real stdout throughout."""
     code = """
 import os, sys
-from planner.native_output import diverted_stdout
+from planner.model.native_output import diverted_stdout
 os.write(1, b"native-before\\n")
 with diverted_stdout():
     os.write(1, b"native-hidden\\n")

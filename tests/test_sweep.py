@@ -17,8 +17,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from planner.answers.explain import NOISE
 from planner.cli import app
-from planner.explain import NOISE
 from tests.conftest import DATA, REPO, SMALL_CATALOG, base_plan
 
 runner = CliRunner()
@@ -53,7 +53,7 @@ def assert_row_is_the_report(row: pd.Series, periods: pd.DataFrame, report: Path
     assert row["delivered_pflops_quarters"] == pytest.approx(delivered, rel=1e-9)
     vendors = {c.removeprefix("accelerators_end_"): row[c] for c in row.index if c.startswith("accelerators_end_")}
     assert {v: n for v, n in vendors.items() if n} == pytest.approx(totals["accelerators_end_by_vendor"], rel=1e-9)
-    # planner.report.binding_limits: binding, a step worth something (re-solved where it was), not a source row.
+    # planner.reports.report.binding_limits: binding, a step worth something (re-solved where it was), not a source row.
     limits = pd.read_csv(report / "constraints.csv")
     worth = limits["solved_step_value"].fillna(limits["step_value"])
     binding = limits["binding"] & (limits["step_value"] > NOISE) & (limits["family"] != "power") & (worth > NOISE)
@@ -130,8 +130,8 @@ def test_a_warm_start_is_taken_only_where_the_lp_has_the_same_shape():
     columns (a chip available a quarter later) starts cold, and keeps its own basis."""
     from dataclasses import replace  # noqa: PLC0415
 
-    from planner.run import Options, load, solve_verified  # noqa: PLC0415
-    from planner.solve import WarmStart  # noqa: PLC0415
+    from planner.answers.run import Options, load, solve_verified  # noqa: PLC0415
+    from planner.model.solve import WarmStart  # noqa: PLC0415
 
     options = Options(warm_start=True)
     loaded = load(REPO / "sites" / "ohio.yaml", None, options)

@@ -1,0 +1,283 @@
+"""What a solution implies, by plain arithmetic on the plan's data (no solver objects).
+
+`verify.py` checks these quantities against every limit and `results.py` reports them, so
+every number in a report is one that was verified.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.inputs.plan import Plan
+from planner.model.solution import NewKey, Solution
+
+ZERO = 1e-9
+"""Units or leases at or below this are solver noise, not a fleet: the reports leave them out."""
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Derived quantities of a solution, each keyed by DESIGN's indices."""
+
+    units: dict[NewKey, float]
+    """Units in service (installed before the horizon, plus new within their life)."""
+    hall_used_mw: dict[tuple[int, int, int], float]
+    hall_ready_mw: dict[tuple[int, int, int], float]
+    site_it_mw: dict[tuple[int, int], float]
+    source_available_mw: dict[tuple[int, int, int], float]
+    capex_usd: dict[tuple[int, str], float]
+    """Keyed (t, kind): kind in accelerators, modules, generation."""
+    opex_usd: dict[tuple[int, str], float]
+    """Keyed (t, kind): kind in energy, lease, maintenance."""
+    fleet_accelerators: dict[tuple[str, int], float]
+    """Availability-weighted accelerators of c in service at t, incl. leased."""
+
+    def facility_mw(self, plan: Plan, s: int, t: int) -> float:
+        return plan.sites[s].pue * self.site_it_mw.get((s, t), 0.0)
+
+    def spend_usd(self, t: int) -> float:
+        capex = sum(v for (tt, _), v in self.capex_usd.items() if tt == t)
+        opex = sum(v for (tt, _), v in self.opex_usd.items() if tt == t)
+        return capex + opex
+
+
+def _grouped(code: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct codes in order of first appearance, each with the sum of its weights added in
+    array order: what `totals[code] += weight` over a defaultdict(float) gives, bit for bit."""
+    if len(code) == 0:
+        return code, weight
+    distinct, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse, weights=weight, minlength=len(distinct))
+    order = np.argsort(first, kind="stable")
+    return distinct[order], sums[order]
+
+
+@dataclass(frozen=True)
+class _Units:
+    """Units as arrays, one entry per (s, h, c, t): the new units of a solution, in the order of
+    `solution.new`, or the units in service, in the order of `Ledger.units`."""
+
+    s: np.ndarray
+    h: np.ndarray
+    c: np.ndarray
+    """Position in `plan.catalog`."""
+    t: np.ndarray
+    count: np.ndarray
+
+
+def new_arrays(plan: Plan, values: dict[NewKey, float]) -> tuple[np.ndarray, ...]:
+    """(s, h, catalog position, t, value) arrays of a dict keyed (s, h, c, t)."""
+    new = _new_units(plan, values)
+    return new.s, new.h, new.c, new.t, new.count
+
+
+def _new_units(plan: Plan, values: dict[NewKey, float]) -> _Units:
+    """`new_arrays` as _Units: built once per ledger and handed to every function that reads it."""
+    if not values:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Units(empty, empty, empty, empty, np.zeros(0))
+    position = {c: i for i, c in enumerate(plan.catalog)}
+    s, h, c, t = zip(*values, strict=True)
+    count = len(values)
+    return _Units(np.fromiter(s, dtype=np.int64, count=count), np.fromiter(h, dtype=np.int64, count=count),
+                  np.fromiter(map(position.__getitem__, c), dtype=np.int64, count=count),
+                  np.fromiter(t, dtype=np.int64, count=count),
+                  np.fromiter(values.values(), dtype=np.float64, count=count))
+
+
+DENSE_CODES = 50_000_000
+"""Above this many (s, h, c, t) codes, group by sorting rather than in a dense array."""
+
+
+def _unit_arrays(plan: Plan, new: _Units) -> _Units:
+    """Units in service: the installed base in every quarter, plus each new unit from its quarter
+    for `life` quarters; summed in the order of the plain loop (installed first, then new units
+    by key), so every number is the same, bit for bit."""
+    T = len(plan.periods)
+    catalog = list(plan.catalog)
+    C = len(catalog)
+    halls = max((len(site.halls) for site in plan.sites), default=1)
+    position = {c: i for i, c in enumerate(catalog)}
+    base = [(((s * halls + h) * C + position[c]) * T, count) for s, site in enumerate(plan.sites)
+            for h, hall in enumerate(site.halls) for c, count in hall.installed]
+    s0, h0, c0, t0, n0 = new.s, new.h, new.c, new.t, new.count
+    life = np.array([plan.catalog[c].life_periods for c in catalog], dtype=np.int64)
+    span = np.minimum(life[c0], np.maximum(T - t0, 0))  # quarters each new unit is in service
+    which = np.repeat(np.arange(len(s0), dtype=np.int32), span)
+    first_code = ((s0 * halls + h0) * C + c0) * T + t0
+    # Code of (s, h, c, t) for every (unit, quarter in service): the installed base's first.
+    code = np.concatenate([
+        (np.array([b[0] for b in base], dtype=np.int64)[:, None] + np.arange(T)).reshape(-1),
+        first_code[which] + (np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)),
+    ])
+    count = np.concatenate([np.repeat(np.array([b[1] for b in base], dtype=np.float64), T), n0[which]])
+    del which
+    space = len(plan.sites) * halls * C * T
+    code, total = _grouped(code, count) if space > DENSE_CODES else _grouped_dense(code, count, space)
+    code, t = np.divmod(code, T)
+    code, c = np.divmod(code, C)
+    s, h = np.divmod(code, halls)
+    return _Units(s, h, c, t, total)
+
+
+def _grouped_dense(code: np.ndarray, weight: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """`_grouped` for codes in range(space), without sorting (less memory, same numbers)."""
+    first = np.full(space, len(code), dtype=np.int64)
+    np.minimum.at(first, code, np.arange(len(code), dtype=np.int64))
+    present = np.flatnonzero(first < len(code))
+    order = present[np.argsort(first[present], kind="stable")]
+    return order, np.bincount(code, weights=weight, minlength=space)[order]
+
+
+def _unit_keys(plan: Plan, units: _Units) -> list[NewKey]:
+    catalog = list(plan.catalog)
+    return list(zip(units.s.tolist(), units.h.tolist(), [catalog[i] for i in units.c.tolist()], units.t.tolist(),
+                    strict=True))
+
+
+def units_in_service(plan: Plan, solution: Solution) -> dict[NewKey, float]:
+    """Units in service per (s, h, c, t): installed base plus new units still within their life."""
+    units = _unit_arrays(plan, _new_units(plan, solution.new))
+    return dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True))
+
+
+def ledger(plan: Plan, solution: Solution) -> Ledger:
+    """Work out everything a solution implies."""
+    new = _new_units(plan, solution.new)
+    units = _unit_arrays(plan, new)
+    catalog = [plan.catalog[c] for c in plan.catalog]
+    T = len(plan.periods)
+    unit_mw = np.array([a.unit_it_mw for a in catalog])[units.c]
+    it_mw = units.count * unit_mw
+    halls = max((len(site.halls) for site in plan.sites), default=1)
+    code, used = _grouped((units.s * halls + units.h) * T + units.t, it_mw)
+    hall_used = dict(zip(zip(*(x.tolist() for x in (code // T // halls, code // T % halls, code % T)), strict=True),
+                         used.tolist(), strict=True))
+    code, site_mw = _grouped(units.s * T + units.t, it_mw)
+    site_it = dict(zip(zip((code // T).tolist(), (code % T).tolist(), strict=True), site_mw.tolist(), strict=True))
+    availability = np.array([hall.availability for site in plan.sites for hall in site.halls])
+    hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1]
+    per_unit = np.array([a.accelerators_per_unit for a in catalog], dtype=np.float64)
+    chips = units.count * per_unit[units.c] * availability[hall_index[units.s] + units.h] if len(units.s) else (
+        units.count)
+    lease_c = np.array([list(plan.catalog).index(plan.cloud_offers[k].accelerator) for k, _ in solution.lease],
+                       dtype=np.int64)
+    lease_t = np.array([t for _, t in solution.lease], dtype=np.int64)
+    lease_n = np.fromiter(solution.lease.values(), dtype=np.float64, count=len(solution.lease))
+    code, fleet_n = _grouped(np.concatenate([units.c * T + units.t, lease_c * T + lease_t]),
+                             np.concatenate([chips, lease_n]))
+    ids = list(plan.catalog)
+    fleet = dict(zip(zip([ids[i] for i in (code // T).tolist()], (code % T).tolist(), strict=True), fleet_n.tolist(),
+                     strict=True))
+    capex, opex = _money(plan, solution, new, units)
+    return Ledger(
+        units=dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True)), hall_used_mw=hall_used,
+        hall_ready_mw=_hall_ready_mw(plan, solution), site_it_mw=site_it,
+        source_available_mw=_source_available_mw(plan, solution), capex_usd=capex, opex_usd=opex,
+        fleet_accelerators=fleet,
+    )
+
+
+def _by_pair(values: dict[tuple[int, int, int], float]) -> dict[tuple[int, int], list[tuple[int, float]]]:
+    """(t, value) per (s, h) or (s, g), in the dict's order."""
+    out: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
+    for (a, b, t), value in values.items():
+        out[a, b].append((t, value))
+    return out
+
+
+def _hall_ready_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int], float]:
+    T = len(plan.periods)
+    modules = _by_pair(solution.mod)
+    hall_ready: dict[tuple[int, int, int], float] = {}
+    for s, site in enumerate(plan.sites):
+        for h, hall in enumerate(site.halls):
+            started = modules.get((s, h), [])
+            for t in range(T):
+                ready = sum(n for t0, n in started if t0 + hall.lead_periods <= t)
+                hall_ready[s, h, t] = hall.existing_it_mw + ready * hall.module_it_mw
+    return hall_ready
+
+
+def _source_available_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int], float]:
+    T = len(plan.periods)
+    builds = _by_pair(solution.gen)
+    available: dict[tuple[int, int, int], float] = {}
+    for s, site in enumerate(plan.sites):
+        for g, source in enumerate(site.sources):
+            lead = source.expansion.lead_periods if source.expansion else 0
+            built = builds.get((s, g), [])
+            for t in range(T):
+                available[s, g, t] = source.available_mw[t] + sum(mw for t0, mw in built if t0 + lead <= t)
+    return available
+
+
+def _money(
+    plan: Plan, solution: Solution, new: _Units, units: _Units
+) -> tuple[dict[tuple[int, str], float], dict[tuple[int, str], float]]:
+    """Capex and opex by (quarter, kind), each summed in the plain loop's order."""
+    dt_h = plan.hours_per_period
+    catalog = [plan.catalog[c] for c in plan.catalog]
+    price = np.array([a.unit_price_usd or 0.0 for a in catalog])
+    capex_parts = [("accelerators", new.t, new.count * price[new.c])]
+    capex_parts.append(("modules", np.array([t for _, _, t in solution.mod], dtype=np.int64),
+                        np.array([n * plan.sites[s].halls[h].module_capex_usd
+                                  for (s, h, _), n in solution.mod.items()], dtype=np.float64)))
+    capex_parts.append(("generation", np.array([t for _, _, t in solution.gen], dtype=np.int64), np.array(
+        [mw * (e.capex_usd_per_mw if (e := plan.sites[s].sources[g].expansion) else 0.0)
+         for (s, g, _), mw in solution.gen.items()], dtype=np.float64)))
+    opex_parts = [
+        ("energy", np.array([t for _, _, t in solution.disp], dtype=np.int64), np.array(
+            [mw * dt_h * plan.sites[s].sources[g].energy_usd_per_mwh for (s, g, _), mw in solution.disp.items()],
+            dtype=np.float64)),
+        ("lease", np.array([t for _, t in solution.lease], dtype=np.int64), np.array(
+            [n * dt_h * plan.cloud_offers[k].usd_per_accelerator_hour for (k, _), n in solution.lease.items()],
+            dtype=np.float64)),
+    ]
+    if plan.maintenance_share_per_year > 0:
+        opex_parts.append(("maintenance", units.t, plan.maintenance_share_per_year / 4.0 * price[units.c]
+                           * units.count))
+    return _by_quarter(capex_parts), _by_quarter(opex_parts)
+
+
+def _by_quarter(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[tuple[int, str], float]:
+    out: dict[tuple[int, str], float] = {}
+    for kind, t, usd in parts:
+        quarters, totals = _grouped(t, usd)
+        out.update(zip([(q, kind) for q in quarters.tolist()], totals.tolist(), strict=True))
+    return out
+
+
+def delivered_pflops(plan: Plan, solution: Solution, t: int) -> tuple[float, float]:
+    """Training and inference PFLOPS delivered in quarter t (at each workload's precision)."""
+    training = sum(n * plan.pflops_of(plan.catalog[c], "training") for (c, tt), n in solution.train.items() if tt == t)
+    inference = sum(
+        n * plan.pflops_of(plan.catalog[c], "inference") for (c, tt), n in solution.infer.items() if tt == t
+    )
+    return training, inference
+
+
+def weighted_compute_pflops_quarters(plan: Plan, solution: Solution) -> float:
+    """Delivered compute over the horizon, weighted, at the objective's one precision
+    (PFLOPS-quarters): max-compute's objective."""
+    precision = plan.objective_precision
+    training = [(n, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), n in solution.train.items()]
+    inference = [(n, plan.inference_weight * plan.catalog[c].pflops(precision)) for (c, _), n in solution.infer.items()]
+    return sum(n * weight for n, weight in training + inference if n)
+
+
+def vendor_spend_usd(plan: Plan, solution: Solution, vendor: str) -> float:
+    """Money paid to `vendor` over the horizon: units bought and accelerators leased."""
+    bought = sum(
+        n * (plan.catalog[c].unit_price_usd or 0.0)
+        for (_, _, c, _), n in solution.new.items() if plan.catalog[c].vendor == vendor
+    )
+    leased = sum(
+        n * plan.hours_per_period * plan.cloud_offers[k].usd_per_accelerator_hour
+        for (k, _), n in solution.lease.items()
+        if plan.catalog[plan.cloud_offers[k].accelerator].vendor == vendor
+    )
+    return bought + leased

@@ -1,0 +1,151 @@
+"""When no plan meets every limit: which limits have to give, where, when and by how much.
+
+Two elastic re-solves of the same model, each minimising penalised slack on user-facing rows:
+1. "What is short": targets (demand, minimum units and shares, committed spend) give first;
+   limits (power, space, budget, supply) only where no target can absorb it. The answer is
+   the shortfall, in the target's own unit ("training demand in 2026Q2 short by 1.8 EFLOPS").
+2. "What would close it": targets are held; limits give, cheapest kind first (money, then
+   space, then power, then supply), so the blame is not arbitrary ("+340 MW at prometheus").
+HiGHS's irreducible infeasible subsystem (`getIis`) on the original model names the rows that
+conflict, as a second opinion.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from planner.answers.diagnosis import Diagnosis, Shortfall, shortfall_words
+from planner.inputs.plan import Plan
+from planner.model.build import build_model
+from planner.model.families import BUDGET, ELASTIC, FAMILIES, INTERNAL, TARGETS
+from planner.model.native_output import diverted_stdout
+from planner.model.solve import SolverOptions, Status, highs_model, run_highs
+from planner.model.variables import Model
+
+log = logging.getLogger(__name__)
+
+RANK_FACTOR = 10.0
+"""Each rank's penalty is 10x the one below (at most 1e5 per normal step: HiGHS stays accurate)."""
+LIMIT_PENALTY = 1e4
+"""In the first solve, a normal step of any limit costs this many normal steps of a target."""
+SLACK_SHOWN = 1e-6
+
+
+@dataclass(frozen=True)
+class ElasticAnswer:
+    """An elastic re-solve: each elastic row's slack (by row name) and every row's dual."""
+
+    model: Model
+    slacks: dict[str, float]
+    duals: np.ndarray
+
+
+def _elastic_solve(plan: Plan, elastic_families: dict[str, float]) -> ElasticAnswer | None:
+    """Build the model, give each row of `elastic_families` a penalised slack (penalty per normal
+    step) and minimise the total penalty."""
+    model = build_model(plan)
+    lp = model.linear_program
+    rows = [i for i, row in enumerate(lp.rows) if row.family in elastic_families]
+    penalty = np.array([elastic_families[lp.rows[i].family] / ELASTIC[lp.rows[i].family].normal for i in rows])
+    elastic = lp.elastic(np.array(rows, dtype=np.int64), penalty)
+    answer = run_highs(highs_model(elastic, SolverOptions()), elastic)
+    if answer.status != Status.OPTIMAL or answer.values is None or answer.duals is None:
+        return None
+    slack = answer.values[lp.shape[1]:]
+    return ElasticAnswer(model, {lp.rows[i].name: float(slack[j]) for j, i in enumerate(rows)}, answer.duals)
+
+
+def _shortfalls(solved: ElasticAnswer) -> list[Shortfall]:
+    model = solved.model
+    found: list[tuple[int, Any, float]] = []
+    for row in model.rows:
+        amount = solved.slacks.get(row.name)
+        if amount is None:
+            continue
+        if amount > SLACK_SHOWN * max(1.0, abs(row.rhs)):
+            t = model.plan.periods.index(row.period) if row.period in model.plan.periods else -1
+            found.append((t, row, amount))
+    return _merge_runs(model.plan.periods, found)
+
+
+def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -> list[Shortfall]:
+    """One Shortfall per limit and run of consecutive quarters short by the same amount."""
+    found.sort(key=lambda item: (item[1].family, item[1].key, item[0]))
+    merged: list[tuple[int, int, Any, float]] = []
+    for t, row, amount in found:
+        run = merged[-1] if merged else None
+        if (run and t >= 0 and run[2].family == row.family and run[2].key == row.key and run[1] == t - 1
+                and abs(run[3] - amount) <= 1e-6 * max(1.0, abs(amount))):
+            merged[-1] = (run[0], t, run[2], run[3])
+        else:
+            merged.append((t, t, row, amount))
+    out = []
+    for first, last, row, amount in merged:
+        period = row.period if first == last or first < 0 else f"{periods[first]}-{periods[last]}"
+        unit = FAMILIES[row.family].unit
+        words = shortfall_words(row.family, row.key, periods[first] if first >= 0 else row.period, amount, unit)
+        if first != last:
+            words = words.replace(f"in {periods[first]}", f"from {periods[first]} to {periods[last]}")
+        out.append(Shortfall(row.family, row.key, period, amount, unit, words))
+    return sorted(out, key=lambda s: (s.period, s.family, s.key))
+
+
+def _binding_limits(solved: ElasticAnswer, short: list[Shortfall]) -> list[str]:
+    """Limits full in the quarters where something is short, from the first elastic solve."""
+    periods = {s.period for s in short}
+    found = []
+    for row, dual in zip(solved.model.rows, solved.duals.tolist(), strict=True):
+        full = FAMILIES[row.family].full
+        if full is None or row.family in TARGETS:
+            continue
+        if row.period not in periods and row.period != "all" and row.family != BUDGET.name:
+            continue
+        if abs(dual) < 1e-9:
+            continue
+        found.append(FAMILIES[row.family].words(full, row.key, row.period))
+    return found
+
+
+def iis_rows(model: Model) -> list[str]:
+    """Names of the rows in HiGHS's irreducible infeasible subsystem of an infeasible model."""
+    highs: Any = model.highs
+    if highs is None:
+        highs = highs_model(model.linear_program, SolverOptions())
+        highs.run()
+    try:
+        highs.setOptionValue("iis_strategy", 4)
+        _, iis = highs.getIis()
+    except Exception as error:  # noqa: BLE001 - a second opinion must never hide the first
+        log.warning("HiGHS could not compute an infeasible subsystem: %s", error)
+        return []
+    rows = [model.rows[i] for i in iis.row_index_ if 0 <= i < len(model.rows)]
+    # Rows that tie the model together (dispatch, assignment, stock) are not limits a user sets.
+    return [row.name for row in rows if row.family not in INTERNAL]
+
+
+def diagnose(plan: Plan, infeasible_model: Model | None = None) -> Diagnosis:
+    """Explain why `plan` has no feasible plan (call only when it has none)."""
+    with diverted_stdout():  # HiGHS prints its banner on descriptor 1 (planner.model.native_output)
+        return _diagnose(plan, infeasible_model)
+
+
+def _diagnose(plan: Plan, infeasible_model: Model | None) -> Diagnosis:
+    diagnosis = Diagnosis(plan=plan.name)
+    first = {f: (1.0 if f in TARGETS else LIMIT_PENALTY) for f in ELASTIC}
+    solved = _elastic_solve(plan, first)
+    if solved is not None:
+        diagnosis.short = _shortfalls(solved)
+        diagnosis.binding_while_short = _binding_limits(solved, diagnosis.short)
+    second = {f: RANK_FACTOR ** e.rank for f, e in ELASTIC.items() if f not in TARGETS}
+    solved = _elastic_solve(plan, second)
+    if solved is None:
+        diagnosis.closable = False
+    else:
+        diagnosis.would_close = _shortfalls(solved)
+    if infeasible_model is not None:
+        diagnosis.iis_rows = iis_rows(infeasible_model)
+    return diagnosis

@@ -1,0 +1,130 @@
+"""The numbers a person reads first, summed from a verified solution and its ledger: the fleet at
+the end, compute delivered, facility power, money.
+
+summary.json's `totals` (and so the terminal summary and the PDF's first page), what-if
+comparisons and every sweep row read this one function, so a sweep row is the same numbers
+`plan optimize` reports for the same plan. Sums are `math.fsum` (correctly rounded, whatever
+the order), so they do not depend on how the rows happen to be ordered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from planner.answers.accounting import ZERO, Ledger, delivered_pflops
+from planner.inputs.plan import Plan
+from planner.model.solution import Solution
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Totals at the end of the horizon and over it, and the per-quarter series sweeps chart."""
+
+    end_period: str
+    accelerators_end_by_vendor: dict[str, float]
+    """Most first (ties by name)."""
+    accelerators_end: float
+    bf16_eflops_end: float
+    fp8_eflops_end: float
+    delivered_training_pflops_quarters: float
+    delivered_inference_pflops_quarters: float
+    facility_mw_used_end: float
+    facility_mw_available_end: float
+    facility_mw_used_peak: float
+    capex_usd: float
+    opex_usd: float
+    budget_limit_usd: float | None
+    """The limits of the years that have one, summed; None when no year has one."""
+    facility_mw_used: tuple[float, ...]
+    """Per quarter, all sites together."""
+    delivered_pflops: tuple[float, ...]
+    """Per quarter, training (BF16) plus inference (FP8)."""
+    bf16_pflops_in_service: tuple[float, ...]
+    """Per quarter, availability-weighted, leases included."""
+
+    def totals(self) -> dict[str, Any]:
+        """The scalar numbers, as summary.json's `totals`."""
+        return {
+            "end_period": self.end_period,
+            "accelerators_end_by_vendor": dict(self.accelerators_end_by_vendor),
+            "accelerators_end": self.accelerators_end,
+            "bf16_eflops_end": self.bf16_eflops_end,
+            "fp8_eflops_end": self.fp8_eflops_end,
+            "delivered_training_pflops_quarters": self.delivered_training_pflops_quarters,
+            "delivered_inference_pflops_quarters": self.delivered_inference_pflops_quarters,
+            "facility_mw_used_end": self.facility_mw_used_end,
+            "facility_mw_available_end": self.facility_mw_available_end,
+            "facility_mw_used_peak": self.facility_mw_used_peak,
+            "capex_usd": self.capex_usd,
+            "opex_usd": self.opex_usd,
+            "budget_limit_usd": self.budget_limit_usd,
+        }
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """Accelerators in service in one quarter, one entry per holding (owned units or a lease)."""
+
+    vendor: list[str]
+    accelerators: list[float]
+    bf16_pflops: list[float]
+    fp8_pflops: list[float]
+
+
+def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
+    """The headline of a verified solution."""
+    end = len(plan.periods) - 1
+    fleet = _fleet(plan, solution, books, end)
+    by_vendor: dict[str, list[float]] = defaultdict(list)
+    for vendor, chips in zip(fleet.vendor, fleet.accelerators, strict=True):
+        by_vendor[vendor].append(chips)
+    vendors = {vendor: math.fsum(chips) for vendor, chips in by_vendor.items()}
+    delivered = [delivered_pflops(plan, solution, t) for t in range(len(plan.periods))]
+    used = [math.fsum(books.facility_mw(plan, s, t) for s in range(len(plan.sites))) for t in range(len(plan.periods))]
+    limits = [plan.budget_usd[year] for year in plan.horizon_years if year in plan.budget_usd]
+    return Headline(
+        end_period=plan.periods[end],
+        accelerators_end_by_vendor=dict(sorted(vendors.items(), key=lambda item: (-item[1], item[0]))),
+        accelerators_end=math.fsum(fleet.accelerators),
+        bf16_eflops_end=math.fsum(fleet.bf16_pflops) / 1000.0,
+        fp8_eflops_end=math.fsum(fleet.fp8_pflops) / 1000.0,
+        delivered_training_pflops_quarters=math.fsum(training for training, _ in delivered),
+        delivered_inference_pflops_quarters=math.fsum(inference for _, inference in delivered),
+        facility_mw_used_end=used[end],
+        facility_mw_available_end=math.fsum(
+            books.source_available_mw[s, g, end] for s, site in enumerate(plan.sites) for g in range(len(site.sources))
+        ),
+        facility_mw_used_peak=max(used),
+        capex_usd=math.fsum(books.capex_usd.values()),
+        opex_usd=math.fsum(books.opex_usd.values()),
+        budget_limit_usd=math.fsum(limits) if limits else None,
+        facility_mw_used=tuple(used),
+        delivered_pflops=tuple(training + inference for training, inference in delivered),
+        bf16_pflops_in_service=_bf16_in_service(plan, books),
+    )
+
+
+def _fleet(plan: Plan, solution: Solution, books: Ledger, t: int) -> _Fleet:
+    """What `allocation.csv` lists for quarter t: owned units by site, hall and accelerator, then leases."""
+    fleet = _Fleet([], [], [], [])
+    holdings = [(plan.catalog[c], units * plan.catalog[c].accelerators_per_unit)
+                for (_, _, c, tt), units in sorted(books.units.items()) if tt == t and units > ZERO]
+    holdings += [(plan.catalog[plan.cloud_offers[k].accelerator], leased)
+                 for (k, tt), leased in sorted(solution.lease.items()) if tt == t and leased > ZERO]
+    for accelerator, chips in holdings:
+        fleet.vendor.append(accelerator.vendor)
+        fleet.accelerators.append(chips)
+        fleet.bf16_pflops.append(chips * accelerator.bf16_pflops)
+        fleet.fp8_pflops.append(chips * accelerator.fp8_pflops)
+    return fleet
+
+
+def _bf16_in_service(plan: Plan, books: Ledger) -> tuple[float, ...]:
+    """BF16 PFLOPS in service per quarter, availability-weighted, leases included."""
+    by_period: list[list[float]] = [[] for _ in plan.periods]
+    for (c, t), chips in books.fleet_accelerators.items():
+        by_period[t].append(chips * plan.catalog[c].bf16_pflops)
+    return tuple(math.fsum(values) for values in by_period)

@@ -1,0 +1,79 @@
+"""What a whole step of a limit is really worth: re-solve with the limit relaxed by one step.
+
+A shadow price holds at the margin; "1,000 more racks" may run into power long before the
+1,000th. For the top-ranked limits, the solved HiGHS model is re-run (warm, from its own
+basis) with that one row's bound moved by the step, and the objective's change is the value
+quoted in the sentences. Only for LPs solved by HiGHS; otherwise the marginal value stands.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from planner.answers.explain import LimitPrice, Prices, ranked, sentence, step_of
+from planner.model.families import POWER, SHARE_MAX, SHARE_MIN, SITE_POWER
+from planner.model.variables import Model
+
+log = logging.getLogger(__name__)
+
+MAX_RESOLVES = 25
+
+
+def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | None:
+    """The LP row to relax: itself, or for a site's power its most valuable source."""
+    if price.family != SITE_POWER.name:
+        return price.name
+    sources = [r.name for r in model.rows if r.family == POWER.name and r.period == price.period
+               and r.key.split(".")[0] == price.key]
+    return max(sources, key=lambda name: abs(duals.get(name, 0.0)), default=None)
+
+
+def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
+    """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
+    highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
+    if highs is None or model.integer:
+        return prices
+    index = {row.name: i for i, row in enumerate(model.rows)}
+    lp = model.linear_program
+    lower, upper = lp.row_lower.tolist(), lp.row_upper.tolist()
+    base = highs.getInfo().objective_function_value
+    maximise = model.plan.objective == "max-compute"
+    tried: set[str] = set()
+    # Re-solve until the top limits, ranked by their best-known value, all carry a solved value:
+    # a re-solved limit can drop below one that was not yet tried.
+    for _ in range(MAX_RESOLVES):
+        pending = [p for p in ranked(prices)[:top]
+                   if p.name not in tried and p.family not in (SHARE_MIN.name, SHARE_MAX.name)]
+        if not pending:
+            break
+        price = pending[0]
+        tried.add(price.name)
+        name = _row_for(model, price, duals)
+        if name is None or name not in index:
+            continue
+        value = _resolve_with_step(highs, index[name], price, lower, upper, base, maximise)
+        if value is not None:
+            words = sentence(model.plan, price.family, price.key, price.period, value)
+            prices = prices.with_solved(price.name, value, words)
+    if tried:
+        highs.run()  # back to the plan's own optimum, so the model is left as it was solved
+    return prices
+
+
+def _resolve_with_step(
+    highs: Any, i: int, price: LimitPrice, lower: list[float], upper: list[float], base: float, maximise: bool
+) -> float | None:
+    """The objective's gain when row i is relaxed by one step (None if the re-solve failed)."""
+    step = step_of(price.family).size
+    if price.sense == "<=":
+        highs.changeRowBounds(i, lower[i], upper[i] + step)
+    else:
+        highs.changeRowBounds(i, lower[i] - step, upper[i])
+    highs.run()
+    value = None
+    if str(highs.getModelStatus()).endswith("kOptimal"):
+        after = highs.getInfo().objective_function_value
+        value = max(0.0, after - base if maximise else base - after)
+    highs.changeRowBounds(i, lower[i], upper[i])
+    return value

@@ -1,0 +1,148 @@
+"""A verified solution -> pandas tables: the CSV contract of DESIGN.md, plus headline totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.answers.accounting import ZERO, Ledger, delivered_pflops
+from planner.answers.explain import PRICE_COLUMNS, Prices
+from planner.inputs.plan import Plan
+from planner.model.solution import Solution
+
+CONSTRAINT_COLUMNS = PRICE_COLUMNS
+
+ALLOCATION_COLUMNS = [
+    "period", "site", "hall", "accelerator", "vendor", "units", "new_units", "accelerators",
+    "it_mw", "facility_mw", "capex_usd", "bf16_pflops", "fp8_pflops",
+]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Everything the reports show, as tables."""
+
+    allocation: pd.DataFrame
+    sites: pd.DataFrame
+    budget: pd.DataFrame
+    compute: pd.DataFrame
+    constraints: pd.DataFrame
+
+
+def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
+    """One row per period, site, hall type and accelerator in service or installed."""
+    rows = []
+    # Most (s, h, c, t) hold nothing: drop those before sorting.
+    shown = {k for k, v in books.units.items() if not v <= ZERO} | {k for k, v in solution.new.items() if not v <= ZERO}
+    for s, h, c, t in sorted(shown, key=lambda k: (k[3], k[0], k[1], k[2])):
+        units = books.units.get((s, h, c, t), 0.0)
+        new = solution.new.get((s, h, c, t), 0.0)
+        accelerator = plan.catalog[c]
+        site = plan.sites[s]
+        chips = units * accelerator.accelerators_per_unit
+        rows.append({
+            "period": plan.periods[t], "site": site.id, "hall": site.halls[h].id, "accelerator": c,
+            "vendor": accelerator.vendor, "units": units, "new_units": new, "accelerators": chips,
+            "it_mw": units * accelerator.unit_it_mw, "facility_mw": units * accelerator.unit_it_mw * site.pue,
+            "capex_usd": new * (accelerator.unit_price_usd or 0.0),
+            "bf16_pflops": chips * accelerator.bf16_pflops, "fp8_pflops": chips * accelerator.fp8_pflops,
+        })
+    for (k, t), leased in sorted(solution.lease.items(), key=lambda item: (item[0][1], item[0][0])):
+        if leased <= ZERO:
+            continue
+        offer = plan.cloud_offers[k]
+        accelerator = plan.catalog[offer.accelerator]
+        rows.append({
+            "period": plan.periods[t], "site": "cloud", "hall": offer.id, "accelerator": accelerator.id,
+            "vendor": accelerator.vendor, "units": leased / accelerator.accelerators_per_unit,
+            "new_units": 0.0, "accelerators": leased, "it_mw": 0.0, "facility_mw": 0.0, "capex_usd": 0.0,
+            "bf16_pflops": leased * accelerator.bf16_pflops, "fp8_pflops": leased * accelerator.fp8_pflops,
+        })
+    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+
+
+def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
+    """Per period and site: power available and used (total and by source), hall MW ready and used."""
+    rows = []
+    for t, period in enumerate(plan.periods):
+        for s, site in enumerate(plan.sites):
+            row: dict[str, object] = {
+                "period": period, "site": site.id,
+                "power_available_mw": sum(books.source_available_mw[s, g, t] for g in range(len(site.sources))),
+                "power_used_mw": books.facility_mw(plan, s, t),
+                "hall_ready_mw": sum(books.hall_ready_mw[s, h, t] for h in range(len(site.halls))),
+                "hall_used_mw": sum(books.hall_used_mw.get((s, h, t), 0.0) for h in range(len(site.halls))),
+            }
+            # Prefixed so that no id (a hall called `hall`, a source called `power`) can
+            # overwrite a total column.
+            for g, source in enumerate(site.sources):
+                row[f"source_{source.id}_available_mw"] = books.source_available_mw[s, g, t]
+                row[f"source_{source.id}_used_mw"] = solution.disp.get((s, g, t), 0.0)
+            for h, hall in enumerate(site.halls):
+                row[f"hall_{hall.id}_ready_mw"] = books.hall_ready_mw[s, h, t]
+                row[f"hall_{hall.id}_used_mw"] = books.hall_used_mw.get((s, h, t), 0.0)
+            rows.append(row)
+    return pd.DataFrame(rows).fillna(0.0)
+
+
+CAPEX_KINDS = ("accelerators", "modules", "generation")
+OPEX_KINDS = ("energy", "lease", "maintenance")
+
+
+def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
+    """Per year: capex and opex by kind, their total, and the limit (empty where none)."""
+    rows = []
+    for year in plan.horizon_years:
+        quarters = [t for t, y in enumerate(plan.years) if y == year]
+        spending = {f"capex_{kind}_usd": sum(books.capex_usd.get((t, kind), 0.0) for t in quarters)
+                    for kind in CAPEX_KINDS}
+        spending |= {f"opex_{kind}_usd": sum(books.opex_usd.get((t, kind), 0.0) for t in quarters)
+                     for kind in OPEX_KINDS}
+        rows.append({"year": year, **spending, "total_usd": sum(spending.values()),
+                     "limit_usd": plan.budget_usd.get(year, float("nan"))})
+    return pd.DataFrame(rows)
+
+
+def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
+    """Per period: compute in service by vendor and ecosystem, delivered by workload, and demand."""
+    rows = []
+    for t, period in enumerate(plan.periods):
+        training, inference = delivered_pflops(plan, solution, t)
+        by_vendor: dict[str, float] = defaultdict(float)
+        for (c, tt), chips in books.fleet_accelerators.items():
+            if tt == t:
+                by_vendor[plan.catalog[c].vendor] += chips * plan.catalog[c].bf16_pflops
+        rows.append({
+            "period": period,
+            "training_pflops": training, "training_demand_pflops": plan.training_pflops[t],
+            "inference_pflops": inference, "inference_demand_pflops": plan.inference_pflops[t],
+            "bf16_pflops_in_service": sum(by_vendor.values()),
+            **{f"bf16_pflops_{vendor}": value for vendor, value in sorted(by_vendor.items())},
+        })
+    return pd.DataFrame(rows).fillna(0.0)
+
+
+def constraints_table(prices: Prices) -> pd.DataFrame:
+    """Every limit with left and right side, slack, the solver's shadow price, and its price in
+    the user's terms (`step_value` per `step`, in `value_unit`), binding ones first, then by the
+    best-known worth of a step (re-solved, else marginal; none last), then in the LP's order."""
+    solved = prices.solved_step_value
+    rank_value = np.where(np.isnan(solved), prices.step_value, solved)
+    # lexsort's last key sorts first (binding), NaN sorts last, and equal keys keep the LP's order.
+    order = np.lexsort((-rank_value, ~prices.binding))
+    return pd.DataFrame({column: values[order] for column, values in prices.columns().items()},
+                        columns=CONSTRAINT_COLUMNS)
+
+
+def make_tables(plan: Plan, solution: Solution, books: Ledger, prices: Prices) -> Tables:
+    """All result tables of one verified solution."""
+    return Tables(
+        allocation=allocation_table(plan, solution, books),
+        sites=sites_table(plan, solution, books),
+        budget=budget_table(plan, books),
+        compute=compute_table(plan, solution, books),
+        constraints=constraints_table(prices),
+    )

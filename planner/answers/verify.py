@@ -1,0 +1,233 @@
+"""Re-check every limit of a solution by plain arithmetic from the plan's data.
+
+Nothing here reads the solver's row activities: limits are recomputed from the variable
+values and the input numbers, so a modelling bug in `build.py` shows as a violation here.
+A limit holds when `lhs - rhs <= 1e-6 + 1e-9 * |rhs|` (in the limit's own unit).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.answers.accounting import (
+    Ledger,
+    delivered_pflops,
+    ledger,
+    new_arrays,
+    vendor_spend_usd,
+)
+from planner.inputs.plan import Plan
+from planner.model.families import (
+    ASSIGN,
+    BUDGET,
+    COMMITMENT_MAX,
+    COMMITMENT_MIN,
+    DEMAND,
+    EXPANSION,
+    HALL,
+    LOAD,
+    MIN_UNITS,
+    MODULES,
+    POWER,
+    SHARE_MAX,
+    SHARE_MIN,
+    SUPPLY,
+)
+from planner.model.solution import NewKey, Solution
+
+ABSOLUTE_TOLERANCE = 1e-6
+RELATIVE_TOLERANCE = 1e-9
+INTEGER_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A limit that the solution breaks: `lhs` should be `sense` `rhs`."""
+
+    family: str
+    key: str
+    period: str
+    lhs: float
+    sense: str
+    rhs: float
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.key} {self.period}: {self.lhs:.6g} is not {self.sense} {self.rhs:.6g}"
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+
+    def at_most(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
+        if lhs - rhs > ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * abs(rhs):
+            self.violations.append(Violation(family, key, period, lhs, "<=", rhs))
+
+    def at_least(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
+        if rhs - lhs > ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * abs(rhs):
+            self.violations.append(Violation(family, key, period, lhs, ">=", rhs))
+
+
+def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: bool) -> None:
+    """Values are non-negative; nothing bought before it is available, where it does not fit,
+    or against the policy; whole units in integer mode."""
+    allowed = {c.id for c in plan.accelerators}
+    for (s, h, c, t), n in _suspects(plan, solution, allowed, integer):
+        accelerator = plan.catalog[c]
+        hall = plan.sites[s].halls[h]
+        key = f"{plan.sites[s].id}.{hall.id}.{c}"
+        check.at_least("non_negative", key, plan.periods[t], n, 0.0)
+        if n > INTEGER_TOLERANCE:
+            check.at_least("first_available", key, plan.periods[t], t, accelerator.first_period)
+            if c not in allowed or not accelerator.purchasable:
+                check.at_most("policy_allowed", key, plan.periods[t], n, 0.0)
+            if not hall.fits(accelerator):
+                check.at_most("hall_fit", key, plan.periods[t], n, 0.0)
+        if integer:
+            check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
+    _check_modules(plan, solution, check, integer)
+    _check_flows(plan, solution, check, allowed)
+
+
+def _suspects(plan: Plan, solution: Solution, allowed: set[str], integer: bool) -> list[tuple[NewKey, float]]:
+    """The `new` entries that might break a structural check, found with numpy over all of them;
+    `_check_structure` then checks these one by one (none, for a valid plan)."""
+    if not solution.new:
+        return []
+    catalog = list(plan.catalog)
+    s, h, c, t, n = new_arrays(plan, solution.new)
+    first = np.array([plan.catalog[a].first_period for a in catalog], dtype=np.float64)[c]
+    forbidden = np.array([a not in allowed or not plan.catalog[a].purchasable for a in catalog])[c]
+    halls = [hall for site in plan.sites for hall in site.halls]
+    hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1][s] + h
+    fits = np.array([[hall.fits(plan.catalog[a]) for a in catalog] for hall in halls], dtype=bool)
+    bought = n > INTEGER_TOLERANCE
+    # The same tests as _Checker's, loosened by a hair so that rounding here never hides a case.
+    suspect = (n < 0.0) | (bought & (first - t > ABSOLUTE_TOLERANCE * 0.5))
+    suspect |= bought & (forbidden | ~fits[hall_index, c])
+    if integer:
+        suspect |= np.abs(n - np.round(n)) > ABSOLUTE_TOLERANCE * 0.5
+    keys = list(solution.new)
+    return [(keys[i], float(n[i])) for i in np.flatnonzero(suspect).tolist()]
+
+
+def _check_modules(plan: Plan, solution: Solution, check: _Checker, integer: bool) -> None:
+    for (s, h, t), n in solution.mod.items():
+        hall = plan.sites[s].halls[h]
+        check.at_least("non_negative", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], n, 0.0)
+        if n > INTEGER_TOLERANCE:
+            check.at_least("module_start", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], t, hall.first_module_start)
+        if integer:
+            check.at_most("integer", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], abs(n - round(n)), 0.0)
+
+
+def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[str]) -> None:
+    for values in (solution.gen, solution.disp):
+        for (s, g, t), mw in values.items():
+            key = f"{plan.sites[s].id}.{plan.sites[s].sources[g].id}"
+            check.at_least("non_negative", key, plan.periods[t], mw, 0.0)
+    for (k, t), n in solution.lease.items():
+        offer = plan.cloud_offers[k]
+        check.at_least("non_negative", offer.id, plan.periods[t], n, 0.0)
+        check.at_most("lease", offer.id, plan.periods[t], n, offer.max_accelerators[t])
+        if n > INTEGER_TOLERANCE:
+            check.at_most("policy_allowed", offer.id, plan.periods[t], 0.0 if offer.accelerator in allowed else n, 0.0)
+
+
+def _sum_by_pair(values: dict[tuple[int, int, int], float]) -> dict[tuple[int, int], float]:
+    """Values summed over t per (s, h) or (s, g), in the dict's order."""
+    out: dict[tuple[int, int], float] = defaultdict(float)
+    for (a, b, _), value in values.items():
+        out[a, b] += value
+    return out
+
+
+def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    modules_started = _sum_by_pair(solution.mod)
+    generation_built = _sum_by_pair(solution.gen)
+    for s, site in enumerate(plan.sites):
+        for h, hall in enumerate(site.halls):
+            key = f"{site.id}.{hall.id}"
+            check.at_most(MODULES.name, key, "all", modules_started.get((s, h), 0.0), hall.max_modules)
+            for t, period in enumerate(plan.periods):
+                check.at_most(HALL.name, key, period, books.hall_used_mw.get((s, h, t), 0.0),
+                              books.hall_ready_mw[s, h, t])
+        for g, source in enumerate(site.sources):
+            if source.expansion is not None:
+                built = generation_built.get((s, g), 0.0)
+                check.at_most(EXPANSION.name, f"{site.id}.{source.id}", "all", built, source.expansion.max_mw)
+        for t, period in enumerate(plan.periods):
+            facility_mw = books.facility_mw(plan, s, t)
+            available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
+            check.at_most("site_power", site.id, period, facility_mw, available_mw)
+            dispatched = sum(solution.disp.get((s, g, t), 0.0) for g in range(len(site.sources)))
+            check.at_least(LOAD.name, site.id, period, dispatched, facility_mw)
+            check.at_most(LOAD.name, site.id, period, dispatched, facility_mw)
+            for g, source in enumerate(site.sources):
+                check.at_most(POWER.name, f"{site.id}.{source.id}", period,
+                              solution.disp.get((s, g, t), 0.0), books.source_available_mw[s, g, t])
+
+
+def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    for year, limit in plan.budget_usd.items():
+        spent = sum(books.spend_usd(t) for t, y in enumerate(plan.years) if y == year)
+        check.at_most(BUDGET.name, str(year), str(year), spent, limit)
+    for commitment in plan.commitments:
+        spend = vendor_spend_usd(plan, solution, commitment.vendor)
+        check.at_least(COMMITMENT_MIN.name, commitment.vendor, "all", spend, commitment.min_usd)
+        if commitment.max_usd is not None:
+            check.at_most(COMMITMENT_MAX.name, commitment.vendor, "all", spend, commitment.max_usd)
+    bought: dict[tuple[str, int], float] = defaultdict(float)
+    if plan.supply_units:
+        for (_, _, c, t), n in solution.new.items():
+            bought[c, t] += n
+    for c, caps in plan.supply_units.items():
+        for t, cap in enumerate(caps):
+            if cap is not None:
+                check.at_most(SUPPLY.name, c, plan.periods[t], bought.get((c, t), 0.0), cap)
+
+
+def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    in_service: dict[tuple[str, int], float] = defaultdict(float)
+    if plan.min_units:
+        wanted = {minimum.accelerator for minimum in plan.min_units}
+        for (_, _, c, t), n in books.units.items():
+            if c in wanted:
+                in_service[c, t] += n
+    for t, period in enumerate(plan.periods):
+        for c in plan.catalog:
+            assigned = solution.train.get((c, t), 0.0) + solution.infer.get((c, t), 0.0)
+            check.at_least("non_negative", c, period, min(solution.train.get((c, t), 0.0),
+                                                           solution.infer.get((c, t), 0.0)), 0.0)
+            check.at_most(ASSIGN.name, c, period, assigned, books.fleet_accelerators.get((c, t), 0.0))
+        training, inference = delivered_pflops(plan, solution, t)
+        check.at_least(DEMAND.name, "training", period, training, plan.training_pflops[t])
+        check.at_least(DEMAND.name, "inference", period, inference, plan.inference_pflops[t])
+        bf16 = {c: n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t}
+        total = sum(bf16.values())
+        for bound in plan.shares:
+            if t < bound.first_period:
+                continue
+            group = sum(v for c, v in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group)
+            key = f"{bound.group_kind}.{bound.group}"
+            check.at_least(SHARE_MIN.name, key, period, group, bound.min_share * total)
+            check.at_most(SHARE_MAX.name, key, period, group, bound.max_share * total)
+        for minimum in plan.min_units:
+            if t >= minimum.first_period:
+                check.at_least(MIN_UNITS.name, minimum.accelerator, period,
+                               in_service.get((minimum.accelerator, t), 0.0), minimum.units)
+
+
+def verify(plan: Plan, solution: Solution, integer: bool = False, books: Ledger | None = None) -> list[Violation]:
+    """Every limit the solution breaks (an empty list for a valid plan). `books`: the solution's
+    ledger, when the caller has it already (it is computed here otherwise)."""
+    check = _Checker()
+    books = ledger(plan, solution) if books is None else books
+    _check_structure(plan, solution, check, integer)
+    _check_halls_and_power(plan, solution, books, check)
+    _check_money(plan, solution, books, check)
+    _check_compute(plan, solution, books, check)
+    return check.violations

@@ -1,0 +1,42 @@
+"""The accelerator catalog: the built-in one (package data), extended or replaced by files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from planner.inputs.loading import Document, load_file
+from planner.inputs.schema import Accelerator, CatalogFile
+from planner.inputs.validation import validate
+
+
+def builtin_catalog_path() -> Path:
+    """Where the shipped catalog lies (inside the installed package)."""
+    return Path(str(resources.files("planner") / "data" / "catalog.yaml"))
+
+
+def read_catalog_file(path: Path) -> tuple[CatalogFile, Document]:
+    """Load and validate one catalog file."""
+    document = load_file(path)
+    return validate(CatalogFile, document), document
+
+
+def load_catalog(extra: Path | None = None) -> tuple[dict[str, Accelerator], list[Path]]:
+    """The catalog by id: built-in, then `extra` (mode `extend` or `replace`).
+
+    Returns:
+        The accelerators by id, in file order, and the files they were read from.
+    """
+    accelerators: dict[str, Accelerator] = {}
+    files: list[Path] = []
+    override = None
+    if extra is not None:
+        override, override_document = read_catalog_file(extra)
+    if override is None or override.mode == "extend":
+        builtin, builtin_document = read_catalog_file(builtin_catalog_path())
+        files += builtin_document.files
+        accelerators.update({entry.id: entry for entry in builtin.accelerators})
+    if override is not None:
+        files += override_document.files
+        accelerators.update({entry.id: entry for entry in override.accelerators})
+    return accelerators, files

@@ -1,0 +1,417 @@
+"""Plan: the planning problem as plain, frozen domain objects, indexed by quarter.
+
+Everything here is resolved: quarters are positions 0..T-1 on the horizon, phases are
+per-quarter MW, every id named in the plan exists in the catalog. The LP builder, the
+verifier and the reports read only this.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from planner.errors import InputError, Problem
+from planner.inputs import schema
+from planner.inputs.catalog import load_catalog
+from planner.inputs.loading import Document, load_file
+from planner.inputs.schema import period_index, period_name
+from planner.inputs.validation import validate
+
+HOURS_PER_QUARTER = 8760.0 / 4
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """A catalog entry, with its first quarter as a position on the horizon."""
+
+    id: str
+    name: str
+    vendor: str
+    ecosystem: str
+    unit: str
+    accelerators_per_unit: int
+    unit_it_kw: float
+    rack_kw: float
+    bf16_pflops: float
+    fp8_pflops: float
+    hbm_gb: float
+    unit_price_usd: float | None
+    first_period: int
+    """Position of the first available quarter; negative if before the horizon."""
+    cooling: str
+    trains: bool
+    infers: bool
+    life_periods: int
+
+    def pflops(self, precision: str) -> float:
+        """Dense PFLOPS of one accelerator at `precision` (bf16 or fp8)."""
+        return self.bf16_pflops if precision == "bf16" else self.fp8_pflops
+
+    @property
+    def unit_it_mw(self) -> float:
+        return self.unit_it_kw / 1000.0
+
+    @property
+    def purchasable(self) -> bool:
+        return self.unit_price_usd is not None
+
+
+@dataclass(frozen=True)
+class Expansion:
+    max_mw: float
+    capex_usd_per_mw: float
+    lead_periods: int
+    first_start: int
+
+
+@dataclass(frozen=True)
+class PowerSource:
+    id: str
+    kind: str
+    available_mw: tuple[float, ...]
+    """MW deliverable in each quarter of the horizon, before any expansion."""
+    energy_usd_per_mwh: float
+    expansion: Expansion | None
+
+
+@dataclass(frozen=True)
+class Hall:
+    id: str
+    kind: str
+    cooling: frozenset[str]
+    max_rack_kw: float
+    existing_it_mw: float
+    module_it_mw: float
+    module_capex_usd: float
+    lead_periods: int
+    max_modules: int
+    first_module_start: int
+    backup: str
+    availability: float
+    installed: tuple[tuple[str, float], ...]
+    """(accelerator id, units) already in service when the horizon starts."""
+
+    def fits(self, accelerator: Accelerator) -> bool:
+        """Whether units of `accelerator` can go into this hall (cooling and rack density)."""
+        return accelerator.cooling in self.cooling and accelerator.rack_kw <= self.max_rack_kw
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    location: str | None
+    pue: float
+    sources: tuple[PowerSource, ...]
+    halls: tuple[Hall, ...]
+
+
+@dataclass(frozen=True)
+class ShareBound:
+    group_kind: str
+    """`vendor` or `ecosystem`."""
+    group: str
+    min_share: float
+    max_share: float
+    first_period: int
+
+
+@dataclass(frozen=True)
+class Commitment:
+    vendor: str
+    min_usd: float
+    max_usd: float | None
+
+
+@dataclass(frozen=True)
+class MinUnits:
+    accelerator: str
+    units: float
+    first_period: int
+
+
+@dataclass(frozen=True)
+class CloudOffer:
+    id: str
+    accelerator: str
+    usd_per_accelerator_hour: float
+    max_accelerators: tuple[float, ...]
+    """Per quarter; 0 outside the offer's window."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A resolved planning problem."""
+
+    name: str
+    title: str
+    objective: str
+    periods: tuple[str, ...]
+    years: tuple[int, ...]
+    """Calendar year of each quarter."""
+    hours_per_period: float
+    sites: tuple[Site, ...]
+    catalog: dict[str, Accelerator]
+    """Every catalog entry (installed units may be of any)."""
+    accelerators: tuple[Accelerator, ...]
+    """The accelerators the plan may buy or lease (policy allow/exclude applied)."""
+    budget_usd: dict[int, float]
+    """Yearly limit on capex + opex; years without an entry are unlimited."""
+    training_pflops: tuple[float, ...]
+    inference_pflops: tuple[float, ...]
+    training_precision: str
+    inference_precision: str
+    training_weight: float
+    inference_weight: float
+    objective_precision: str
+    """Precision max-compute counts compute in (demand uses each workload's own)."""
+    discount_rate: float
+    maintenance_share_per_year: float
+    supply_units: dict[str, tuple[float | None, ...]]
+    shares: tuple[ShareBound, ...]
+    commitments: tuple[Commitment, ...]
+    min_units: tuple[MinUnits, ...]
+    cloud_offers: tuple[CloudOffer, ...]
+
+    @property
+    def horizon_years(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.years)))
+
+    def discount_factor(self, t: int) -> float:
+        """Present value of $1 spent in quarter t, at the plan's yearly discount rate."""
+        return float((1.0 + self.discount_rate) ** (-t / 4.0))
+
+    def pflops_of(self, accelerator: Accelerator, workload: str) -> float:
+        """PFLOPS one accelerator delivers to `workload`, at that workload's precision."""
+        precision = self.training_precision if workload == "training" else self.inference_precision
+        return accelerator.pflops(precision)
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """A plan and what it was read from (for provenance)."""
+
+    plan: Plan
+    files: tuple[Path, ...]
+    catalog_files: tuple[Path, ...]
+
+
+def read_plan(path: Path, catalog_path: Path | None = None) -> LoadedPlan:
+    """Load, validate and resolve a plan file.
+
+    Raises:
+        InputError: Every problem found, each with file, line, key and what was wrong.
+    """
+    return plan_from_document(load_file(path), catalog_path)
+
+
+def with_objective(loaded: LoadedPlan, objective: str | None) -> LoadedPlan:
+    """The plan with its objective replaced (a command-line override), or as it is."""
+    if not objective or objective == loaded.plan.objective:
+        return loaded
+    return replace(loaded, plan=replace(loaded.plan, objective=objective))
+
+
+def plan_from_document(document: Document, catalog_path: Path | None = None) -> LoadedPlan:
+    """Validate and resolve plan data already loaded (and perhaps overlaid by a scenario).
+
+    Raises:
+        InputError: Every problem found, each with file, line, key and what was wrong.
+    """
+    plan_file = validate(schema.PlanFile, document)
+    catalog, catalog_files = load_catalog(catalog_path)
+    for entry in plan_file.catalog:
+        catalog[entry.id] = entry
+    plan = resolve(plan_file, catalog, document)
+    return LoadedPlan(plan, tuple(document.files), tuple(catalog_files))
+
+
+def _steps(values: list[tuple[int, float]], start: int, count: int, default: float) -> tuple[float, ...]:
+    """Per-quarter values of a step function given as (absolute quarter, value) pairs."""
+    out: list[float] = []
+    for t in range(count):
+        current = default
+        for first, value in values:
+            if first <= start + t:
+                current = value
+        out.append(current)
+    return tuple(out)
+
+
+def _window(start: str | None, until: str | None, horizon_start: int, count: int) -> list[bool]:
+    first = period_index(start) if start else horizon_start
+    last = period_index(until) if until else horizon_start + count - 1
+    return [first <= horizon_start + t <= last for t in range(count)]
+
+
+class _Resolver:
+    """Resolves a validated PlanFile against the catalog, collecting every problem."""
+
+    def __init__(self, plan_file: schema.PlanFile, catalog: dict[str, schema.Accelerator], document: Document) -> None:
+        self.plan_file = plan_file
+        self.raw_catalog = catalog
+        self.document = document
+        self.problems: list[Problem] = []
+        self.start = period_index(plan_file.horizon.start)
+        self.count = period_index(plan_file.horizon.end) - self.start + 1
+        self.catalog = {key: self.accelerator(entry) for key, entry in catalog.items()}
+
+    def fail(self, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(self.document.problem(path, message))
+
+    def known(self, accelerator_id: str, path: tuple[str | int, ...]) -> bool:
+        if accelerator_id in self.catalog:
+            return True
+        close = difflib.get_close_matches(accelerator_id, list(self.catalog), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; `plan catalog` lists them"
+        self.fail(path, f"expected an accelerator id from the catalog, found '{accelerator_id}'{hint}")
+        return False
+
+    def accelerator(self, entry: schema.Accelerator) -> Accelerator:
+        return Accelerator(
+            id=entry.id, name=entry.name, vendor=entry.vendor, ecosystem=entry.ecosystem,
+            unit=entry.unit, accelerators_per_unit=entry.accelerators_per_unit,
+            unit_it_kw=entry.unit_it_kw, rack_kw=entry.rack_kw, bf16_pflops=entry.bf16_pflops,
+            fp8_pflops=entry.fp8_pflops, hbm_gb=entry.hbm_gb, unit_price_usd=entry.unit_price_usd,
+            first_period=period_index(entry.first_available) - self.start, cooling=entry.cooling,
+            trains="training" in entry.workloads, infers="inference" in entry.workloads,
+            life_periods=entry.life_quarters,
+        )
+
+    def source(self, source: schema.PowerSource) -> PowerSource:
+        phases = [(period_index(p.online), p.available_mw) for p in source.phases]
+        expansion = None
+        if source.expansion is not None:
+            e = source.expansion
+            expansion = Expansion(
+                max_mw=e.max_mw, capex_usd_per_mw=e.capex_usd_per_kw * 1000.0,
+                lead_periods=e.lead_quarters,
+                first_start=max(0, period_index(e.first_start) - self.start) if e.first_start else 0,
+            )
+        return PowerSource(
+            id=source.id, kind=source.kind, available_mw=_steps(phases, self.start, self.count, 0.0),
+            energy_usd_per_mwh=source.energy_usd_per_mwh, expansion=expansion,
+        )
+
+    def hall(self, hall: schema.HallType, path: tuple[str | int, ...]) -> Hall:
+        installed: list[tuple[str, float]] = []
+        for i, entry in enumerate(hall.installed):
+            entry_path = (*path, "installed", i, "accelerator")
+            if self.known(entry.accelerator, entry_path):
+                accelerator = self.catalog[entry.accelerator]
+                if accelerator.cooling not in hall.cooling or accelerator.rack_kw > hall.max_rack_kw:
+                    self.fail(entry_path, f"'{entry.accelerator}' does not fit this hall "
+                              f"(needs {accelerator.cooling} cooling and {accelerator.rack_kw:g} kW racks)")
+                installed.append((entry.accelerator, entry.units))
+        start = hall.first_module_start
+        return Hall(
+            id=hall.id, kind=hall.kind, cooling=frozenset(hall.cooling), max_rack_kw=hall.max_rack_kw,
+            existing_it_mw=hall.existing_it_mw, module_it_mw=hall.module_it_mw or 0.0,
+            module_capex_usd=hall.module_capex_usd, lead_periods=hall.lead_quarters,
+            max_modules=hall.max_modules,
+            first_module_start=max(0, period_index(start) - self.start) if start else 0,
+            backup=hall.backup, availability=hall.availability, installed=tuple(installed),
+        )
+
+    def site(self, site: schema.Site, index: int) -> Site:
+        halls = tuple(self.hall(h, ("sites", index, "halls", j)) for j, h in enumerate(site.halls))
+        for j, hall in enumerate(halls):
+            installed_mw = sum(units * self.catalog[a].unit_it_mw for a, units in hall.installed)
+            if installed_mw > hall.existing_it_mw + 1e-9:
+                self.fail(("sites", index, "halls", j, "installed"),
+                          f"installed units draw {installed_mw:.1f} MW IT, more than "
+                          f"existing_it_mw ({hall.existing_it_mw:g} MW)")
+        return Site(
+            id=site.id, name=site.name, location=site.location, pue=site.pue,
+            sources=tuple(self.source(s) for s in site.power_sources), halls=halls,
+        )
+
+    def allowed(self) -> tuple[Accelerator, ...]:
+        policy = self.plan_file.policy
+        for i, accelerator_id in enumerate(policy.exclude):
+            self.known(accelerator_id, ("policy", "exclude", i))
+        if policy.allow is not None:
+            for i, accelerator_id in enumerate(policy.allow):
+                self.known(accelerator_id, ("policy", "allow", i))
+        allowed = set(policy.allow) if policy.allow is not None else set(self.catalog)
+        allowed -= set(policy.exclude)
+        return tuple(a for a in self.catalog.values() if a.id in allowed)
+
+    def shares(self) -> tuple[ShareBound, ...]:
+        out = []
+        vendors = {a.vendor for a in self.catalog.values()}
+        ecosystems = {a.ecosystem for a in self.catalog.values()}
+        for i, bound in enumerate(self.plan_file.policy.shares):
+            kind, group, known = (
+                ("vendor", bound.vendor, vendors) if bound.vendor else ("ecosystem", bound.ecosystem, ecosystems)
+            )
+            assert group is not None
+            if group not in known:
+                self.fail(("policy", "shares", i, kind),
+                          f"expected one of {', '.join(sorted(known))}, found '{group}'")
+            first = period_index(bound.start) - self.start if bound.start else 0
+            out.append(ShareBound(kind, group, bound.min_share, bound.max_share, max(0, first)))
+        return tuple(out)
+
+    def demand_steps(self, steps: list[schema.DemandStep]) -> tuple[float, ...]:
+        return _steps([(period_index(s.start), s.pflops) for s in steps], self.start, self.count, 0.0)
+
+    def resolve(self) -> Plan:
+        f = self.plan_file
+        periods = tuple(period_name(self.start + t) for t in range(self.count))
+        sites = tuple(self.site(s, i) for i, s in enumerate(f.sites))
+        accelerators = self.allowed()
+        supply: dict[str, list[float | None]] = {}
+        for i, entry in enumerate(f.supply):
+            if not self.known(entry.accelerator, ("supply", i, "accelerator")):
+                continue
+            row = supply.setdefault(entry.accelerator, [None] * self.count)
+            for t, inside in enumerate(_window(entry.start, entry.until, self.start, self.count)):
+                if inside:
+                    row[t] = entry.units_per_quarter
+        offers = []
+        for i, offer in enumerate(f.cloud_offers):
+            self.known(offer.accelerator, ("cloud_offers", i, "accelerator"))
+            window = _window(offer.start, offer.until, self.start, self.count)
+            offers.append(CloudOffer(offer.id, offer.accelerator, offer.usd_per_accelerator_hour,
+                                     tuple(offer.max_accelerators if w else 0.0 for w in window)))
+        minimums = []
+        for i, minimum in enumerate(f.policy.min_units):
+            self.known(minimum.accelerator, ("policy", "min_units", i, "accelerator"))
+            minimums.append(MinUnits(minimum.accelerator, minimum.units,
+                                     max(0, period_index(minimum.by) - self.start)))
+        demand = f.demand
+        plan = Plan(
+            name=f.name, title=f.title, objective=f.objective, periods=periods,
+            years=tuple(int(p[:4]) for p in periods), hours_per_period=HOURS_PER_QUARTER,
+            sites=sites, catalog=self.catalog, accelerators=accelerators,
+            budget_usd={b.year: b.limit_usd for b in f.budget if int(periods[0][:4]) <= b.year <= int(periods[-1][:4])},
+            training_pflops=self.demand_steps(demand.training),
+            inference_pflops=self.demand_steps(demand.inference),
+            training_precision=demand.training_precision, inference_precision=demand.inference_precision,
+            training_weight=f.weights.training, inference_weight=f.weights.inference,
+            objective_precision=f.weights.precision,
+            discount_rate=f.discount_rate, maintenance_share_per_year=f.maintenance_share_per_year,
+            supply_units={k: tuple(v) for k, v in supply.items()}, shares=self.shares(),
+            commitments=tuple(Commitment(c.vendor, c.min_usd, c.max_usd) for c in f.policy.commitments),
+            min_units=tuple(minimums), cloud_offers=tuple(offers),
+        )
+        if self.problems:
+            raise InputError(self.problems)
+        return plan
+
+
+def resolve(plan_file: schema.PlanFile, catalog: dict[str, schema.Accelerator], document: Document) -> Plan:
+    """Resolve a validated plan file against the catalog.
+
+    Raises:
+        InputError: An id that is not in the catalog, installed units that do not fit, ...
+    """
+    return _Resolver(plan_file, catalog, document).resolve()
+
+
+def is_finite_limit(value: float | None) -> bool:
+    """Whether a per-quarter cap is a real limit (None and infinity mean none)."""
+    return value is not None and math.isfinite(value)

@@ -1,0 +1,424 @@
+"""Pydantic models mirroring the YAML of plan files and catalogs, nothing more.
+
+Every model forbids unknown keys, refuses NaN, infinity and booleans where numbers are due,
+and bounds every number. Quantities accept a number in the unit the key names, or a unit
+string (`"1 GW"`, `"$2.5B"`), converted by `planner.inputs.units`. Cross-references (an accelerator
+id named in a policy, say) are checked later, in `planner.inputs.plan`, against the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from planner.inputs import units
+
+PERIOD_PATTERN = re.compile(r"^(20[0-9]{2})Q([1-4])$")
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=48)]
+"""Lower-case letters, digits and single hyphens, such as `gb300-nvl72`."""
+
+Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN.pattern)]
+"""A quarter, written `2026Q3`."""
+
+_ONE_LINE = r"^[^\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_ONE_LINE)]
+"""Free text on one line: no control characters, no bidirectional overrides (which can make a
+name display as something else)."""
+
+
+
+def _quantity_schema(unit: str, example: str) -> WithJsonSchema:
+    """JSON Schema of a quantity: a number in `unit`, or a unit string such as `example`."""
+    return WithJsonSchema({
+        "anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40, "examples": [example]}],
+        "description": f"A number in {unit}, or a string with a unit such as '{example}'.",
+    })
+
+
+PowerMW = Annotated[float, BeforeValidator(units.to_mw), _quantity_schema("MW", "200 MW")]
+PowerKW = Annotated[float, BeforeValidator(units.to_kw), _quantity_schema("kW", "132 kW")]
+MoneyUSD = Annotated[float, BeforeValidator(units.to_usd), _quantity_schema("USD", "$2.5B")]
+PriceUSDPerMWh = Annotated[float, BeforeValidator(units.to_usd_per_mwh), _quantity_schema("USD/MWh", "$79/MWh")]
+PriceUSDPerKW = Annotated[float, BeforeValidator(units.to_usd_per_kw), _quantity_schema("USD/kW", "$4000/kW")]
+PriceUSDPerHour = Annotated[float, BeforeValidator(units.to_usd_per_h), _quantity_schema("USD/h", "$4.5/h")]
+ComputePFLOPS = Annotated[float, BeforeValidator(units.to_pflops), _quantity_schema("PFLOPS", "2.5 EFLOPS")]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+MAX_POWER_MW = 50_000.0
+MAX_USD = 5e12
+
+
+def period_index(period: str) -> int:
+    """A period's position on a single quarter axis: 2026Q1 -> 8104."""
+    match = PERIOD_PATTERN.match(period)
+    if match is None:
+        raise ValueError(f"expected a quarter like 2026Q3, found {period!r}")
+    return int(match[1]) * 4 + int(match[2]) - 1
+
+
+def period_name(index: int) -> str:
+    """The inverse of `period_index`."""
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+class StrictModel(BaseModel):
+    """Base of every input model: strict types, no unknown keys, no NaN or infinity."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+    )
+
+
+class Sourced(StrictModel):
+    """A model whose numbers cite where they come from."""
+
+    sources: dict[str, Annotated[str, StringConstraints(min_length=3, max_length=600)]] = {}
+    """Citation for each numeric key, by key name: `unit_it_kw: "[7] 120-132 kW per rack"`.
+    Estimates say `estimate` and show the arithmetic."""
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_name_fields(cls, sources: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(sources) - set(cls.model_fields))
+        if unknown:
+            raise ValueError(f"sources name keys this entry does not have: {', '.join(unknown)}")
+        return sources
+
+
+def _unique_ids(items: list[BaseModel], what: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        item_id = getattr(item, "id", None) or getattr(item, "accelerator", None)
+        if item_id in seen:
+            raise ValueError(f"duplicate {what} id '{item_id}'")
+        if isinstance(item_id, str):
+            seen.add(item_id)
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+class Accelerator(Sourced):
+    """One catalog entry: an accelerator and the unit it is bought in (a rack or a server)."""
+
+    id: Id
+    name: Text
+    vendor: Id
+    """Who sells it: nvidia, amd, google, meta, aws."""
+    ecosystem: Id
+    """Its software stack: cuda, rocm, xla, mtia, neuron."""
+    unit: Text
+    """What one deployment unit is, e.g. 'NVL72 rack' or 'DGX B200 server'."""
+    accelerators_per_unit: int = Field(ge=1, le=100_000)
+    unit_it_kw: PowerKW = Field(gt=0, le=2_000)
+    """All-in IT power of one unit at the rack: chips, hosts, switches, fans (before PUE)."""
+    rack_kw: PowerKW = Field(gt=0, le=2_000)
+    """Power density of one rack as deployed; a hall must allow at least this."""
+    bf16_pflops: float = Field(gt=0, le=1_000)
+    """Dense BF16 PFLOPS per accelerator."""
+    fp8_pflops: float = Field(gt=0, le=1_000)
+    """Dense FP8 PFLOPS per accelerator."""
+    hbm_gb: float = Field(gt=0, le=10_000)
+    """HBM (or main accelerator memory) per accelerator, GB."""
+    unit_price_usd: MoneyUSD | None = Field(default=None, gt=0, le=1e9)
+    """Price of one unit; absent for accelerators that can only be leased."""
+    first_available: Period
+    """First quarter units can be delivered."""
+    cooling: Literal["air", "liquid"]
+    """Cooling the unit needs; liquid units only fit halls with liquid cooling."""
+    workloads: list[Literal["training", "inference"]] = Field(min_length=1, max_length=2)
+    life_quarters: int = Field(default=20, ge=1, le=60)
+    """Service life; a unit installed in quarter t serves through t + life - 1."""
+
+    @field_validator("workloads")
+    @classmethod
+    def _distinct_workloads(cls, workloads: list[str]) -> list[str]:
+        if len(set(workloads)) != len(workloads):
+            raise ValueError("workloads must not repeat")
+        return workloads
+
+
+class CatalogFile(StrictModel):
+    """An accelerator catalog file: the built-in one, or one given with `--catalog`."""
+
+    mode: Literal["extend", "replace"] = "extend"
+    """`extend`: entries replace built-in ones of the same id and add new ones;
+    `replace`: the file is the whole catalog."""
+    accelerators: list[Accelerator] = Field(min_length=1, max_length=1_000)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Self:
+        _unique_ids(list(self.accelerators), "accelerator")
+        return self
+
+
+# --- sites -----------------------------------------------------------------------------------
+
+
+class PowerPhase(StrictModel):
+    """From `online` on, the source delivers `available_mw` (replacing any earlier phase)."""
+
+    online: Period
+    available_mw: PowerMW = Field(ge=0, le=MAX_POWER_MW)
+
+
+class Expansion(StrictModel):
+    """Capacity the plan may build at this source (a variable of the LP)."""
+
+    max_mw: PowerMW = Field(gt=0, le=MAX_POWER_MW)
+    capex_usd_per_kw: PriceUSDPerKW = Field(ge=0, le=100_000)
+    lead_quarters: int = Field(ge=0, le=40)
+    """Quarters from the start of building to first power."""
+    first_start: Period | None = None
+
+
+class PowerSource(Sourced):
+    """Grid interconnect or on-site generation at a site."""
+
+    id: Id
+    kind: Literal["grid", "gas", "solar", "wind", "nuclear", "battery", "other"]
+    phases: list[PowerPhase] = Field(default=[], max_length=200)
+    """Available MW by quarter; each phase replaces the one before."""
+    energy_usd_per_mwh: PriceUSDPerMWh = Field(ge=0, le=10_000)
+    expansion: Expansion | None = None
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> Self:
+        onlines = [period_index(p.online) for p in self.phases]
+        if onlines != sorted(set(onlines)):
+            raise ValueError("phases must be in order of `online`, one per quarter")
+        if not self.phases and self.expansion is None:
+            raise ValueError("a power source needs `phases`, an `expansion`, or both")
+        return self
+
+
+class Installed(StrictModel):
+    """Units already in service in a hall when the horizon starts."""
+
+    accelerator: Id
+    units: float = Field(gt=0, le=10_000_000)
+
+
+class HallType(Sourced):
+    """Where racks live: conventional buildings or tent-style prefab modules."""
+
+    id: Id
+    kind: Literal["building", "tent"]
+    cooling: list[Literal["air", "liquid"]] = Field(min_length=1, max_length=2)
+    """Cooling the hall provides; liquid-cooled units need `liquid`."""
+    max_rack_kw: PowerKW = Field(gt=0, le=2_000)
+    existing_it_mw: PowerMW = Field(default=0.0, ge=0, le=MAX_POWER_MW)
+    """IT MW of this hall type ready before the horizon starts."""
+    module_it_mw: PowerMW | None = Field(default=None, gt=0, le=MAX_POWER_MW)
+    """IT MW one new module adds."""
+    module_capex_usd: MoneyUSD = Field(default=0.0, ge=0, le=MAX_USD)
+    """Cost of one module (shell, power and cooling plant, not IT)."""
+    lead_quarters: int = Field(default=0, ge=0, le=40)
+    """Quarters from starting a module to racks going in."""
+    max_modules: int = Field(default=0, ge=0, le=100_000)
+    first_module_start: Period | None = None
+    """Earliest quarter a module can be started."""
+    backup: Literal["generators", "none"] = "generators"
+    availability: float = Field(default=1.0, gt=0, le=1)
+    """Share of hours racks deliver compute; below 1 for halls without backup power."""
+    installed: list[Installed] = Field(default=[], max_length=1_000)
+
+    @model_validator(mode="after")
+    def _modules_complete(self) -> Self:
+        if self.max_modules > 0 and self.module_it_mw is None:
+            raise ValueError("`max_modules` > 0 needs `module_it_mw`")
+        return self
+
+
+class Site(Sourced):
+    """A campus: one PUE, its power sources and its halls."""
+
+    id: Id
+    name: Text
+    location: Text | None = None
+    pue: float = Field(ge=1.0, le=3.0)
+    """Facility power / IT power."""
+    power_sources: list[PowerSource] = Field(min_length=1, max_length=100)
+    halls: list[HallType] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Self:
+        _unique_ids(list(self.power_sources), "power source")
+        _unique_ids(list(self.halls), "hall")
+        return self
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+class Horizon(StrictModel):
+    start: Period
+    end: Period
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        quarters = period_index(self.end) - period_index(self.start) + 1
+        if quarters < 1:
+            raise ValueError(f"`end` ({self.end}) is before `start` ({self.start})")
+        if quarters > 80:
+            raise ValueError(f"expected at most 80 quarters, found {quarters}")
+        return self
+
+
+class BudgetYear(Sourced):
+    """Spending limit for one calendar year: capex plus opex."""
+
+    year: int = Field(ge=2000, le=2099)
+    limit_usd: MoneyUSD = Field(ge=0, le=MAX_USD)
+
+
+class DemandStep(StrictModel):
+    """From `from` on, at least `pflops` of compute (until the next step)."""
+
+    start: Period = Field(alias="from")
+    pflops: ComputePFLOPS = Field(ge=0, le=1e9)
+
+
+class Demand(Sourced):
+    """Compute that must be delivered each quarter, by workload."""
+
+    training: list[DemandStep] = Field(default=[], max_length=200)
+    inference: list[DemandStep] = Field(default=[], max_length=200)
+    training_precision: Literal["bf16", "fp8"] = "bf16"
+    inference_precision: Literal["bf16", "fp8"] = "fp8"
+
+    @model_validator(mode="after")
+    def _steps_in_order(self) -> Self:
+        for name in ("training", "inference"):
+            starts = [period_index(step.start) for step in getattr(self, name)]
+            if starts != sorted(set(starts)):
+                raise ValueError(f"{name} steps must be in order of `from`, one per quarter")
+        return self
+
+
+class ShareBound(StrictModel):
+    """Bounds on the share of compute (BF16 PFLOPS in service) of a vendor or ecosystem."""
+
+    vendor: Id | None = None
+    ecosystem: Id | None = None
+    min_share: Share = 0.0
+    max_share: Share = 1.0
+    start: Period | None = Field(default=None, alias="from")
+    """First quarter the bound applies; the horizon's start by default."""
+
+    @model_validator(mode="after")
+    def _one_group(self) -> Self:
+        if (self.vendor is None) == (self.ecosystem is None):
+            raise ValueError("name exactly one of `vendor` or `ecosystem`")
+        if self.min_share > self.max_share:
+            raise ValueError("`min_share` is above `max_share`")
+        return self
+
+
+class Commitment(Sourced):
+    """Spend with a vendor over the horizon (units bought and leased)."""
+
+    vendor: Id
+    min_usd: MoneyUSD = Field(default=0.0, ge=0, le=MAX_USD)
+    max_usd: MoneyUSD | None = Field(default=None, ge=0, le=MAX_USD)
+
+
+class MinUnits(StrictModel):
+    """At least `units` of an accelerator in service from quarter `by` on."""
+
+    accelerator: Id
+    units: float = Field(gt=0, le=10_000_000)
+    by: Period
+
+
+class Policy(StrictModel):
+    """Chip-mix rules."""
+
+    allow: list[Id] | None = None
+    """Only these accelerators may be bought or leased (all by default)."""
+    exclude: list[Id] = []
+    shares: list[ShareBound] = Field(default=[], max_length=100)
+    commitments: list[Commitment] = Field(default=[], max_length=100)
+    min_units: list[MinUnits] = Field(default=[], max_length=1_000)
+
+
+class Supply(Sourced):
+    """How many units of an accelerator the vendor can deliver per quarter."""
+
+    accelerator: Id
+    units_per_quarter: float = Field(ge=0, le=10_000_000)
+    start: Period | None = Field(default=None, alias="from")
+    until: Period | None = None
+
+
+class CloudOffer(Sourced):
+    """Leased accelerators: no site power, paid per accelerator-hour."""
+
+    id: Id
+    accelerator: Id
+    usd_per_accelerator_hour: PriceUSDPerHour = Field(gt=0, le=10_000)
+    max_accelerators: float = Field(gt=0, le=100_000_000)
+    start: Period | None = Field(default=None, alias="from")
+    until: Period | None = None
+
+
+class Weights(StrictModel):
+    """How `max-compute` counts compute: a weight per workload, at one precision for both (so
+    that FP8 inference does not count double against BF16 training)."""
+
+    training: float = Field(default=1.0, ge=0, le=1_000)
+    inference: float = Field(default=1.0, ge=0, le=1_000)
+    precision: Literal["bf16", "fp8"] = "bf16"
+
+
+class PlanFile(Sourced):
+    """A plan file: horizon, sites, budget, demand, policy."""
+
+    name: Id
+    """Short name; reports go to `reports/<name>/`."""
+    title: Text
+    description: Annotated[
+        str, StringConstraints(max_length=4_000, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$")
+    ] | None = None
+    horizon: Horizon
+    objective: Literal["max-compute", "min-cost"] = "max-compute"
+    weights: Weights = Weights()
+    discount_rate: float = Field(default=0.0, ge=0, le=0.5)
+    """Yearly rate by which `min-cost` discounts later spending."""
+    maintenance_share_per_year: float = Field(default=0.0, ge=0, le=0.5)
+    """Yearly upkeep of units in service, as a share of their price (opex)."""
+    sites: list[Site] = Field(min_length=1, max_length=20_000)
+    budget: list[BudgetYear] = Field(default=[], max_length=100)
+    demand: Demand = Demand()
+    policy: Policy = Policy()
+    supply: list[Supply] = Field(default=[], max_length=10_000)
+    cloud_offers: list[CloudOffer] = Field(default=[], max_length=1_000)
+    catalog: list[Accelerator] = Field(default=[], max_length=1_000)
+    """Accelerators added to (or replacing, by id) the built-in catalog for this plan."""
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Self:
+        _unique_ids(list(self.sites), "site")
+        _unique_ids(list(self.cloud_offers), "cloud offer")
+        _unique_ids(list(self.catalog), "accelerator")
+        years = [entry.year for entry in self.budget]
+        if len(set(years)) != len(years):
+            raise ValueError("budget years must not repeat")
+        return self

@@ -1,0 +1,161 @@
+"""The limit families of the LP, each declared once: what it is, its unit, the step a person
+thinks in, its words, and how it gives way when no plan fits.
+
+Every stage that speaks of a family reads this registry: the builder names its rows after
+`Family.name`, verification checks them under the same name, `planner.answers.explain` prices one step
+of each, `planner.answers.diagnose` relaxes them in `Elastic.rank` order, and the reports print their
+`title` and words. Adding a family means a builder function, a check in `planner.answers.verify`, one
+entry here and one hand-solved test (docs/design.md, "Adding a limit family").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a family's rows do in the plan."""
+
+    LIMIT = "limit"
+    """Caps what the plan may do (power, space, money, supply): relaxed to close a gap."""
+    TARGET = "target"
+    """Asks for something (demand, minimum units or shares, committed spend): what falls short."""
+    INTERNAL = "internal"
+    """Ties the model together (stock balance, dispatch, assignment): no limit a user sets."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a family in a person's terms, and what taking it does, in words."""
+
+    label: str
+    """The step as written beside a price: `100 MW`, `$1B`, `1,000 units`, `point`."""
+    size: float
+    """Units of the row's right-hand side in one step (a share point is sized from the fleet)."""
+    words: str
+    """Taking one step, with {where} and {period} to fill: "100 MW more at {where} in {period}"."""
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """How a family gives way in the diagnosis of a plan that cannot be met."""
+
+    normal: float
+    """Units of the row's right-hand side in one normal step: penalties are per normal step."""
+    rank: int
+    """When limits give to meet every target, lower ranks give first (money before space before
+    power before supply); targets have rank 0."""
+    gap: str
+    """The gap in words, with {amount}, {where} and {period}: "+{amount} at {where} in {period}"."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of LP rows (or, for `site_power`, of limits summed over rows)."""
+
+    name: str
+    """As rows are named (`name__key__period`) and as `constraints.csv` lists them."""
+    design: str
+    """The limit of DESIGN.md it implements."""
+    title: str
+    """A few words for tables: `hall space`, `yearly budget`."""
+    unit: str
+    """Unit of its right-hand side: MW, USD, units, modules or PFLOPS."""
+    role: Role
+    step: Step | None = None
+    elastic: Elastic | None = None
+    full: str | None = None
+    """The limit being full, in words, with {where} and {period} (the "because" of a gap)."""
+
+    def words(self, template: str, key: str, period: str, amount: str = "") -> str:
+        """`template` (one of this family's) filled in: a key's parts read `site / hall`."""
+        return template.format(where=key.replace(".", " / "), period=period, amount=amount)
+
+
+STOCK = Family("stock", "units in service (DESIGN's inst)", "units in service", "units", Role.INTERNAL)
+LOAD = Family("load", "2. site power: dispatch meets the facility load", "dispatch", "MW", Role.INTERNAL)
+ASSIGN = Family("assign", "7. demand: accelerators assigned within the fleet", "assignment", "accelerators",
+                Role.INTERNAL)
+HALL = Family(
+    "hall", "1. hall space", "hall space", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more hall space ({where}) in {period}"),
+    Elastic(100.0, 2, "+{amount} of hall space at {where} in {period}"),
+    full="hall space {where} is full in {period}",
+)
+MODULES = Family(
+    "modules", "1. hall space: modules built", "hall modules", "modules", Role.LIMIT,
+    Step("module", 1.0, "one more {where} module"),
+    Elastic(1.0, 2, "+{amount} at {where}"),
+    full="every {where} module is built",
+)
+POWER = Family(
+    "power", "2. site power: each source", "power source", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more from {where} in {period}"),
+    Elastic(100.0, 4, "+{amount} at {where} in {period}"),
+    full="power from {where} is full in {period}",
+)
+SITE_POWER = Family(
+    "site_power", "2. site power: all sources of a site", "site power", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more at {where} in {period}"),
+)
+EXPANSION = Family(
+    "expansion", "2. site power: generation built on site", "generation build", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more buildable generation at {where}"),
+    Elastic(100.0, 4, "+{amount} buildable generation at {where}"),
+)
+BUDGET = Family(
+    "budget", "3. budget", "yearly budget", "USD", Role.LIMIT,
+    Step("$1B", 1e9, "$1B more in the {where} budget"),
+    Elastic(1e9, 1, "+{amount} of budget in {where}"),
+    full="the {where} budget is spent",
+)
+SUPPLY = Family(
+    "supply", "4. supply", "vendor supply", "units", Role.LIMIT,
+    Step("1,000 units", 1000.0, "1,000 more {where} units delivered in {period}"),
+    Elastic(1000.0, 5, "+{amount} of {where} supply in {period}"),
+    full="{where} supply is used up in {period}",
+)
+COMMITMENT_MIN = Family(
+    "commitment_min", "5. vendor commitments: minimum spend", "vendor min spend", "USD", Role.TARGET,
+    Step("$1B", 1e9, "$1B less committed spend with {where}"),
+    Elastic(1e9, 0, "committed spend with {where} short by {amount}"),
+)
+COMMITMENT_MAX = Family(
+    "commitment_max", "5. vendor commitments: maximum spend", "vendor max spend", "USD", Role.LIMIT,
+    Step("$1B", 1e9, "$1B more allowed spend with {where}"),
+    Elastic(1e9, 1, "+{amount} allowed spend with {where}"),
+)
+SHARE_MIN = Family(
+    "share_min", "6. chip-mix policy: minimum share", "minimum share", "PFLOPS", Role.TARGET,
+    Step("point", 1.0, "a minimum {where} share one point lower in {period}"),
+    Elastic(1000.0, 0, "minimum {where} share in {period} short by {amount} of BF16 compute"),
+)
+SHARE_MAX = Family(
+    "share_max", "6. chip-mix policy: maximum share", "maximum share", "PFLOPS", Role.LIMIT,
+    Step("point", 1.0, "a maximum {where} share one point higher in {period}"),
+    Elastic(1000.0, 3, "+{amount} of BF16 compute above the maximum {where} share in {period}"),
+)
+MIN_UNITS = Family(
+    "min_units", "6. chip-mix policy: minimum units in service", "minimum units", "units", Role.TARGET,
+    Step("1,000 units", 1000.0, "1,000 fewer required {where} units in {period}"),
+    Elastic(1000.0, 0, "minimum {where} units in {period} short by {amount}"),
+)
+DEMAND = Family(
+    "demand", "7. demand", "demand", "PFLOPS", Role.TARGET,
+    Step("EFLOPS", 1000.0, "1 EFLOPS less {where} demand in {period}"),
+    Elastic(1000.0, 0, "{where} demand in {period} is short by {amount}"),
+)
+
+FAMILIES: dict[str, Family] = {family.name: family for family in (
+    STOCK, LOAD, ASSIGN, HALL, MODULES, POWER, SITE_POWER, EXPANSION, BUDGET, SUPPLY, COMMITMENT_MIN,
+    COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND,
+)}
+"""Every family by name, in DESIGN's order."""
+
+PRICED = {name: family for name, family in FAMILIES.items() if family.step is not None}
+"""Families whose binding rows are priced in a person's step."""
+INTERNAL = frozenset(name for name, family in FAMILIES.items() if family.role == Role.INTERNAL)
+TARGETS = frozenset(name for name, family in FAMILIES.items() if family.role == Role.TARGET)
+ELASTIC = {name: family.elastic for name, family in FAMILIES.items() if family.elastic is not None}
+"""Families relaxed when no plan fits, with how."""

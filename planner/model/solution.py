@@ -1,0 +1,27 @@
+"""A solved model's column values, by DESIGN's indices: what every later stage reads of a solve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NewKey = tuple[int, int, str, int]
+"""(site, hall, accelerator, quarter) positions of `new` and `inst`."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Variable values by DESIGN's indices; plain floats, so it can cross processes."""
+
+    new: dict[NewKey, float] = field(default_factory=dict)
+    """Units of c installed in hall h of site s in quarter t, keyed (s, h, c, t)."""
+    mod: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    """Hall modules started, keyed (s, h, t)."""
+    gen: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    """MW of generation built, keyed (s, g, t)."""
+    disp: dict[tuple[int, int, int], float] = field(default_factory=dict)
+    """Facility MW drawn from source g, keyed (s, g, t)."""
+    lease: dict[tuple[int, int], float] = field(default_factory=dict)
+    """Accelerators leased from cloud offer k, keyed (k, t)."""
+    train: dict[tuple[str, int], float] = field(default_factory=dict)
+    """Accelerators of c (availability-weighted) assigned to training, keyed (c, t)."""
+    infer: dict[tuple[str, int], float] = field(default_factory=dict)

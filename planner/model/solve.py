@@ -1,0 +1,465 @@
+"""Solve a `LinearProgram`: HiGHS in-process through highspy's public API (the default), or any
+solver PuLP reaches (CBC and whatever else is installed) through PuLP's public API.
+
+Both paths take the same immutable LP and answer with the same arrays: column values, row
+duals and slacks, in the LP's order. Values are read only when the solver returned a plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from planner.errors import SolverError
+from planner.model.lp import LinearProgram
+from planner.model.native_output import diverted_stdout
+from planner.model.solution import Solution
+from planner.model.variables import Model
+
+log = logging.getLogger(__name__)
+
+IPM_FROM_COLUMNS = 50_000
+"""HiGHS's interior-point method (with crossover, so duals come from a vertex) beats its dual
+simplex on large capacity LPs: 51 s against 259 s on a 300 x 20 x 20 plan (286k columns,
+1.2M nonzeros, 2 cores). Below this many columns, simplex is as fast and needs no crossover."""
+KEEP_HIGHS_UP_TO_COLUMNS = 50_000
+"""Above this many columns the solved HiGHS model is released once its answer is read: nothing
+re-solves it (ranging's whole-step re-solves cost more than they tell at that size)."""
+ZERO_VALUE = 1e-9
+"""Column values smaller than this are solver noise (-1e-12): read as 0, so no report shows "-0.0 units"."""
+
+
+class Status(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    """A plan was found but not proven optimal (time or gap limit)."""
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"
+    """The solver stopped (time limit, error) without any plan."""
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to run a solver: what the user chose, and whether to show its log (on stderr)."""
+
+    time_limit_s: float | None = None
+    threads: int = 1
+    gap: float | None = None
+    log: bool = False
+
+
+@dataclass
+class SolveResult:
+    """A solver's answer: status, the values (only with a plan), duals and slacks by row name."""
+
+    status: Status
+    solver: SolverInfo
+    objective_value: float | None
+    best_bound: float | None
+    solution: Solution | None
+    duals: dict[str, float] = field(default_factory=dict)
+    slacks: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    detail: str = ""
+    time_limit_reached: bool = False
+    duals_note: str = ""
+    """How the duals were obtained, when not from the solve itself (integer mode)."""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE) and self.solution is not None
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between the plan found and the best bound (MILP only)."""
+        if self.objective_value is None or self.best_bound is None:
+            return None
+        return abs(self.best_bound - self.objective_value) / max(1e-9, abs(self.objective_value))
+
+
+@dataclass
+class Answer:
+    """What any solver returned, as arrays in the LP's order."""
+
+    status: Status
+    detail: str
+    """The solver's own word for how it ended."""
+    time_limit_reached: bool = False
+    objective: float | None = None
+    best_bound: float | None = None
+    values: np.ndarray | None = None
+    duals: np.ndarray | None = None
+    slacks: np.ndarray | None = None
+
+
+@dataclass
+class WarmStart:
+    """The last optimal basis, and the LP it belongs to: the next solve starts from it when its LP
+    has the same rows, columns and nonzero pattern (a sweep run that changes only numbers).
+
+    Only below `IPM_FROM_COLUMNS`: above, HiGHS runs its interior-point method, which does not
+    start from a basis. On the Ohio plan, a 10 x 10 grid of prices and budgets took HiGHS 9.4 ms
+    a run from scratch and 1.0 ms from the previous run's basis; 15 of the 101 runs ended at
+    another optimal plan of the same objective (the LP has ties)."""
+
+    basis: Any = None
+    structure: tuple[np.ndarray, np.ndarray] | None = None
+    """(row starts, column of each term) of the basis's LP."""
+    started: int = 0
+    """Solves that started from a kept basis."""
+
+    def fits(self, lp: LinearProgram) -> bool:
+        if self.basis is None or self.structure is None or lp.shape[1] >= IPM_FROM_COLUMNS:
+            return False
+        starts, columns = self.structure
+        return np.array_equal(starts, lp.row_starts) and np.array_equal(columns, lp.row_columns)
+
+    def keep(self, lp: LinearProgram, basis: Any) -> None:
+        self.basis, self.structure = basis, (lp.row_starts, lp.row_columns)
+
+
+# --- HiGHS, in-process ---------------------------------------------------------------------
+
+_HIGHS_STATUS = {
+    "kOptimal": Status.OPTIMAL, "kInfeasible": Status.INFEASIBLE, "kUnbounded": Status.UNBOUNDED,
+}
+"""HiGHS's model status -> planner's. Any other status (time, iteration, gap or memory limit,
+interrupt, error) is FEASIBLE when HiGHS holds a feasible plan, else NO_SOLUTION."""
+
+
+def highs_available() -> bool:
+    """Whether highspy can be imported here (the solver stack is not imported to find out)."""
+    import importlib.util  # noqa: PLC0415
+
+    return importlib.util.find_spec("highspy") is not None
+
+
+def highs_version() -> str:
+    import highspy  # noqa: PLC0415 - the solver stack loads only where a plan is solved
+
+    with diverted_stdout():
+        return str(highspy.Highs().version())  # type: ignore[no-untyped-call]
+
+
+def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) -> Any:
+    """A `highspy.Highs` holding `lp`, its options set (IPM for large LPs); with `names`, the
+    columns and rows named (for MPS files)."""
+    import highspy  # noqa: PLC0415
+
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", options.log)
+    highs.setOptionValue("threads", options.threads)
+    if options.time_limit_s is not None:
+        highs.setOptionValue("time_limit", float(options.time_limit_s))
+    if options.gap is not None:
+        highs.setOptionValue("mip_rel_gap", float(options.gap))
+    if lp.shape[1] >= IPM_FROM_COLUMNS and not lp.is_mip:
+        highs.setOptionValue("solver", "ipm")
+    m, n = lp.shape
+    empty = np.zeros(0, dtype=np.int32)
+    highs.addCols(n, lp.cost, lp.col_lower, lp.col_upper, 0, empty, empty, np.zeros(0))
+    if lp.is_mip:
+        integer = np.flatnonzero(lp.col_integer).astype(np.int32)
+        highs.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger))
+    if lp.maximize:
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    if lp.offset:
+        highs.changeObjectiveOffset(lp.offset)
+    # Zero coefficients stay out of HiGHS's matrix.
+    keep = lp.row_values != 0
+    starts = np.concatenate([[0], np.cumsum(keep)])[lp.row_starts]
+    highs.addRows(m, lp.row_lower, lp.row_upper, int(starts[-1]), starts[:-1].astype(np.int32),
+                  lp.row_columns[keep].astype(np.int32), lp.row_values[keep])
+    if names:
+        for column, name in enumerate(lp.column_names()):
+            highs.passColName(column, name)
+        for row, name in enumerate(lp.row_names()):
+            highs.passRowName(row, name)
+    return highs
+
+
+def run_highs(highs: Any, lp: LinearProgram) -> Answer:
+    """Run HiGHS on the LP it holds and read the answer back as arrays."""
+    highs.run()
+    status = highs.getModelStatus()
+    word = highs.modelStatusToString(status)
+    name = str(status).rsplit(".", 1)[-1]
+    if name == "kUnboundedOrInfeasible":
+        # Presolve saw one or the other; without presolve HiGHS tells which.
+        highs.setOptionValue("presolve", "off")
+        highs.run()
+        highs.setOptionValue("presolve", "choose")
+        status = highs.getModelStatus()
+        word, name = highs.modelStatusToString(status), str(status).rsplit(".", 1)[-1]
+    info = highs.getInfo()
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    ours = _HIGHS_STATUS.get(name, Status.FEASIBLE if has_plan else Status.NO_SOLUTION)
+    answer = Answer(ours, word, time_limit_reached=name == "kTimeLimit")
+    if ours not in (Status.OPTIMAL, Status.FEASIBLE):
+        return answer
+    solution = highs.getSolution()
+    answer.values = np.asarray(solution.col_value, dtype=np.float64)
+    answer.objective = float(info.objective_function_value)
+    if lp.is_mip and np.isfinite(info.mip_dual_bound):
+        answer.best_bound = float(info.mip_dual_bound)
+    if solution.dual_valid:
+        answer.duals = np.asarray(solution.row_dual, dtype=np.float64)
+        answer.slacks = lp.slack(np.asarray(solution.row_value, dtype=np.float64))
+    return answer
+
+
+# --- every other solver, through PuLP ------------------------------------------------------
+
+def pulp_solver_names() -> list[str]:
+    """The solvers PuLP finds installed, by PuLP's names (CBC is planner's `cbc`)."""
+    import pulp  # noqa: PLC0415
+
+    return list(pulp.listSolvers(onlyAvailable=True))
+
+
+def _pulp_solver(name: str, options: SolverOptions) -> tuple[Any, SolverInfo]:
+    import pulp  # noqa: PLC0415
+
+    common = {"msg": options.log, "timeLimit": options.time_limit_s, "gapRel": options.gap}
+    if name == "cbc":
+        # CBC prints solutions with 8 significant digits by default: too coarse for the re-check
+        # (1e-6 + 1e-9 x |rhs|), so ask for full doubles.
+        solver: Any = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
+            threads=options.threads, options=["precision %.17g"], **common)
+        if not solver.available():
+            raise SolverError("CBC is not available: install it with pip install 'pulp[cbc]'")
+        return solver, SolverInfo("CBC", _cbc_version(solver.path))
+    known = {solver.lower(): solver for solver in pulp.listSolvers()}
+    if name.lower() not in known:
+        raise SolverError(f"unknown solver '{name}'; expected highs, cbc or one of PuLP's: "
+                          f"{', '.join(pulp.listSolvers(onlyAvailable=True))}")
+    solver = pulp.getSolver(known[name.lower()], **common)
+    if not solver.available():
+        raise SolverError(f"{known[name.lower()]} is not available here; installed: "
+                          f"{', '.join(pulp.listSolvers(onlyAvailable=True))}")
+    return solver, SolverInfo(f"{known[name.lower()]} through PuLP", "unknown")
+
+
+CBC_NAMES = frozenset({"COIN_CMD", "PULP_CBC_CMD"})
+
+
+def _cbc_version(path: str) -> str:
+    import re  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    try:
+        output = subprocess.run([path, "-quit"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    match = re.search(r"Version:\s*(\S+)", output)
+    return match[1] if match else "unknown"
+
+
+def pulp_problem(lp: LinearProgram) -> tuple[Any, list[Any]]:
+    """`lp` as a PuLP problem, built through PuLP's public API, and its variables in column order."""
+    import pulp  # noqa: PLC0415
+
+    problem = pulp.LpProblem(lp.name, pulp.LpMaximize if lp.maximize else pulp.LpMinimize)
+    variables = [
+        problem.add_variable(name, float(low), float(up) if np.isfinite(up) else None,
+                             "Integer" if integer else "Continuous")
+        for name, low, up, integer in zip(lp.column_names(), lp.col_lower.tolist(), lp.col_upper.tolist(),
+                                          lp.col_integer.tolist(), strict=True)
+    ]
+    starts, columns, values = lp.row_starts.tolist(), lp.row_columns.tolist(), lp.row_values.tolist()
+    for i, row in enumerate(lp.rows):
+        a, b = starts[i], starts[i + 1]
+        expression = pulp.lpSum_vars_coefs([(variables[j], v) for j, v in zip(columns[a:b], values[a:b],
+                                                                               strict=True)])
+        constraint = {"<=": expression <= row.rhs, ">=": expression >= row.rhs, "==": expression == row.rhs}
+        problem.addConstraint(constraint[row.sense], row.name)
+    used = np.flatnonzero(lp.cost)
+    problem.setObjective(pulp.lpSum_vars_coefs([(variables[j], float(lp.cost[j])) for j in used.tolist()])
+                         + lp.offset)
+    return problem, variables
+
+
+def run_pulp(lp: LinearProgram, solver: Any, name: str) -> Answer:
+    """Solve `lp` with a PuLP solver (called `name` in messages) and read the answer back as arrays.
+
+    Raises:
+        SolverError: The solver failed outright.
+    """
+    import pulp  # noqa: PLC0415
+
+    problem, variables = pulp_problem(lp)
+    try:
+        stats = problem.solve(solver)
+    except pulp.PulpSolverError as error:
+        raise SolverError(f"{name} failed: {error}") from None
+    code = pulp.LpSolveStatus
+    if stats.status == code.Optimal and stats.has_solution:
+        status = Status.OPTIMAL
+    elif stats.status == code.Infeasible:
+        status = Status.INFEASIBLE
+    elif stats.status == code.Unbounded:
+        status = Status.UNBOUNDED
+    else:
+        status = Status.FEASIBLE if stats.has_solution else Status.NO_SOLUTION
+    answer = Answer(status, stats.status.name, time_limit_reached=stats.status == code.TimeLimit)
+    if status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return answer
+    answer.values = np.array([v.varValue or 0.0 for v in variables], dtype=np.float64)
+    answer.objective = float(stats.objective) if stats.objective is not None else None
+    answer.best_bound = float(stats.best_bound) if stats.best_bound is not None and lp.is_mip else None
+    if not lp.is_mip:
+        duals = np.array([c.pi or 0.0 for c in problem.constraints()], dtype=np.float64)
+        # CBC solves a maximisation as the minimisation of its negative and reports that problem's
+        # duals; planner's are the change in the plan's own objective per unit of a row's bound.
+        answer.duals = -duals if lp.maximize and solver.name in CBC_NAMES else duals
+        answer.slacks = lp.slack(lp.activity(answer.values))
+    return answer
+
+
+# --- one entry point -----------------------------------------------------------------------
+
+def solve(
+    model: Model,
+    solver_name: str = "highs",
+    time_limit_s: float | None = None,
+    threads: int = 1,
+    gap: float | None = None,
+    warm: WarmStart | None = None,
+    log: bool = False,
+) -> SolveResult:
+    """Solve `model`'s LP; values are read only when the solver returned a plan. `warm`: see
+    `WarmStart` (HiGHS only). Nothing the solver prints reaches stdout; with `log`, its log goes
+    to stderr. With HiGHS, the solved model is kept on `model.highs` for re-solves (ranging, IIS)
+    up to `KEEP_HIGHS_UP_TO_COLUMNS` columns.
+
+    Raises:
+        SolverError: The solver is missing or failed outright.
+    """
+    options = SolverOptions(time_limit_s, threads, gap, log)
+    with diverted_stdout(log_to_stderr=log):
+        if solver_name == "highs":
+            return _solve_highs(model, options, warm)
+        return _solve_pulp(model, solver_name, options)
+
+
+def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -> SolveResult:
+    lp = model.linear_program
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    if not highs_available():
+        raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
+    info = SolverInfo("HiGHS", highs_version())
+    highs = highs_model(lp, options)
+    if warm is not None and warm.fits(lp):
+        highs.setBasis(warm.basis)
+        warm.started += 1
+    seconds["hand_over"] = time.perf_counter() - started
+    started = time.perf_counter()
+    answer = run_highs(highs, lp)
+    seconds["solver"] = time.perf_counter() - started
+    started = time.perf_counter()
+    if warm is not None and answer.status == Status.OPTIMAL and not lp.is_mip:
+        warm.keep(lp, highs.getBasis())
+    result = _result(model, answer, info, seconds)
+    if result.solution is not None and lp.is_mip:
+        # A MILP has no duals: fix the whole units and modules, solve the LP that is left.
+        result.duals_note = INTEGER_DUALS_NOTE
+        fixed = _fixed_lp(model, answer)
+        highs = highs_model(fixed, options)
+        duals = run_highs(highs, fixed)
+        if duals.status != Status.OPTIMAL:
+            result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
+        answer.duals, answer.slacks = duals.duals, duals.slacks
+    if result.solution is not None:
+        _read_duals(model, result, answer)
+    model.highs = highs if lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS else None
+    seconds["read_back"] = time.perf_counter() - started
+    return result
+
+
+INTEGER_DUALS_NOTE = (
+    "integer plan: shadow prices are those of the LP with whole units and modules fixed at the plan's"
+    " values, so they price only what is left free (dispatch, leases, assignment)"
+)
+
+
+def _fixed_lp(model: Model, answer: Answer) -> LinearProgram:
+    """The LP with whole units and modules fixed at the plan's values (for an integer plan's duals)."""
+    assert answer.values is not None
+    columns = np.concatenate([model.ids("new"), model.ids("mod")])
+    return model.linear_program.with_columns_fixed(columns, np.round(answer.values[columns]))
+
+
+def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> SolveResult:
+    lp = model.linear_program
+    solver, info = _pulp_solver(solver_name, options)
+    started = time.perf_counter()
+    answer = run_pulp(lp, solver, info.name)
+    seconds = {"solver": time.perf_counter() - started}
+    result = _result(model, answer, info, seconds)
+    if result.solution is not None and lp.is_mip:
+        result.duals_note = INTEGER_DUALS_NOTE
+        fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace_gap(options))[0], info.name)
+        if fixed.status != Status.OPTIMAL:
+            result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
+        answer.duals, answer.slacks = fixed.duals, fixed.slacks
+    if result.solution is not None:
+        _read_duals(model, result, answer)
+    return result
+
+
+def replace_gap(options: SolverOptions) -> SolverOptions:
+    return SolverOptions(options.time_limit_s, options.threads, None, options.log)
+
+
+def _result(model: Model, answer: Answer, info: SolverInfo, seconds: dict[str, float]) -> SolveResult:
+    result = SolveResult(
+        status=answer.status, solver=info, objective_value=answer.objective, best_bound=answer.best_bound,
+        solution=None, seconds=dict(seconds), detail=answer.detail, time_limit_reached=answer.time_limit_reached,
+    )
+    if answer.values is not None:
+        result.solution = read_solution(model, answer.values)
+    result.seconds["solve"] = sum(seconds.values())
+    return result
+
+
+def read_solution(model: Model, values: np.ndarray) -> Solution:
+    """The column values of a solved model, as plain floats by family and key."""
+    values = np.where(np.abs(values) < ZERO_VALUE, 0.0, values)
+
+    def family(name: str) -> dict[Any, float]:
+        return dict(zip(getattr(model, name), values[model.ids(name)].tolist(), strict=True))
+
+    return Solution(
+        new=family("new"), mod=family("mod"), gen=family("gen"), disp=family("disp"),
+        lease=family("lease"), train=family("train"), infer=family("infer"),
+    )
+
+
+def _read_duals(model: Model, result: SolveResult, answer: Answer) -> None:
+    if answer.duals is None or answer.slacks is None:
+        return
+    names = [row.name for row in model.rows]
+    result.duals = dict(zip(names, answer.duals.tolist(), strict=True))
+    result.slacks = dict(zip(names, answer.slacks.tolist(), strict=True))
+
+
+def write_mps(lp: LinearProgram, path: str) -> None:
+    """Write `lp` as a free-format MPS file, columns and rows named, through HiGHS."""
+    with diverted_stdout():
+        highs = highs_model(lp, SolverOptions(), names=True)
+        highs.writeModel(path)

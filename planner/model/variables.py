@@ -1,0 +1,221 @@
+"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst) and the `Model`
+that holds them with the linear program, keyed by DESIGN's indices (see `planner.model.build`).
+
+Columns are numbered family by family; a family's columns are consecutive, in key order, so
+numpy arrays of column ids stand for whole families when rows are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from planner.inputs.plan import Plan
+from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
+from planner.model.rows import RowInfo
+from planner.model.solution import NewKey
+
+FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst")
+
+
+@dataclass
+class Keys:
+    """`new` and `inst` share their keys (s, h, c, t); these are them as arrays, in variable order."""
+
+    q: np.ndarray
+    """Hall type's position among all sites' halls (`Model.halls`)."""
+    s: np.ndarray
+    c: np.ndarray
+    """Position in `Model.pool`."""
+    t: np.ndarray
+    first: np.ndarray
+    """First quarter of the key's (s, h, c): keys of one (s, h, c) are consecutive, one per quarter."""
+
+
+@dataclass
+class Model:
+    """The LP and its columns, keyed by DESIGN's indices."""
+
+    plan: Plan
+    integer: bool
+    new: list[NewKey] = field(default_factory=list)
+    mod: list[tuple[int, int, int]] = field(default_factory=list)
+    gen: list[tuple[int, int, int]] = field(default_factory=list)
+    disp: list[tuple[int, int, int]] = field(default_factory=list)
+    lease: list[tuple[int, int]] = field(default_factory=list)
+    train: list[tuple[str, int]] = field(default_factory=list)
+    infer: list[tuple[str, int]] = field(default_factory=list)
+    inst: list[NewKey] = field(default_factory=list)
+    """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
+    stock column (see `add_stock_constraints`) so that every row using it stays short."""
+    first_id: dict[str, int] = field(default_factory=dict)
+    """Column of each family's first key; a family's columns are consecutive, in key order."""
+    columns: int = 0
+    """Columns created so far."""
+    lp: LinearProgram | None = None
+    pool: list[str] = field(default_factory=list)
+    """Accelerators that can be in service: bought, leased or already installed (catalog order)."""
+    halls: list[tuple[int, int]] = field(default_factory=list)
+    """(s, h) of every hall type, in site then hall order (position q)."""
+    keys: Keys | None = None
+    builder: Rows | None = None
+    highs: Any = None
+    """The solved `highspy.Highs` model, kept for re-solves (ranging, IIS), or None."""
+
+    @property
+    def linear_program(self) -> LinearProgram:
+        assert self.lp is not None
+        return self.lp
+
+    @property
+    def rows(self) -> Sequence[RowInfo]:
+        return self.linear_program.rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the LP."""
+        return self.linear_program.shape
+
+    def ids(self, family: str) -> np.ndarray:
+        """Columns of a family, in key order."""
+        return np.arange(len(getattr(self, family)), dtype=np.int64) + self.first_id.get(family, 0)
+
+    def column_families(self) -> list[ColumnFamily]:
+        return [ColumnFamily(name, self.first_id.get(name, 0), getattr(self, name)) for name in FAMILIES]
+
+    @property
+    def k(self) -> Keys:
+        assert self.keys is not None
+        return self.keys
+
+    @property
+    def rows_builder(self) -> Rows:
+        assert self.builder is not None
+        return self.builder
+
+
+def installed_units(plan: Plan, s: int, h: int, c: str) -> float:
+    return sum(units for a, units in plan.sites[s].halls[h].installed if a == c)
+
+
+def installed_it_mw(plan: Plan, s: int) -> float:
+    """IT MW of the units already in service at site s (constant over the horizon)."""
+    return sum(
+        units * plan.catalog[a].unit_it_mw for hall in plan.sites[s].halls for a, units in hall.installed
+    )
+
+
+def _variables(model: Model, name: str, keys: list[Any]) -> list[Any]:
+    """One non-negative column per key, numbered on from the columns made so far."""
+    model.first_id[name] = model.columns
+    model.columns += len(keys)
+    return keys
+
+
+def add_variables(model: Model) -> None:
+    """Create new, mod, gen, disp, lease, train, infer and inst in batches."""
+    plan = model.plan
+    T = len(plan.periods)
+    model.halls = [(s, h) for s, site in enumerate(plan.sites) for h in range(len(site.halls))]
+    purchasable = [c for c in plan.accelerators if c.purchasable]
+    blocks = []  # (q, accelerator, first t) of every (hall, accelerator) pair with variables
+    for q, (s, h) in enumerate(model.halls):
+        hall = plan.sites[s].halls[h]
+        blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T]
+    new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
+    model.new = _variables(model, "new", new_keys)
+    mod_keys = [
+        (s, h, t)
+        for s, site in enumerate(plan.sites)
+        for h, hall in enumerate(site.halls)
+        if hall.max_modules > 0 and any(hall.fits(c) for c in purchasable)
+        for t in range(hall.first_module_start, T - hall.lead_periods)
+    ]
+    model.mod = _variables(model, "mod", mod_keys)
+    gen_keys = [
+        (s, g, t)
+        for s, site in enumerate(plan.sites)
+        for g, source in enumerate(site.sources)
+        if source.expansion is not None
+        for t in range(source.expansion.first_start, T - source.expansion.lead_periods)
+    ]
+    model.gen = _variables(model, "gen", gen_keys)
+    disp_keys = [
+        (s, g, t)
+        for s, site in enumerate(plan.sites)
+        for g, source in enumerate(site.sources)
+        for t in range(T)
+        if source.available_mw[t] > 0
+        or (source.expansion and t >= source.expansion.first_start + source.expansion.lead_periods)
+    ]
+    model.disp = _variables(model, "disp", disp_keys)
+    allowed = {c.id for c in plan.accelerators}
+    lease_keys = [
+        (k, t)
+        for k, offer in enumerate(plan.cloud_offers)
+        if offer.accelerator in allowed
+        for t in range(T)
+        if offer.max_accelerators[t] > 0 and t >= plan.catalog[offer.accelerator].first_period
+    ]
+    model.lease = _variables(model, "lease", lease_keys)
+    model.pool = _pool(model)
+    train_keys = [(c, t) for c in model.pool if plan.catalog[c].trains for t in range(T)]
+    infer_keys = [(c, t) for c in model.pool if plan.catalog[c].infers for t in range(T)]
+    model.train = _variables(model, "train", train_keys)
+    model.infer = _variables(model, "infer", infer_keys)
+    model.inst = _variables(model, "inst", new_keys)
+    model.keys = _keys(model, blocks, len(new_keys))
+
+
+def _keys(model: Model, blocks: list[tuple[int, Any, int]], count: int) -> Keys:
+    """The (q, s, c, t, first t) arrays of the new/inst keys, from their (hall, accelerator) blocks."""
+    T = len(model.plan.periods)
+    position = {c: i for i, c in enumerate(model.pool)}
+    lengths = np.array([T - first for _, _, first in blocks], dtype=np.int64)
+    block_of = np.repeat(np.arange(len(blocks)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    firsts = np.array([first for _, _, first in blocks], dtype=np.int64)
+    q = np.array([b[0] for b in blocks], dtype=np.int64)[block_of]
+    site_of = np.array([s for s, _ in model.halls], dtype=np.int64)
+    return Keys(
+        q=q, s=site_of[q] if len(q) else q,
+        c=np.array([position[c.id] for _, c, _ in blocks], dtype=np.int64)[block_of],
+        t=np.arange(count, dtype=np.int64) - starts[block_of] + firsts[block_of],
+        first=firsts[block_of],
+    )
+
+
+def _pool(model: Model) -> list[str]:
+    """Accelerators that can be in service: bought, leased or already installed (catalog order)."""
+    plan = model.plan
+    ids = {c for (_, _, c, _) in model.new}
+    ids |= {plan.cloud_offers[k].accelerator for (k, _) in model.lease}
+    ids |= {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
+    return [c for c in plan.catalog if c in ids]
+
+
+def accelerator_array(model: Model, value: Any) -> np.ndarray:
+    """A number per accelerator of `Model.pool`: value(accelerator)."""
+    return np.array([value(model.plan.catalog[c]) for c in model.pool], dtype=F)
+
+
+def hall_array(model: Model, value: Any) -> np.ndarray:
+    """A number per hall type of `Model.halls`: value(hall)."""
+    return np.array([value(model.plan.sites[s].halls[h]) for s, h in model.halls], dtype=F)
+
+
+
+def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bound and integrality of every variable, by id."""
+    n = model.columns
+    lower, upper = np.zeros(n), np.full(n, np.inf)
+    if model.lease:
+        upper[model.ids("lease")] = [model.plan.cloud_offers[k].max_accelerators[t] for k, t in model.lease]
+    integer = np.zeros(n, dtype=bool)
+    if model.integer:
+        integer[model.ids("new")] = True
+        integer[model.ids("mod")] = True
+    return lower, upper, integer

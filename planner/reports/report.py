@@ -1,0 +1,174 @@
+"""A finished run -> report files: the CSV tables, the charts and report.pdf, then summary.json
+(the manifest) last."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner import __version__
+from planner.answers.explain import NOISE
+from planner.answers.headline import headline as headline_of
+from planner.answers.outcome import objective_of
+from planner.reports.output import OutputFolder, sha256_file
+
+if TYPE_CHECKING:
+    from planner.answers.diagnosis import Diagnosis
+    from planner.answers.outcome import RunResult
+
+
+@dataclass(frozen=True)
+class BindingLimit:
+    """A limit with no slack left, and what one more step of it is worth to the objective."""
+
+    family: str
+    key: str
+    period: str
+    step: str
+    step_value: float
+    value_unit: str
+    words: str
+    """A sentence: "100 MW more at prometheus in 2026Q4 would add 4.80 EFLOPS-quarters of compute"."""
+
+
+def binding_limits(run: RunResult) -> list[BindingLimit]:
+    """Binding limits worth something, most valuable first (see `planner.answers.explain`)."""
+    if run.tables is None:
+        return []
+    table = run.tables.constraints
+    table = table[table["binding"] & (table["step_value"] > NOISE) & (table["family"] != "power")].copy()
+    table["value"] = table["solved_step_value"].fillna(table["step_value"])
+    table = table[table["value"] > NOISE]
+    table = table.sort_values(["value", "family", "key", "period"], ascending=[False, True, True, True])
+    return [
+        BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.value),
+                     str(r.value_unit), str(r.sentence))
+        for r in table.itertuples(index=False)
+    ]
+
+
+def headline(run: RunResult) -> dict[str, Any]:
+    """The numbers a person reads first (`planner.answers.headline`), as summary.json's `totals`."""
+    assert run.result.solution is not None
+    assert run.ledger is not None
+    return headline_of(run.plan, run.result.solution, run.ledger).totals()
+
+
+def provenance(run: RunResult) -> dict[str, Any]:
+    """What produced this report: planner version, inputs and catalog with SHA-256, options."""
+    return {
+        "planner_version": __version__,
+        "inputs": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.files],
+        "catalog": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(run.options).items()},
+    }
+
+
+def _shown(path: Path) -> str:
+    """A path as stable across machines as it can be: relative to the working folder, or the
+    package-relative name for the built-in catalog."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        parts = path.parts
+        if "planner" in parts:
+            return "/".join(parts[len(parts) - 1 - parts[::-1].index("planner"):])
+        return path.name
+
+
+def summary(run: RunResult) -> dict[str, Any]:
+    """summary.json's content (the manifest adds `outputs`)."""
+    rows, columns = run.model.shape
+    by_family: dict[str, int] = defaultdict(int)
+    for row in run.model.rows:
+        by_family[row.family] += 1
+    data: dict[str, Any] = {
+        "plan": {"name": run.plan.name, "title": run.plan.title,
+                 "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
+        "status": str(run.result.status),
+        "objective": asdict(objective_of(run.plan, run.result)),
+        "solver": {"name": run.result.solver.name, "version": run.result.solver.version,
+                   "integer": run.options.integer, "gap": run.result.gap},
+        "model": {"rows": rows, "columns": columns,
+                  "rows_by_family": dict(sorted(by_family.items()))},
+        "verification": {"limits_rechecked": True, "violations": len(run.violations),
+                         "tolerance": "1e-6 + 1e-9 x |rhs|"},
+        "notes": run.notes,
+    }
+    if run.tables is not None:
+        data["totals"] = headline(run)
+        data["binding"] = [asdict(b) for b in binding_limits(run)[:20]]
+    if not reproducible():
+        data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}
+    data["provenance"] = provenance(run)
+    return data
+
+
+def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
+    """Write diagnosis.json (and the manifest) for a plan that cannot be met."""
+    folder = OutputFolder(out)
+    folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
+                                          **diagnosis.to_json()})
+    if run.options.charts:
+        from planner.reports.pdf_report import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
+
+        write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
+    folder.finish({
+        "plan": {"name": run.plan.name, "title": run.plan.title,
+                 "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
+        "status": "infeasible",
+        "solver": {"name": run.result.solver.name, "version": run.result.solver.version},
+        "provenance": provenance(run),
+    })
+    return out / "diagnosis.json"
+
+
+def reproducible() -> bool:
+    """Whether outputs must be byte-identical run to run: SOURCE_DATE_EPOCH is set (the
+    reproducible-builds convention). Then summary.json leaves out the stage timings, the only
+    thing in any output that differs between two runs of the same input."""
+    return "SOURCE_DATE_EPOCH" in os.environ
+
+
+def write_report(run: RunResult, out: Path) -> dict[str, Any]:
+    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
+    assert run.tables is not None
+    started = time.perf_counter()
+    with _older_objects_frozen():
+        folder = OutputFolder(out)
+        folder.write_csv("allocation.csv", run.tables.allocation)
+        folder.write_csv("sites.csv", run.tables.sites)
+        folder.write_csv("budget.csv", run.tables.budget)
+        folder.write_csv("compute.csv", run.tables.compute)
+        folder.write_csv("constraints.csv", run.tables.constraints)
+        data = summary(run)
+        if run.options.charts:
+            from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
+
+            write_charts_and_pdf(run, data, folder)
+    if "seconds" in data:
+        data["seconds"]["report"] = round(time.perf_counter() - started, 4)
+    folder.finish(data)
+    return {**data, "outputs": dict(sorted(folder.written.items()))}
+
+
+@contextlib.contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Keep the collector's full passes off the objects alive before the report (pandas, matplotlib,
+    the run): drawing allocates a million short-lived objects, and each full pass would walk all of
+    those old ones again (0.1 s a pass). A program that froze objects itself is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

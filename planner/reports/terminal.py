@@ -1,0 +1,278 @@
+"""What `plan` prints: rich tables a person reads cold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from planner import fmt
+from planner.reports.console import TextColumn, fitted_table, make_console
+from planner.reports.report import binding_limits
+
+if TYPE_CHECKING:
+    from planner.answers.diagnosis import Diagnosis
+    from planner.answers.fit import Fit
+    from planner.answers.outcome import RunResult
+    from planner.inputs.schema import Accelerator
+
+
+def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
+    """The terminal summary of a solved plan."""
+    console = make_console()
+    plan = run.plan
+    totals = summary["totals"]
+    solver = summary["solver"]
+    solve_s = run.seconds.get("solve", 0.0)
+    status = summary["status"]
+    if status == "feasible":
+        gap = run.result.gap
+        gap_words = f", gap {100 * gap:.2f}% to the best bound" if gap is not None else ""
+        status = f"feasible, NOT proven optimal (the solver stopped at a limit{gap_words})"
+    console.print(
+        f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
+        f"Status: [bold]{status}[/bold], verified against every limit "
+        f"({solver['name']} {solver['version']}, {solve_s:.2f} s)"
+    )
+    for note in run.notes:
+        console.print(f"Note: {note}")
+    console.print(_fleet_table(run, console))
+    console.print(_compute_line(run, totals))
+    console.print(_power_table(run))
+    console.print(_budget_table(run))
+    limits = binding_limits(run)
+    if limits:
+        console.print("[bold]Limits that bind hardest[/bold] (what one more step of each would add):")
+        for number, limit in enumerate(limits[:5], start=1):
+            console.print(f"  {number}. {limit.words}")
+        if len(limits) > 5:
+            console.print(f"  ... {len(limits) - 5} more in {out / 'constraints.csv'}")
+    else:
+        console.print("No limit binds with a non-zero price: the plan has room on every side.")
+    console.print(f"Report: {out}/ ({_files_written(summary)})")
+
+
+def _files_written(summary: dict[str, Any]) -> str:
+    """The report's files as a reader looks for them: the PDF first, then tables, charts, summary.json."""
+    names = sorted(summary.get("outputs", {}))
+    ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".csv")]
+               + [n for n in names if n.endswith(".png")])
+    return ", ".join([*ordered, "summary.json"])
+
+
+def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:
+    """Compute at the end, demand met, and compute delivered over the horizon."""
+    plan = run.plan
+    line = (f"Compute in service at {totals['end_period']}: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16 / "
+            f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8.")
+    met = []
+    for workload, demand, precision in (("training", plan.training_pflops, plan.training_precision),
+                                        ("inference", plan.inference_pflops, plan.inference_precision)):
+        if max(demand) > 0:
+            met.append(f"{workload} up to {fmt.pflops(max(demand))} {precision.upper()}")
+    if met:
+        line += f"\nDemand met in every quarter: {', '.join(met)}."
+    assert run.tables is not None
+    compute = run.tables.compute
+    delivered = float(compute["bf16_pflops_in_service"].sum())
+    line += (f"\nDelivered over the horizon: {fmt.pflops(delivered)}-quarters BF16 "
+             "(tents counted at their availability).")
+    return line
+
+
+FLEET_COLUMNS = (
+    TextColumn("vendor", hide_rank=1), TextColumn("accelerator", identifier=True), TextColumn("where", identifier=True),
+    TextColumn("accelerators", "right"), TextColumn("units", "right", hide_rank=2),
+    TextColumn("IT power", "right"), TextColumn("BF16", "right"),
+)
+
+
+def _fleet_table(run: RunResult, console: Console) -> Table:
+    assert run.tables is not None
+    end = run.plan.periods[-1]
+    allocation = run.tables.allocation
+    at_end = allocation[allocation["period"] == end]
+    grouped = at_end.groupby(["vendor", "accelerator", "site", "hall"], sort=True).sum(numeric_only=True)
+    grouped = grouped.sort_values("accelerators", ascending=False)
+    rows = [
+        (str(vendor), str(accelerator), f"{site}/{hall}", fmt.count(row["accelerators"]), fmt.count(row["units"]),
+         fmt.mw(row["it_mw"]), fmt.pflops(row["bf16_pflops"]))
+        for (vendor, accelerator, site, hall), row in grouped.iterrows()
+    ]
+    if not rows:
+        rows = [("-", "nothing in service", "", "", "", "", "")]
+    table, _ = fitted_table(console, FLEET_COLUMNS, rows, title=f"Accelerators in service at {end}")
+    return table
+
+
+def _power_table(run: RunResult) -> Table:
+    """Quarters down, sites across: facility MW used of available, and the share used."""
+    assert run.tables is not None
+    sites = run.tables.sites
+    table = Table(title="Facility power used of available", title_justify="left")
+    table.add_column("quarter")
+    for site in run.plan.sites:
+        table.add_column(f"{site.id}", justify="right")
+        table.add_column("used", justify="right")
+    by_site = {site.id: sites[sites["site"] == site.id].set_index("period") for site in run.plan.sites}
+    for period in run.plan.periods:
+        cells = [period]
+        for site in run.plan.sites:
+            used = float(by_site[site.id].loc[period, "power_used_mw"])
+            available = float(by_site[site.id].loc[period, "power_available_mw"])
+            cells += [f"{fmt.mw(used)} of {fmt.mw(available)}", fmt.share(used / available) if available > 0 else "-"]
+        table.add_row(*cells)
+    return table
+
+
+def _budget_table(run: RunResult) -> Table:
+    assert run.tables is not None
+    budget = run.tables.budget
+    table = Table(title="Spending by year", title_justify="left")
+    for column in ("year", "accelerators", "halls", "generation", "energy", "lease", "total", "limit", "used"):
+        table.add_column(column, justify="right")
+    for row in budget.itertuples(index=False):
+        limit = float(row.limit_usd)
+        used = fmt.share(row.total_usd / limit) if limit == limit and limit > 0 else "-"
+        table.add_row(
+            str(row.year), fmt.usd(row.capex_accelerators_usd), fmt.usd(row.capex_modules_usd),
+            fmt.usd(row.capex_generation_usd), fmt.usd(row.opex_energy_usd), fmt.usd(row.opex_lease_usd),
+            fmt.usd(row.total_usd), fmt.usd(limit) if limit == limit else "none", used,
+        )
+    return table
+
+
+def print_no_plan(run: RunResult) -> None:
+    """What to say when the solver returned no plan."""
+    console = make_console(stderr=True)
+    status = run.result.status
+    if status == "infeasible":
+        console.print(f"No plan meets every limit of '{run.plan.name}' ({run.result.solver.name}: infeasible).")
+    elif status == "unbounded":
+        console.print(
+            f"The plan '{run.plan.name}' is unbounded: nothing limits {run.plan.objective}. "
+            "Add a budget for every year, or supply caps."
+        )
+    elif run.result.time_limit_reached:
+        limit = run.options.time_limit_s
+        console.print(f"{run.result.solver.name} reached the time limit ({limit:g} s) without finding a plan. "
+                      "Raise --time-limit, or drop --integer to solve the LP.")
+    else:
+        console.print(f"The solver stopped without a plan ({run.result.solver.name}: {run.result.detail}).")
+
+
+def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
+    """What is short, what would close it, and HiGHS's conflicting rows (to stderr)."""
+    console = make_console(stderr=True)
+    console.print(f"[bold]No plan meets every limit of '{diagnosis.plan}'.[/bold] {diagnosis.headline()}")
+    if diagnosis.short:
+        console.print("What is short, with every limit held:")
+        for item in diagnosis.short:
+            console.print(f"  - {item.words}")
+    if diagnosis.binding_while_short:
+        console.print("Because:")
+        for words in diagnosis.binding_while_short[:8]:
+            console.print(f"  - {words}")
+    if diagnosis.would_close:
+        console.print("What would close it, all together, with every target held (money gives first, then space,"
+                      " power, supply):")
+        for item in diagnosis.would_close:
+            console.print(f"  - {item.words}")
+    elif not diagnosis.closable:
+        console.print("No change to power, space, budget or supply closes it: the targets ask for compute "
+                      "before any allowed accelerator can serve it.")
+    if diagnosis.iis_rows:
+        listed = ", ".join(diagnosis.iis_rows[:12]) + (" ..." if len(diagnosis.iis_rows) > 12 else "")
+        console.print(f"HiGHS's conflicting limits (irreducible infeasible subsystem): {listed}")
+    if path is not None:
+        console.print(f"Diagnosis: {path}")
+
+
+def print_explanation(run: RunResult) -> None:
+    """Every binding limit ranked by what one more step of it is worth."""
+    console = make_console()
+    limits = binding_limits(run)
+    unit = "compute gained" if run.plan.objective == "max-compute" else "cost saved"
+    console.print(
+        f"[bold]{run.plan.title}[/bold] ({run.plan.name}, {run.plan.objective}, {run.result.status}).\n"
+        f"Limits that bind, ranked by the {unit} for one more step of each, at the margin (shadow prices; "
+        "they hold for small steps and can fall as a step gets larger)."
+    )
+    if not limits:
+        console.print("No limit binds with a non-zero price.")
+        return
+    columns = (TextColumn("#", "right"), TextColumn("limit"), TextColumn("where", identifier=True),
+               TextColumn("when"), TextColumn("step", "right"), TextColumn(unit, "right"))
+    rows = []
+    for number, limit in enumerate(limits, start=1):
+        in_compute = limit.value_unit == "PFLOPS-quarters"
+        value = fmt.pflops(limit.step_value) + "-q" if in_compute else fmt.usd(limit.step_value)
+        rows.append((str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value))
+    table, _ = fitted_table(console, columns, rows)
+    console.print(table)
+    console.print("In words:")
+    for number, limit in enumerate(limits[:10], start=1):
+        console.print(f"  {number}. {limit.words}")
+    if run.result.duals_note:
+        console.print(f"Note: {run.result.duals_note}")
+
+
+def print_fit(result: Fit) -> None:
+    """`plan fit`'s answer, and a claim's verdict."""
+    console = make_console()
+    budget = f" and {fmt.usd(result.budget_usd)} for units" if result.budget_usd is not None else ""
+    cost = (f"units cost {fmt.usd(result.capex_usd)}" if result.capex_usd is not None
+            else "no purchase price in the catalog (lease only), so no cost is shown")
+    console.print(
+        f"[bold]{fmt.count(result.units)} units = {fmt.count(result.accelerators)} {result.accelerator} "
+        f"accelerators[/bold] fit {fmt.mw(result.power_mw)} at PUE {result.pue:g}{budget} "
+        f"({result.period} or later).\n"
+        f"Stopped by: {result.limit}. Each accelerator draws {result.it_kw_per_accelerator:.3g} kW IT, "
+        f"{result.facility_kw_per_accelerator:.3g} kW at the facility (x PUE); {cost}."
+    )
+    claim = result.claim
+    if claim is None:
+        return
+    verdict = "possible" if claim.possible else "NOT possible"
+    console.print(
+        f"Claim of {fmt.count(claim.accelerators)} accelerators: {verdict} with {result.accelerator} at PUE "
+        f"{result.pue:g}: it needs {fmt.mw(claim.facility_mw_needed)} of facility power."
+    )
+    if not claim.possible:
+        pue_words = (
+            f"a PUE of {claim.pue_needed:.2f}" if claim.pue_needed >= 1.0
+            else f"a PUE of {claim.pue_needed:.2f}, below 1, so no cooling can make it fit"
+        )
+        console.print(
+            f"To hold, each accelerator could draw at most {claim.facility_kw_per_accelerator_allowed:.3g} kW at "
+            f"the facility: {pue_words} with this accelerator's {result.it_kw_per_accelerator:.3g} kW IT."
+        )
+
+
+CATALOG_COLUMNS = (
+    TextColumn("id", identifier=True), TextColumn("vendor", hide_rank=1), TextColumn("stack", hide_rank=6),
+    TextColumn("unit", hide_rank=8), TextColumn("per unit", "right", hide_rank=5),
+    TextColumn("unit kW", "right"), TextColumn("BF16 PF", "right"), TextColumn("FP8 PF", "right", hide_rank=10),
+    TextColumn("HBM GB", "right", hide_rank=9), TextColumn("unit price", "right", hide_rank=2),
+    TextColumn("from", hide_rank=3), TextColumn("cooling", hide_rank=4), TextColumn("workloads", hide_rank=7),
+)
+"""The catalog's columns; on a narrow terminal the highest `hide_rank` goes first."""
+
+
+def print_catalog(accelerators: list[Accelerator]) -> None:
+    """The catalog as a table, as wide as the terminal: ids whole, optional columns hidden to fit."""
+    console = make_console()
+    rows = [
+        (a.id, a.vendor, a.ecosystem, a.unit, str(a.accelerators_per_unit), f"{a.unit_it_kw:g}",
+         f"{a.bf16_pflops:g}", f"{a.fp8_pflops:g}", f"{a.hbm_gb:g}",
+         fmt.usd(a.unit_price_usd) if a.unit_price_usd else "lease only", a.first_available, a.cooling,
+         "+".join(a.workloads))
+        for a in accelerators
+    ]
+    table, hidden = fitted_table(console, CATALOG_COLUMNS, rows, title="Accelerator catalog")
+    console.print(table)
+    if hidden:
+        console.print(f"Not shown at {console.width} columns: {', '.join(hidden)}. "
+                      "A wider terminal shows them, and `plan catalog --json` gives every field.")

@@ -1,0 +1,110 @@
+"""Where sweep runs are solved: in this process, a local process pool, or a Dask cluster.
+
+Tasks are taken lazily, a few ahead of the workers, so plans are prepared while others solve;
+a pool or a cluster gets them in chunks (one round trip per chunk, not per run). Outcomes come
+back sorted by run index, so neither the executor nor the chunks change `sweep.csv`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import multiprocessing
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from planner.errors import SolverError
+from planner.model.solve import WarmStart
+from planner.scenarios.sweep_worker import Outcome, Task, solve_task, solve_tasks
+
+MAX_CHUNK = 16
+"""Runs per chunk at most: a chunk of Ohio-sized runs is well under a second of a worker's time."""
+CHUNKS_PER_WORKER = 4
+"""Chunks each worker gets at least (when there are runs enough), so the last ones finish together."""
+
+Progress = Callable[[int, int], None]
+"""Called with (runs done, runs in all) as runs finish."""
+Finished = Callable[[Outcome], None]
+
+
+def execute(tasks: Iterator[Task], total: int, workers: int = 2, scheduler: str | None = None,
+            progress: Progress | None = None) -> list[Outcome]:
+    """Solve every task: in this process (workers=1), a local process pool, or a Dask cluster.
+
+    Tasks are taken lazily, a few chunks ahead of the workers, so plans are prepared while others solve.
+    """
+    done: list[Outcome] = []
+
+    def finished(outcome: Outcome) -> None:
+        done.append(outcome)
+        if progress is not None:
+            progress(len(done), total)
+
+    if scheduler is not None:
+        _execute_dask(tasks, total, scheduler, finished)
+    elif workers <= 1:
+        warm = WarmStart()  # used only with Options.warm_start
+        for task in tasks:
+            finished(solve_task(task, warm))
+    else:
+        _execute_pool(_chunks(tasks, total, workers), workers, finished)
+    return sorted(done, key=lambda outcome: outcome.index)
+
+
+def chunk_size(total: int, workers: int) -> int:
+    """Runs per chunk: at least CHUNKS_PER_WORKER chunks a worker, at most MAX_CHUNK runs a chunk."""
+    return max(1, min(MAX_CHUNK, total // (CHUNKS_PER_WORKER * max(1, workers))))
+
+
+def _chunks(tasks: Iterator[Task], total: int, workers: int) -> Iterator[list[Task]]:
+    size = chunk_size(total, workers)
+    while chunk := list(itertools.islice(tasks, size)):
+        yield chunk
+
+
+def _pool_context() -> Any:
+    """forkserver where there is one (no fork of a threaded parent), spawn elsewhere."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", "planner.scenarios.sweep_worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _execute_pool(chunks: Iterator[list[Task]], workers: int, finished: Finished) -> None:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        pending: set[concurrent.futures.Future[list[Outcome]]] = set()
+        for chunk in chunks:
+            pending.add(pool.submit(solve_tasks, chunk))
+            if len(pending) >= 2 * workers:
+                ready, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in ready:
+                    _finish_all(future.result(), finished)
+        for future in concurrent.futures.as_completed(pending):
+            _finish_all(future.result(), finished)
+
+
+def _finish_all(outcomes: list[Outcome], finished: Finished) -> None:
+    for outcome in outcomes:
+        finished(outcome)
+
+
+def _execute_dask(tasks: Iterator[Task], total: int, scheduler: str, finished: Finished) -> None:
+    try:
+        from dask.distributed import Client, as_completed  # noqa: PLC0415
+    except ImportError:
+        raise SolverError("--scheduler needs Dask: pip install 'planner[dask]'") from None
+    try:
+        client = Client(scheduler, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as error:
+        raise SolverError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    with client:
+        threads = max(1, sum(client.nthreads().values()))  # type: ignore[no-untyped-call]
+        running = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
+        for chunk in _chunks(tasks, total, threads):
+            running.add(client.submit(solve_tasks, chunk, pure=False))  # type: ignore[no-untyped-call]
+            if running.count() >= 2 * threads:  # type: ignore[no-untyped-call]
+                _finish_all(next(running).result(), finished)
+        for future in running:
+            _finish_all(future.result(), finished)

@@ -1,0 +1,20 @@
+"""What the stage contracts promise at run time: a report can be drawn where no solver is installed.
+
+(`lint-imports` checks the import graph itself in CI; this checks what really loads.)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_reports_and_comparisons_load_no_solver() -> None:
+    code = ("import sys, planner.reports.report, planner.reports.terminal, planner.reports.pdf_report, "
+            "planner.scenarios.comparison, planner.answers.outcome, planner.answers.diagnosis; "
+            "print(sorted(m for m in ('pulp', 'highspy', 'planner.model.solve') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                            timeout=120)
+    assert result.stdout.strip() == "[]"
