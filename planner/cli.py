@@ -20,6 +20,7 @@ import typer
 from planner.cli_options import CatalogOption, SolverLogOption, SolverOption
 from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
+from planner.objective import Objective
 
 if TYPE_CHECKING:
     from planner.answers.run import RunResult
@@ -48,11 +49,6 @@ def _options_of_every_command(
         "--version", callback=_print_version, is_eager=True, help="Print planner's version and exit.")] = None,
 ) -> None:
     """Plan AI datacenter capacity: which accelerators, how many, at which site, in which quarter."""
-
-
-class Objective(StrEnum):
-    max_compute = "max-compute"
-    min_cost = "min-cost"
 
 
 class SchemaKind(StrEnum):

@@ -52,7 +52,9 @@ def _options(objective: str | None, solver: str, time_limit: float | None, integ
     from planner.errors import Problem  # noqa: PLC0415
 
     problems = []
-    if objective not in (None, "max-compute", "min-cost"):
+    from planner.objective import Objective  # noqa: PLC0415
+
+    if objective is not None and objective not in set(Objective):
         problems.append(Problem(None, "--objective", f"expected max-compute or min-cost, found '{objective}'"))
     from planner.model.solvers import solver_problem  # noqa: PLC0415
 

@@ -56,3 +56,9 @@ def pflops(value: float) -> str:
 def share(value: float) -> str:
     """A 0-1 share as a percentage."""
     return f"{100 * value:.0f}%"
+
+
+def quantity(value: float, unit: str) -> str:
+    """A quantity in the unit a limit family names (`planner.model.families.Family.unit`)."""
+    by_unit = {"MW": mw, "USD": usd, "PFLOPS": pflops}
+    return by_unit.get(unit, count)(value)

@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from planner.answers.explain import NOISE, price_limits, ranked, step_of
+from planner.answers.explain import price_limits, ranked, step_of
 from planner.answers.run import Options, RunResult, load, optimize
 from planner.model.families import INTERNAL, PRICED
+from planner.tolerances import STEP_VALUE_NOISE as NOISE
 from tests.conftest import DATA, SMALL_CATALOG
 
 

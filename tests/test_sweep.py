@@ -17,8 +17,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner.answers.explain import NOISE
 from planner.cli import app
+from planner.tolerances import STEP_VALUE_NOISE as NOISE
 from tests.conftest import DATA, REPO, SMALL_CATALOG, base_plan
 
 runner = CliRunner()
@@ -198,7 +198,7 @@ def test_process_pool_and_dask_cluster_give_identical_files(tmp_path):
     common = ["--sweep", str(path), "--samples", "8", "--seed", "7"]
     sweep(tmp_path / "pool", *common, "--workers", "2")
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         sweep(tmp_path / "dask", *common, "--scheduler", cluster.scheduler_address)
     pool = json.loads((tmp_path / "pool" / "summary.json").read_text())
     assert {"sweep.csv", "sweep_periods.csv", "sweep_bands.png", "tornado.png"} <= set(pool["outputs"])

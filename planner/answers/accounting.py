@@ -14,9 +14,6 @@ import numpy as np
 from planner.inputs.plan import Plan
 from planner.model.solution import NewKey, Solution
 
-ZERO = 1e-9
-"""Units or leases at or below this are solver noise, not a fleet: the reports leave them out."""
-
 
 @dataclass(frozen=True)
 class Ledger:

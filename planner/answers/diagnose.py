@@ -25,6 +25,7 @@ from planner.model.families import BUDGET, ELASTIC, FAMILIES, INTERNAL, TARGETS
 from planner.model.native_output import diverted_stdout
 from planner.model.solve import SolverOptions, Status, highs_model, run_highs
 from planner.model.variables import Model
+from planner.tolerances import BINDING_SLACK
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ RANK_FACTOR = 10.0
 """Each rank's penalty is 10x the one below (at most 1e5 per normal step: HiGHS stays accurate)."""
 LIMIT_PENALTY = 1e4
 """In the first solve, a normal step of any limit costs this many normal steps of a target."""
-SLACK_SHOWN = 1e-6
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _shortfalls(solved: ElasticAnswer) -> list[Shortfall]:
         amount = solved.slacks.get(row.name)
         if amount is None:
             continue
-        if amount > SLACK_SHOWN * max(1.0, abs(row.rhs)):
+        if amount > BINDING_SLACK * max(1.0, abs(row.rhs)):
             t = model.plan.periods.index(row.period) if row.period in model.plan.periods else -1
             found.append((t, row, amount))
     return _merge_runs(model.plan.periods, found)

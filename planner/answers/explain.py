@@ -27,13 +27,7 @@ from planner.answers.accounting import Ledger
 from planner.inputs.plan import Plan
 from planner.model.families import PRICED, SITE_POWER, Step
 from planner.model.rows import RowInfo
-
-BINDING_SLACK = 1e-6
-"""A limit binds when its slack is at most this, relative to max(1, |rhs|)."""
-
-NOISE = 1.0
-"""Step values below this (1 PFLOPS-quarter, or $1) are within the max-compute tie-break's own
-scale ($1B = 1 PFLOPS-quarter): they say nothing about the limit and are not ranked."""
+from planner.tolerances import BINDING_SLACK, STEP_VALUE_NOISE
 
 Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
@@ -148,7 +142,7 @@ def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> st
     step = PRICED[family].step
     assert step is not None
     start = PRICED[family].words(step.words, key, period)
-    if plan.objective == "max-compute":
+    if plan.objective.maximises:
         return f"{start} would add {fmt.pflops(value)}-quarters of compute"
     present = " (present value)" if plan.discount_rate > 0 else ""
     return f"{start} would save {fmt.usd(value)}{present}"
@@ -158,7 +152,7 @@ def price_limits(
     plan: Plan, books: Ledger, rows: Sequence[RowInfo], duals: dict[str, float], slacks: dict[str, float]
 ) -> Prices:
     """Every row, plus a `site_power` line per site and quarter, with prices in the user's terms."""
-    value_unit = "PFLOPS-quarters" if plan.objective == "max-compute" else "USD"
+    value_unit = plan.objective.value_unit
     n = len(rows)
     name, family, sense = (_texts(rows, field) for field in ("name", "family", "sense"))
     rhs = np.fromiter(map(attrgetter("rhs"), rows), dtype=np.float64, count=n)
@@ -266,6 +260,6 @@ def ranked(prices: Prices) -> list[LimitPrice]:
     for its sources' rows, so those are left out, and so is a limit whose whole step, re-solved,
     is worth nothing (its dual was one of several: another limit binds with it)."""
     solved = prices.solved_step_value
-    worth = prices.binding & (prices.step_value > NOISE) & ((solved != solved) | (solved > NOISE))
+    worth = prices.binding & (prices.step_value > STEP_VALUE_NOISE) & ((solved != solved) | (solved > STEP_VALUE_NOISE))
     chosen = [prices.limit(i) for i in np.flatnonzero(worth).tolist() if prices.family[i] != "power"]
     return sorted(chosen, key=lambda p: (-p.best_step_value, p.family, p.key, p.period))

@@ -15,6 +15,7 @@ from planner.errors import InputError, Problem
 from planner.inputs.plan import HOURS_PER_QUARTER, Accelerator, Hall, Plan, PowerSource, Site
 from planner.model.build import build_model
 from planner.model.solve import Status, solve
+from planner.objective import Objective
 
 ROOMY_HALL_MW = 1e6
 
@@ -67,7 +68,7 @@ def _plan(accelerator: Accelerator, power_mw: float, pue: float, budget_usd: flo
                     "generators", 1.0, ()),),
     )
     return Plan(
-        name="fit", title="fit", objective="max-compute", periods=("fit",), years=(0,),
+        name="fit", title="fit", objective=Objective.MAX_COMPUTE, periods=("fit",), years=(0,),
         hours_per_period=HOURS_PER_QUARTER, sites=(site,), catalog=catalog, accelerators=(catalog[accelerator.id],),
         budget_usd={0: budget_usd} if budget_usd is not None else {}, training_pflops=(0.0,), inference_pflops=(0.0,),
         training_precision="bf16", inference_precision="bf16", training_weight=1.0, inference_weight=1.0,

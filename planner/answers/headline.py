@@ -14,9 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from planner.answers.accounting import ZERO, Ledger, delivered_pflops
+from planner.answers.accounting import Ledger, delivered_pflops
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
+from planner.tolerances import SOLVER_NOISE
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,9 @@ def _fleet(plan: Plan, solution: Solution, books: Ledger, t: int) -> _Fleet:
     """What `allocation.csv` lists for quarter t: owned units by site, hall and accelerator, then leases."""
     fleet = _Fleet([], [], [], [])
     holdings = [(plan.catalog[c], units * plan.catalog[c].accelerators_per_unit)
-                for (_, _, c, tt), units in sorted(books.units.items()) if tt == t and units > ZERO]
+                for (_, _, c, tt), units in sorted(books.units.items()) if tt == t and units > SOLVER_NOISE]
     holdings += [(plan.catalog[plan.cloud_offers[k].accelerator], leased)
-                 for (k, tt), leased in sorted(solution.lease.items()) if tt == t and leased > ZERO]
+                 for (k, tt), leased in sorted(solution.lease.items()) if tt == t and leased > SOLVER_NOISE]
     for accelerator, chips in holdings:
         fleet.vendor.append(accelerator.vendor)
         fleet.accelerators.append(chips)

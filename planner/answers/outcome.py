@@ -48,7 +48,7 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class Objective:
+class ObjectiveValue:
     """The objective's value as a person reads it."""
 
     name: str
@@ -56,10 +56,10 @@ class Objective:
     unit: str
 
 
-def objective_of(plan: Plan, result: SolveResult) -> Objective:
+def objective_of(plan: Plan, result: SolveResult) -> ObjectiveValue:
     """Compute delivered, weighted (max-compute), or the discounted cost (min-cost): what summary.json,
     what-if comparisons and sweep rows report as the objective."""
-    if plan.objective == "max-compute":
+    if plan.objective.maximises:
         value = weighted_compute_pflops_quarters(plan, result.solution) if result.solution is not None else 0.0
-        return Objective("max-compute", value, "PFLOPS-quarters (weighted)")
-    return Objective("min-cost", float(result.objective_value or 0.0), "USD (discounted)")
+        return ObjectiveValue(plan.objective, value, "PFLOPS-quarters (weighted)")
+    return ObjectiveValue(plan.objective, float(result.objective_value or 0.0), "USD (discounted)")

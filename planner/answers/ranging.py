@@ -38,7 +38,7 @@ def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: in
     lp = model.linear_program
     lower, upper = lp.row_lower.tolist(), lp.row_upper.tolist()
     base = highs.getInfo().objective_function_value
-    maximise = model.plan.objective == "max-compute"
+    maximise = model.plan.objective.maximises
     tried: set[str] = set()
     # Re-solve until the top limits, ranked by their best-known value, all carry a solved value:
     # a re-solved limit can drop below one that was not yet tried.

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.answers.accounting import ZERO, Ledger, delivered_pflops
+from planner.answers.accounting import Ledger, delivered_pflops
 from planner.answers.explain import PRICE_COLUMNS, Prices
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
+from planner.tolerances import SOLVER_NOISE
 
 CONSTRAINT_COLUMNS = PRICE_COLUMNS
 
@@ -36,7 +37,8 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
     """One row per period, site, hall type and accelerator in service or installed."""
     rows = []
     # Most (s, h, c, t) hold nothing: drop those before sorting.
-    shown = {k for k, v in books.units.items() if not v <= ZERO} | {k for k, v in solution.new.items() if not v <= ZERO}
+    shown = ({k for k, v in books.units.items() if not v <= SOLVER_NOISE}
+             | {k for k, v in solution.new.items() if not v <= SOLVER_NOISE})
     for s, h, c, t in sorted(shown, key=lambda k: (k[3], k[0], k[1], k[2])):
         units = books.units.get((s, h, c, t), 0.0)
         new = solution.new.get((s, h, c, t), 0.0)
@@ -51,7 +53,7 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
             "bf16_pflops": chips * accelerator.bf16_pflops, "fp8_pflops": chips * accelerator.fp8_pflops,
         })
     for (k, t), leased in sorted(solution.lease.items(), key=lambda item: (item[0][1], item[0][0])):
-        if leased <= ZERO:
+        if leased <= SOLVER_NOISE:
             continue
         offer = plan.cloud_offers[k]
         accelerator = plan.catalog[offer.accelerator]

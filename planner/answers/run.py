@@ -11,7 +11,7 @@ from pathlib import Path
 
 from planner.answers.accounting import Ledger, ledger
 from planner.answers.explain import Prices, price_limits
-from planner.answers.outcome import Objective, RunResult, objective_of
+from planner.answers.outcome import ObjectiveValue, RunResult, objective_of
 from planner.answers.ranging import realise_steps
 from planner.answers.results import make_tables
 from planner.answers.verify import verify
@@ -110,7 +110,7 @@ def _plan_notes(plan: Plan) -> list[str]:
     """What is suspicious but valid about a plan: a limit that is missing."""
     notes = []
     unlimited = [year for year in plan.horizon_years if year not in plan.budget_usd]
-    if plan.objective == "max-compute" and unlimited:
+    if plan.objective.maximises and unlimited:
         years = ", ".join(str(y) for y in unlimited)
         notes.append(f"no budget for {years}: under max-compute, spending then is limited only by power, "
                      "hall space and supply, so the plan buys whatever fits")
@@ -125,5 +125,5 @@ def write_mps(model: Model, path: Path) -> None:
     temporary.replace(path)
 
 
-__all__ = ["Objective", "Options", "RunResult", "Solved", "Status", "load", "objective_of", "optimize",
+__all__ = ["ObjectiveValue", "Options", "RunResult", "Solved", "Status", "load", "objective_of", "optimize",
            "solve_verified"]

@@ -37,10 +37,7 @@ from planner.model.families import (
     SUPPLY,
 )
 from planner.model.solution import NewKey, Solution
-
-ABSOLUTE_TOLERANCE = 1e-6
-RELATIVE_TOLERANCE = 1e-9
-INTEGER_TOLERANCE = 1e-6
+from planner.tolerances import VERIFY_ABSOLUTE, VERIFY_INTEGER, VERIFY_RELATIVE
 
 
 @dataclass(frozen=True)
@@ -63,11 +60,11 @@ class _Checker:
         self.violations: list[Violation] = []
 
     def at_most(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
-        if lhs - rhs > ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * abs(rhs):
+        if lhs - rhs > VERIFY_ABSOLUTE + VERIFY_RELATIVE * abs(rhs):
             self.violations.append(Violation(family, key, period, lhs, "<=", rhs))
 
     def at_least(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
-        if rhs - lhs > ABSOLUTE_TOLERANCE + RELATIVE_TOLERANCE * abs(rhs):
+        if rhs - lhs > VERIFY_ABSOLUTE + VERIFY_RELATIVE * abs(rhs):
             self.violations.append(Violation(family, key, period, lhs, ">=", rhs))
 
 
@@ -80,7 +77,7 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
         hall = plan.sites[s].halls[h]
         key = f"{plan.sites[s].id}.{hall.id}.{c}"
         check.at_least("non_negative", key, plan.periods[t], n, 0.0)
-        if n > INTEGER_TOLERANCE:
+        if n > VERIFY_INTEGER:
             check.at_least("first_available", key, plan.periods[t], t, accelerator.first_period)
             if c not in allowed or not accelerator.purchasable:
                 check.at_most("policy_allowed", key, plan.periods[t], n, 0.0)
@@ -104,12 +101,12 @@ def _suspects(plan: Plan, solution: Solution, allowed: set[str], integer: bool) 
     halls = [hall for site in plan.sites for hall in site.halls]
     hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1][s] + h
     fits = np.array([[hall.fits(plan.catalog[a]) for a in catalog] for hall in halls], dtype=bool)
-    bought = n > INTEGER_TOLERANCE
+    bought = n > VERIFY_INTEGER
     # The same tests as _Checker's, loosened by a hair so that rounding here never hides a case.
-    suspect = (n < 0.0) | (bought & (first - t > ABSOLUTE_TOLERANCE * 0.5))
+    suspect = (n < 0.0) | (bought & (first - t > VERIFY_ABSOLUTE * 0.5))
     suspect |= bought & (forbidden | ~fits[hall_index, c])
     if integer:
-        suspect |= np.abs(n - np.round(n)) > ABSOLUTE_TOLERANCE * 0.5
+        suspect |= np.abs(n - np.round(n)) > VERIFY_ABSOLUTE * 0.5
     keys = list(solution.new)
     return [(keys[i], float(n[i])) for i in np.flatnonzero(suspect).tolist()]
 
@@ -118,7 +115,7 @@ def _check_modules(plan: Plan, solution: Solution, check: _Checker, integer: boo
     for (s, h, t), n in solution.mod.items():
         hall = plan.sites[s].halls[h]
         check.at_least("non_negative", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], n, 0.0)
-        if n > INTEGER_TOLERANCE:
+        if n > VERIFY_INTEGER:
             check.at_least("module_start", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], t, hall.first_module_start)
         if integer:
             check.at_most("integer", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], abs(n - round(n)), 0.0)
@@ -133,7 +130,7 @@ def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[s
         offer = plan.cloud_offers[k]
         check.at_least("non_negative", offer.id, plan.periods[t], n, 0.0)
         check.at_most("lease", offer.id, plan.periods[t], n, offer.max_accelerators[t])
-        if n > INTEGER_TOLERANCE:
+        if n > VERIFY_INTEGER:
             check.at_most("policy_allowed", offer.id, plan.periods[t], 0.0 if offer.accelerator in allowed else n, 0.0)
 
 

@@ -18,6 +18,7 @@ from planner.inputs.catalog import load_catalog
 from planner.inputs.loading import Document, load_file
 from planner.inputs.schema import period_index, period_name
 from planner.inputs.validation import validate
+from planner.objective import Objective
 
 HOURS_PER_QUARTER = 8760.0 / 4
 
@@ -147,7 +148,7 @@ class Plan:
 
     name: str
     title: str
-    objective: str
+    objective: Objective
     periods: tuple[str, ...]
     years: tuple[int, ...]
     """Calendar year of each quarter."""
@@ -211,7 +212,7 @@ def with_objective(loaded: LoadedPlan, objective: str | None) -> LoadedPlan:
     """The plan with its objective replaced (a command-line override), or as it is."""
     if not objective or objective == loaded.plan.objective:
         return loaded
-    return replace(loaded, plan=replace(loaded.plan, objective=objective))
+    return replace(loaded, plan=replace(loaded.plan, objective=Objective(objective)))
 
 
 def plan_from_document(document: Document, catalog_path: Path | None = None) -> LoadedPlan:
@@ -384,7 +385,7 @@ class _Resolver:
                                      max(0, period_index(minimum.by) - self.start)))
         demand = f.demand
         plan = Plan(
-            name=f.name, title=f.title, objective=f.objective, periods=periods,
+            name=f.name, title=f.title, objective=Objective(f.objective), periods=periods,
             years=tuple(int(p[:4]) for p in periods), hours_per_period=HOURS_PER_QUARTER,
             sites=sites, catalog=self.catalog, accelerators=accelerators,
             budget_usd={b.year: b.limit_usd for b in f.budget if int(periods[0][:4]) <= b.year <= int(periods[-1][:4])},

@@ -451,7 +451,7 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
     # inference gets what its demand needs, every other accelerator counts as training.
     prefer_training = np.array([TRAINING_TIE_BREAK * plan.catalog[c].pflops(precision) for c, _ in model.train],
                                dtype=F)
-    if plan.objective == "max-compute":
+    if plan.objective.maximises:
         ids = [train, infer, train, costs.variable]
         coefficients = [
             np.array([plan.training_weight * plan.catalog[c].pflops(precision) for c, _ in model.train], dtype=F),
@@ -484,7 +484,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_assignment_constraints(model)
     add_demand_constraints(model)
     model.lp = model.builder.finish(
-        plan.name.replace("-", "_"), plan.objective == "max-compute", column_bounds(model),
+        plan.name.replace("-", "_"), plan.objective.maximises, column_bounds(model),
         objective_costs(model, costs), model.column_families(),
     )
     model.builder = None

@@ -20,6 +20,7 @@ from planner.model.lp import LinearProgram
 from planner.model.native_output import diverted_stdout
 from planner.model.solution import Solution
 from planner.model.variables import Model
+from planner.tolerances import SOLVER_NOISE
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ simplex on large capacity LPs: 51 s against 259 s on a 300 x 20 x 20 plan (286k 
 KEEP_HIGHS_UP_TO_COLUMNS = 50_000
 """Above this many columns the solved HiGHS model is released once its answer is read: nothing
 re-solves it (ranging's whole-step re-solves cost more than they tell at that size)."""
-ZERO_VALUE = 1e-9
-"""Column values smaller than this are solver noise (-1e-12): read as 0, so no report shows "-0.0 units"."""
 
 
 class Status(StrEnum):
@@ -439,7 +438,7 @@ def _result(model: Model, answer: Answer, info: SolverInfo, seconds: dict[str, f
 
 def read_solution(model: Model, values: np.ndarray) -> Solution:
     """The column values of a solved model, as plain floats by family and key."""
-    values = np.where(np.abs(values) < ZERO_VALUE, 0.0, values)
+    values = np.where(np.abs(values) < SOLVER_NOISE, 0.0, values)
 
     def family(name: str) -> dict[Any, float]:
         return dict(zip(getattr(model, name), values[model.ids(name)].tolist(), strict=True))

@@ -17,6 +17,7 @@ import math
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -27,7 +28,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from planner import __version__, fmt
+from planner.model.families import FAMILIES
 from planner.model.families import INTERNAL as INTERNAL_FAMILIES
+from planner.objective import Objective
 from planner.reports.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
 
 if TYPE_CHECKING:
@@ -212,7 +215,7 @@ def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: 
         writer.line(f"Against budget limits of {fmt.usd(limit)} over the years that have one "
                     f"({fmt.share((capex + opex) / limit) if limit > 0 else '-'} used)")
     objective = summary["objective"]
-    if objective["name"] == "max-compute":
+    if Objective(objective["name"]).maximises:
         words = f"{fmt.pflops(objective['value'])}-quarters of compute, weighted by workload"
     else:
         words = f"{fmt.usd(objective['value'])}, {objective['unit']}"
@@ -364,14 +367,6 @@ def allocation_pages(run: RunResult) -> list[Figure]:
                             bold_rows=frozenset({len(rows) - 1})))
 
 
-FAMILY_WORDS = {
-    "site_power": ("site power", fmt.mw), "power": ("power source", fmt.mw), "hall": ("hall space", fmt.mw),
-    "modules": ("hall modules", fmt.count), "expansion": ("generation build", fmt.mw),
-    "budget": ("yearly budget", fmt.usd), "commitment_max": ("vendor max spend", fmt.usd),
-    "commitment_min": ("vendor min spend", fmt.usd), "supply": ("vendor supply", fmt.count),
-    "min_units": ("minimum units", fmt.count), "demand": ("demand", fmt.pflops),
-    "share_min": ("minimum share", fmt.pflops), "share_max": ("maximum share", fmt.pflops),
-}
 SENSES = {"<=": r"$\leq$", ">=": r"$\geq$", "==": "="}
 """Mathtext, so that a page of limits stays in the core fonts (which have no \u2264)."""
 
@@ -448,12 +443,13 @@ def limit_pages(run: RunResult) -> list[Figure]:
                Column("worth of one more step", 0.22, True)]
     rows, bold = [], set()
     levels = _Levels(run)
-    worth = fmt.pflops if run.plan.objective == "max-compute" else fmt.usd
+    worth = fmt.pflops if run.plan.objective.maximises else fmt.usd
     for i, r in enumerate(table.itertuples(index=False)):
-        words, formatter = FAMILY_WORDS.get(str(r.family), (str(r.family), lambda v: f"{v:.4g}"))
+        family = FAMILIES[str(r.family)]
+        words, formatter = family.title, partial(fmt.quantity, unit=family.unit)
         solved = float(getattr(r, "solved_step_value", float("nan")))
         value = float(r.step_value) if solved != solved else solved  # re-solved worth where there is one
-        suffix = "-quarters" if run.plan.objective == "max-compute" else ""
+        suffix = "-quarters" if run.plan.objective.maximises else ""
         rows.append([words, str(r.key).replace(".", " / "), str(r.period), SENSES.get(str(r.sense), str(r.sense)),
                      *levels(str(r.family), str(r.key), str(r.period), float(r.rhs), float(r.lhs), formatter),
                      _number(float(r.slack), formatter), _number(float(r.shadow_price), _price),
@@ -461,7 +457,7 @@ def limit_pages(run: RunResult) -> list[Figure]:
         if r.binding:
             bold.add(i)
     binding = len(bold)
-    unit = "PFLOPS-quarters" if run.plan.objective == "max-compute" else "USD"
+    unit = run.plan.objective.value_unit
     note = (f"{len(rows)} limits, {binding} binding (shown first, in bold, most valuable first). Shadow price: the "
             f"solver's dual, in {unit} per unit of the limit (MW, USD, units, PFLOPS); worth of one more step: the "
             "same in a person's step (100 MW, $1B, 1,000 units), re-solved with the step for the top-ranked limits. "

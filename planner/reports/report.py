@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
-from planner.answers.explain import NOISE
 from planner.answers.headline import headline as headline_of
 from planner.answers.outcome import objective_of
 from planner.reports.output import OutputFolder, sha256_file
+from planner.tolerances import STEP_VALUE_NOISE
 
 if TYPE_CHECKING:
     from planner.answers.diagnosis import Diagnosis
@@ -43,9 +43,9 @@ def binding_limits(run: RunResult) -> list[BindingLimit]:
     if run.tables is None:
         return []
     table = run.tables.constraints
-    table = table[table["binding"] & (table["step_value"] > NOISE) & (table["family"] != "power")].copy()
+    table = table[table["binding"] & (table["step_value"] > STEP_VALUE_NOISE) & (table["family"] != "power")].copy()
     table["value"] = table["solved_step_value"].fillna(table["step_value"])
-    table = table[table["value"] > NOISE]
+    table = table[table["value"] > STEP_VALUE_NOISE]
     table = table.sort_values(["value", "family", "key", "period"], ascending=[False, True, True, True])
     return [
         BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.value),

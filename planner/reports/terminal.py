@@ -194,7 +194,7 @@ def print_explanation(run: RunResult) -> None:
     """Every binding limit ranked by what one more step of it is worth."""
     console = make_console()
     limits = binding_limits(run)
-    unit = "compute gained" if run.plan.objective == "max-compute" else "cost saved"
+    unit = "compute gained" if run.plan.objective.maximises else "cost saved"
     console.print(
         f"[bold]{run.plan.title}[/bold] ({run.plan.name}, {run.plan.objective}, {run.result.status}).\n"
         f"Limits that bind, ranked by the {unit} for one more step of each, at the margin (shadow prices; "

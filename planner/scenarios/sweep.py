@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.objective import Objective
 from planner.scenarios.sweep_executors import Progress, execute
 from planner.scenarios.sweep_runs import Base, Run, Variable, overrides_of
 from planner.scenarios.sweep_worker import Outcome, Task
@@ -119,7 +120,7 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
     series.insert(3, "period", [periods[t] for t in series["t"]])
     series = series.drop(columns="t")
     objective = base_plan.objective
-    unit = "PFLOPS-quarters (weighted)" if objective == "max-compute" else "USD (discounted)"
+    unit = "PFLOPS-quarters (weighted)" if Objective(objective).maximises else "USD (discounted)"
     words = "P10 and P90 of its distribution" if any(r.kind == "sample" for r in runs) else "at the ends of its range"
     return SweepResult(list(variables), table, series, tuple(periods), unit, words, title or base_plan.title)
 

@@ -24,9 +24,8 @@ from planner.reports.report import binding_limits, headline
 from planner.scenarios.comparison import limit_changes, span
 from planner.scenarios.plan_tree import CatalogSource, Marks
 from planner.scenarios.scenarios import Scenario, apply_scenario
+from planner.tolerances import RELATIVE_CHANGE_NOISE
 
-NOISE = 1e-9
-"""Relative differences below this are the solver's round-off: reported as no change."""
 COMPARISON_COLUMNS = ["scenario_name", "metric", "unit", "base", "scenario", "delta", "delta_pct"]
 
 METRICS: tuple[tuple[str, str], ...] = (
@@ -150,7 +149,7 @@ def comparison_table(result: WhatIf) -> pd.DataFrame:
         for name, unit, _ in names:
             base, other = base_values.get(name, nan), scenario_values.get(name, nan)
             delta = other - base
-            if abs(delta) <= NOISE * max(abs(base), abs(other)):
+            if abs(delta) <= RELATIVE_CHANGE_NOISE * max(abs(base), abs(other)):
                 delta = 0.0  # solver round-off, not a change
             pct = 100.0 * delta / abs(base) if base and not math.isnan(base) else nan
             rows.append({"scenario_name": case.name, "metric": name, "unit": unit, "base": base,
