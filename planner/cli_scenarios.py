@@ -243,7 +243,13 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
     from planner.scenarios.overrides import Override, make_override, parse_override  # noqa: PLC0415
     from planner.scenarios.scenarios import Scenario, read_scenario  # noqa: PLC0415
     from planner.scenarios.sweep_file import draw_value, read_sweep_file  # noqa: PLC0415
-    from planner.scenarios.sweep_runs import Base, file_variables, plan_runs, range_variable, sample_variables  # noqa: PLC0415
+    from planner.scenarios.sweep_runs import (  # noqa: PLC0415
+        Base,
+        file_variables,
+        plan_runs,
+        range_variable,
+        sample_variables,
+    )
 
     document = load_file(base_path)
     sweep_file, sweep_document = read_sweep_file(sweep_path) if sweep_path else (None, None)

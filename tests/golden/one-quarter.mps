@@ -12,31 +12,31 @@ ROWS
  L  assign__alpha__2026Q1
  L  assign__beta__2026Q1
 COLUMNS
-    new_0_0_alpha_0  Obj       -0.00030000000000000003
+    new_0_0_alpha_0  Obj       -0.0003
     new_0_0_alpha_0  stock__lab.hall.alpha__2026Q1  -1
     new_0_0_alpha_0  budget__2026__2026  300000
-    new_0_0_beta_0  Obj       -0.00020000000000000001
+    new_0_0_beta_0  Obj       -0.0002
     new_0_0_beta_0  stock__lab.hall.beta__2026Q1  -1
     new_0_0_beta_0  budget__2026__2026  200000
-    disp_0_0_0  Obj       -8.7600000000000002e-05
+    disp_0_0_0  Obj       -8.76e-05
     disp_0_0_0  load__lab__2026Q1  1
     disp_0_0_0  power__lab.grid__2026Q1  1
     disp_0_0_0  budget__2026__2026  87600
-    train_alpha_0  Obj       1.0000009999999999
+    train_alpha_0  Obj       1.000001
     train_alpha_0  assign__alpha__2026Q1  1
-    train_beta_0  Obj       0.50000049999999996
+    train_beta_0  Obj       0.5000005
     train_beta_0  assign__beta__2026Q1  1
     infer_alpha_0  Obj       1
     infer_alpha_0  assign__alpha__2026Q1  1
     infer_beta_0  Obj       0.5
     infer_beta_0  assign__beta__2026Q1  1
     inst_0_0_alpha_0  stock__lab.hall.alpha__2026Q1  1
-    inst_0_0_alpha_0  hall__lab.hall__2026Q1  0.10000000000000001
+    inst_0_0_alpha_0  hall__lab.hall__2026Q1  0.1
     inst_0_0_alpha_0  load__lab__2026Q1  -0.125
     inst_0_0_alpha_0  assign__alpha__2026Q1  -10
     inst_0_0_beta_0  stock__lab.hall.beta__2026Q1  1
     inst_0_0_beta_0  hall__lab.hall__2026Q1  0.01
-    inst_0_0_beta_0  load__lab__2026Q1  -0.012500000000000001
+    inst_0_0_beta_0  load__lab__2026Q1  -0.0125
     inst_0_0_beta_0  assign__beta__2026Q1  -8
 RHS
     RHS_V     hall__lab.hall__2026Q1  100
