@@ -80,10 +80,7 @@ def generate(sites: int, accelerators: int, quarters: int, seed: int) -> dict[st
     budget = [{"year": y, "limit_usd": round(yearly_usd * rng.uniform(0.6, 1.4), -6)} for y in years]
     # Demand stays below what the existing halls hold of the least dense accelerator: always feasible.
     existing_mw = sum(h.get("existing_it_mw", 0) for s in site_list for h in s["halls"])
-    trainers = [a for a in catalog if "training" in a["workloads"]] or catalog
-    least_dense = min(a["accelerators_per_unit"] * a["bf16_pflops"] / (a["unit_it_kw"] / 1000.0) for a in trainers)
-    first_available = max(period_index(a["first_available"]) for a in trainers)
-    demand_from = period_name(max(period_index(START) + 1, first_available))
+    trainers = [a for a in catalog if "training" in a["workloads"]]
     plan: dict[str, Any] = {
         "name": f"synthetic-{sites}x{accelerators}x{quarters}",
         "title": f"Synthetic plan: {sites} sites, {accelerators} accelerators, {quarters} quarters (seed {seed})",
@@ -92,15 +89,40 @@ def generate(sites: int, accelerators: int, quarters: int, seed: int) -> dict[st
         "sites": site_list,
         "budget": budget,
         "catalog": catalog,
-        "policy": {"allow": [a["id"] for a in catalog],
-                   "shares": [{"vendor": "nvidia", "max_share": 0.8}]},
+        "policy": {"allow": [a["id"] for a in catalog]},
         "supply": [
             {"accelerator": a["id"], "units_per_quarter": round(rng.uniform(50, 500) * max(1, sites / 10))}
             for a in catalog if rng.random() < 0.3
         ],
     }
-    if period_index(demand_from) <= period_index(end):
-        plan["demand"] = {"training_precision": "bf16", "training": [
-            {"from": demand_from, "pflops": round(0.05 * existing_mw * least_dense, 1)},
-        ]}
+    # A vendor cap only where another vendor can fill the rest: with one vendor it forbids any fleet.
+    if len({a["vendor"] for a in catalog}) > 1:
+        plan["policy"]["shares"] = [{"vendor": "nvidia", "max_share": 0.8}]
+    # Training demand only where something can train, and from when it can.
+    if trainers:
+        least_dense = min(a["accelerators_per_unit"] * a["bf16_pflops"] / (a["unit_it_kw"] / 1000.0)
+                          for a in trainers)
+        first_available = max(period_index(a["first_available"]) for a in trainers)
+        demand_from = period_name(max(period_index(START) + 1, first_available))
+        if period_index(demand_from) <= period_index(end):
+            deliverable = _deliverable_pflops(plan, trainers, demand_from)
+            if "shares" in plan["policy"]:  # nvidia at most 80%: the fleet at most 5x what others deliver
+                others = [a for a in catalog if a["vendor"] != "nvidia"]
+                deliverable = min(deliverable, 5 * _deliverable_pflops(plan, others, demand_from))
+            pflops = min(0.05 * existing_mw * least_dense, 0.5 * deliverable)
+            plan["demand"] = {"training_precision": "bf16", "training": [{"from": demand_from,
+                                                                          "pflops": round(pflops, 1)}]}
     return plan
+
+
+def _deliverable_pflops(plan: dict[str, Any], parts: list[dict[str, Any]], by: str) -> float:
+    """BF16 PFLOPS of `parts` the supply caps let the plan buy by quarter `by` (infinite with an
+    uncapped part)."""
+    caps = {entry["accelerator"]: entry["units_per_quarter"] for entry in plan["supply"]}
+    total = 0.0
+    for a in parts:
+        if a["id"] not in caps:
+            return float("inf")
+        quarters = period_index(by) - period_index(a["first_available"]) + 1
+        total += caps[a["id"]] * max(0, quarters) * a["accelerators_per_unit"] * a["bf16_pflops"]
+    return total

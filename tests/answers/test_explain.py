@@ -15,7 +15,7 @@ from planner.answers.diagnose import diagnose
 from planner.answers.run import Options, load, optimize
 from planner.cli import app
 from tests.conftest import SMALL_CATALOG, base_plan
-from tests.test_optimize import ALPHA_QUARTER_USD, min_cost_plan, solve_plan
+from tests.model.test_optimize import ALPHA_QUARTER_USD, min_cost_plan, solve_plan
 
 runner = CliRunner()
 

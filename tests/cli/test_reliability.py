@@ -20,7 +20,7 @@ from planner.answers.run import Options, load, optimize
 from planner.cli import app
 from planner.model import solve as solve_module
 from tests.conftest import REPO, SMALL_CATALOG, base_plan
-from tests.test_optimize import phasing_plan
+from tests.model.test_optimize import phasing_plan
 
 runner = CliRunner()
 SHIPPED = sorted((REPO / "sites").glob("*.yaml"))

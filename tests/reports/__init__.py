@@ -1,0 +1,1 @@
+"""Tests of planner's reports stage."""
