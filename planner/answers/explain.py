@@ -139,9 +139,7 @@ def _share_total(plan: Plan, books: Ledger, period: str) -> float:
 
 
 def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> str:
-    step = PRICED[family].step
-    assert step is not None
-    start = PRICED[family].words(step.words, key, period)
+    start = PRICED[family].words(step_of(family).words, key, period)
     if plan.objective.maximises:
         return f"{start} would add {fmt.pflops(value)}-quarters of compute"
     present = " (present value)" if plan.discount_rate > 0 else ""

@@ -8,7 +8,7 @@ descriptor, so no Python-level redirect catches it. `diverted_stdout` points des
 descriptor of its own on the real stdout, so what planner prints still goes there.
 
 The CLI holds one diversion for the whole command, so nothing native reaches its stdout, and
-every process it starts (sweep workers, the chart process, a local Dask cluster) inherits the
+every process it starts (sweep workers, a local Dask cluster) inherits the
 diverted descriptor. The solve holds one around HiGHS as well, so a script, a notebook or a Dask
 worker that calls planner directly gets the same guarantee. Diversions nest and may be held from
 several threads: the first one in diverts, the last one out restores, and the log goes to stderr

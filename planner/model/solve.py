@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -412,17 +412,14 @@ def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> Solve
     result = _result(model, answer, info, seconds)
     if result.solution is not None and lp.is_mip:
         result.duals_note = INTEGER_DUALS_NOTE
-        fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace_gap(options))[0], info.name)
+        # The fixed LP has no integer columns left: no gap to stop at.
+        fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace(options, gap=None))[0], info.name)
         if fixed.status != Status.OPTIMAL:
             result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
         answer.duals, answer.slacks = fixed.duals, fixed.slacks
     if result.solution is not None:
         _read_duals(model, result, answer)
     return result
-
-
-def replace_gap(options: SolverOptions) -> SolverOptions:
-    return SolverOptions(options.time_limit_s, options.threads, None, options.log)
 
 
 def _result(model: Model, answer: Answer, info: SolverInfo, seconds: dict[str, float]) -> SolveResult:

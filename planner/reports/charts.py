@@ -6,8 +6,7 @@ a labelled `BarContainer`, each line a labelled `Line2D`. Colours are fixed per 
 every chart; numbers on axes go through `planner.fmt`, so they read as "1.5 GW" or "$4.5B".
 
 matplotlib is imported here and in `pdf_report.py` only; `report.py` imports those lazily, so
-`import planner` never loads it. Charts read a run through `ChartInput` (its plan and tables) and
-their figures pickle, so the chart worker process (`planner.reports.pdf_report.serve_charts`) can draw them.
+`import planner` never loads it. Charts read a run through `ChartInput` (its plan and tables).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 
 
 class ChartInput(Protocol):
-    """What a chart reads of a run: a `RunResult`, or its plan and tables alone in the chart worker."""
+    """What a chart reads of a run: its plan and its result tables."""
 
     @property
     def plan(self) -> Plan: ...
