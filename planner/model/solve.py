@@ -223,13 +223,6 @@ def run_highs(highs: Any, lp: LinearProgram) -> Answer:
 
 # --- every other solver, through PuLP ------------------------------------------------------
 
-def pulp_solver_names() -> list[str]:
-    """The solvers PuLP finds installed, by PuLP's names (CBC is planner's `cbc`)."""
-    import pulp  # noqa: PLC0415
-
-    return list(pulp.listSolvers(onlyAvailable=True))
-
-
 def _pulp_solver(name: str, options: SolverOptions) -> tuple[Any, SolverInfo]:
     import pulp  # noqa: PLC0415
 
