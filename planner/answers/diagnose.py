@@ -74,7 +74,7 @@ def _shortfalls(solved: ElasticAnswer) -> list[Shortfall]:
 
 def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -> list[Shortfall]:
     """One Shortfall per limit and run of consecutive quarters short by the same amount."""
-    found.sort(key=lambda item: (item[1].family, item[1].key, item[0]))
+    found.sort(key=lambda item: (item[1].family, str(item[1].key), item[0]))
     merged: list[tuple[int, int, Any, float]] = []
     for t, row, amount in found:
         run = merged[-1] if merged else None
@@ -90,7 +90,7 @@ def _merge_runs(periods: tuple[str, ...], found: list[tuple[int, Any, float]]) -
         words = shortfall_words(row.family, row.key, periods[first] if first >= 0 else row.period, amount, unit)
         if first != last:
             words = words.replace(f"in {periods[first]}", f"from {periods[first]} to {periods[last]}")
-        out.append(Shortfall(row.family, row.key, period, amount, unit, words))
+        out.append(Shortfall(row.family, str(row.key), period, amount, unit, words))
     return sorted(out, key=lambda s: (s.period, s.family, s.key))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from planner import fmt
 from planner.model.families import DEMAND, FAMILIES
+from planner.model.rows import RowKey
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _amount(unit: str, amount: float) -> str:
     return f"{fmt.count(amount)} {unit}"
 
 
-def shortfall_words(family: str, key: str, period: str, amount: float, unit: str) -> str:
+def shortfall_words(family: str, key: RowKey, period: str, amount: float, unit: str) -> str:
     elastic = FAMILIES[family].elastic
     assert elastic is not None
     return FAMILIES[family].words(elastic.gap, key, period, _amount(unit, amount))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from operator import attrgetter
 from typing import Any
 
@@ -26,19 +26,21 @@ from planner import fmt
 from planner.answers.accounting import Ledger
 from planner.inputs.plan import Plan
 from planner.model.families import PRICED, SITE_POWER, Step
-from planner.model.rows import RowInfo
+from planner.model.rows import KEY_FIELDS, RowInfo, RowKey
 from planner.tolerances import BINDING_SLACK, STEP_VALUE_NOISE
 
 Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
 Texts = npt.NDArray[np.object_]
+Objects = npt.NDArray[np.object_]
 
 
 PRICE_COLUMNS = [
-    "name", "family", "key", "period", "sense", "lhs", "rhs", "slack", "shadow_price", "binding",
+    "name", "family", "key", *KEY_FIELDS, "period", "sense", "lhs", "rhs", "slack", "shadow_price", "binding",
     "step_value", "step", "value_unit", "sentence", "solved_step_value",
 ]
-"""constraints.csv's columns, in order: `Prices`'s fields, `LimitPrice`'s fields."""
+"""constraints.csv's columns, in order: `Prices`'s fields, with `where` as the dotted `key` and
+one column per `RowKey` field ("" where it does not apply)."""
 FLOAT_COLUMNS = frozenset({"lhs", "rhs", "slack", "shadow_price", "step_value", "solved_step_value"})
 
 
@@ -48,7 +50,7 @@ class LimitPrice:
 
     name: str
     family: str
-    key: str
+    where: RowKey
     period: str
     sense: str
     lhs: float
@@ -69,6 +71,11 @@ class LimitPrice:
     another limit."""
 
     @property
+    def key(self) -> str:
+        """`where` as tables show it: `prometheus.tents`."""
+        return str(self.where)
+
+    @property
     def best_step_value(self) -> float:
         return self.step_value if self.solved_step_value is None else self.solved_step_value
 
@@ -81,7 +88,8 @@ class Prices:
 
     name: Texts
     family: Texts
-    key: Texts
+    where: Objects
+    """Each limit's `RowKey`."""
     period: Texts
     sense: Texts
     lhs: Floats
@@ -98,15 +106,20 @@ class Prices:
     def __len__(self) -> int:
         return len(self.name)
 
+    def fields(self) -> dict[str, npt.NDArray[Any]]:
+        """Every field by name."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
     def columns(self) -> dict[str, npt.NDArray[Any]]:
-        """Every column by name, in `PRICE_COLUMNS` order."""
-        return {column: getattr(self, column) for column in PRICE_COLUMNS}
+        """Every column by name, in `PRICE_COLUMNS` order: `where` as texts."""
+        keys = _key_columns(self.where)
+        return {column: keys[column] if column in keys else getattr(self, column) for column in PRICE_COLUMNS}
 
     def limit(self, i: int) -> LimitPrice:
         """Limit i as one object."""
         solved = float(self.solved_step_value[i])
         return LimitPrice(
-            name=str(self.name[i]), family=str(self.family[i]), key=str(self.key[i]), period=str(self.period[i]),
+            name=str(self.name[i]), family=str(self.family[i]), where=self.where[i], period=str(self.period[i]),
             sense=str(self.sense[i]), lhs=float(self.lhs[i]), rhs=float(self.rhs[i]), slack=float(self.slack[i]),
             shadow_price=float(self.shadow_price[i]), binding=bool(self.binding[i]),
             step_value=float(self.step_value[i]), step=str(self.step[i]), value_unit=str(self.value_unit[i]),
@@ -138,7 +151,7 @@ def _share_total(plan: Plan, books: Ledger, period: str) -> float:
     return sum(n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t)
 
 
-def sentence(plan: Plan, family: str, key: str, period: str, value: float) -> str:
+def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float) -> str:
     start = PRICED[family].words(step_of(family).words, key, period)
     if plan.objective.maximises:
         return f"{start} would add {fmt.pflops(value)}-quarters of compute"
@@ -170,7 +183,7 @@ def price_limits(
     value_units = np.full(n, "", dtype=object)
     value_units[known] = value_unit
     prices = Prices(
-        name=name, family=family, key=_texts(rows, "key"), period=_texts(rows, "period"), sense=sense,
+        name=name, family=family, where=_texts(rows, "key"), period=_texts(rows, "period"), sense=sense,
         lhs=np.where(sense == "<=", rhs - slack, rhs + slack), rhs=rhs, slack=slack, shadow_price=dual,
         binding=binding, step_value=step_value,
         step=np.fromiter((units.get(f, "") for f in family.tolist()), dtype=object, count=n),
@@ -183,6 +196,19 @@ def price_limits(
 def _texts(rows: Sequence[RowInfo], field: str) -> Texts:
     """One text field of every row."""
     return np.fromiter(map(attrgetter(field), rows), dtype=object, count=len(rows))
+
+
+def _key_columns(where: Objects) -> dict[str, Texts]:
+    """`key` (dotted) and one column per `RowKey` field, "" where a field does not apply. Rows of
+    one limit share a `RowKey` object, so each distinct object is read once."""
+    identity = np.fromiter(map(id, where.tolist()), dtype=np.int64, count=len(where))
+    _, first, inverse = np.unique(identity, return_index=True, return_inverse=True)
+    distinct = where[first].tolist()
+    columns = {"key": np.array([str(k) for k in distinct] + [""], dtype=object)}
+    for name in KEY_FIELDS:
+        columns[name] = np.array([getattr(k, name) or "" for k in distinct] + [""], dtype=object)
+    # The "" appended above keeps each array an object array of texts even with no rows.
+    return {name: values[inverse.reshape(-1)] for name, values in columns.items()}
 
 
 def _by_row(values: dict[str, float], name: Texts) -> Floats:
@@ -206,7 +232,7 @@ def _best_power(rows: Sequence[RowInfo], dual: Floats, power: list[int]) -> dict
     """The largest |dual| of a binding source row, by site and quarter."""
     best: dict[tuple[str, str], float] = defaultdict(float)
     for i in power:
-        site = rows[i].key.split(".")[0]
+        site = str(rows[i].key.site)
         best[site, rows[i].period] = max(best[site, rows[i].period], abs(float(dual[i])))
     return best
 
@@ -217,6 +243,7 @@ def _site_power(
     """Each site's facility power against all its sources: the limit people talk about."""
     out = []
     for s, site in enumerate(plan.sites):
+        where = RowKey(site=site.id)
         for t, period in enumerate(plan.periods):
             used = books.facility_mw(plan, s, t)
             available = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
@@ -225,10 +252,10 @@ def _site_power(
             dual = best_power.get((site.id, period), 0.0) if binding else 0.0
             value = dual * step_of(SITE_POWER.name).size
             out.append(LimitPrice(
-                name=f"site_power__{site.id}__{period}".replace("-", "_"), family="site_power", key=site.id,
+                name=f"site_power__{site.id}__{period}".replace("-", "_"), family="site_power", where=where,
                 period=period, sense="<=", lhs=used, rhs=available, slack=slack, shadow_price=dual,
                 binding=binding, step_value=value, step=step_of(SITE_POWER.name).label, value_unit=value_unit,
-                sentence=sentence(plan, "site_power", site.id, period, value) if binding else "",
+                sentence=sentence(plan, "site_power", where, period, value) if binding else "",
             ))
     return out
 
@@ -236,9 +263,12 @@ def _site_power(
 def _from_limits(limits: list[LimitPrice]) -> Prices:
     """A few limits, one object each, as columns."""
     columns: dict[str, npt.NDArray[Any]] = {}
-    for column in PRICE_COLUMNS:
+    for column in (field.name for field in fields(Prices)):
         values = [getattr(p, column) for p in limits]
-        if column == "binding":
+        if column == "where":
+            columns[column] = np.empty(len(values), dtype=object)
+            columns[column][:] = values
+        elif column == "binding":
             columns[column] = np.array(values, dtype=np.bool_)
         elif column == "solved_step_value":
             columns[column] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -249,8 +279,8 @@ def _from_limits(limits: list[LimitPrice]) -> Prices:
 
 def _concatenate(first: Prices, second: Prices) -> Prices:
     """The limits of `first`, then those of `second`."""
-    return Prices(**{column: np.concatenate([values, getattr(second, column)])
-                     for column, values in first.columns().items()})
+    return Prices(**{field: np.concatenate([values, getattr(second, field)])
+                     for field, values in first.fields().items()})
 
 
 def ranked(prices: Prices) -> list[LimitPrice]:

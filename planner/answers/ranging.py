@@ -25,7 +25,7 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
     if price.family != SITE_POWER.name:
         return price.name
     sources = [r.name for r in model.rows if r.family == POWER.name and r.period == price.period
-               and r.key.split(".")[0] == price.key]
+               and r.key.site == price.where.site]
     return max(sources, key=lambda name: abs(duals.get(name, 0.0)), default=None)
 
 
@@ -54,7 +54,7 @@ def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: in
             continue
         value = _resolve_with_step(highs, index[name], price, lower, upper, base, maximise)
         if value is not None:
-            words = sentence(model.plan, price.family, price.key, price.period, value)
+            words = sentence(model.plan, price.family, price.where, price.period, value)
             prices = prices.with_solved(price.name, value, words)
     if tried:
         highs.run()  # back to the plan's own optimum, so the model is left as it was solved

@@ -36,6 +36,7 @@ from planner.model.families import (
     SHARE_MIN,
     SUPPLY,
 )
+from planner.model.rows import RowKey
 from planner.model.solution import NewKey, Solution
 from planner.tolerances import VERIFY_ABSOLUTE, VERIFY_INTEGER, VERIFY_RELATIVE
 
@@ -45,7 +46,7 @@ class Violation:
     """A limit that the solution breaks: `lhs` should be `sense` `rhs`."""
 
     family: str
-    key: str
+    key: RowKey
     period: str
     lhs: float
     sense: str
@@ -59,11 +60,11 @@ class _Checker:
     def __init__(self) -> None:
         self.violations: list[Violation] = []
 
-    def at_most(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
+    def at_most(self, family: str, key: RowKey, period: str, lhs: float, rhs: float) -> None:
         if lhs - rhs > VERIFY_ABSOLUTE + VERIFY_RELATIVE * abs(rhs):
             self.violations.append(Violation(family, key, period, lhs, "<=", rhs))
 
-    def at_least(self, family: str, key: str, period: str, lhs: float, rhs: float) -> None:
+    def at_least(self, family: str, key: RowKey, period: str, lhs: float, rhs: float) -> None:
         if rhs - lhs > VERIFY_ABSOLUTE + VERIFY_RELATIVE * abs(rhs):
             self.violations.append(Violation(family, key, period, lhs, ">=", rhs))
 
@@ -75,7 +76,7 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
     for (s, h, c, t), n in _suspects(plan, solution, allowed, integer):
         accelerator = plan.catalog[c]
         hall = plan.sites[s].halls[h]
-        key = f"{plan.sites[s].id}.{hall.id}.{c}"
+        key = RowKey(site=plan.sites[s].id, hall=hall.id, accelerator=c)
         check.at_least("non_negative", key, plan.periods[t], n, 0.0)
         if n > VERIFY_INTEGER:
             check.at_least("first_available", key, plan.periods[t], t, accelerator.first_period)
@@ -114,24 +115,26 @@ def _suspects(plan: Plan, solution: Solution, allowed: set[str], integer: bool) 
 def _check_modules(plan: Plan, solution: Solution, check: _Checker, integer: bool) -> None:
     for (s, h, t), n in solution.mod.items():
         hall = plan.sites[s].halls[h]
-        check.at_least("non_negative", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], n, 0.0)
+        key = RowKey(site=plan.sites[s].id, hall=hall.id)
+        check.at_least("non_negative", key, plan.periods[t], n, 0.0)
         if n > VERIFY_INTEGER:
-            check.at_least("module_start", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], t, hall.first_module_start)
+            check.at_least("module_start", key, plan.periods[t], t, hall.first_module_start)
         if integer:
-            check.at_most("integer", f"{plan.sites[s].id}.{hall.id}", plan.periods[t], abs(n - round(n)), 0.0)
+            check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
 
 
 def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[str]) -> None:
     for values in (solution.gen, solution.disp):
         for (s, g, t), mw in values.items():
-            key = f"{plan.sites[s].id}.{plan.sites[s].sources[g].id}"
+            key = RowKey(site=plan.sites[s].id, source=plan.sites[s].sources[g].id)
             check.at_least("non_negative", key, plan.periods[t], mw, 0.0)
     for (k, t), n in solution.lease.items():
         offer = plan.cloud_offers[k]
-        check.at_least("non_negative", offer.id, plan.periods[t], n, 0.0)
-        check.at_most("lease", offer.id, plan.periods[t], n, offer.max_accelerators[t])
+        key = RowKey(offer=offer.id)
+        check.at_least("non_negative", key, plan.periods[t], n, 0.0)
+        check.at_most("lease", key, plan.periods[t], n, offer.max_accelerators[t])
         if n > VERIFY_INTEGER:
-            check.at_most("policy_allowed", offer.id, plan.periods[t], 0.0 if offer.accelerator in allowed else n, 0.0)
+            check.at_most("policy_allowed", key, plan.periods[t], 0.0 if offer.accelerator in allowed else n, 0.0)
 
 
 def _sum_by_pair(values: dict[tuple[int, int, int], float]) -> dict[tuple[int, int], float]:
@@ -146,8 +149,9 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
     modules_started = _sum_by_pair(solution.mod)
     generation_built = _sum_by_pair(solution.gen)
     for s, site in enumerate(plan.sites):
+        site_key = RowKey(site=site.id)
         for h, hall in enumerate(site.halls):
-            key = f"{site.id}.{hall.id}"
+            key = RowKey(site=site.id, hall=hall.id)
             check.at_most(MODULES.name, key, "all", modules_started.get((s, h), 0.0), hall.max_modules)
             for t, period in enumerate(plan.periods):
                 check.at_most(HALL.name, key, period, books.hall_used_mw.get((s, h, t), 0.0),
@@ -155,28 +159,30 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
         for g, source in enumerate(site.sources):
             if source.expansion is not None:
                 built = generation_built.get((s, g), 0.0)
-                check.at_most(EXPANSION.name, f"{site.id}.{source.id}", "all", built, source.expansion.max_mw)
+                check.at_most(EXPANSION.name, RowKey(site=site.id, source=source.id), "all", built,
+                              source.expansion.max_mw)
         for t, period in enumerate(plan.periods):
             facility_mw = books.facility_mw(plan, s, t)
             available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
-            check.at_most("site_power", site.id, period, facility_mw, available_mw)
+            check.at_most("site_power", site_key, period, facility_mw, available_mw)
             dispatched = sum(solution.disp.get((s, g, t), 0.0) for g in range(len(site.sources)))
-            check.at_least(LOAD.name, site.id, period, dispatched, facility_mw)
-            check.at_most(LOAD.name, site.id, period, dispatched, facility_mw)
+            check.at_least(LOAD.name, site_key, period, dispatched, facility_mw)
+            check.at_most(LOAD.name, site_key, period, dispatched, facility_mw)
             for g, source in enumerate(site.sources):
-                check.at_most(POWER.name, f"{site.id}.{source.id}", period,
+                check.at_most(POWER.name, RowKey(site=site.id, source=source.id), period,
                               solution.disp.get((s, g, t), 0.0), books.source_available_mw[s, g, t])
 
 
 def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
     for year, limit in plan.budget_usd.items():
         spent = sum(books.spend_usd(t) for t, y in enumerate(plan.years) if y == year)
-        check.at_most(BUDGET.name, str(year), str(year), spent, limit)
+        check.at_most(BUDGET.name, RowKey(year=str(year)), str(year), spent, limit)
     for commitment in plan.commitments:
         spend = vendor_spend_usd(plan, solution, commitment.vendor)
-        check.at_least(COMMITMENT_MIN.name, commitment.vendor, "all", spend, commitment.min_usd)
+        key = RowKey(vendor=commitment.vendor)
+        check.at_least(COMMITMENT_MIN.name, key, "all", spend, commitment.min_usd)
         if commitment.max_usd is not None:
-            check.at_most(COMMITMENT_MAX.name, commitment.vendor, "all", spend, commitment.max_usd)
+            check.at_most(COMMITMENT_MAX.name, key, "all", spend, commitment.max_usd)
     bought: dict[tuple[str, int], float] = defaultdict(float)
     if plan.supply_units:
         for (_, _, c, t), n in solution.new.items():
@@ -184,7 +190,7 @@ def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker)
     for c, caps in plan.supply_units.items():
         for t, cap in enumerate(caps):
             if cap is not None:
-                check.at_most(SUPPLY.name, c, plan.periods[t], bought.get((c, t), 0.0), cap)
+                check.at_most(SUPPLY.name, RowKey(accelerator=c), plan.periods[t], bought.get((c, t), 0.0), cap)
 
 
 def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
@@ -197,24 +203,25 @@ def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checke
     for t, period in enumerate(plan.periods):
         for c in plan.catalog:
             assigned = solution.train.get((c, t), 0.0) + solution.infer.get((c, t), 0.0)
-            check.at_least("non_negative", c, period, min(solution.train.get((c, t), 0.0),
+            key = RowKey(accelerator=c)
+            check.at_least("non_negative", key, period, min(solution.train.get((c, t), 0.0),
                                                            solution.infer.get((c, t), 0.0)), 0.0)
-            check.at_most(ASSIGN.name, c, period, assigned, books.fleet_accelerators.get((c, t), 0.0))
+            check.at_most(ASSIGN.name, key, period, assigned, books.fleet_accelerators.get((c, t), 0.0))
         training, inference = delivered_pflops(plan, solution, t)
-        check.at_least(DEMAND.name, "training", period, training, plan.training_pflops[t])
-        check.at_least(DEMAND.name, "inference", period, inference, plan.inference_pflops[t])
+        check.at_least(DEMAND.name, RowKey(workload="training"), period, training, plan.training_pflops[t])
+        check.at_least(DEMAND.name, RowKey(workload="inference"), period, inference, plan.inference_pflops[t])
         bf16 = {c: n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t}
         total = sum(bf16.values())
         for bound in plan.shares:
             if t < bound.first_period:
                 continue
             group = sum(v for c, v in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group)
-            key = f"{bound.group_kind}.{bound.group}"
+            key = RowKey.of_group(bound.group_kind, bound.group)
             check.at_least(SHARE_MIN.name, key, period, group, bound.min_share * total)
             check.at_most(SHARE_MAX.name, key, period, group, bound.max_share * total)
         for minimum in plan.min_units:
             if t >= minimum.first_period:
-                check.at_least(MIN_UNITS.name, minimum.accelerator, period,
+                check.at_least(MIN_UNITS.name, RowKey(accelerator=minimum.accelerator), period,
                                in_service.get((minimum.accelerator, t), 0.0), minimum.units)
 
 

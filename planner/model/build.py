@@ -39,6 +39,7 @@ from planner.model.families import (
     SUPPLY,
 )
 from planner.model.lp import F, LinearProgram, Rows, Terms, merge_duplicates
+from planner.model.rows import RowKey
 from planner.model.variables import (
     Model,
     accelerator_array,
@@ -65,14 +66,14 @@ def add_stock_constraints(model: Model) -> None:
     n = len(model.inst)
     if n == 0:
         return
-    labels: dict[tuple[int, int, str], str] = {}
-    names = []
+    labels: dict[tuple[int, int, str], RowKey] = {}
+    keys = []
     for (s, h, c, _) in model.inst:
         label = labels.get((s, h, c))
         if label is None:
-            label = labels[s, h, c] = f"{plan.sites[s].id}.{plan.sites[s].halls[h].id}.{c}"
-        names.append(label)
-    offset = rows.add(STOCK.name, names, [plan.periods[t] for t in k.t.tolist()], "==", np.zeros(n))
+            label = labels[s, h, c] = RowKey(site=plan.sites[s].id, hall=plan.sites[s].halls[h].id, accelerator=c)
+        keys.append(label)
+    offset = rows.add(STOCK.name, keys, [plan.periods[t] for t in k.t.tolist()], "==", np.zeros(n))
     index = np.arange(n, dtype=np.int64)
     row = offset + index
     new, inst = model.ids("new"), model.ids("inst")
@@ -122,12 +123,16 @@ def add_hall_space_constraints(model: Model) -> None:
             module_terms += [(q * (T + 1) + t, variable, -hall.module_it_mw) for t in range(ready, T)]
             module_terms.append((q * (T + 1) + T, variable, 1.0))
     slots = np.flatnonzero(exists)
-    families, keys, periods, rhs = [], [], [], []
+    families: list[str] = []
+    keys: list[RowKey] = []
+    periods: list[str] = []
+    rhs: list[float] = []
+    hall_keys = [RowKey(site=plan.sites[s].id, hall=plan.sites[s].halls[h].id) for s, h in model.halls]
     for slot in slots.tolist():
         q, t = divmod(slot, T + 1)
         s, h = model.halls[q]
-        site, hall = plan.sites[s], plan.sites[s].halls[h]
-        keys.append(f"{site.id}.{hall.id}")
+        hall = plan.sites[s].halls[h]
+        keys.append(hall_keys[q])
         if t < T:
             families.append(HALL.name)
             periods.append(plan.periods[t])
@@ -151,7 +156,7 @@ def add_site_power_constraints(model: Model) -> None:
     builds = _by_pair(model, "gen")
     dispatch = {key: model.first_id["disp"] + i for i, key in enumerate(model.disp)}
     families: list[str] = []
-    keys: list[str] = []
+    keys: list[RowKey] = []
     periods: list[str] = []
     senses: list[str] = []
     rhs: list[float] = []
@@ -160,10 +165,12 @@ def add_site_power_constraints(model: Model) -> None:
     other_terms: list[tuple[int, int, float]] = []
     for s, site in enumerate(plan.sites):
         base_mw = site.pue * installed_it_mw(plan, s)
+        site_key = RowKey(site=site.id)
+        source_keys = [RowKey(site=site.id, source=source.id) for source in site.sources]
         for t, period in enumerate(plan.periods):
             load_row[s, t] = len(families)
             families.append(LOAD.name)
-            keys.append(site.id)
+            keys.append(site_key)
             periods.append(period)
             senses.append("==")
             rhs.append(base_mw)
@@ -176,7 +183,7 @@ def add_site_power_constraints(model: Model) -> None:
                 other_terms.append((len(families), dispatch[s, g, t], 1.0))
                 other_terms += [(len(families), v, -1.0) for gt, v in builds.get((s, g), ()) if gt + lead <= t]
                 families.append(POWER.name)
-                keys.append(f"{site.id}.{source.id}")
+                keys.append(source_keys[g])
                 periods.append(period)
                 senses.append("<=")
                 rhs.append(source.available_mw[t])
@@ -185,7 +192,7 @@ def add_site_power_constraints(model: Model) -> None:
             if built and source.expansion is not None:
                 other_terms += [(len(families), v, 1.0) for _, v in built]
                 families.append(EXPANSION.name)
-                keys.append(f"{site.id}.{source.id}")
+                keys.append(source_keys[g])
                 periods.append("all")
                 senses.append("<=")
                 rhs.append(source.expansion.max_mw)
@@ -245,7 +252,7 @@ def add_budget_constraints(model: Model, costs: Terms) -> None:
         for t, period_year in enumerate(plan.years):
             if period_year == year:
                 constant += float(costs.constant[t])
-        row = rows.add(BUDGET.name, [str(year)], [str(year)], "<=", [plan.budget_usd[year] - constant])
+        row = rows.add(BUDGET.name, [RowKey(year=str(year))], [str(year)], "<=", [plan.budget_usd[year] - constant])
         inside = years[costs.period] == year
         rows.terms(np.full(int(inside.sum()), row), costs.variable[inside], costs.coefficient[inside])
 
@@ -258,7 +265,7 @@ def add_supply_constraints(model: Model) -> None:
     bought = np.zeros((len(model.pool), T), dtype=bool)
     bought[k.c, k.t] = True
     row_of = np.full((len(model.pool), T), -1, dtype=np.int64)
-    keys: list[str] = []
+    keys: list[RowKey] = []
     periods: list[str] = []
     caps: list[float] = []
     for accelerator in plan.accelerators:
@@ -266,11 +273,12 @@ def add_supply_constraints(model: Model) -> None:
         if limits is None or accelerator.id not in position:
             continue
         c = position[accelerator.id]
+        key = RowKey(accelerator=accelerator.id)
         for t, period in enumerate(plan.periods):
             cap = limits[t]
             if cap is not None and bought[c, t]:
                 row_of[c, t] = len(keys)
-                keys.append(accelerator.id)
+                keys.append(key)
                 periods.append(period)
                 caps.append(cap)
     if not keys:
@@ -301,10 +309,10 @@ def add_commitment_constraints(model: Model) -> None:
     for commitment in model.plan.commitments:
         variables, coefficients = _vendor_spend_terms(model, commitment.vendor)
         if commitment.min_usd > 0:
-            row = rows.add(COMMITMENT_MIN.name, [commitment.vendor], ["all"], ">=", [commitment.min_usd])
+            row = rows.add(COMMITMENT_MIN.name, [RowKey(vendor=commitment.vendor)], ["all"], ">=", [commitment.min_usd])
             rows.terms(np.full(len(variables), row), variables, coefficients)
         if commitment.max_usd is not None:
-            row = rows.add(COMMITMENT_MAX.name, [commitment.vendor], ["all"], "<=", [commitment.max_usd])
+            row = rows.add(COMMITMENT_MAX.name, [RowKey(vendor=commitment.vendor)], ["all"], "<=", [commitment.max_usd])
             rows.terms(np.full(len(variables), row), variables, coefficients)
 
 
@@ -348,7 +356,7 @@ def add_share_constraints(model: Model) -> None:
         if not kinds or first >= T:
             continue
         group, group_lease, group_weight, group_const = _fleet(model, members)
-        key = f"{bound.group_kind}.{bound.group}"
+        key = RowKey.of_group(bound.group_kind, bound.group)
         families = [family for _ in range(first, T) for family, _, _ in kinds]
         periods = [plan.periods[t] for t in range(first, T) for _ in kinds]
         senses = [sense for _ in range(first, T) for _, _, sense in kinds]
@@ -386,7 +394,8 @@ def add_min_units_constraints(model: Model) -> None:
             for h, _hall in enumerate(site.halls):
                 installed += installed_units(plan, s, h, minimum.accelerator)
         count = T - minimum.first_period
-        offset = rows.add(MIN_UNITS.name, [minimum.accelerator] * count, list(plan.periods[minimum.first_period:]),
+        offset = rows.add(MIN_UNITS.name, [RowKey(accelerator=minimum.accelerator)] * count,
+                          list(plan.periods[minimum.first_period:]),
                           ">=", [minimum.units - installed] * count)
         chosen = (k.c == position.get(minimum.accelerator, -1)) & (k.t >= minimum.first_period)
         rows.terms(offset + k.t[chosen] - minimum.first_period, model.ids("inst")[chosen],
@@ -404,7 +413,8 @@ def add_assignment_constraints(model: Model) -> None:
     constants = []
     for c in model.pool:
         constants += [_fleet(model, {c: 1.0})[3] if c in installed else 0.0] * T
-    offset = rows.add(ASSIGN.name, [c for c in model.pool for _ in range(T)], list(plan.periods) * len(model.pool),
+    pool_keys = [RowKey(accelerator=c) for c in model.pool]
+    offset = rows.add(ASSIGN.name, [key for key in pool_keys for _ in range(T)], list(plan.periods) * len(model.pool),
                       "<=", constants)
     position = {c: i for i, c in enumerate(model.pool)}
     for family in ("train", "infer"):
@@ -429,8 +439,8 @@ def add_demand_constraints(model: Model) -> None:
         wanted = [t for t in range(len(plan.periods)) if demand[t] > 0]
         if not wanted:
             continue
-        offset = rows.add(DEMAND.name, [workload] * len(wanted), [plan.periods[t] for t in wanted], ">=",
-                          [demand[t] for t in wanted])
+        offset = rows.add(DEMAND.name, [RowKey(workload=workload)] * len(wanted), [plan.periods[t] for t in wanted],
+                          ">=", [demand[t] for t in wanted])
         row_of_t = np.full(len(plan.periods), -1, dtype=np.int64)
         row_of_t[wanted] = offset + np.arange(len(wanted))
         keys = list(getattr(model, family))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from planner.model.rows import RowKey
+
 
 class Role(StrEnum):
     """What a family's rows do in the plan."""
@@ -68,9 +70,9 @@ class Family:
     full: str | None = None
     """The limit being full, in words, with {where} and {period} (the "because" of a gap)."""
 
-    def words(self, template: str, key: str, period: str, amount: str = "") -> str:
+    def words(self, template: str, key: RowKey, period: str, amount: str = "") -> str:
         """`template` (one of this family's) filled in: a key's parts read `site / hall`."""
-        return template.format(where=key.replace(".", " / "), period=period, amount=amount)
+        return template.format(where=key.label, period=period, amount=amount)
 
 
 STOCK = Family("stock", "units in service (DESIGN's inst)", "units in service", "units", Role.INTERNAL)

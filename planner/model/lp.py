@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.model.rows import RowInfo
+from planner.model.rows import RowInfo, RowKey
 
 F = np.float64
 
@@ -186,13 +186,13 @@ class Rows:
     coordinate terms), turned into a `LinearProgram` by `finish`."""
 
     families: list[str] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
+    keys: list[RowKey] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
     senses: list[str] = field(default_factory=list)
     rhs: list[np.ndarray] = field(default_factory=list)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
 
-    def add(self, families: str | list[str], keys: list[str], periods: list[str], senses: str | list[str],
+    def add(self, families: str | list[str], keys: list[RowKey], periods: list[str], senses: str | list[str],
             rhs: Any) -> int:
         """Append len(keys) rows; return the position of the first."""
         offset = len(self.keys)
@@ -229,7 +229,9 @@ class Rows:
         np.cumsum(np.bincount(row, minlength=n), out=starts[1:])
         less = np.array([s == "<=" for s in self.senses], dtype=bool)
         greater = np.array([s == ">=" for s in self.senses], dtype=bool)
-        names = [f"{f}__{k}__{p}".replace("-", "_")
+        # Rows of one limit share one RowKey object: its text is made once per object.
+        texts = {id(k): str(k) for k in self.keys}
+        names = [f"{f}__{texts[id(k)]}__{p}".replace("-", "_")
                  for f, k, p in zip(self.families, self.keys, self.periods, strict=True)]
         infos = list(map(RowInfo, names, self.families, self.keys, self.periods, self.senses, rhs.tolist()))
         return LinearProgram(

@@ -30,6 +30,7 @@ from matplotlib.text import Text
 from planner import __version__, fmt
 from planner.model.families import FAMILIES
 from planner.model.families import INTERNAL as INTERNAL_FAMILIES
+from planner.model.rows import KEY_FIELDS
 from planner.objective import Objective
 from planner.reports.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
 
@@ -396,17 +397,18 @@ class _Levels:
         for ecosystem, values in ecosystem_pflops(run).items():
             self.groups["ecosystem", ecosystem] = dict(zip(run.plan.periods, values, strict=True))
 
-    def __call__(self, family: str, key: str, period: str, rhs: float, lhs: float,
-                 formatter: Callable[[float], str]) -> tuple[str, str]:
-        if family in ("hall", "power") and "." in key and (key.split(".", 1)[0], period) in self.sites.index:
-            site, item = key.split(".", 1)
-            row = self.sites.loc[(site, period)]
+    def __call__(self, limit: Any, formatter: Callable[[float], str]) -> tuple[str, str]:
+        """(level, used) of one row of the constraints table."""
+        family, period, rhs, lhs = str(limit.family), str(limit.period), float(limit.rhs), float(limit.lhs)
+        item = str(limit.hall) if family == "hall" else str(limit.source) if family == "power" else ""
+        if item and (str(limit.site), period) in self.sites.index:
+            row = self.sites.loc[(str(limit.site), period)]
             level = "ready" if family == "hall" else "available"
             prefix = "hall" if family == "hall" else "source"
             return (fmt.mw(float(row[f"{prefix}_{item}_{level}_mw"])),
                     fmt.mw(float(row[f"{prefix}_{item}_used_mw"])))
-        if family in ("share_min", "share_max") and "." in key:
-            kind, group = key.split(".", 1)
+        if family in ("share_min", "share_max"):
+            kind, group = ("vendor", str(limit.vendor)) if limit.vendor else ("ecosystem", str(limit.ecosystem))
             t = self.run.plan.periods.index(period)
             bounds = [b for b in self.run.plan.shares if b.group_kind == kind and b.group == group
                       and b.first_period <= t]
@@ -450,8 +452,9 @@ def limit_pages(run: RunResult) -> list[Figure]:
         solved = float(getattr(r, "solved_step_value", float("nan")))
         value = float(r.step_value) if solved != solved else solved  # re-solved worth where there is one
         suffix = "-quarters" if run.plan.objective.maximises else ""
-        rows.append([words, str(r.key).replace(".", " / "), str(r.period), SENSES.get(str(r.sense), str(r.sense)),
-                     *levels(str(r.family), str(r.key), str(r.period), float(r.rhs), float(r.lhs), formatter),
+        where = " / ".join(str(getattr(r, f)) for f in KEY_FIELDS if getattr(r, f))
+        rows.append([words, where, str(r.period), SENSES.get(str(r.sense), str(r.sense)),
+                     *levels(r, formatter),
                      _number(float(r.slack), formatter), _number(float(r.shadow_price), _price),
                      "yes" if r.binding else "", f"{worth(value)}{suffix} per {r.step}" if value > 1e-9 else ""])
         if r.binding:

@@ -24,6 +24,7 @@ from planner.inputs.loading import Document
 from planner.inputs.plan import Plan, plan_from_document, read_plan
 from planner.model import solve as solve_module
 from planner.model.build import build_model
+from planner.model.rows import KEY_FIELDS, RowKey
 from planner.model.solve import Status, pulp_problem, solve
 from planner.model.variables import Model
 from tests.conftest import REPO
@@ -51,6 +52,42 @@ def test_rows_are_named_for_their_family_key_and_period(model: Model) -> None:
     for row in lp.rows:
         assert row.name == f"{row.family}__{row.key}__{row.period}".replace("-", "_")
     assert len(set(lp.row_names())) == lp.shape[0]
+
+
+KEY_FIELDS_BY_FAMILY = {
+    "stock": {"site", "hall", "accelerator"}, "hall": {"site", "hall"}, "modules": {"site", "hall"},
+    "load": {"site"}, "power": {"site", "source"}, "expansion": {"site", "source"}, "budget": {"year"},
+    "supply": {"accelerator"}, "commitment_min": {"vendor"}, "commitment_max": {"vendor"},
+    "min_units": {"accelerator"}, "assign": {"accelerator"}, "demand": {"workload"},
+}
+"""The fields of a row's key, by family (a share row has a vendor or an ecosystem)."""
+
+
+def test_row_keys_are_structured(model: Model) -> None:
+    """Each row's key has the fields of its family and names things the plan has: code reads
+    `key.site`, never a dotted string split back."""
+    plan = model.plan
+    sites = {site.id: site for site in plan.sites}
+    for row in model.linear_program.rows:
+        present = {name for name in KEY_FIELDS if getattr(row.key, name) is not None}
+        if row.family.startswith("share_"):
+            assert present in ({"vendor"}, {"ecosystem"}), row
+        else:
+            assert present == KEY_FIELDS_BY_FAMILY[row.family], row
+        if row.key.hall is not None:
+            assert row.key.hall in {hall.id for hall in sites[str(row.key.site)].halls}
+        if row.key.source is not None:
+            assert row.key.source in {source.id for source in sites[str(row.key.site)].sources}
+        if row.key.accelerator is not None:
+            assert row.key.accelerator in plan.catalog
+
+
+def test_row_key_words() -> None:
+    key = RowKey(site="prometheus", source="grid")
+    assert (str(key), key.label, key.parts) == ("prometheus.grid", "prometheus / grid", ("prometheus", "grid"))
+    assert RowKey.of_group("ecosystem", "rocm") == RowKey(ecosystem="rocm")
+    with pytest.raises(ValueError, match="not 'stack'"):
+        RowKey.of_group("stack", "rocm")
 
 
 def test_row_counts(model: Model) -> None:
