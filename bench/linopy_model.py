@@ -109,7 +109,8 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     g_start = np.array([src.expansion.first_start if src.expansion else 0 for src in sources])
     gen_mask = expandable[:, None] & (period[None, :] >= g_start[:, None]) & (period[None, :] < (T - g_lead)[:, None])
     available = np.array([src.available_mw for src in sources], dtype=float).reshape(len(sources), T)
-    disp_mask = (available > 0) | (expandable[:, None] & (period[None, :] >= (g_start + g_lead)[:, None]))
+    disp_mask = ((available > 0) | (expandable[:, None] & (period[None, :] >= (g_start + g_lead)[:, None]))) & (
+        np.array([src.capacity_factor > 0 for src in sources])[:, None])
     coords_src = {"src": np.arange(len(sources)), "period": period}
     gen = m.add_variables(lower=0, coords=coords_src, name="gen", mask=_mask(gen_mask, "src", "period"))
     disp = m.add_variables(lower=0, coords=coords_src, name="disp", mask=_mask(disp_mask, "src", "period"))
@@ -131,47 +132,68 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     infer = m.add_variables(lower=0, coords=coords_ap, name="infer",
                             mask=_mask(np.repeat(infers[:, None], T, 1), "acc", "period"))
 
-    # Stock: inst[t] = inst[t-1] + new[t] - new[t - life].
+    # Stock: inst[t] = inst[t-1] + new[t - lag] - new[t - lag - life].
     life = ix.accel(lambda a: a.life_periods).astype(int)
-    stock = inst - inst.shift(period=1) - new
-    for years in sorted(set(life.tolist())):
-        retired = new.shift(period=years).where(_mask(life == years, "acc"))
+    lag = ix.accel(lambda a: a.commission_periods).astype(int)
+    stock = inst - inst.shift(period=1)
+    for quarters in sorted(set(lag.tolist())):
+        stock = stock - new.shift(period=quarters).where(_mask(lag == quarters, "acc"))
+    for years in sorted(set((lag + life).tolist())):
+        retired = new.shift(period=years).where(_mask(lag + life == years, "acc"))
         stock = stock + retired
     m.add_constraints(stock == 0, name="stock", mask=_mask(bought, "hall", "acc", "period"))
 
     # Hall space, modules.
     unit_mw = _array(ix.accel(lambda a: a.unit_it_mw), "acc")
     hall_it = (inst * unit_mw).sum("acc")
+    hall_space = hall_it  # and the units still being commissioned: new[t - d] for d < lag
+    for d in range(int(lag.max(initial=0))):
+        hall_space = hall_space + (new.shift(period=d) * unit_mw).where(_mask(lag > d, "acc")).sum("acc")
     module_mw = ix.hall(lambda hall: hall.module_it_mw)
     ready = _ready(mod_mask, lead, T, module_mw, "hall")
     ready_mod = (mod.rename(period="start") * ready).sum("start")
     installed = ix.installed()
     installed_mw = (installed * ix.accel(lambda a: a.unit_it_mw)[None, :]).sum(axis=1)
     hall_rows = bought.any(axis=1) | (ready.values.sum(axis=1) > 0)
-    m.add_constraints(hall_it - ready_mod <= _array(ix.hall(lambda hall: hall.existing_it_mw) - installed_mw, "hall"),
-                      name="hall", mask=_mask(hall_rows, "hall", "period"))
+    room = _array(ix.hall(lambda hall: hall.existing_it_mw) - installed_mw, "hall")
+    m.add_constraints(hall_space - ready_mod <= room, name="hall", mask=_mask(hall_rows, "hall", "period"))
     m.add_constraints(mod.sum("period") <= _array(ix.hall(lambda hall: hall.max_modules), "hall"), name="modules",
                       mask=_mask(mod_mask.any(axis=1), "hall"))
 
-    # Site power: dispatch meets PUE x IT load; each source within what it delivers.
+    # Site power: dispatch meets the IT load at annual PUE; each source within its average output.
     site_of_hall = xr.DataArray(np.array([s for s, _ in ix.halls]), dims="hall", name="site")
     site_of_src = xr.DataArray(np.array([s for s, _ in ix.srcs]), dims="src", name="site")
-    pue = np.array([site.pue for site in plan.sites])
-    it_site = hall_it.groupby(site_of_hall).sum()
-    base_mw = np.array([site.pue * sum(units * plan.catalog[a].unit_it_mw for hall in site.halls
-                                       for a, units in hall.installed) for site in plan.sites])
-    m.add_constraints(disp.groupby(site_of_src).sum() - _array(pue, "site") * it_site
+
+    def facility(pue_of: Any) -> tuple[Any, np.ndarray]:
+        load = (hall_it * _array(ix.hall(pue_of), "hall")).groupby(site_of_hall).sum()
+        base = np.array([sum(units * plan.catalog[a].unit_it_mw * pue_of(hall) for hall in site.halls
+                             for a, units in hall.installed) for site in plan.sites])
+        return load, base
+
+    load_mw, base_mw = facility(lambda hall: hall.pue)
+    m.add_constraints(disp.groupby(site_of_src).sum() - load_mw
                       == _array(np.repeat(base_mw[:, None], T, 1), "site", "period"), name="load")
-    built = (gen.rename(period="start") * _ready(gen_mask, g_lead, T, np.ones(len(sources)), "src")).sum("start")
+    factor = np.array([src.capacity_factor for src in sources])
+    built = (gen.rename(period="start") * _ready(gen_mask, g_lead, T, factor, "src")).sum("start")
     m.add_constraints(disp - built <= _array(available, "src", "period"), name="power",
                       mask=_mask(disp_mask, "src", "period"))
+    # Firm power: the peak draw at design PUE within firm MW less any reserve, where it says
+    # more than the sources' rows (`Site.firm_limit_says_more`).
+    peak_mw, peak_base = facility(lambda hall: hall.design_pue)
+    share = np.array([src.firm_share for src in sources])
+    firm_built = (gen.rename(period="start") * _ready(gen_mask, g_lead, T, share, "src")).sum("start")
+    firm = np.array([[site.firm_mw(t) for t in range(T)] for site in plan.sites]) - peak_base[:, None]
+    apart = np.array([site.firm_limit_says_more for site in plan.sites])
+    m.add_constraints(peak_mw - firm_built.groupby(site_of_src).sum() <= _array(firm, "site", "period"), name="firm",
+                      mask=_mask(np.repeat(apart[:, None], T, 1), "site", "period"))
     max_mw = np.array([src.expansion.max_mw if src.expansion else 0.0 for src in sources])
     m.add_constraints(gen.sum("period") <= _array(max_mw, "src"), name="expansion",
                       mask=_mask(gen_mask.any(axis=1), "src"))
 
     # Money: capex + opex of each quarter.
     dt_h = plan.hours_per_period
-    price = _array(ix.accel(lambda a: a.unit_price_usd or 0.0), "acc")
+    price = _array(ix.accel(lambda a: a.unit_capex_usd), "acc")
+    vendor_price = _array(ix.accel(lambda a: a.unit_price_usd or 0.0), "acc")
     capex_mw = np.array([src.expansion.capex_usd_per_mw if src.expansion else 0.0 for src in sources])
     energy = np.array([src.energy_usd_per_mwh for src in sources])
     lease_usd = np.array([dt_h * o.usd_per_accelerator_hour for o in offers])
@@ -182,7 +204,7 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     cost_constant = 0.0
     if maintenance > 0:
         cost = cost + (inst * (maintenance * price)).sum(["hall", "acc"])
-        cost_constant = maintenance * float((installed * ix.accel(lambda a: a.unit_price_usd or 0.0)[None, :]).sum())
+        cost_constant = maintenance * float((installed * ix.accel(lambda a: a.unit_capex_usd)[None, :]).sum())
     years = np.array(plan.years)
     limited = [y for y in plan.horizon_years if y in plan.budget_usd]
     if limited:
@@ -207,7 +229,7 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     for j, commitment in enumerate(plan.commitments):
         ours = _array(ix.accel(lambda a, v=commitment.vendor: a.vendor == v), "acc")
         ours_offer = _array([a.vendor == commitment.vendor for a in offer_acc], "offer")
-        spend = (new * (price * ours)).sum() + (lease * (_array(lease_usd, "offer") * ours_offer)).sum()
+        spend = (new * (vendor_price * ours)).sum() + (lease * (_array(lease_usd, "offer") * ours_offer)).sum()
         if commitment.min_usd > 0:
             m.add_constraints(spend >= commitment.min_usd, name=f"commitment_min_{j}")
         if commitment.max_usd is not None:

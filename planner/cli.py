@@ -236,7 +236,13 @@ def explain(
 def fit_command(
     power: Annotated[str, typer.Option(help="Facility power, e.g. '1 GW' or 1000 (MW).")],
     accelerator: Annotated[str, typer.Option(help="Catalog id, e.g. gb300-nvl72.")],
-    pue: Annotated[float, typer.Option(help="Facility power / IT power.", min=1.0, max=3.0)] = 1.1,
+    pue: Annotated[float, typer.Option(
+        help="Design PUE, at the hottest hour: facility power / IT power.", min=1.0, max=3.0)] = 1.2,
+    fabric: Annotated[float | None, typer.Option(
+        help="Scale-out network, storage and host IT power per unit of rack IT power; by default 0.07, an "
+             "estimate (docs/design.md). With any share above 0 the price gains the estimated 0.16.",
+        min=0.0, max=1.0, show_default=False,
+    )] = None,
     budget: Annotated[str | None, typer.Option(help="Money for the units, e.g. '$50B'.")] = None,
     claim: Annotated[str | None, typer.Option(help="Accelerators claimed, e.g. 1.3M or 1300000.")] = None,
     catalog: CatalogOption = None,
@@ -246,7 +252,7 @@ def fit_command(
     from planner.answers.fit import fit  # noqa: PLC0415
 
     try:
-        result = _fit(fit, power, accelerator, pue, budget, claim, catalog)
+        result = _fit(fit, power, accelerator, pue, fabric, budget, claim, catalog)
     except InputError as error:
         bad_input(error)
     if as_json:
@@ -257,7 +263,7 @@ def fit_command(
     print_fit(result)
 
 
-def _fit(fit_function: Any, power: str, accelerator: str, pue: float, budget: str | None,
+def _fit(fit_function: Any, power: str, accelerator: str, pue: float, fabric: float | None, budget: str | None,
          claim: str | None, catalog: Path | None) -> Any:
     import difflib  # noqa: PLC0415
 
@@ -265,7 +271,11 @@ def _fit(fit_function: Any, power: str, accelerator: str, pue: float, budget: st
     from planner.inputs import units  # noqa: PLC0415
     from planner.inputs.catalog import load_catalog  # noqa: PLC0415
     from planner.inputs.plan import Accelerator  # noqa: PLC0415
-    from planner.inputs.schema import period_index  # noqa: PLC0415
+    from planner.inputs.schema import (  # noqa: PLC0415
+        FABRIC_CAPEX_SHARE_ESTIMATE,
+        FABRIC_POWER_SHARE_ESTIMATE,
+        period_index,
+    )
 
     entries, _ = load_catalog(catalog)
     if accelerator not in entries:
@@ -273,6 +283,7 @@ def _fit(fit_function: Any, power: str, accelerator: str, pue: float, budget: st
         hint = f"; did you mean '{close[0]}'?" if close else "; `plan catalog` lists them"
         raise InputError([Problem(None, "--accelerator", f"expected a catalog id, found '{accelerator}'{hint}")])
     entry = entries[accelerator]
+    fabric = FABRIC_POWER_SHARE_ESTIMATE if fabric is None else fabric
     problems = []
     values: dict[str, float | None] = {"power": None, "budget": None, "claim": None}
     for name, text, convert in (("power", power, units.to_mw), ("budget", budget, units.to_usd),
@@ -291,6 +302,7 @@ def _fit(fit_function: Any, power: str, accelerator: str, pue: float, budget: st
         bf16_pflops=entry.bf16_pflops, fp8_pflops=entry.fp8_pflops, hbm_gb=entry.hbm_gb,
         unit_price_usd=entry.unit_price_usd, first_period=period_index(entry.first_available), cooling=entry.cooling,
         trains="training" in entry.workloads, infers="inference" in entry.workloads, life_periods=entry.life_quarters,
+        fabric_power_share=fabric, fabric_capex_share=FABRIC_CAPEX_SHARE_ESTIMATE if fabric > 0 else 0.0,
     )
     assert values["power"] is not None
     return fit_function(model, entry.first_available, values["power"], pue, values["budget"], values["claim"])

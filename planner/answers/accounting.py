@@ -24,7 +24,14 @@ class Ledger:
     hall_used_mw: dict[tuple[int, int, int], float]
     hall_ready_mw: dict[tuple[int, int, int], float]
     site_it_mw: dict[tuple[int, int], float]
+    site_facility_mw: dict[tuple[int, int], float]
+    """Facility MW at each hall type's annual PUE: the average draw, which energy meets."""
+    site_peak_mw: dict[tuple[int, int], float]
+    """Facility MW at each hall type's design PUE: the hottest hour, which firm power meets."""
     source_available_mw: dict[tuple[int, int, int], float]
+    """Average MW each source can deliver (rating x capacity factor), with what was built."""
+    source_firm_mw: dict[tuple[int, int, int], float]
+    """Firm MW of each source (rating x firm share), with what was built and is online."""
     capex_usd: dict[tuple[int, str], float]
     """Keyed (t, kind): kind in accelerators, modules, generation."""
     opex_usd: dict[tuple[int, str], float]
@@ -33,7 +40,18 @@ class Ledger:
     """Availability-weighted accelerators of c in service at t, incl. leased."""
 
     def facility_mw(self, plan: Plan, s: int, t: int) -> float:
-        return plan.sites[s].pue * self.site_it_mw.get((s, t), 0.0)
+        """Average facility MW at site s in quarter t (annual PUE)."""
+        return self.site_facility_mw.get((s, t), 0.0)
+
+    def peak_mw(self, s: int, t: int) -> float:
+        """Peak facility MW at site s in quarter t (design PUE)."""
+        return self.site_peak_mw.get((s, t), 0.0)
+
+    def firm_mw(self, plan: Plan, s: int, t: int) -> float:
+        """Firm MW at site s in quarter t, net of the N-1 reserve."""
+        site = plan.sites[s]
+        reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
+        return sum(self.source_firm_mw[s, g, t] for g in range(len(site.sources))) - reserve
 
     def spend_usd(self, t: int) -> float:
         capex = sum(v for (tt, _), v in self.capex_usd.items() if tt == t)
@@ -89,20 +107,28 @@ DENSE_CODES = 50_000_000
 """Above this many (s, h, c, t) codes, group by sorting rather than in a dense array."""
 
 
-def _unit_arrays(plan: Plan, new: _Units) -> _Units:
-    """Units in service: the installed base in every quarter, plus each new unit from its quarter
-    for `life` quarters; summed in the order of the plain loop (installed first, then new units
-    by key), so every number is the same, bit for bit."""
+def _unit_arrays(plan: Plan, new: _Units, commissioning: bool = False) -> _Units:
+    """Units in service: the installed base in every quarter, plus each new unit for `life`
+    quarters from the quarter it is commissioned (`lag` after delivery); summed in the order of
+    the plain loop (installed first, then new units by key), so every number is the same, bit
+    for bit. With `commissioning`: only the units delivered and not yet in service, in each of
+    their `lag` quarters of installation (they take hall space, not power)."""
     T = len(plan.periods)
     catalog = list(plan.catalog)
     C = len(catalog)
     halls = max((len(site.halls) for site in plan.sites), default=1)
     position = {c: i for i, c in enumerate(catalog)}
-    base = [(((s * halls + h) * C + position[c]) * T, count) for s, site in enumerate(plan.sites)
-            for h, hall in enumerate(site.halls) for c, count in hall.installed]
-    s0, h0, c0, t0, n0 = new.s, new.h, new.c, new.t, new.count
+    base = [] if commissioning else [
+        (((s * halls + h) * C + position[c]) * T, count) for s, site in enumerate(plan.sites)
+        for h, hall in enumerate(site.halls) for c, count in hall.installed]
+    s0, h0, c0, n0 = new.s, new.h, new.c, new.count
     life = np.array([plan.catalog[c].life_periods for c in catalog], dtype=np.int64)
-    span = np.minimum(life[c0], np.maximum(T - t0, 0))  # quarters each new unit is in service
+    lag = np.array([plan.catalog[c].commission_periods for c in catalog], dtype=np.int64)
+    if commissioning:
+        t0, life = new.t, lag
+    else:
+        t0 = new.t + lag[c0]
+    span = np.minimum(life[c0], np.maximum(T - t0, 0))  # quarters each new unit is counted
     which = np.repeat(np.arange(len(s0), dtype=np.int32), span)
     first_code = ((s0 * halls + h0) * C + c0) * T + t0
     # Code of (s, h, c, t) for every (unit, quarter in service): the installed base's first.
@@ -145,18 +171,29 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
     """Work out everything a solution implies."""
     new = _new_units(plan, solution.new)
     units = _unit_arrays(plan, new)
+    waiting = _unit_arrays(plan, new, commissioning=True)
     catalog = [plan.catalog[c] for c in plan.catalog]
     T = len(plan.periods)
-    unit_mw = np.array([a.unit_it_mw for a in catalog])[units.c]
-    it_mw = units.count * unit_mw
+    unit_mw = np.array([a.unit_it_mw for a in catalog])
+    it_mw = units.count * unit_mw[units.c]
     halls = max((len(site.halls) for site in plan.sites), default=1)
-    code, used = _grouped((units.s * halls + units.h) * T + units.t, it_mw)
+    # Hall space holds the units in service and those still being commissioned.
+    code, used = _grouped(np.concatenate([(units.s * halls + units.h) * T + units.t,
+                                          (waiting.s * halls + waiting.h) * T + waiting.t]),
+                          np.concatenate([it_mw, waiting.count * unit_mw[waiting.c]]))
     hall_used = dict(zip(zip(*(x.tolist() for x in (code // T // halls, code // T % halls, code % T)), strict=True),
                          used.tolist(), strict=True))
-    code, site_mw = _grouped(units.s * T + units.t, it_mw)
-    site_it = dict(zip(zip((code // T).tolist(), (code % T).tolist(), strict=True), site_mw.tolist(), strict=True))
-    availability = np.array([hall.availability for site in plan.sites for hall in site.halls])
     hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1]
+    q = hall_index[units.s] + units.h
+    annual = np.array([hall.pue for site in plan.sites for hall in site.halls])
+    design = np.array([hall.design_pue for site in plan.sites for hall in site.halls])
+    by_site = []
+    for weight in (it_mw, it_mw * annual[q], it_mw * design[q]):
+        code, site_mw = _grouped(units.s * T + units.t, weight)
+        by_site.append(dict(zip(zip((code // T).tolist(), (code % T).tolist(), strict=True), site_mw.tolist(),
+                                strict=True)))
+    site_it, site_facility, site_peak = by_site
+    availability = np.array([hall.availability for site in plan.sites for hall in site.halls])
     per_unit = np.array([a.accelerators_per_unit for a in catalog], dtype=np.float64)
     chips = units.count * per_unit[units.c] * availability[hall_index[units.s] + units.h] if len(units.s) else (
         units.count)
@@ -172,8 +209,9 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
     capex, opex = _money(plan, solution, new, units)
     return Ledger(
         units=dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True)), hall_used_mw=hall_used,
-        hall_ready_mw=_hall_ready_mw(plan, solution), site_it_mw=site_it,
-        source_available_mw=_source_available_mw(plan, solution), capex_usd=capex, opex_usd=opex,
+        hall_ready_mw=_hall_ready_mw(plan, solution), site_it_mw=site_it, site_facility_mw=site_facility,
+        site_peak_mw=site_peak, source_available_mw=_source_mw(plan, solution, firm=False),
+        source_firm_mw=_source_mw(plan, solution, firm=True), capex_usd=capex, opex_usd=opex,
         fleet_accelerators=fleet,
     )
 
@@ -199,7 +237,9 @@ def _hall_ready_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int],
     return hall_ready
 
 
-def _source_available_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int], float]:
+def _source_mw(plan: Plan, solution: Solution, firm: bool) -> dict[tuple[int, int, int], float]:
+    """Each source's average MW (or, with `firm`, its firm MW) in each quarter, with what was
+    built and is online."""
     T = len(plan.periods)
     builds = _by_pair(solution.gen)
     available: dict[tuple[int, int, int], float] = {}
@@ -207,8 +247,10 @@ def _source_available_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int,
         for g, source in enumerate(site.sources):
             lead = source.expansion.lead_periods if source.expansion else 0
             built = builds.get((s, g), [])
+            share = source.firm_share if firm else source.capacity_factor
             for t in range(T):
-                available[s, g, t] = source.available_mw[t] + sum(mw for t0, mw in built if t0 + lead <= t)
+                base = source.firm_mw(t) if firm else source.available_mw[t]
+                available[s, g, t] = base + share * sum(mw for t0, mw in built if t0 + lead <= t)
     return available
 
 
@@ -218,7 +260,7 @@ def _money(
     """Capex and opex by (quarter, kind), each summed in the plain loop's order."""
     dt_h = plan.hours_per_period
     catalog = [plan.catalog[c] for c in plan.catalog]
-    price = np.array([a.unit_price_usd or 0.0 for a in catalog])
+    price = np.array([a.unit_capex_usd for a in catalog])  # the unit and its share of fabric
     capex_parts = [("accelerators", new.t, new.count * price[new.c])]
     capex_parts.append(("modules", np.array([t for _, _, t in solution.mod], dtype=np.int64),
                         np.array([n * plan.sites[s].halls[h].module_capex_usd

@@ -1,8 +1,9 @@
 """Quick sizing and claim checks: how many units of one accelerator fit a power (and budget).
 
-`plan fit` builds a one-site, one-quarter Plan (facility power at the given PUE, halls with
-room to spare, an optional budget for the units) and solves it with whole units through the
-same model as every plan, so its numbers are the LP's numbers.
+`plan fit` builds a one-site, one-quarter Plan (firm facility power at the given design PUE,
+each unit with its share of fabric, halls with room to spare, an optional budget for the
+units) and solves it with whole units through the same model as every plan, so its numbers
+are the LP's numbers.
 """
 
 from __future__ import annotations
@@ -60,12 +61,12 @@ def _plan(accelerator: Accelerator, power_mw: float, pue: float, budget_usd: flo
     # Sizing by power needs no price: a lease-only part (no unit price, so nothing to buy in a
     # plan) is sized as if bought at no cost. With a budget, `fit` refuses such a part first.
     price = accelerator.unit_price_usd if accelerator.unit_price_usd is not None else 0.0
-    catalog = {accelerator.id: replace(accelerator, first_period=0, unit_price_usd=price)}
+    catalog = {accelerator.id: replace(accelerator, first_period=0, unit_price_usd=price, commission_periods=0)}
     site = Site(
-        id="site", name="site", location=None, pue=pue,
+        id="site", name="site", location=None, pue=pue, design_pue=pue,
         sources=(PowerSource("power", "grid", (power_mw,), 0.0, None),),
         halls=(Hall("hall", "building", frozenset({"air", "liquid"}), 1e9, ROOMY_HALL_MW, 0.0, 0.0, 0, 0, 0,
-                    "generators", 1.0, ()),),
+                    "generators", 1.0, (), pue=pue, design_pue=pue),),
     )
     return Plan(
         name="fit", title="fit", objective=Objective.MAX_COMPUTE, periods=("fit",), years=(0,),
@@ -82,7 +83,8 @@ def fit(
     accelerator: Accelerator, first_available: str, power_mw: float, pue: float,
     budget_usd: float | None = None, claim: float | None = None,
 ) -> Fit:
-    """Size one accelerator into `power_mw` of facility power (energy is not charged to the budget).
+    """Size one accelerator into `power_mw` of firm facility power at design PUE `pue` (energy is
+    not charged to the budget). The accelerator's IT power and price include its fabric share.
 
     Raises:
         InputError: The accelerator cannot be bought (lease only) but a budget was given.
@@ -96,9 +98,10 @@ def fit(
         raise InputError([Problem(None, "", f"no fit found ({result.status})")])
     units = sum(result.solution.new.values())
     per_unit = accelerator.accelerators_per_unit
-    facility_kw = accelerator.unit_it_kw * pue / per_unit
-    price = accelerator.unit_price_usd or 0.0
-    power_left_units = (power_mw * 1000.0 - units * accelerator.unit_it_kw * pue) / (accelerator.unit_it_kw * pue)
+    unit_it_kw = accelerator.unit_it_mw * 1000.0  # with its share of fabric
+    facility_kw = unit_it_kw * pue / per_unit
+    price = accelerator.unit_capex_usd
+    power_left_units = (power_mw * 1000.0 - units * unit_it_kw * pue) / (unit_it_kw * pue)
     budget_left_units = (budget_usd - units * price) / price if budget_usd is not None and price > 0 else math.inf
     limit = "power" if power_left_units <= budget_left_units else "budget"
     checked = None
@@ -109,11 +112,11 @@ def fit(
         checked = Claim(
             accelerators=claim, possible=needed_mw <= power_mw + 1e-9 and fits_budget,
             facility_mw_needed=needed_mw, facility_kw_per_accelerator_allowed=allowed_kw,
-            pue_needed=allowed_kw / (accelerator.unit_it_kw / per_unit),
+            pue_needed=allowed_kw / (unit_it_kw / per_unit),
         )
     return Fit(
         accelerator=accelerator.id, period=first_available, power_mw=power_mw, pue=pue, budget_usd=budget_usd,
         units=units, accelerators=units * per_unit, facility_kw_per_accelerator=facility_kw,
-        it_kw_per_accelerator=accelerator.unit_it_kw / per_unit, limit=limit,
+        it_kw_per_accelerator=unit_it_kw / per_unit, limit=limit,
         capex_usd=units * price if accelerator.purchasable else None, claim=checked,
     )

@@ -33,14 +33,19 @@ class Headline:
     delivered_training_pflops_quarters: float
     delivered_inference_pflops_quarters: float
     facility_mw_used_end: float
+    """Peak facility draw at design PUE, all sites together: what the firm power limit holds."""
     facility_mw_available_end: float
+    """Firm power, less any N-1 reserve, all sites together."""
     facility_mw_used_peak: float
+    """The highest `facility_mw_used` of any quarter."""
+    facility_mw_average_end: float
+    """Average facility draw at annual PUE (what energy is bought for)."""
     capex_usd: float
     opex_usd: float
     budget_limit_usd: float | None
     """The limits of the years that have one, summed; None when no year has one."""
     facility_mw_used: tuple[float, ...]
-    """Per quarter, all sites together."""
+    """Peak draw at design PUE per quarter, all sites together."""
     delivered_pflops: tuple[float, ...]
     """Per quarter, training (BF16) plus inference (FP8)."""
     bf16_pflops_in_service: tuple[float, ...]
@@ -59,6 +64,7 @@ class Headline:
             "facility_mw_used_end": self.facility_mw_used_end,
             "facility_mw_available_end": self.facility_mw_available_end,
             "facility_mw_used_peak": self.facility_mw_used_peak,
+            "facility_mw_average_end": self.facility_mw_average_end,
             "capex_usd": self.capex_usd,
             "opex_usd": self.opex_usd,
             "budget_limit_usd": self.budget_limit_usd,
@@ -84,7 +90,7 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         by_vendor[vendor].append(chips)
     vendors = {vendor: math.fsum(chips) for vendor, chips in by_vendor.items()}
     delivered = [delivered_pflops(plan, solution, t) for t in range(len(plan.periods))]
-    used = [math.fsum(books.facility_mw(plan, s, t) for s in range(len(plan.sites))) for t in range(len(plan.periods))]
+    used = [math.fsum(books.peak_mw(s, t) for s in range(len(plan.sites))) for t in range(len(plan.periods))]
     limits = [plan.budget_usd[year] for year in plan.horizon_years if year in plan.budget_usd]
     return Headline(
         end_period=plan.periods[end],
@@ -95,10 +101,9 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         delivered_training_pflops_quarters=math.fsum(training for training, _ in delivered),
         delivered_inference_pflops_quarters=math.fsum(inference for _, inference in delivered),
         facility_mw_used_end=used[end],
-        facility_mw_available_end=math.fsum(
-            books.source_available_mw[s, g, end] for s, site in enumerate(plan.sites) for g in range(len(site.sources))
-        ),
+        facility_mw_available_end=math.fsum(books.firm_mw(plan, s, end) for s in range(len(plan.sites))),
         facility_mw_used_peak=max(used),
+        facility_mw_average_end=math.fsum(books.facility_mw(plan, s, end) for s in range(len(plan.sites))),
         capex_usd=math.fsum(books.capex_usd.values()),
         opex_usd=math.fsum(books.opex_usd.values()),
         budget_limit_usd=math.fsum(limits) if limits else None,

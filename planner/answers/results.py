@@ -18,8 +18,9 @@ CONSTRAINT_COLUMNS = PRICE_COLUMNS
 
 ALLOCATION_COLUMNS = [
     "period", "site", "hall", "accelerator", "vendor", "units", "new_units", "accelerators",
-    "it_mw", "facility_mw", "capex_usd", "bf16_pflops", "fp8_pflops",
+    "it_mw", "overhead_it_mw", "facility_mw", "capex_usd", "overhead_capex_usd", "bf16_pflops", "fp8_pflops",
 ]
+"""`it_mw` and `capex_usd` include the fabric's share; the `overhead_` columns say how much."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
         rows.append({
             "period": plan.periods[t], "site": site.id, "hall": site.halls[h].id, "accelerator": c,
             "vendor": accelerator.vendor, "units": units, "new_units": new, "accelerators": chips,
-            "it_mw": units * accelerator.unit_it_mw, "facility_mw": units * accelerator.unit_it_mw * site.pue,
-            "capex_usd": new * (accelerator.unit_price_usd or 0.0),
+            "it_mw": units * accelerator.unit_it_mw, "overhead_it_mw": units * accelerator.overhead_it_mw,
+            "facility_mw": units * accelerator.unit_it_mw * site.halls[h].pue,
+            "capex_usd": new * accelerator.unit_capex_usd, "overhead_capex_usd": new * accelerator.overhead_capex_usd,
             "bf16_pflops": chips * accelerator.bf16_pflops, "fp8_pflops": chips * accelerator.fp8_pflops,
         })
     for (k, t), leased in sorted(solution.lease.items(), key=lambda item: (item[0][1], item[0][0])):
@@ -60,7 +62,8 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
         rows.append({
             "period": plan.periods[t], "site": "cloud", "hall": offer.id, "accelerator": accelerator.id,
             "vendor": accelerator.vendor, "units": leased / accelerator.accelerators_per_unit,
-            "new_units": 0.0, "accelerators": leased, "it_mw": 0.0, "facility_mw": 0.0, "capex_usd": 0.0,
+            "new_units": 0.0, "accelerators": leased, "it_mw": 0.0, "overhead_it_mw": 0.0, "facility_mw": 0.0,
+            "capex_usd": 0.0, "overhead_capex_usd": 0.0,
             "bf16_pflops": leased * accelerator.bf16_pflops, "fp8_pflops": leased * accelerator.fp8_pflops,
         })
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
@@ -75,6 +78,12 @@ def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
                 "period": period, "site": site.id,
                 "power_available_mw": sum(books.source_available_mw[s, g, t] for g in range(len(site.sources))),
                 "power_used_mw": books.facility_mw(plan, s, t),
+                "power_firm_mw": books.firm_mw(plan, s, t),
+                "power_peak_mw": books.peak_mw(s, t),
+                "reserve_mw": site.reserve_mw[t],
+                "it_at_risk_n1_mw": _at_risk_n1_mw(plan, books, s, t),
+                "it_without_backup_mw": sum(books.hall_used_mw.get((s, h, t), 0.0)
+                                            for h, hall in enumerate(site.halls) if hall.backup == "none"),
                 "hall_ready_mw": sum(books.hall_ready_mw[s, h, t] for h in range(len(site.halls))),
                 "hall_used_mw": sum(books.hall_used_mw.get((s, h, t), 0.0) for h in range(len(site.halls))),
             }
@@ -82,12 +91,25 @@ def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
             # overwrite a total column.
             for g, source in enumerate(site.sources):
                 row[f"source_{source.id}_available_mw"] = books.source_available_mw[s, g, t]
+                row[f"source_{source.id}_firm_mw"] = books.source_firm_mw[s, g, t]
                 row[f"source_{source.id}_used_mw"] = solution.disp.get((s, g, t), 0.0)
             for h, hall in enumerate(site.halls):
                 row[f"hall_{hall.id}_ready_mw"] = books.hall_ready_mw[s, h, t]
                 row[f"hall_{hall.id}_used_mw"] = books.hall_used_mw.get((s, h, t), 0.0)
             rows.append(row)
     return pd.DataFrame(rows).fillna(0.0)
+
+
+def _at_risk_n1_mw(plan: Plan, books: Ledger, s: int, t: int) -> float:
+    """IT MW that would lose power if the largest on-site unit tripped at the hour of peak draw,
+    at a site that holds no reserve (0 under N-1: the firm limit keeps the peak within firm
+    power less that unit)."""
+    site = plan.sites[s]
+    peak = books.peak_mw(s, t)
+    if site.reserve == "n-1" or peak <= 0 or not site.largest_unit_mw:
+        return 0.0
+    lost_mw = min(peak - (books.firm_mw(plan, s, t) - site.largest_unit_mw[t]), site.largest_unit_mw[t])
+    return max(0.0, lost_mw) * books.site_it_mw.get((s, t), 0.0) / peak
 
 
 CAPEX_KINDS = ("accelerators", "modules", "generation")

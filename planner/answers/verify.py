@@ -27,6 +27,7 @@ from planner.model.families import (
     COMMITMENT_MIN,
     DEMAND,
     EXPANSION,
+    FIRM,
     HALL,
     LOAD,
     MIN_UNITS,
@@ -165,6 +166,7 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
             facility_mw = books.facility_mw(plan, s, t)
             available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
             check.at_most("site_power", site_key, period, facility_mw, available_mw)
+            check.at_most(FIRM.name, site_key, period, books.peak_mw(s, t), books.firm_mw(plan, s, t))
             dispatched = sum(solution.disp.get((s, g, t), 0.0) for g in range(len(site.sources)))
             check.at_least(LOAD.name, site_key, period, dispatched, facility_mw)
             check.at_most(LOAD.name, site_key, period, dispatched, facility_mw)

@@ -34,6 +34,7 @@ class Accelerator:
     unit: str
     accelerators_per_unit: int
     unit_it_kw: float
+    """IT power of the unit at the rack, as the catalog gives it (no fabric overhead)."""
     rack_kw: float
     bf16_pflops: float
     fp8_pflops: float
@@ -45,6 +46,12 @@ class Accelerator:
     trains: bool
     infers: bool
     life_periods: int
+    commission_periods: int = 0
+    """Quarters from delivery to service."""
+    fabric_power_share: float = 0.0
+    """The plan's network, storage and host overhead, as a share of the rack's IT power."""
+    fabric_capex_share: float = 0.0
+    """The same overhead as a share of the unit's price."""
 
     def pflops(self, precision: str) -> float:
         """Dense PFLOPS of one accelerator at `precision` (bf16 or fp8)."""
@@ -52,7 +59,23 @@ class Accelerator:
 
     @property
     def unit_it_mw(self) -> float:
-        return self.unit_it_kw / 1000.0
+        """IT MW one unit brings to its site: the rack and its share of fabric."""
+        return self.unit_it_kw * (1.0 + self.fabric_power_share) / 1000.0
+
+    @property
+    def overhead_it_mw(self) -> float:
+        """Of `unit_it_mw`, the fabric's part."""
+        return self.unit_it_kw * self.fabric_power_share / 1000.0
+
+    @property
+    def unit_capex_usd(self) -> float:
+        """Capex of one unit: its price and its share of fabric (0 for a lease-only part)."""
+        return (self.unit_price_usd or 0.0) * (1.0 + self.fabric_capex_share)
+
+    @property
+    def overhead_capex_usd(self) -> float:
+        """Of `unit_capex_usd`, the fabric's part."""
+        return (self.unit_price_usd or 0.0) * self.fabric_capex_share
 
     @property
     def purchasable(self) -> bool:
@@ -72,9 +95,29 @@ class PowerSource:
     id: str
     kind: str
     available_mw: tuple[float, ...]
-    """MW deliverable in each quarter of the horizon, before any expansion."""
+    """Average MW the source delivers in each quarter, before any expansion (rating x capacity
+    factor): what energy can come from it."""
     energy_usd_per_mwh: float
     expansion: Expansion | None
+    rating_mw: tuple[float, ...] = ()
+    """Rated MW in each quarter, before any expansion (empty: as `available_mw`)."""
+    capacity_factor: float = 1.0
+    """Average output / rating (also of what an expansion builds)."""
+    firm_share: float = 1.0
+    """Share of the rating that counts as firm: a variable source's capacity credit, a
+    battery's duration over what the site declares (at most 1)."""
+    unit_mw: float = 0.0
+    """Largest single unit, for an N-1 reserve (0: not on-site generation)."""
+
+    def firm_mw(self, t: int) -> float:
+        """Firm MW in quarter t, before any expansion."""
+        rating = self.rating_mw[t] if self.rating_mw else self.available_mw[t]
+        return rating * self.firm_share
+
+    @property
+    def generates_on_site(self) -> bool:
+        """On-site generation: what an N-1 reserve covers (not the grid, not a battery)."""
+        return self.kind not in ("grid", "battery")
 
 
 @dataclass(frozen=True)
@@ -93,6 +136,10 @@ class Hall:
     availability: float
     installed: tuple[tuple[str, float], ...]
     """(accelerator id, units) already in service when the horizon starts."""
+    pue: float = 1.0
+    """Annual PUE (the site's unless the hall type has its own): energy."""
+    design_pue: float = 1.0
+    """Design PUE at the hottest hour (the site's unless the hall type has its own): firm power."""
 
     def fits(self, accelerator: Accelerator) -> bool:
         """Whether units of `accelerator` can go into this hall (cooling and rack density)."""
@@ -105,8 +152,34 @@ class Site:
     name: str
     location: str | None
     pue: float
+    """Annual PUE; a hall type may have its own (`Hall.pue`)."""
     sources: tuple[PowerSource, ...]
     halls: tuple[Hall, ...]
+    design_pue: float = 0.0
+    """Design PUE (the annual one where the site gives none; see `design_pue_given`)."""
+    design_pue_given: bool = True
+    reserve: str = "none"
+    """`n-1` or `none`."""
+    largest_unit_mw: tuple[float, ...] = ()
+    """Firm MW of the largest on-site generating unit that can run in each quarter."""
+    reserve_mw: tuple[float, ...] = ()
+    """Firm MW held back in each quarter: the largest on-site unit under N-1, else 0."""
+
+    @property
+    def firm_limit_says_more(self) -> bool:
+        """Whether the firm power limit says more than the sources' energy limits: it does
+        unless every hall type's design PUE is its annual one, every source counts as firm
+        exactly what it delivers on average, and no reserve is held. Then its row would be the
+        sum of the source rows, and two rows binding for one limit would split its shadow price,
+        so the LP leaves it out (verification still checks it)."""
+        return (any(hall.design_pue != hall.pue for hall in self.halls)
+                or any(source.firm_share != source.capacity_factor for source in self.sources)
+                or any(mw > 0 for mw in self.reserve_mw))
+
+    def firm_mw(self, t: int) -> float:
+        """Firm MW in quarter t before expansions, net of the reserve."""
+        reserve = self.reserve_mw[t] if self.reserve_mw else 0.0
+        return sum(source.firm_mw(t) for source in self.sources) - reserve
 
 
 @dataclass(frozen=True)
@@ -278,11 +351,25 @@ class _Resolver:
             fp8_pflops=entry.fp8_pflops, hbm_gb=entry.hbm_gb, unit_price_usd=entry.unit_price_usd,
             first_period=period_index(entry.first_available) - self.start, cooling=entry.cooling,
             trains="training" in entry.workloads, infers="inference" in entry.workloads,
-            life_periods=entry.life_quarters,
+            life_periods=entry.life_quarters, commission_periods=entry.commission_quarters,
+            fabric_power_share=self.plan_file.fabric.power_share,
+            fabric_capex_share=self.plan_file.fabric.capex_share,
         )
 
-    def source(self, source: schema.PowerSource) -> PowerSource:
+    def source(self, source: schema.PowerSource, firm_duration_h: float | None) -> PowerSource:
         phases = [(period_index(p.online), p.available_mw) for p in source.phases]
+        variable = source.kind in schema.VARIABLE_KINDS
+        if source.kind == "battery":
+            factor = 0.0
+            # The schema requires both for a battery.
+            assert source.duration_h is not None
+            assert firm_duration_h is not None
+            credit = min(1.0, source.duration_h / firm_duration_h)
+        else:
+            factor = source.capacity_factor if source.capacity_factor is not None else 1.0
+            credit = source.capacity_credit if source.capacity_credit is not None else (0.0 if variable else 1.0)
+        rating = _steps(phases, self.start, self.count, 0.0)
+        largest = max([*rating, source.expansion.max_mw if source.expansion else 0.0])
         expansion = None
         if source.expansion is not None:
             e = source.expansion
@@ -291,12 +378,28 @@ class _Resolver:
                 lead_periods=e.lead_quarters,
                 first_start=max(0, period_index(e.first_start) - self.start) if e.first_start else 0,
             )
-        return PowerSource(
-            id=source.id, kind=source.kind, available_mw=_steps(phases, self.start, self.count, 0.0),
-            energy_usd_per_mwh=source.energy_usd_per_mwh, expansion=expansion,
+        resolved = PowerSource(
+            id=source.id, kind=source.kind, available_mw=tuple(mw * factor for mw in rating),
+            energy_usd_per_mwh=source.energy_usd_per_mwh, expansion=expansion, rating_mw=rating,
+            capacity_factor=factor, firm_share=credit, unit_mw=0.0,
         )
+        if not resolved.generates_on_site:
+            return resolved
+        return replace(resolved, unit_mw=source.unit_mw if source.unit_mw is not None else largest)
 
-    def hall(self, hall: schema.HallType, path: tuple[str | int, ...]) -> Hall:
+    def largest_unit_mw(self, sources: tuple[PowerSource, ...]) -> tuple[float, ...]:
+        """The firm MW of the largest on-site unit that can run in each quarter: one with rated
+        MW then, or an expansion that could be online by then (built or not, which keeps an N-1
+        limit linear and errs on the safe side)."""
+        out = []
+        for t in range(self.count):
+            running = [s.unit_mw * s.firm_share for s in sources if s.generates_on_site and (
+                s.rating_mw[t] > 0 or (s.expansion is not None
+                                       and s.expansion.first_start + s.expansion.lead_periods <= t))]
+            out.append(max(running, default=0.0))
+        return tuple(out)
+
+    def hall(self, hall: schema.HallType, site: schema.Site, path: tuple[str | int, ...]) -> Hall:
         installed: list[tuple[str, float]] = []
         for i, entry in enumerate(hall.installed):
             entry_path = (*path, "installed", i, "accelerator")
@@ -307,6 +410,9 @@ class _Resolver:
                               f"(needs {accelerator.cooling} cooling and {accelerator.rack_kw:g} kW racks)")
                 installed.append((entry.accelerator, entry.units))
         start = hall.first_module_start
+        site_design_pue = site.design_pue if site.design_pue is not None else site.pue
+        if hall.design_pue is None and hall.pue is not None and hall.pue > site_design_pue:
+            site_design_pue = hall.pue  # a hall's own annual PUE above the site's design one
         return Hall(
             id=hall.id, kind=hall.kind, cooling=frozenset(hall.cooling), max_rack_kw=hall.max_rack_kw,
             existing_it_mw=hall.existing_it_mw, module_it_mw=hall.module_it_mw or 0.0,
@@ -314,19 +420,25 @@ class _Resolver:
             max_modules=hall.max_modules,
             first_module_start=max(0, period_index(start) - self.start) if start else 0,
             backup=hall.backup, availability=hall.availability, installed=tuple(installed),
+            pue=hall.pue if hall.pue is not None else site.pue,
+            design_pue=hall.design_pue if hall.design_pue is not None else site_design_pue,
         )
 
     def site(self, site: schema.Site, index: int) -> Site:
-        halls = tuple(self.hall(h, ("sites", index, "halls", j)) for j, h in enumerate(site.halls))
+        halls = tuple(self.hall(h, site, ("sites", index, "halls", j)) for j, h in enumerate(site.halls))
         for j, hall in enumerate(halls):
             installed_mw = sum(units * self.catalog[a].unit_it_mw for a, units in hall.installed)
             if installed_mw > hall.existing_it_mw + 1e-9:
                 self.fail(("sites", index, "halls", j, "installed"),
                           f"installed units draw {installed_mw:.1f} MW IT, more than "
                           f"existing_it_mw ({hall.existing_it_mw:g} MW)")
+        sources = tuple(self.source(s, site.firm_duration_h) for s in site.power_sources)
+        largest = self.largest_unit_mw(sources)
         return Site(
-            id=site.id, name=site.name, location=site.location, pue=site.pue,
-            sources=tuple(self.source(s) for s in site.power_sources), halls=halls,
+            id=site.id, name=site.name, location=site.location, pue=site.pue, sources=sources, halls=halls,
+            design_pue=site.design_pue if site.design_pue is not None else site.pue,
+            design_pue_given=site.design_pue is not None, reserve=site.reserve, largest_unit_mw=largest,
+            reserve_mw=largest if site.reserve == "n-1" else (0.0,) * self.count,
         )
 
     def allowed(self) -> tuple[Accelerator, ...]:

@@ -145,7 +145,10 @@ class Accelerator(Sourced):
     """Cooling the unit needs; liquid units only fit halls with liquid cooling."""
     workloads: list[Literal["training", "inference"]] = Field(min_length=1, max_length=2)
     life_quarters: int = Field(default=20, ge=1, le=60)
-    """Service life; a unit installed in quarter t serves through t + life - 1."""
+    """Service life; a unit that starts serving in quarter t serves through t + life - 1."""
+    commission_quarters: int = Field(default=0, ge=0, le=8)
+    """Quarters from delivery to service (installation, burn-in, acceptance): a unit delivered
+    in t takes hall space from t and draws power and delivers compute from t + this."""
 
     @field_validator("workloads")
     @classmethod
@@ -189,14 +192,36 @@ class Expansion(StrictModel):
     first_start: Period | None = None
 
 
+VARIABLE_KINDS = frozenset({"solar", "wind"})
+"""Sources whose output follows the weather: firm only at their capacity credit."""
+
+
 class PowerSource(Sourced):
-    """Grid interconnect or on-site generation at a site."""
+    """Grid interconnect, on-site generation or a battery at a site.
+
+    A firm source (grid, gas, nuclear, other) delivers its rating at any hour; a variable one
+    (solar, wind) delivers its rating x `capacity_factor` on average and counts toward the
+    firm power limit only at `capacity_credit`; a battery adds no energy and counts as firm
+    for the hours its `duration_h` covers of what the site declares (`firm_duration_h`).
+    """
 
     id: Id
     kind: Literal["grid", "gas", "solar", "wind", "nuclear", "battery", "other"]
     phases: list[PowerPhase] = Field(default=[], max_length=200)
-    """Available MW by quarter; each phase replaces the one before."""
+    """Rated MW by quarter (a variable source's nameplate, a battery's discharge rating); each
+    phase replaces the one before."""
     energy_usd_per_mwh: PriceUSDPerMWh = Field(ge=0, le=10_000)
+    capacity_factor: Share | None = None
+    """Average output / rating: the energy a variable source delivers. Required for solar
+    and wind; 1 for firm sources; 0 for a battery (it stores energy, it does not make it)."""
+    capacity_credit: Share | None = None
+    """Share of the rating that counts toward the firm power limit: 1 for firm sources by
+    default, 0 for variable ones (the hour of the peak may be a windless night)."""
+    unit_mw: PowerMW | None = Field(default=None, gt=0, le=MAX_POWER_MW)
+    """Largest single unit (turbine, engine block) of on-site generation: what an N-1
+    reserve holds back. The whole source by default (one unit)."""
+    duration_h: float | None = Field(default=None, gt=0, le=1_000)
+    """Hours a battery sustains its rating (MWh = rating x hours). Batteries only."""
     expansion: Expansion | None = None
 
     @model_validator(mode="after")
@@ -206,6 +231,13 @@ class PowerSource(Sourced):
             raise ValueError("phases must be in order of `online`, one per quarter")
         if not self.phases and self.expansion is None:
             raise ValueError("a power source needs `phases`, an `expansion`, or both")
+        if self.kind in VARIABLE_KINDS and self.capacity_factor is None:
+            raise ValueError(f"a {self.kind} source needs `capacity_factor` (average output / rating, "
+                             "e.g. 0.22 for solar in Louisiana)")
+        if (self.kind == "battery") != (self.duration_h is not None):
+            raise ValueError("`duration_h` is for batteries, and every battery needs one")
+        if self.kind == "battery" and self.capacity_factor not in (None, 0.0):
+            raise ValueError("a battery makes no energy: leave out `capacity_factor`")
         return self
 
 
@@ -236,6 +268,10 @@ class HallType(Sourced):
     first_module_start: Period | None = None
     """Earliest quarter a module can be started."""
     backup: Literal["generators", "none"] = "generators"
+    pue: float | None = Field(default=None, ge=1.0, le=3.0)
+    """Annual PUE of this hall type where it differs from the site's."""
+    design_pue: float | None = Field(default=None, ge=1.0, le=3.0)
+    """Design (peak-hour) PUE of this hall type where it differs from the site's."""
     availability: float = Field(default=1.0, gt=0, le=1)
     """Share of hours racks deliver compute; below 1 for halls without backup power."""
     installed: list[Installed] = Field(default=[], max_length=1_000)
@@ -244,17 +280,29 @@ class HallType(Sourced):
     def _modules_complete(self) -> Self:
         if self.max_modules > 0 and self.module_it_mw is None:
             raise ValueError("`max_modules` > 0 needs `module_it_mw`")
+        if self.pue is not None and self.design_pue is not None and self.design_pue < self.pue:
+            raise ValueError(f"`design_pue` ({self.design_pue:g}) is below the annual `pue` ({self.pue:g}): "
+                             "the hottest hour needs at least the average")
         return self
 
 
 class Site(Sourced):
-    """A campus: one PUE, its power sources and its halls."""
+    """A campus: its PUEs, power sources, reserve policy and halls."""
 
     id: Id
     name: Text
     location: Text | None = None
     pue: float = Field(ge=1.0, le=3.0)
-    """Facility power / IT power."""
+    """Annual PUE (facility energy / IT energy): sizes energy use and its cost."""
+    design_pue: float | None = Field(default=None, ge=1.0, le=3.0)
+    """Design PUE, at the hottest hour: sizes the firm power limit. The annual `pue` when
+    absent (and the report says so)."""
+    reserve: Literal["n-1", "none"] = "none"
+    """`n-1`: the largest on-site generating unit is held in reserve (it does not count as
+    firm); `none`: the site accepts the risk, and reports show the racks exposed."""
+    firm_duration_h: float | None = Field(default=None, gt=0, le=1_000)
+    """Hours a battery must sustain its rating to count fully as firm (say, the night a solar
+    site rides through); a shorter battery counts pro rata. Needed where there is a battery."""
     power_sources: list[PowerSource] = Field(min_length=1, max_length=100)
     halls: list[HallType] = Field(min_length=1, max_length=100)
 
@@ -262,6 +310,12 @@ class Site(Sourced):
     def _ids_unique(self) -> Self:
         _unique_ids(list(self.power_sources), "power source")
         _unique_ids(list(self.halls), "hall")
+        if self.design_pue is not None and self.design_pue < self.pue:
+            raise ValueError(f"`design_pue` ({self.design_pue:g}) is below the annual `pue` ({self.pue:g}): "
+                             "the hottest hour needs at least the average")
+        if any(s.kind == "battery" for s in self.power_sources) and self.firm_duration_h is None:
+            raise ValueError("a site with a battery needs `firm_duration_h`: the hours a battery must cover "
+                             "to count as firm power")
         return self
 
 
@@ -379,6 +433,26 @@ class CloudOffer(Sourced):
     until: Period | None = None
 
 
+FABRIC_POWER_SHARE_ESTIMATE = 0.07
+"""Estimate (no public figure is specific): per 132 kW GB200 NVL72 rack, its share of two
+tiers of scale-out switches (~4 kW), their optics (72 x 2 ports x ~15 W = ~2 kW), storage
+(~1.5 kW) and CPU servers for control (~1.5 kW) = ~9 kW, 9 / 132 = 0.068 -> 0.07."""
+FABRIC_CAPEX_SHARE_ESTIMATE = 0.16
+"""Estimate from Bernstein's shares of a GB200-era GW (public-figures.md [49]): networking 13%
+less the NICs and DPUs inside the rack (~5%, estimate) plus storage ~1.25% = 9.25% of all-in
+capex, against the rack's compute hardware $3.4M of $5.9M all-in = 58%: 9.25 / 58 = 0.16."""
+
+
+class Fabric(Sourced):
+    """What each rack brings beyond itself: its share of scale-out network, storage and CPU
+    servers, as fractions of the rack's own IT power and price."""
+
+    power_share: float = Field(default=0.0, ge=0, le=1)
+    """Extra IT power per unit of rack IT power (0.07: a 132 kW rack brings 9.2 kW more)."""
+    capex_share: float = Field(default=0.0, ge=0, le=2)
+    """Extra capex per unit of rack price (0.12: a $3.9M rack brings $0.47M of fabric)."""
+
+
 class Weights(StrictModel):
     """How `max-compute` counts compute: a weight per workload, at one precision for both (so
     that FP8 inference does not count double against BF16 training)."""
@@ -404,6 +478,8 @@ class PlanFile(Sourced):
     """Yearly rate by which `min-cost` discounts later spending."""
     maintenance_share_per_year: float = Field(default=0.0, ge=0, le=0.5)
     """Yearly upkeep of units in service, as a share of their price (opex)."""
+    fabric: Fabric = Fabric()
+    """Network, storage and host overhead of every purchased unit (none by default)."""
     sites: list[Site] = Field(min_length=1, max_length=20_000)
     budget: list[BudgetYear] = Field(default=[], max_length=100)
     demand: Demand = Demand()

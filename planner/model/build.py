@@ -28,6 +28,7 @@ from planner.model.families import (
     COMMITMENT_MIN,
     DEMAND,
     EXPANSION,
+    FIRM,
     HALL,
     LOAD,
     MIN_UNITS,
@@ -46,7 +47,7 @@ from planner.model.variables import (
     add_variables,
     column_bounds,
     hall_array,
-    installed_it_mw,
+    installed_facility_mw,
     installed_units,
 )
 
@@ -60,8 +61,9 @@ TRAINING_TIE_BREAK = 1e-6
 
 
 def add_stock_constraints(model: Model) -> None:
-    """inst[t] = inst[t-1] + new[t] - new[t-life]: units in service are those installed in the
-    last `life` quarters (DESIGN's sum, written as a balance so each row has at most 4 terms)."""
+    """inst[t] = inst[t-1] + new[t-lag] - new[t-lag-life]: units in service are those delivered
+    `lag` (commissioning) to `lag + life - 1` quarters ago (DESIGN's sum, written as a balance
+    so each row has at most 4 terms)."""
     plan, k, rows = model.plan, model.k, model.rows_builder
     n = len(model.inst)
     if n == 0:
@@ -78,12 +80,14 @@ def add_stock_constraints(model: Model) -> None:
     row = offset + index
     new, inst = model.ids("new"), model.ids("inst")
     rows.terms(row, inst, np.ones(n))
-    rows.terms(row, new, np.full(n, -1.0))
+    lag = accelerator_array(model, lambda a: a.commission_periods).astype(np.int64)[k.c]
+    serving = k.t - lag >= k.first
+    rows.terms(row[serving], new[index[serving] - lag[serving]], np.full(int(serving.sum()), -1.0))
     previous = k.t > k.first
     rows.terms(row[previous], inst[index[previous] - 1], np.full(int(previous.sum()), -1.0))
     life = accelerator_array(model, lambda a: a.life_periods).astype(np.int64)[k.c]
-    retired = k.t - life >= k.first
-    rows.terms(row[retired], new[index[retired] - life[retired]], np.ones(int(retired.sum())))
+    retired = k.t - lag - life >= k.first
+    rows.terms(row[retired], new[index[retired] - lag[retired] - life[retired]], np.ones(int(retired.sum())))
 
 
 def _by_pair(model: Model, family: str) -> dict[tuple[int, int], list[tuple[int, int]]]:
@@ -146,6 +150,12 @@ def add_hall_space_constraints(model: Model) -> None:
     row_of_slot[slots] = offset + np.arange(len(slots))
     unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
     rows.terms(row_of_slot[k.q * (T + 1) + k.t], model.ids("inst"), unit_mw[k.c])
+    # A unit being commissioned takes its space from delivery: new[t - d] for d < lag.
+    lag = accelerator_array(model, lambda a: a.commission_periods).astype(np.int64)[k.c]
+    for d in range(1, int(lag.max(initial=0)) + 1):
+        waiting = (lag >= d) & (k.t + d - 1 < T)
+        rows.terms(row_of_slot[k.q[waiting] * (T + 1) + k.t[waiting] + d - 1], model.ids("new")[waiting],
+                   unit_mw[k.c[waiting]])
     _terms_from_tuples(rows, 0, [(int(row_of_slot[slot]), v, w) for slot, v, w in module_terms])
 
 
@@ -164,7 +174,7 @@ def add_site_power_constraints(model: Model) -> None:
     load_terms: list[tuple[int, int, float]] = []  # (row within this block, variable id, coefficient)
     other_terms: list[tuple[int, int, float]] = []
     for s, site in enumerate(plan.sites):
-        base_mw = site.pue * installed_it_mw(plan, s)
+        base_mw = installed_facility_mw(plan, s, design=False)
         site_key = RowKey(site=site.id)
         source_keys = [RowKey(site=site.id, source=source.id) for source in site.sources]
         for t, period in enumerate(plan.periods):
@@ -181,7 +191,8 @@ def add_site_power_constraints(model: Model) -> None:
                     continue
                 lead = source.expansion.lead_periods if source.expansion else 0
                 other_terms.append((len(families), dispatch[s, g, t], 1.0))
-                other_terms += [(len(families), v, -1.0) for gt, v in builds.get((s, g), ()) if gt + lead <= t]
+                other_terms += [(len(families), v, -source.capacity_factor) for gt, v in builds.get((s, g), ())
+                                if gt + lead <= t]
                 families.append(POWER.name)
                 keys.append(source_keys[g])
                 periods.append(period)
@@ -199,10 +210,48 @@ def add_site_power_constraints(model: Model) -> None:
     offset = rows.add(families, keys, periods, senses, rhs)
     # A load row lists its dispatch first, then the units in service.
     _terms_from_tuples(rows, offset, load_terms)
-    pue = np.array([site.pue for site in plan.sites], dtype=F)
+    pue = hall_array(model, lambda hall: hall.pue)
     unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
-    rows.terms(offset + load_row[k.s, k.t], model.ids("inst"), -pue[k.s] * unit_mw[k.c])
+    rows.terms(offset + load_row[k.s, k.t], model.ids("inst"), -pue[k.q] * unit_mw[k.c])
     _terms_from_tuples(rows, offset, other_terms)
+
+
+def add_firm_power_constraints(model: Model) -> None:
+    """Limit 8: the facility's peak draw (IT x design PUE) within the site's firm MW: firm
+    sources at their rating, variable ones at their capacity credit, batteries for the hours
+    they cover, generation built once online, less the N-1 reserve."""
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    builds = _by_pair(model, "gen")
+    keys: list[RowKey] = []
+    periods: list[str] = []
+    rhs: list[float] = []
+    build_terms: list[tuple[int, int, float]] = []
+    for s, site in enumerate(plan.sites):
+        if not site.firm_limit_says_more:
+            continue
+        key = RowKey(site=site.id)
+        base_mw = installed_facility_mw(plan, s, design=True)
+        for t, period in enumerate(plan.periods):
+            for g, source in enumerate(site.sources):
+                lead = source.expansion.lead_periods if source.expansion else 0
+                build_terms += [(len(keys), v, -source.firm_share) for gt, v in builds.get((s, g), ())
+                                if gt + lead <= t and source.firm_share > 0]
+            keys.append(key)
+            periods.append(period)
+            rhs.append(site.firm_mw(t) - base_mw)
+    if not keys:
+        return
+    offset = rows.add(FIRM.name, keys, periods, "<=", rhs)
+    row_of_site = np.full(len(plan.sites), -1, dtype=np.int64)
+    row_of_site[[s for s, site in enumerate(plan.sites) if site.firm_limit_says_more]] = np.arange(len(keys) // T)
+    chosen = row_of_site[k.s] >= 0
+    design_pue = hall_array(model, lambda hall: hall.design_pue)
+    unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
+    rows.terms(offset + row_of_site[k.s[chosen]] * T + k.t[chosen], model.ids("inst")[chosen],
+               design_pue[k.q[chosen]] * unit_mw[k.c[chosen]])
+    _terms_from_tuples(rows, offset, build_terms)
+
 
 
 def cost_terms(model: Model) -> Terms:
@@ -211,7 +260,7 @@ def cost_terms(model: Model) -> Terms:
     plan, k = model.plan, model.k
     dt_h = plan.hours_per_period
     maintenance_share = plan.maintenance_share_per_year / 4.0
-    price = accelerator_array(model, lambda a: a.unit_price_usd or 0.0)
+    price = accelerator_array(model, lambda a: a.unit_capex_usd)  # the unit and its share of fabric
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [(k.t, model.ids("new"), price[k.c])]
 
     def part(family: str, period: Any, coefficient: Any) -> None:
@@ -231,7 +280,7 @@ def cost_terms(model: Model) -> Terms:
     if maintenance_share > 0:
         parts.append((k.t, model.ids("inst"), maintenance_share * price[k.c] * 1.0))
         constant[:] = maintenance_share * sum(
-            (plan.catalog[a].unit_price_usd or 0.0) * units
+            plan.catalog[a].unit_capex_usd * units
             for site in plan.sites for hall in site.halls for a, units in hall.installed
         )
     period = np.concatenate([p[0] for p in parts])
@@ -486,6 +535,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     costs = cost_terms(model)
     add_hall_space_constraints(model)
     add_site_power_constraints(model)
+    add_firm_power_constraints(model)
     add_budget_constraints(model, costs)
     add_supply_constraints(model)
     add_commitment_constraints(model)

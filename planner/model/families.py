@@ -92,19 +92,25 @@ MODULES = Family(
     full="every {where} module is built",
 )
 POWER = Family(
-    "power", "2. site power: each source", "power source", "MW", Role.LIMIT,
+    "power", "2. site power: each source's average output (energy)", "power source", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more from {where} in {period}"),
     Elastic(100.0, 4, "+{amount} at {where} in {period}"),
     full="power from {where} is full in {period}",
 )
 SITE_POWER = Family(
-    "site_power", "2. site power: all sources of a site", "site power", "MW", Role.LIMIT,
+    "site_power", "2. site power: all sources of a site (energy)", "site power", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more at {where} in {period}"),
 )
 EXPANSION = Family(
     "expansion", "2. site power: generation built on site", "generation build", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more buildable generation at {where}"),
     Elastic(100.0, 4, "+{amount} buildable generation at {where}"),
+)
+FIRM = Family(
+    "firm", "8. firm power at design PUE", "firm power", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more firm power at {where} in {period}"),
+    Elastic(100.0, 4, "+{amount} of firm power at {where} in {period}"),
+    full="firm power at {where} is full in {period}",
 )
 BUDGET = Family(
     "budget", "3. budget", "yearly budget", "USD", Role.LIMIT,
@@ -150,7 +156,7 @@ DEMAND = Family(
 )
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
-    STOCK, LOAD, ASSIGN, HALL, MODULES, POWER, SITE_POWER, EXPANSION, BUDGET, SUPPLY, COMMITMENT_MIN,
+    STOCK, LOAD, ASSIGN, HALL, MODULES, POWER, SITE_POWER, EXPANSION, FIRM, BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND,
 )}
 """Every family by name, in DESIGN's order."""

@@ -108,6 +108,15 @@ def installed_it_mw(plan: Plan, s: int) -> float:
     )
 
 
+def installed_facility_mw(plan: Plan, s: int, design: bool) -> float:
+    """Facility MW of the units already in service at site s: at each hall type's design PUE
+    (`design`, the hottest hour) or its annual PUE (the average, for energy)."""
+    return sum(
+        units * plan.catalog[a].unit_it_mw * (hall.design_pue if design else hall.pue)
+        for hall in plan.sites[s].halls for a, units in hall.installed
+    )
+
+
 def _variables(model: Model, name: str, keys: list[Any]) -> list[Any]:
     """One non-negative column per key, numbered on from the columns made so far."""
     model.first_id[name] = model.columns
@@ -147,6 +156,7 @@ def add_variables(model: Model) -> None:
         (s, g, t)
         for s, site in enumerate(plan.sites)
         for g, source in enumerate(site.sources)
+        if source.capacity_factor > 0  # a battery stores energy; it makes none
         for t in range(T)
         if source.available_mw[t] > 0
         or (source.expansion and t >= source.expansion.first_start + source.expansion.lead_periods)

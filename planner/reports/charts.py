@@ -72,6 +72,7 @@ MONEY_LABELS = {
     "opex_lease_usd": "opex: cloud lease", "opex_maintenance_usd": "opex: maintenance",
 }
 USED_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.8, "linestyle": "-"}
+RESERVE_LINE: dict[str, Any] = {"color": "#b22222", "linewidth": 1.2, "linestyle": "--"}
 DEMAND_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.6, "linestyle": "--"}
 NOTE: dict[str, Any] = {"fontsize": 8, "color": "#444444"}
 TITLE: dict[str, Any] = {"fontsize": 10, "loc": "left"}
@@ -301,30 +302,36 @@ def power_by_site(run: ChartInput) -> Figure:
         events: list[tuple[int, str]] = []
         kinds: dict[str, int] = {}
         for source in site.sources:
-            values = _column(sites, site.id, f"source_{source.id}_available_mw", periods)
+            values = _column(sites, site.id, f"source_{source.id}_firm_mw", periods)
+            if max(values, default=0.0) <= 0:
+                continue  # no firm MW (solar at night): it shows in sites.csv's average output
             shade = kinds.get(source.kind, 0)
             kinds[source.kind] = shade + 1
             colour = _shade(SOURCE_COLOURS.get(source.kind, SOURCE_COLOURS["other"]), -0.25 * shade)
-            series.append((f"{_named(source.id, source.kind)}: available", values, colour))
+            series.append((f"{_named(source.id, source.kind)}: firm", values, colour))
             for t in range(1, len(values)):
                 if values[t] > values[t - 1] + 1e-6:
                     words = "online" if values[t - 1] <= 1e-6 else "+" + _trimmed(fmt.mw(values[t] - values[t - 1]))
                     events.append((t, f"{source.id} {words}"))
         tops = _stacked_bars(ax, x, series)
         marks: list[Mark] = [(t, tops[t], words) for t, words in events]
-        used = _column(sites, site.id, "power_used_mw", periods)
-        _steps(ax, used, "facility power used", USED_LINE)
+        used = _column(sites, site.id, "power_peak_mw", periods)
+        _steps(ax, used, "peak facility power (design PUE)", USED_LINE)
+        reserve = _column(sites, site.id, "reserve_mw", periods)
+        if max(reserve, default=0.0) > 0:
+            net = _column(sites, site.id, "power_firm_mw", periods)
+            _steps(ax, net, "firm power less the N-1 reserve", RESERVE_LINE)
         top = max([*tops, *used])
         _upper_limit(ax, top, _mark_steps(ax, marks, len(periods), top))
         if max([*tops, *used]) <= 0:
             _empty(ax, "no power available in the horizon")
         ax.set_title(
-            f"{_site_title(run, site.id)}: {fmt.mw(used[-1])} used of {fmt.mw(tops[-1])} available "
-            f"in {periods[-1]} (peak use {fmt.mw(max(used))})", **TITLE)
+            f"{_site_title(run, site.id)}: peak draw {fmt.mw(used[-1])} of {fmt.mw(tops[-1])} firm "
+            f"in {periods[-1]} (highest {fmt.mw(max(used))})", **TITLE)
         value_axis(ax, "Facility power", "mw")
         quarter_axis(ax, periods, labelled=index == len(run.plan.sites) - 1)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-    figure.suptitle("Power by site: facility power available from each source (bars) and used (line)",
+    figure.suptitle("Power by site: firm power of each source (bars) and the peak facility draw at design PUE (line)",
                     fontsize=12, x=0.01, ha="left")
     return figure
 

@@ -203,9 +203,10 @@ def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: 
     writer.space(0.4)
     used, available = totals["facility_mw_used_end"], totals["facility_mw_available_end"]
     share = f" ({fmt.share(used / available)})" if available > 0 else ""
-    writer.line(f"Facility power: {fmt.mw(used)} used of {fmt.mw(available)} available{share}",
+    writer.line(f"Peak facility power (design PUE): {fmt.mw(used)} of {fmt.mw(available)} firm{share}",
                 size=10.5, weight="bold")
-    writer.line(f"Peak use in any quarter: {fmt.mw(totals['facility_mw_used_peak'])}, all sites together")
+    writer.line(f"Highest peak in any quarter: {fmt.mw(totals['facility_mw_used_peak'])}, all sites together; "
+                f"average draw (annual PUE) {fmt.mw(totals['facility_mw_average_end'])}")
     writer.space(0.4)
     capex, opex, limit = totals["capex_usd"], totals["opex_usd"], totals["budget_limit_usd"]
     writer.line(f"Spending over the horizon: {fmt.usd(capex + opex)} (capex {fmt.usd(capex)}, opex {fmt.usd(opex)})",

@@ -108,10 +108,11 @@ def _fleet_table(run: RunResult, console: Console) -> Table:
 
 
 def _power_table(run: RunResult) -> Table:
-    """Quarters down, sites across: facility MW used of available, and the share used."""
+    """Quarters down, sites across: peak facility MW (design PUE) of firm MW, and the share used."""
     assert run.tables is not None
     sites = run.tables.sites
-    table = Table(title="Facility power used of available", title_justify="left")
+    table = Table(title="Peak facility power (design PUE) of firm power (less any N-1 reserve)",
+                  title_justify="left")
     table.add_column("quarter")
     for site in run.plan.sites:
         table.add_column(f"{site.id}", justify="right")
@@ -120,8 +121,8 @@ def _power_table(run: RunResult) -> Table:
     for period in run.plan.periods:
         cells = [period]
         for site in run.plan.sites:
-            used = float(by_site[site.id].loc[period, "power_used_mw"])
-            available = float(by_site[site.id].loc[period, "power_available_mw"])
+            used = float(by_site[site.id].loc[period, "power_peak_mw"])
+            available = float(by_site[site.id].loc[period, "power_firm_mw"])
             cells += [f"{fmt.mw(used)} of {fmt.mw(available)}", fmt.share(used / available) if available > 0 else "-"]
         table.add_row(*cells)
     return table

@@ -145,22 +145,22 @@ def _draw_lines(ax: Axes, cases: Sequence[Case], colours: dict[str, str], values
 
 
 def power(result: WhatIf) -> Figure:
-    """Facility power used (solid) and available (dashed) over the horizon, a line per case."""
+    """Peak facility power (solid) and firm power (dashed) over the horizon, a line per case."""
     cases = _solved(result)
     colours = case_colours([c.name for c in result.cases])
     periods = result.base.loaded.plan.periods
     figure, axes = blank_page()
     ax = axes[0]
-    used = {c.name: _by_period(c, "sites", "power_used_mw") for c in cases}
-    available = {c.name: _by_period(c, "sites", "power_available_mw") for c in cases}
+    used = {c.name: _by_period(c, "sites", "power_peak_mw") for c in cases}
+    available = {c.name: _by_period(c, "sites", "power_firm_mw") for c in cases}
     _draw_lines(ax, cases, colours, available, "--")
     _draw_lines(ax, cases, colours, used)
     ax.set_ylim(0, max([v for values in available.values() for v in values] + [1e-9]) * 1.1)
     value_axis(ax, "Facility power, all sites", "mw")
     quarter_axis(ax, periods)
-    _case_legend(ax, cases, colours, [("-", "power used"), ("--", "power available")],
+    _case_legend(ax, cases, colours, [("-", "peak power (design PUE)"), ("--", "firm power")],
                  {c.name: f" (peak use {fmt.mw(max(used[c.name]))})" for c in cases})
-    ax.set_title("Solid: facility power the plan uses; dashed: power available (with any generation it builds)",
+    ax.set_title("Solid: peak facility power the plan draws; dashed: firm power (with any generation it builds)",
                  **TITLE)
     figure.suptitle("Power: base and scenarios", **SUPTITLE)
     return figure

@@ -136,8 +136,9 @@ def test_infeasible_plan_exits_3_and_writes_the_diagnosis(write_plan, tmp_path):
 
 
 def test_fit_power_and_budget():
-    """10 MW at PUE 1.25 = 8 MW IT = 800 beta servers (10 kW each); $100M buys 500."""
-    result = runner.invoke(app, ["fit", "--power", "10 MW", "--accelerator", "beta", "--pue", "1.25",
+    """Without fabric: 10 MW at design PUE 1.25 = 8 MW IT = 800 beta servers (10 kW each);
+    $100M buys 500 ($200k each)."""
+    result = runner.invoke(app, ["fit", "--power", "10 MW", "--accelerator", "beta", "--pue", "1.25", "--fabric", "0",
                                  "--catalog", str(SMALL_CATALOG), "--json"])
     assert result.exit_code == 0, result.output
     answer = json.loads(result.output)
@@ -145,15 +146,29 @@ def test_fit_power_and_budget():
     assert answer["accelerators"] == 6400
     assert answer["facility_kw_per_accelerator"] == pytest.approx(1.5625)
     assert answer["limit"] == "power"
-    result = runner.invoke(app, ["fit", "--power", "10MW", "--accelerator", "beta", "--pue", "1.25",
+    result = runner.invoke(app, ["fit", "--power", "10MW", "--accelerator", "beta", "--pue", "1.25", "--fabric", "0",
                                  "--budget", "$100M", "--catalog", str(SMALL_CATALOG), "--json"])
     assert json.loads(result.output)["units"] == 500
     assert json.loads(result.output)["limit"] == "budget"
 
 
+def test_fit_counts_the_fabric_by_default():
+    """Each 10 kW beta server brings 0.07 x 10 = 0.7 kW of fabric: 10 MW / (10.7 kW x 1.25)
+    = 747.66, so 747 whole servers; its price gains 16%: $100M / $232k = 431.03 -> 431."""
+    result = runner.invoke(app, ["fit", "--power", "10 MW", "--accelerator", "beta", "--pue", "1.25",
+                                 "--catalog", str(SMALL_CATALOG), "--json"])
+    answer = json.loads(result.output)
+    assert answer["units"] == 747
+    assert answer["it_kw_per_accelerator"] == pytest.approx(10.7 / 8)
+    assert answer["capex_usd"] == pytest.approx(747 * 232_000)
+    result = runner.invoke(app, ["fit", "--power", "10 MW", "--accelerator", "beta", "--pue", "1.25",
+                                 "--budget", "$100M", "--catalog", str(SMALL_CATALOG), "--json"])
+    assert json.loads(result.output)["units"] == 431
+
+
 def test_fit_checks_a_claim():
     """1M beta accelerators need 1M x 1.5625 kW = 1.5625 GW: not possible in 10 MW."""
-    result = runner.invoke(app, ["fit", "--power", "10MW", "--accelerator", "beta", "--pue", "1.25",
+    result = runner.invoke(app, ["fit", "--power", "10MW", "--accelerator", "beta", "--pue", "1.25", "--fabric", "0",
                                  "--claim", "1M", "--catalog", str(SMALL_CATALOG), "--json"])
     claim = json.loads(result.output)["claim"]
     assert claim["possible"] is False

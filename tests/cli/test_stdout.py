@@ -40,13 +40,14 @@ def no_foreign_text(stdout: str) -> None:
 
 def test_fit_json_parses_and_sizes_a_lease_only_part() -> None:
     """tpu-ironwood is lease only (no unit price). Sizing by power needs no price:
-    a 64-chip rack draws 100 kW IT, 110 kW at PUE 1.1; 10 MW / 110 kW = 90.9, so 90 whole racks,
-    90 x 64 = 5,760 chips. No cost is claimed for a part that cannot be bought."""
+    a 64-chip rack draws 100 kW IT, 107 kW with the default fabric share (0.07), 128.4 kW at the
+    default design PUE 1.2; 10 MW / 128.4 kW = 77.9, so 77 whole racks, 77 x 64 = 4,928 chips.
+    No cost is claimed for a part that cannot be bought."""
     result = plan("fit", "--power", "10MW", "--accelerator", "tpu-ironwood", "--json")
     assert result.returncode == 0, result.stderr
     fitted = json.loads(result.stdout)
-    assert fitted["units"] == 90
-    assert fitted["accelerators"] == 5760
+    assert fitted["units"] == 77
+    assert fitted["accelerators"] == 4928
     assert fitted["limit"] == "power"
     assert fitted["capex_usd"] is None
 

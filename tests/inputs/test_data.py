@@ -83,9 +83,12 @@ def test_shipped_plans_resolve():
 
 
 def test_the_infeasible_example_is_explained(tmp_path):
-    """Before the gas plants (2026Q3), 250 MW of grid powers 231 MW of IT; 92.4 MW of it is the
-    installed GB200 racks (126 EFLOPS). The densest rack then buyable, GB200 at 2.5 PFLOPS x 72
-    per 132 kW, fills the other 139 MW with 190 EFLOPS: 374 are needed, 184 are short."""
+    """Before the gas plants (2026Q3), 250 MW of grid powers 250 / 1.08 = 231.5 MW of IT (the
+    example's one hall has no design PUE of its own); 700 x 132 kW x 1.07 (fabric) = 98.9 MW of
+    it is the installed GB200 racks (126 EFLOPS). The densest rack then buyable, GB200 at
+    2.5 PFLOPS x 72 per 141.2 kW with fabric, fills the other 132.6 MW with 169 EFLOPS: 500 are
+    needed, 295 are there, 205 are short. Closing it by power: 205 EFLOPS / 1,274 PFLOPS per IT MW
+    = 161 MW of IT x 1.08 = +174 MW of grid."""
     from typer.testing import CliRunner
 
     from planner.cli import app
@@ -93,6 +96,6 @@ def test_the_infeasible_example_is_explained(tmp_path):
     example = REPO / "sites" / "examples" / "prometheus-2026-infeasible.yaml"
     result = CliRunner().invoke(app, ["optimize", str(example), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3, result.output
-    assert "training demand in 2026Q2 is short by 184 EFLOPS" in result.output
+    assert "training demand in 2026Q2 is short by 205 EFLOPS" in result.output
     assert "power from prometheus / grid is full in 2026Q2" in result.output
-    assert "+146 MW at prometheus / grid in 2026Q2" in result.output
+    assert "+174 MW at prometheus / grid in 2026Q2" in result.output

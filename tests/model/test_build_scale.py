@@ -56,7 +56,8 @@ def test_rows_are_named_for_their_family_key_and_period(model: Model) -> None:
 
 KEY_FIELDS_BY_FAMILY = {
     "stock": {"site", "hall", "accelerator"}, "hall": {"site", "hall"}, "modules": {"site", "hall"},
-    "load": {"site"}, "power": {"site", "source"}, "expansion": {"site", "source"}, "budget": {"year"},
+    "load": {"site"}, "firm": {"site"}, "power": {"site", "source"}, "expansion": {"site", "source"},
+    "budget": {"year"},
     "supply": {"accelerator"}, "commitment_min": {"vendor"}, "commitment_max": {"vendor"},
     "min_units": {"accelerator"}, "assign": {"accelerator"}, "demand": {"workload"},
 }

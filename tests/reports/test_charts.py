@@ -138,15 +138,18 @@ def test_pdf_pages_and_pngs(run, report):
 
 
 def test_power_by_site_matches_sites_table(run):
+    """Bars: each source's firm MW; line: the peak draw at design PUE (sites.csv's columns)."""
     figure = charts.power_by_site(run)
     for ax, site in zip(figure.axes, run.plan.sites, strict=True):
-        available = by_site(run, "sites", "power_available_mw", site.id)
-        assert stacked(ax) == pytest.approx(available)
+        reserve = by_site(run, "sites", "reserve_mw", site.id)
+        firm = [net + held for net, held in zip(by_site(run, "sites", "power_firm_mw", site.id), reserve, strict=True)]
+        assert stacked(ax) == pytest.approx(firm)
         for source in site.sources:
-            drawn = bars(ax).get(f"{charts._named(source.id, source.kind)}: available")
-            expected = by_site(run, "sites", f"source_{source.id}_available_mw", site.id)
+            drawn = bars(ax).get(f"{charts._named(source.id, source.kind)}: firm")
+            expected = by_site(run, "sites", f"source_{source.id}_firm_mw", site.id)
             assert drawn == pytest.approx(expected) if any(expected) else drawn is None
-        assert steps(ax)["facility power used"] == pytest.approx(by_site(run, "sites", "power_used_mw", site.id))
+        peak = steps(ax)["peak facility power (design PUE)"]
+        assert peak == pytest.approx(by_site(run, "sites", "power_peak_mw", site.id))
     lab = figure.axes[0]
     assert any("gas-plant online" in t.get_text() for t in lab.texts), "the gas plant's arrival is marked"
 
