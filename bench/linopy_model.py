@@ -160,6 +160,18 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     m.add_constraints(mod.sum("period") <= _array(ix.hall(lambda hall: hall.max_modules), "hall"), name="modules",
                       mask=_mask(mod_mask.any(axis=1), "hall"))
 
+    # Cooling: liquid and air heat within a share of the ready IT MW, where the hall says.
+    for loop in ("liquid", "air"):
+        share = ix.hall(lambda hall, loop=loop: getattr(hall, f"{loop}_cooling_share") or 0.0)
+        limited = np.array([getattr(plan.sites[s].halls[h], f"{loop}_cooling_share") is not None for s, h in ix.halls])
+        heat_mw = ix.accel(lambda a, loop=loop: getattr(a, f"{loop}_heat_mw"))
+        heat = (inst * _array(heat_mw, "acc")).sum("acc")
+        installed_heat = (installed * heat_mw[None, :]).sum(axis=1)
+        cooled = (mod.rename(period="start") * _ready(mod_mask, lead, T, share * module_mw, "hall")).sum("start")
+        m.add_constraints(heat - cooled <= _array(share * ix.hall(lambda hall: hall.existing_it_mw) - installed_heat,
+                                                  "hall"),
+                          name=f"cooling_{loop}", mask=_mask(np.repeat(limited[:, None], T, 1), "hall", "period"))
+
     # Site power: dispatch meets the IT load at annual PUE; each source within its average output.
     site_of_hall = xr.DataArray(np.array([s for s, _ in ix.halls]), dims="hall", name="site")
     site_of_src = xr.DataArray(np.array([s for s, _ in ix.srcs]), dims="src", name="site")

@@ -22,7 +22,12 @@ class Ledger:
     units: dict[NewKey, float]
     """Units in service (installed before the horizon, plus new within their life)."""
     hall_used_mw: dict[tuple[int, int, int], float]
+    """IT MW of the units in service and of those being commissioned, per (s, h, t)."""
     hall_ready_mw: dict[tuple[int, int, int], float]
+    hall_liquid_heat_mw: dict[tuple[int, int, int], float]
+    """Heat the units in service put into liquid loops, per (s, h, t)."""
+    hall_air_heat_mw: dict[tuple[int, int, int], float]
+    """Heat the units in service put into the hall's air, per (s, h, t)."""
     site_it_mw: dict[tuple[int, int], float]
     site_facility_mw: dict[tuple[int, int], float]
     """Facility MW at each hall type's annual PUE: the average draw, which energy meets."""
@@ -183,6 +188,11 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
                           np.concatenate([it_mw, waiting.count * unit_mw[waiting.c]]))
     hall_used = dict(zip(zip(*(x.tolist() for x in (code // T // halls, code // T % halls, code % T)), strict=True),
                          used.tolist(), strict=True))
+    heat = []
+    for per_unit_mw in ([a.liquid_heat_mw for a in catalog], [a.air_heat_mw for a in catalog]):
+        code, mw = _grouped((units.s * halls + units.h) * T + units.t, units.count * np.array(per_unit_mw)[units.c])
+        heat.append(dict(zip(zip(*(x.tolist() for x in (code // T // halls, code // T % halls, code % T)),
+                                 strict=True), mw.tolist(), strict=True)))
     hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1]
     q = hall_index[units.s] + units.h
     annual = np.array([hall.pue for site in plan.sites for hall in site.halls])
@@ -209,7 +219,8 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
     capex, opex = _money(plan, solution, new, units)
     return Ledger(
         units=dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True)), hall_used_mw=hall_used,
-        hall_ready_mw=_hall_ready_mw(plan, solution), site_it_mw=site_it, site_facility_mw=site_facility,
+        hall_ready_mw=_hall_ready_mw(plan, solution), hall_liquid_heat_mw=heat[0], hall_air_heat_mw=heat[1],
+        site_it_mw=site_it, site_facility_mw=site_facility,
         site_peak_mw=site_peak, source_available_mw=_source_mw(plan, solution, firm=False),
         source_firm_mw=_source_mw(plan, solution, firm=True), capex_usd=capex, opex_usd=opex,
         fleet_accelerators=fleet,

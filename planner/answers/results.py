@@ -96,6 +96,11 @@ def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
             for h, hall in enumerate(site.halls):
                 row[f"hall_{hall.id}_ready_mw"] = books.hall_ready_mw[s, h, t]
                 row[f"hall_{hall.id}_used_mw"] = books.hall_used_mw.get((s, h, t), 0.0)
+                for loop, share, heat in (("liquid", hall.liquid_cooling_share, books.hall_liquid_heat_mw),
+                                          ("air", hall.air_cooling_share, books.hall_air_heat_mw)):
+                    row[f"hall_{hall.id}_{loop}_heat_mw"] = heat.get((s, h, t), 0.0)
+                    if share is not None:
+                        row[f"hall_{hall.id}_{loop}_cooling_mw"] = share * books.hall_ready_mw[s, h, t]
             rows.append(row)
     return pd.DataFrame(rows).fillna(0.0)
 

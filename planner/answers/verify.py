@@ -25,6 +25,8 @@ from planner.model.families import (
     BUDGET,
     COMMITMENT_MAX,
     COMMITMENT_MIN,
+    COOLING_AIR,
+    COOLING_LIQUID,
     DEMAND,
     EXPANSION,
     FIRM,
@@ -157,6 +159,11 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
             for t, period in enumerate(plan.periods):
                 check.at_most(HALL.name, key, period, books.hall_used_mw.get((s, h, t), 0.0),
                               books.hall_ready_mw[s, h, t])
+                for family, share, heat in ((COOLING_LIQUID, hall.liquid_cooling_share, books.hall_liquid_heat_mw),
+                                            (COOLING_AIR, hall.air_cooling_share, books.hall_air_heat_mw)):
+                    if share is not None:
+                        check.at_most(family.name, key, period, heat.get((s, h, t), 0.0),
+                                      share * books.hall_ready_mw[s, h, t])
         for g, source in enumerate(site.sources):
             if source.expansion is not None:
                 built = generation_built.get((s, g), 0.0)

@@ -48,6 +48,8 @@ class Accelerator:
     life_periods: int
     commission_periods: int = 0
     """Quarters from delivery to service."""
+    liquid_share: float = 0.0
+    """Share of the rack's own heat carried by liquid (its fabric share is air-cooled)."""
     fabric_power_share: float = 0.0
     """The plan's network, storage and host overhead, as a share of the rack's IT power."""
     fabric_capex_share: float = 0.0
@@ -61,6 +63,16 @@ class Accelerator:
     def unit_it_mw(self) -> float:
         """IT MW one unit brings to its site: the rack and its share of fabric."""
         return self.unit_it_kw * (1.0 + self.fabric_power_share) / 1000.0
+
+    @property
+    def liquid_heat_mw(self) -> float:
+        """Heat one unit puts into liquid loops."""
+        return self.unit_it_kw * self.liquid_share / 1000.0
+
+    @property
+    def air_heat_mw(self) -> float:
+        """Heat one unit puts into the hall's air: the rest of the rack, and its fabric."""
+        return self.unit_it_mw - self.liquid_heat_mw
 
     @property
     def overhead_it_mw(self) -> float:
@@ -140,10 +152,17 @@ class Hall:
     """Annual PUE (the site's unless the hall type has its own): energy."""
     design_pue: float = 1.0
     """Design PUE at the hottest hour (the site's unless the hall type has its own): firm power."""
+    rack_kw_margin: float = 0.0
+    liquid_cooling_share: float | None = None
+    """Liquid heat rejection per ready IT MW; None: not limited."""
+    air_cooling_share: float | None = None
+    """Air heat rejection per ready IT MW; None: not limited."""
 
     def fits(self, accelerator: Accelerator) -> bool:
-        """Whether units of `accelerator` can go into this hall (cooling and rack density)."""
-        return accelerator.cooling in self.cooling and accelerator.rack_kw <= self.max_rack_kw
+        """Whether units of `accelerator` can go into this hall (cooling kind, and rack density
+        within the rating less its margin)."""
+        return (accelerator.cooling in self.cooling
+                and accelerator.rack_kw <= self.max_rack_kw * (1.0 - self.rack_kw_margin) + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -352,6 +371,8 @@ class _Resolver:
             first_period=period_index(entry.first_available) - self.start, cooling=entry.cooling,
             trains="training" in entry.workloads, infers="inference" in entry.workloads,
             life_periods=entry.life_quarters, commission_periods=entry.commission_quarters,
+            liquid_share=(entry.liquid_share if entry.liquid_share is not None
+                          else schema.LIQUID_SHARE_ESTIMATE if entry.cooling == "liquid" else 0.0),
             fabric_power_share=self.plan_file.fabric.power_share,
             fabric_capex_share=self.plan_file.fabric.capex_share,
         )
@@ -420,6 +441,8 @@ class _Resolver:
             max_modules=hall.max_modules,
             first_module_start=max(0, period_index(start) - self.start) if start else 0,
             backup=hall.backup, availability=hall.availability, installed=tuple(installed),
+            rack_kw_margin=hall.rack_kw_margin, liquid_cooling_share=hall.liquid_cooling_share,
+            air_cooling_share=hall.air_cooling_share,
             pue=hall.pue if hall.pue is not None else site.pue,
             design_pue=hall.design_pue if hall.design_pue is not None else site_design_pue,
         )

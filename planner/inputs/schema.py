@@ -143,6 +143,9 @@ class Accelerator(Sourced):
     """First quarter units can be delivered."""
     cooling: Literal["air", "liquid"]
     """Cooling the unit needs; liquid units only fit halls with liquid cooling."""
+    liquid_share: Share | None = None
+    """Share of the unit's heat its liquid loop carries away; the rest goes to the hall's air.
+    By default 0 for air-cooled units and `LIQUID_SHARE_ESTIMATE` for liquid-cooled ones."""
     workloads: list[Literal["training", "inference"]] = Field(min_length=1, max_length=2)
     life_quarters: int = Field(default=20, ge=1, le=60)
     """Service life; a unit that starts serving in quarter t serves through t + life - 1."""
@@ -156,6 +159,12 @@ class Accelerator(Sourced):
         if len(set(workloads)) != len(workloads):
             raise ValueError("workloads must not repeat")
         return workloads
+
+
+LIQUID_SHARE_ESTIMATE = 0.85
+"""Estimate (no figure in the reference): direct-to-chip racks such as GB200 NVL72 carry the
+GPUs', CPUs' and switch ASICs' heat in liquid, ~80-90% of the rack; fans, power supplies,
+NICs and memory leave the rest to air. Midpoint 0.85."""
 
 
 class CatalogFile(StrictModel):
@@ -256,6 +265,14 @@ class HallType(Sourced):
     cooling: list[Literal["air", "liquid"]] = Field(min_length=1, max_length=2)
     """Cooling the hall provides; liquid-cooled units need `liquid`."""
     max_rack_kw: PowerKW = Field(gt=0, le=2_000)
+    """Rated power and cooling per rack position."""
+    rack_kw_margin: Share = 0.0
+    """Headroom kept below `max_rack_kw`: a unit fits if its rack kW <= max_rack_kw x (1 - margin)."""
+    liquid_cooling_share: float | None = Field(default=None, ge=0, le=2)
+    """Heat the hall's liquid loops reject, as a share of its ready IT MW (0.9: 90 MW of liquid
+    heat in a 100 MW hall); absent: not limited beyond the `cooling` kinds."""
+    air_cooling_share: float | None = Field(default=None, ge=0, le=2)
+    """Heat the hall's air handling rejects, as a share of its ready IT MW; absent: not limited."""
     existing_it_mw: PowerMW = Field(default=0.0, ge=0, le=MAX_POWER_MW)
     """IT MW of this hall type ready before the horizon starts."""
     module_it_mw: PowerMW | None = Field(default=None, gt=0, le=MAX_POWER_MW)

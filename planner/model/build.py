@@ -16,6 +16,7 @@ term, no Python loop over terms.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ from planner.model.families import (
     BUDGET,
     COMMITMENT_MAX,
     COMMITMENT_MIN,
+    COOLING_AIR,
+    COOLING_LIQUID,
     DEMAND,
     EXPANSION,
     FIRM,
@@ -157,6 +160,45 @@ def add_hall_space_constraints(model: Model) -> None:
         rows.terms(row_of_slot[k.q[waiting] * (T + 1) + k.t[waiting] + d - 1], model.ids("new")[waiting],
                    unit_mw[k.c[waiting]])
     _terms_from_tuples(rows, 0, [(int(row_of_slot[slot]), v, w) for slot, v, w in module_terms])
+
+
+def add_cooling_constraints(model: Model) -> None:
+    """Limit 9: the heat of the units in service in a hall type, in its liquid loops and in its
+    air, each within what the hall rejects (a share of its ready IT MW), where the hall says."""
+    plan, k, rows = model.plan, model.k, model.rows_builder
+    T = len(plan.periods)
+    modules = _by_pair(model, "mod")
+    for family, share_of, heat_of in (
+        (COOLING_LIQUID, attrgetter("liquid_cooling_share"), attrgetter("liquid_heat_mw")),
+        (COOLING_AIR, attrgetter("air_cooling_share"), attrgetter("air_heat_mw")),
+    ):
+        limited = [q for q, (s, h) in enumerate(model.halls) if share_of(plan.sites[s].halls[h]) is not None]
+        if not limited:
+            continue
+        keys: list[RowKey] = []
+        periods: list[str] = []
+        rhs: list[float] = []
+        module_terms: list[tuple[int, int, float]] = []
+        row_of_hall = np.full(len(model.halls), -1, dtype=np.int64)
+        for q in limited:
+            s, h = model.halls[q]
+            hall = plan.sites[s].halls[h]
+            share = float(share_of(hall))
+            row_of_hall[q] = len(keys) // T
+            installed = sum(units * heat_of(plan.catalog[a]) for a, units in hall.installed)
+            key = RowKey(site=plan.sites[s].id, hall=hall.id)
+            for t, period in enumerate(plan.periods):
+                module_terms += [(len(keys), v, -share * hall.module_it_mw) for mt, v in modules.get((s, h), ())
+                                 if mt + hall.lead_periods <= t]
+                keys.append(key)
+                periods.append(period)
+                rhs.append(share * hall.existing_it_mw - installed)
+        offset = rows.add(family.name, keys, periods, "<=", rhs)
+        heat = accelerator_array(model, heat_of)
+        chosen = row_of_hall[k.q] >= 0
+        rows.terms(offset + row_of_hall[k.q[chosen]] * T + k.t[chosen], model.ids("inst")[chosen],
+                   heat[k.c[chosen]])
+        _terms_from_tuples(rows, offset, module_terms)
 
 
 def add_site_power_constraints(model: Model) -> None:
@@ -534,6 +576,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_stock_constraints(model)
     costs = cost_terms(model)
     add_hall_space_constraints(model)
+    add_cooling_constraints(model)
     add_site_power_constraints(model)
     add_firm_power_constraints(model)
     add_budget_constraints(model, costs)

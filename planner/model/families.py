@@ -112,6 +112,19 @@ FIRM = Family(
     Elastic(100.0, 4, "+{amount} of firm power at {where} in {period}"),
     full="firm power at {where} is full in {period}",
 )
+def _cooling(loop: str) -> Family:
+    """Heat rejection of one kind (liquid loops or air handling) per hall type: two families
+    alike but for the kind, so that each is priced and relaxed on its own."""
+    return Family(
+        f"cooling_{loop}", f"9. cooling: {loop} heat rejection per hall type", f"{loop} cooling", "MW", Role.LIMIT,
+        Step("100 MW", 100.0, f"100 MW more {loop} cooling ({{where}}) in {{period}}"),
+        Elastic(100.0, 2, f"+{{amount}} of {loop} cooling at {{where}} in {{period}}"),
+        full=f"{loop} cooling {{where}} is full in {{period}}",
+    )
+
+
+COOLING_LIQUID = _cooling("liquid")
+COOLING_AIR = _cooling("air")
 BUDGET = Family(
     "budget", "3. budget", "yearly budget", "USD", Role.LIMIT,
     Step("$1B", 1e9, "$1B more in the {where} budget"),
@@ -156,7 +169,8 @@ DEMAND = Family(
 )
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
-    STOCK, LOAD, ASSIGN, HALL, MODULES, POWER, SITE_POWER, EXPANSION, FIRM, BUDGET, SUPPLY, COMMITMENT_MIN,
+    STOCK, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
+    BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND,
 )}
 """Every family by name, in DESIGN's order."""

@@ -304,7 +304,12 @@ def power_by_site(run: ChartInput) -> Figure:
         for source in site.sources:
             values = _column(sites, site.id, f"source_{source.id}_firm_mw", periods)
             if max(values, default=0.0) <= 0:
-                continue  # no firm MW (solar at night): it shows in sites.csv's average output
+                # No firm MW (solar at night): say so in the legend, with what it gives on average.
+                average = max(_column(sites, site.id, f"source_{source.id}_available_mw", periods), default=0.0)
+                if average > 0:
+                    ax.plot([], [], " ", label=f"{_named(source.id, source.kind)}: no firm MW "
+                                               f"(up to {fmt.mw(average)} on average)")
+                continue
             shade = kinds.get(source.kind, 0)
             kinds[source.kind] = shade + 1
             colour = _shade(SOURCE_COLOURS.get(source.kind, SOURCE_COLOURS["other"]), -0.25 * shade)

@@ -166,7 +166,7 @@ def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
 
 
 CONTENTS = (
-    "2  Power by site: available by source, used, headroom",
+    "2  Power by site: firm power by source against the peak draw",
     "3  Chip mix: accelerators and compute by site",
     "4  Budget: capex and opex by year against the limit",
     "5  Compute over time: by vendor, by ecosystem, against demand",
@@ -272,6 +272,9 @@ def _provenance(figure: Figure, summary: dict[str, Any]) -> None:
     writer.line(f"Solver: {solver['name']} {solver['version']} ({kind}{gap}); model {summary['model']['rows']} rows, "
                 f"{summary['model']['columns']} columns.  Planner version {summary['provenance']['planner_version']}.",
                 size=8)
+    for line in _assumption_lines(summary["model"]["assumptions"]):
+        writer.line(line, size=8)
+    writer.space(0.3)
     provenance = summary["provenance"]
     files = [("input", e) for e in provenance["inputs"]] + [("catalog", e) for e in provenance["catalog"]]
     for label, entry in files[:MAX_FILES_SHOWN]:
@@ -283,6 +286,24 @@ def _provenance(figure: Figure, summary: dict[str, Any]) -> None:
     writer.line(f"Options: {options}.", size=8)
     writer.line("Full hashes of inputs and of every output file are in summary.json, written with this report.",
                 size=8, color="#555555")
+
+
+def _assumption_lines(assumptions: dict[str, Any]) -> list[str]:
+    """The model's choices for this plan, and what it leaves out, in two or three lines."""
+    sites = []
+    for site in assumptions["sites"]:
+        design = (f"{site['design_pue']:g} design" if site["design_pue_given"]
+                  else "no design PUE given, so power is sized at the annual one")
+        reserve = "N-1 reserve" if site["reserve"] == "n-1" else "no reserve (exposure in sites.csv)"
+        sites.append(f"{site['site']} PUE {site['annual_pue']:g} annual / {design}, {reserve}")
+    shown = "; ".join(sites[:3]) + (f"; and {len(sites) - 3} more sites" if len(sites) > 3 else "")
+    fabric = (f"Each rack carries its share of network, storage and host servers: "
+              f"+{fmt.share(assumptions['fabric_power_share'])} IT power, "
+              f"+{fmt.share(assumptions['fabric_capex_share'])} capex."
+              if assumptions["fabric_power_share"] or assumptions["fabric_capex_share"]
+              else "No fabric declared: network, storage and host servers are not counted.")
+    return [f"Assumptions: {shown}.", fabric,
+            "Left out: " + ", ".join(assumptions["simplifications"]) + " (README: 'The site model')."]
 
 
 # --- 7. tables -----------------------------------------------------------------------------

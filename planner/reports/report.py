@@ -22,6 +22,7 @@ from planner.tolerances import STEP_VALUE_NOISE
 if TYPE_CHECKING:
     from planner.answers.diagnosis import Diagnosis
     from planner.answers.outcome import RunResult
+    from planner.inputs.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,24 @@ def _shown(path: Path) -> str:
         return path.name
 
 
+SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "ramp limits", "refresh and retirement", "end of sale",
+                   "residual value")
+"""What the model leaves out, as summary.json and the report's first page say (README: "The site
+model, and what it leaves out")."""
+
+
+def assumptions(plan: Plan) -> dict[str, Any]:
+    """The model's choices for this plan that a reader must know to trust its numbers."""
+    fabric = next(iter(plan.catalog.values()), None)
+    return {
+        "sites": [{"site": site.id, "annual_pue": site.pue, "design_pue": site.design_pue,
+                   "design_pue_given": site.design_pue_given, "reserve": site.reserve} for site in plan.sites],
+        "fabric_power_share": fabric.fabric_power_share if fabric else 0.0,
+        "fabric_capex_share": fabric.fabric_capex_share if fabric else 0.0,
+        "simplifications": list(SIMPLIFICATIONS),
+    }
+
+
 def summary(run: RunResult) -> dict[str, Any]:
     """summary.json's content (the manifest adds `outputs`)."""
     rows, columns = run.model.shape
@@ -97,7 +116,7 @@ def summary(run: RunResult) -> dict[str, Any]:
         "solver": {"name": run.result.solver.name, "version": run.result.solver.version,
                    "integer": run.options.integer, "gap": run.result.gap},
         "model": {"rows": rows, "columns": columns,
-                  "rows_by_family": dict(sorted(by_family.items()))},
+                  "rows_by_family": dict(sorted(by_family.items())), "assumptions": assumptions(run.plan)},
         "verification": {"limits_rechecked": True, "violations": len(run.violations),
                          "tolerance": "1e-6 + 1e-9 x |rhs|"},
         "notes": run.notes,

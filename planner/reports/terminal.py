@@ -111,8 +111,8 @@ def _power_table(run: RunResult) -> Table:
     """Quarters down, sites across: peak facility MW (design PUE) of firm MW, and the share used."""
     assert run.tables is not None
     sites = run.tables.sites
-    table = Table(title="Peak facility power (design PUE) of firm power (less any N-1 reserve)",
-                  title_justify="left")
+    # Firm power is net of any N-1 reserve (README, "The site model").
+    table = Table(title="Peak draw (design PUE) of firm power", title_justify="left")
     table.add_column("quarter")
     for site in run.plan.sites:
         table.add_column(f"{site.id}", justify="right")

@@ -56,6 +56,7 @@ def test_rows_are_named_for_their_family_key_and_period(model: Model) -> None:
 
 KEY_FIELDS_BY_FAMILY = {
     "stock": {"site", "hall", "accelerator"}, "hall": {"site", "hall"}, "modules": {"site", "hall"},
+    "cooling_liquid": {"site", "hall"}, "cooling_air": {"site", "hall"},
     "load": {"site"}, "firm": {"site"}, "power": {"site", "source"}, "expansion": {"site", "source"},
     "budget": {"year"},
     "supply": {"accelerator"}, "commitment_min": {"vendor"}, "commitment_max": {"vendor"},
