@@ -491,6 +491,18 @@ class _Resolver:
             out.append(ShareBound(kind, group, bound.min_share, bound.max_share, max(0, first)))
         return tuple(out)
 
+    def ramp(self, accelerator_id: str, caps: list[float | None]) -> None:
+        """Scale a part's supply caps by its ramp in its first quarters of availability."""
+        entry = self.raw_catalog.get(accelerator_id)
+        if entry is None:
+            return
+        first = self.catalog[accelerator_id].first_period
+        for k, share in enumerate(entry.ramp):
+            t = first + k
+            cap = caps[t] if 0 <= t < self.count else None
+            if cap is not None:
+                caps[t] = cap * share
+
     def demand_steps(self, steps: list[schema.DemandStep]) -> tuple[float, ...]:
         return _steps([(period_index(s.start), s.pflops) for s in steps], self.start, self.count, 0.0)
 
@@ -507,6 +519,8 @@ class _Resolver:
             for t, inside in enumerate(_window(entry.start, entry.until, self.start, self.count)):
                 if inside:
                     row[t] = entry.units_per_quarter
+        for accelerator_id, row in supply.items():
+            self.ramp(accelerator_id, row)
         offers = []
         for i, offer in enumerate(f.cloud_offers):
             self.known(offer.accelerator, ("cloud_offers", i, "accelerator"))

@@ -149,6 +149,11 @@ class Accelerator(Sourced):
     workloads: list[Literal["training", "inference"]] = Field(min_length=1, max_length=2)
     life_quarters: int = Field(default=20, ge=1, le=60)
     """Service life; a unit that starts serving in quarter t serves through t + life - 1."""
+    ramp: list[Share] = Field(default=[], max_length=8)
+    """Share of a plan's supply cap for this part that can be delivered in each of its first
+    quarters of availability (`[0.25, 0.5, 0.75]`: a quarter of full volume in the first
+    quarter, and so on); full volume after. Scales the plan's `supply:`; a part the plan gives
+    no supply for is not capped."""
     commission_quarters: int = Field(default=0, ge=0, le=8)
     """Quarters from delivery to service (installation, burn-in, acceptance): a unit delivered
     in t takes hall space from t and draws power and delivers compute from t + this."""

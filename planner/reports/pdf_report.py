@@ -422,13 +422,17 @@ class _Levels:
     def __call__(self, limit: Any, formatter: Callable[[float], str]) -> tuple[str, str]:
         """(level, used) of one row of the constraints table."""
         family, period, rhs, lhs = str(limit.family), str(limit.period), float(limit.rhs), float(limit.lhs)
-        item = str(limit.hall) if family == "hall" else str(limit.source) if family == "power" else ""
-        if item and (str(limit.site), period) in self.sites.index:
+        # sites.csv's columns (level, used) for rows whose sides hold terms moved across.
+        columns = {
+            "hall": (f"hall_{limit.hall}_ready_mw", f"hall_{limit.hall}_used_mw"),
+            "power": (f"source_{limit.source}_available_mw", f"source_{limit.source}_used_mw"),
+            "firm": ("power_firm_mw", "power_peak_mw"),
+            "cooling_liquid": (f"hall_{limit.hall}_liquid_cooling_mw", f"hall_{limit.hall}_liquid_heat_mw"),
+            "cooling_air": (f"hall_{limit.hall}_air_cooling_mw", f"hall_{limit.hall}_air_heat_mw"),
+        }.get(family)
+        if columns and (str(limit.site), period) in self.sites.index:
             row = self.sites.loc[(str(limit.site), period)]
-            level = "ready" if family == "hall" else "available"
-            prefix = "hall" if family == "hall" else "source"
-            return (fmt.mw(float(row[f"{prefix}_{item}_{level}_mw"])),
-                    fmt.mw(float(row[f"{prefix}_{item}_used_mw"])))
+            return fmt.mw(float(row[columns[0]])), fmt.mw(float(row[columns[1]]))
         if family in ("share_min", "share_max"):
             kind, group = ("vendor", str(limit.vendor)) if limit.vendor else ("ecosystem", str(limit.ecosystem))
             t = self.run.plan.periods.index(period)

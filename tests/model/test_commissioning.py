@@ -1,7 +1,7 @@
-"""Commissioning (limit 10): a unit delivered in quarter t takes hall space from t, but draws
-power and delivers compute only from t + lag. Solved on paper, with the site and catalog of
-tests/model/test_family_binding.py (PUE 1.25, 10 MW of grid; beta: 0.01 MW of IT, 4 BF16
-PFLOPS, $200k) over two quarters, beta taking one quarter to commission."""
+"""Commissioning and ramp (limit 10): a unit delivered in quarter t takes hall space from t, but
+draws power and delivers compute only from t + lag; a new part's supply ramps up over its first
+quarters. Solved on paper, with the site and catalog of tests/model/test_family_binding.py
+(PUE 1.25, 10 MW of grid; beta: 0.01 MW of IT, 4 BF16 PFLOPS, $200k) over two quarters."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from tests.conftest import SMALL_CATALOG, base_plan
 from tests.model.test_family_binding import assert_verified, scaled, solve_plan
 
 
-def two_quarters(existing_it_mw: float, lag: int) -> dict:
+def two_quarters(existing_it_mw: float, lag: int, **beta_fields: object) -> dict:
     beta = next(a for a in yaml.safe_load(SMALL_CATALOG.read_text())["accelerators"] if a["id"] == "beta")
     plan = base_plan(horizon={"start": "2026Q1", "end": "2026Q2"},
-                     catalog=[{**beta, "commission_quarters": lag}], policy={"allow": ["beta"]})
+                     catalog=[{**beta, "commission_quarters": lag, **beta_fields}], policy={"allow": ["beta"]})
     plan["sites"][0]["halls"][0]["existing_it_mw"] = existing_it_mw
     return plan
 
@@ -42,3 +42,17 @@ def test_without_a_lag_the_same_units_serve_at_once(write_plan):
     """The same plan, lag 0: 500 beta from 2026Q1, compute 2 x 2,000 = 4,000."""
     run = solve_plan(write_plan(two_quarters(5, lag=0)))
     assert objective_of(run.plan, run.result).value == pytest.approx(4000)
+
+
+def test_a_new_parts_supply_ramps_up(write_plan):
+    """Supply of beta 400 a quarter, ramp [0.25]: 100 in its first quarter (2026Q1), 400 after.
+    Power allows 800. So 100 in 2026Q1 (400 PFLOPS-quarters) and 500 in 2026Q2 (2,000): 2,400;
+    without the ramp, 400 then 800: 1,600 + 3,200 = 4,800. The ramped cap is the supply row's."""
+    plan = two_quarters(100, lag=0, ramp=[0.25])
+    plan["supply"] = [{"accelerator": "beta", "units_per_quarter": 400}]
+    run = solve_plan(write_plan(plan))
+    assert objective_of(run.plan, run.result).value == pytest.approx(2400, rel=1e-3)
+    assert run.plan.supply_units["beta"] == (100, 400)
+    plan["catalog"][0]["ramp"] = []
+    unramped = solve_plan(write_plan(plan))
+    assert objective_of(unramped.plan, unramped.result).value == pytest.approx(4800, rel=1e-3)

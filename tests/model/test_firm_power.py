@@ -178,3 +178,21 @@ def test_every_shipped_plan_keeps_its_peak_within_firm_power(name):
     if name == "ohio":
         assert set(sites["reserve_mw"]) >= {0.0, 35.0}  # N-1 from the first gas unit on
         assert (sites["it_at_risk_n1_mw"] == 0).all()
+
+
+def test_a_plan_short_of_firm_power_is_diagnosed(write_plan, tmp_path):
+    """Training demand 3,000 PFLOPS at design PUE 1.6: firm power buys 625 beta (2,500), so
+    500 are short, and 500 / 4 = 125 more beta need 125 x 0.016 = 2 MW more firm power."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from planner.cli import app  # noqa: PLC0415
+    from tests.conftest import SMALL_CATALOG  # noqa: PLC0415
+
+    plan = base_plan(demand={"inference_precision": "bf16", "training": [{"from": "2026Q1", "pflops": 3000}]})
+    plan["sites"][0]["design_pue"] = 1.6
+    result = CliRunner().invoke(app, ["optimize", str(write_plan(plan)), "--catalog", str(SMALL_CATALOG),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    assert "training demand in 2026Q1 is short by 500 PFLOPS" in result.output
+    assert "firm power at lab is full in 2026Q1" in result.output
+    assert "+2.00 MW of firm power at lab in 2026Q1" in result.output
