@@ -1,6 +1,7 @@
-"""Limit families that bind in no other test, each in a plan small enough to solve on paper.
+"""Limit families binding in plans small enough to solve on paper (firm power, cooling and
+commissioning have their own modules beside this one).
 
-The site and catalog are those of tests/test_optimize.py (tests/data/one-quarter.yaml and
+The site and catalog are those of tests/model/test_optimize.py (tests/data/one-quarter.yaml and
 tests/data/catalog-small.yaml): PUE 1.25, grid 10 MW at $40/MWh, 100 MW of hall space, a $1B
 budget for 2026; a quarter is 2,190 h.
 - alpha (nvidia, cuda): 0.1 MW IT (0.125 MW facility), 10 BF16 PFLOPS, $300k a unit;
@@ -280,3 +281,60 @@ def test_expansion_binds(write_plan):
     assert row["shadow_price"] == pytest.approx(320, rel=TIE_BREAK)
     assert row["step_value"] == pytest.approx(32_000, rel=TIE_BREAK)
     assert_verified(run, "expansion", {"gen": scaled(run.result.solution.gen, 1.01)})
+
+
+def test_hall_space_binds(write_plan):
+    """5 MW of hall (power would allow 8 MW of IT): 0.01 b <= 5, b = 500, compute 2,000. One more
+    MW of hall is 100 more beta: 400 PFLOPS-quarters per MW, 40,000 per 100 MW."""
+    plan = base_plan()
+    plan["sites"][0]["halls"][0]["existing_it_mw"] = 5
+    run = solve_plan(write_plan(plan))
+    assert units(run, "beta") == pytest.approx(500)
+    row = limit(run, "hall", "lab.hall", "2026Q1")
+    assert_binds(row)
+    assert row["shadow_price"] == pytest.approx(400, rel=TIE_BREAK)
+    assert row["step_value"] == pytest.approx(40_000, rel=TIE_BREAK)
+    assert not bool(limit(run, "power", "lab.grid", "2026Q1")["binding"])
+    assert_verified(run, "hall", {"new": scaled(run.result.solution.new, 1.01)})
+
+
+def test_modules_bind(write_plan):
+    """No hall yet; up to 2 modules of 2 MW of IT, ready in the quarter they start: 0.01 b <= 4,
+    b = 400, compute 1,600. One more module is 200 more beta: 800 PFLOPS-quarters."""
+    plan = base_plan()
+    plan["sites"][0]["halls"][0].update(existing_it_mw=0, module_it_mw=2, max_modules=2, module_capex_usd=0,
+                                        lead_quarters=0, first_module_start="2026Q1")
+    run = solve_plan(write_plan(plan))
+    assert units(run, "beta") == pytest.approx(400)
+    row = limit(run, "modules", "lab.hall", "all")
+    assert_binds(row)
+    assert row["shadow_price"] == pytest.approx(800, rel=TIE_BREAK)
+    assert_verified(run, "modules", {"mod": scaled(run.result.solution.mod, 1.5)})
+
+
+def test_supply_binds(write_plan):
+    """At most 300 beta: then alpha takes the rest of the power, (10 - 3.75) / 0.125 = 50, compute
+    1,200 + 500 = 1,700. One more beta gives 4 and displaces 0.1 alpha (1): 3 PFLOPS-quarters,
+    3,000 per 1,000 units."""
+    run = solve_plan(write_plan(base_plan(supply=[{"accelerator": "beta", "units_per_quarter": 300}])))
+    assert (units(run, "beta"), units(run, "alpha")) == pytest.approx((300, 50))
+    row = limit(run, "supply", "beta", "2026Q1")
+    assert_binds(row)
+    assert row["shadow_price"] == pytest.approx(3, rel=TIE_BREAK)
+    assert row["step_value"] == pytest.approx(3000, rel=TIE_BREAK)
+    assert_verified(run, "supply", {"new": scaled(run.result.solution.new, 1.01, "beta")})
+
+
+def test_share_min_binds_under_power(write_plan):
+    """NVIDIA (alpha) at least half the BF16 compute: 10a >= 0.5 (10a + 4b), the row
+    5a - 2b >= r. With power, a = 64 + 0.04 r and b = 160 - 0.4 r: compute 1,280 - 1.2 r, so
+    the price is -1.2 (a `>=` row under max-compute). A point is 1% of the 1,280 in service:
+    12.8 x 1.2 = 15.36 PFLOPS-quarters."""
+    run = solve_plan(write_plan(base_plan(policy={"shares": [{"vendor": "nvidia", "min_share": 0.5}]})))
+    assert (units(run, "alpha"), units(run, "beta")) == pytest.approx((64, 160))
+    row = limit(run, "share_min", "nvidia", "2026Q1")
+    assert_binds(row)
+    assert row["sense"] == ">="
+    assert row["shadow_price"] == pytest.approx(-1.2, rel=TIE_BREAK)
+    assert row["step_value"] == pytest.approx(15.36, rel=TIE_BREAK)
+    assert_verified(run, "share_min", {"new": scaled(run.result.solution.new, 1.5, "beta")})
