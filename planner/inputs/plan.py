@@ -267,6 +267,9 @@ class Plan:
     commitments: tuple[Commitment, ...]
     min_units: tuple[MinUnits, ...]
     cloud_offers: tuple[CloudOffer, ...]
+    fabric_power_share: float = 0.0
+    """The plan's fabric shares (`fabric:`); a catalog entry may have its own."""
+    fabric_capex_share: float = 0.0
 
     @property
     def horizon_years(self) -> tuple[int, ...]:
@@ -373,8 +376,10 @@ class _Resolver:
             life_periods=entry.life_quarters, commission_periods=entry.commission_quarters,
             liquid_share=(entry.liquid_share if entry.liquid_share is not None
                           else schema.LIQUID_SHARE_ESTIMATE if entry.cooling == "liquid" else 0.0),
-            fabric_power_share=self.plan_file.fabric.power_share,
-            fabric_capex_share=self.plan_file.fabric.capex_share,
+            fabric_power_share=(entry.fabric_power_share if entry.fabric_power_share is not None
+                                else self.plan_file.fabric.power_share),
+            fabric_capex_share=(entry.fabric_capex_share if entry.fabric_capex_share is not None
+                                else self.plan_file.fabric.capex_share),
         )
 
     def source(self, source: schema.PowerSource, firm_duration_h: float | None) -> PowerSource:
@@ -547,6 +552,7 @@ class _Resolver:
             supply_units={k: tuple(v) for k, v in supply.items()}, shares=self.shares(),
             commitments=tuple(Commitment(c.vendor, c.min_usd, c.max_usd) for c in f.policy.commitments),
             min_units=tuple(minimums), cloud_offers=tuple(offers),
+            fabric_power_share=f.fabric.power_share, fabric_capex_share=f.fabric.capex_share,
         )
         if self.problems:
             raise InputError(self.problems)

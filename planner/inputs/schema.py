@@ -146,6 +146,11 @@ class Accelerator(Sourced):
     liquid_share: Share | None = None
     """Share of the unit's heat its liquid loop carries away; the rest goes to the hall's air.
     By default 0 for air-cooled units and `LIQUID_SHARE_ESTIMATE` for liquid-cooled ones."""
+    fabric_power_share: float | None = Field(default=None, ge=0, le=1)
+    """This part's own scale-out network, storage and host overhead, as a share of its IT power,
+    where it differs from the plan's `fabric` (a part with its own optical fabric, say)."""
+    fabric_capex_share: float | None = Field(default=None, ge=0, le=2)
+    """The same overhead as a share of its price, where it differs from the plan's `fabric`."""
     workloads: list[Literal["training", "inference"]] = Field(min_length=1, max_length=2)
     life_quarters: int = Field(default=20, ge=1, le=60)
     """Service life; a unit that starts serving in quarter t serves through t + life - 1."""

@@ -330,9 +330,14 @@ def power_by_site(run: ChartInput) -> Figure:
         _upper_limit(ax, top, _mark_steps(ax, marks, len(periods), top))
         if max([*tops, *used]) <= 0:
             _empty(ax, "no power available in the horizon")
+        exposed = max(_column(sites, site.id, "it_at_risk_n1_mw", periods), default=0.0)
+        unbacked = max(_column(sites, site.id, "it_without_backup_mw", periods), default=0.0)
+        risk = "".join([
+            f"; up to {fmt.mw(exposed)} of IT lost if its largest unit trips (no reserve)" if exposed > 0 else "",
+            f"; up to {fmt.mw(unbacked)} of IT without backup power" if unbacked > 0 else ""])
         ax.set_title(
             f"{_site_title(run, site.id)}: peak draw {fmt.mw(used[-1])} of {fmt.mw(tops[-1])} firm "
-            f"in {periods[-1]} (highest {fmt.mw(max(used))})", **TITLE)
+            f"in {periods[-1]} (highest {fmt.mw(max(used))}){risk}", **TITLE)
         value_axis(ax, "Facility power", "mw")
         quarter_axis(ax, periods, labelled=index == len(run.plan.sites) - 1)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)

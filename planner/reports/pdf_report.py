@@ -299,7 +299,9 @@ def _assumption_lines(assumptions: dict[str, Any]) -> list[str]:
     shown = "; ".join(sites[:3]) + (f"; and {len(sites) - 3} more sites" if len(sites) > 3 else "")
     fabric = (f"Each rack carries its share of network, storage and host servers: "
               f"+{fmt.share(assumptions['fabric_power_share'])} IT power, "
-              f"+{fmt.share(assumptions['fabric_capex_share'])} capex."
+              f"+{fmt.share(assumptions['fabric_capex_share'])} capex"
+              + (f" ({', '.join(assumptions['fabric_of_their_own'][:4])} with shares of their own)."
+                 if assumptions["fabric_of_their_own"] else ".")
               if assumptions["fabric_power_share"] or assumptions["fabric_capex_share"]
               else "No fabric declared: network, storage and host servers are not counted.")
     return [f"Assumptions: {shown}.", fabric,

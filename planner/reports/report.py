@@ -92,12 +92,14 @@ model, and what it leaves out")."""
 
 def assumptions(plan: Plan) -> dict[str, Any]:
     """The model's choices for this plan that a reader must know to trust its numbers."""
-    fabric = next(iter(plan.catalog.values()), None)
     return {
         "sites": [{"site": site.id, "annual_pue": site.pue, "design_pue": site.design_pue,
                    "design_pue_given": site.design_pue_given, "reserve": site.reserve} for site in plan.sites],
-        "fabric_power_share": fabric.fabric_power_share if fabric else 0.0,
-        "fabric_capex_share": fabric.fabric_capex_share if fabric else 0.0,
+        "fabric_power_share": plan.fabric_power_share,
+        "fabric_capex_share": plan.fabric_capex_share,
+        "fabric_of_their_own": sorted(a.id for a in plan.accelerators
+                                      if (a.fabric_power_share, a.fabric_capex_share)
+                                      != (plan.fabric_power_share, plan.fabric_capex_share)),
         "simplifications": list(SIMPLIFICATIONS),
     }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import yaml
 
 from planner.answers.run import objective_of
 from tests.conftest import base_plan
@@ -138,6 +139,20 @@ def test_the_fabric_overhead_adds_to_it_power_and_capex(write_plan):
     assert allocation["overhead_capex_usd"].sum() == pytest.approx(64e6)
     assert allocation["it_mw"].sum() == pytest.approx(8)
     assert allocation["overhead_it_mw"].sum() == pytest.approx(1.6)
+
+
+def test_a_part_may_carry_its_own_fabric_share(write_plan):
+    """The plan's fabric (25% power, 50% price) with beta declaring none of its own: beta is
+    back to 10 kW and $200k, 800 of them in 10 MW at PUE 1.25, capex $160M."""
+    from tests.conftest import SMALL_CATALOG  # noqa: PLC0415
+
+    beta = next(a for a in yaml.safe_load(SMALL_CATALOG.read_text())["accelerators"] if a["id"] == "beta")
+    plan = base_plan(fabric={"power_share": 0.25, "capex_share": 0.5},
+                     catalog=[{**beta, "fabric_power_share": 0, "fabric_capex_share": 0}])
+    run = solve_plan(write_plan(plan))
+    assert units(run, "beta") == pytest.approx(800)
+    assert run.tables.allocation["capex_usd"].sum() == pytest.approx(160e6)
+    assert run.tables.allocation["overhead_it_mw"].sum() == 0
 
 
 def test_no_firm_row_where_it_would_repeat_the_source_rows():
