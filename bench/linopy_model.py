@@ -46,10 +46,12 @@ class _Index:
         leased = {o.accelerator for o in plan.cloud_offers if o.accelerator in allowed}
         installed = {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
         bought = {c.id for c in purchasable if c.first_period < self.T
+                  and (c.last_period is None or c.last_period >= 0)
                   and any(plan.sites[s].halls[h].fits(c) for s, h in self.halls)}
         self.pool = [c for c in plan.catalog if c in bought | leased | installed]
         self.acc = [plan.catalog[c] for c in self.pool]
-        self.buyable = np.array([a.id in {c.id for c in purchasable} for a in self.acc])
+        on_sale = {c.id for c in purchasable if c.last_period is None or c.last_period >= 0}
+        self.buyable = np.array([a.id in on_sale for a in self.acc])
 
     def hall(self, value: Any) -> np.ndarray:
         return np.array([value(self.plan.sites[s].halls[h]) for s, h in self.halls], dtype=float)
@@ -92,7 +94,10 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     first = ix.accel(lambda a: max(0, a.first_period))
     fits = np.array([[plan.sites[s].halls[h].fits(a) for a in ix.acc] for s, h in ix.halls], dtype=bool)
     bought = (fits & ix.buyable[None, :])[:, :, None] & (period[None, None, :] >= first[None, :, None])
-    new = m.add_variables(lower=0, coords=coords_hac, name="new", mask=_mask(bought, "hall", "acc", "period"))
+    last = ix.accel(lambda a: T if a.last_period is None else a.last_period)
+    sold = np.where(period[None, None, :] > last[None, :, None], 0.0, np.inf) * np.ones((Q, 1, 1))
+    new = m.add_variables(lower=0, upper=_array(sold, "hall", "acc", "period"), coords=coords_hac, name="new",
+                          mask=_mask(bought, "hall", "acc", "period"))
     inst = m.add_variables(lower=0, coords=coords_hac, name="inst", mask=_mask(bought, "hall", "acc", "period"))
 
     has_fit = (fits & ix.buyable[None, :]).any(axis=1)

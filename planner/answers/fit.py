@@ -61,7 +61,8 @@ def _plan(accelerator: Accelerator, power_mw: float, pue: float, budget_usd: flo
     # Sizing by power needs no price: a lease-only part (no unit price, so nothing to buy in a
     # plan) is sized as if bought at no cost. With a budget, `fit` refuses such a part first.
     price = accelerator.unit_price_usd if accelerator.unit_price_usd is not None else 0.0
-    catalog = {accelerator.id: replace(accelerator, first_period=0, unit_price_usd=price, commission_periods=0)}
+    catalog = {accelerator.id: replace(accelerator, first_period=0, last_period=None, unit_price_usd=price,
+                                              commission_periods=0)}
     site = Site(
         id="site", name="site", location=None, pue=pue, design_pue=pue,
         sources=(PowerSource("power", "grid", (power_mw,), 0.0, None),),

@@ -83,6 +83,8 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
         check.at_least("non_negative", key, plan.periods[t], n, 0.0)
         if n > VERIFY_INTEGER:
             check.at_least("first_available", key, plan.periods[t], t, accelerator.first_period)
+            if accelerator.last_period is not None:
+                check.at_most("last_available", key, plan.periods[t], t, accelerator.last_period)
             if c not in allowed or not accelerator.purchasable:
                 check.at_most("policy_allowed", key, plan.periods[t], n, 0.0)
             if not hall.fits(accelerator):
@@ -101,13 +103,15 @@ def _suspects(plan: Plan, solution: Solution, allowed: set[str], integer: bool) 
     catalog = list(plan.catalog)
     s, h, c, t, n = new_arrays(plan, solution.new)
     first = np.array([plan.catalog[a].first_period for a in catalog], dtype=np.float64)[c]
+    last = np.array([plan.catalog[a].last_period if plan.catalog[a].last_period is not None else np.inf
+                     for a in catalog], dtype=np.float64)[c]
     forbidden = np.array([a not in allowed or not plan.catalog[a].purchasable for a in catalog])[c]
     halls = [hall for site in plan.sites for hall in site.halls]
     hall_index = np.cumsum([0] + [len(site.halls) for site in plan.sites])[:-1][s] + h
     fits = np.array([[hall.fits(plan.catalog[a]) for a in catalog] for hall in halls], dtype=bool)
     bought = n > VERIFY_INTEGER
     # The same tests as _Checker's, loosened by a hair so that rounding here never hides a case.
-    suspect = (n < 0.0) | (bought & (first - t > VERIFY_ABSOLUTE * 0.5))
+    suspect = (n < 0.0) | (bought & ((first - t > VERIFY_ABSOLUTE * 0.5) | (t - last > VERIFY_ABSOLUTE * 0.5)))
     suspect |= bought & (forbidden | ~fits[hall_index, c])
     if integer:
         suspect |= np.abs(n - np.round(n)) > VERIFY_ABSOLUTE * 0.5

@@ -48,6 +48,8 @@ class Accelerator:
     life_periods: int
     commission_periods: int = 0
     """Quarters from delivery to service."""
+    last_period: int | None = None
+    """Position of the last quarter it can be bought (end of sale); None: sold to the end."""
     liquid_share: float = 0.0
     """Share of the rack's own heat carried by liquid (its fabric share is air-cooled)."""
     fabric_power_share: float = 0.0
@@ -374,6 +376,7 @@ class _Resolver:
             first_period=period_index(entry.first_available) - self.start, cooling=entry.cooling,
             trains="training" in entry.workloads, infers="inference" in entry.workloads,
             life_periods=entry.life_quarters, commission_periods=entry.commission_quarters,
+            last_period=period_index(entry.last_available) - self.start if entry.last_available else None,
             liquid_share=(entry.liquid_share if entry.liquid_share is not None
                           else schema.LIQUID_SHARE_ESTIMATE if entry.cooling == "liquid" else 0.0),
             fabric_power_share=(entry.fabric_power_share if entry.fabric_power_share is not None
@@ -516,7 +519,10 @@ class _Resolver:
         periods = tuple(period_name(self.start + t) for t in range(self.count))
         sites = tuple(self.site(s, i) for i, s in enumerate(f.sites))
         accelerators = self.allowed()
-        supply: dict[str, list[float | None]] = {}
+        # The catalog's default volume per quarter, replaced by the plan's `supply:` where it says.
+        supply: dict[str, list[float | None]] = {
+            a.id: [self.raw_catalog[a.id].units_per_quarter] * self.count
+            for a in accelerators if self.raw_catalog[a.id].units_per_quarter is not None}
         for i, entry in enumerate(f.supply):
             if not self.known(entry.accelerator, ("supply", i, "accelerator")):
                 continue

@@ -141,6 +141,11 @@ class Accelerator(Sourced):
     """Price of one unit; absent for accelerators that can only be leased."""
     first_available: Period
     """First quarter units can be delivered."""
+    last_available: Period | None = None
+    """Last quarter units can be bought (end of sale); none: still sold at the horizon's end."""
+    units_per_quarter: float | None = Field(default=None, ge=0, le=10_000_000)
+    """Units one buyer can get per quarter, by default (sourced or an estimate with its
+    arithmetic); a plan's `supply:` overrides it in the quarters it names. None: not capped."""
     cooling: Literal["air", "liquid"]
     """Cooling the unit needs; liquid units only fit halls with liquid cooling."""
     liquid_share: Share | None = None
@@ -169,6 +174,13 @@ class Accelerator(Sourced):
         if len(set(workloads)) != len(workloads):
             raise ValueError("workloads must not repeat")
         return workloads
+
+    @model_validator(mode="after")
+    def _sold_after_it_ships(self) -> Self:
+        if self.last_available is not None and period_index(self.last_available) < period_index(self.first_available):
+            raise ValueError(f"`last_available` ({self.last_available}) is before `first_available` "
+                             f"({self.first_available})")
+        return self
 
 
 LIQUID_SHARE_ESTIMATE = 0.85

@@ -133,7 +133,8 @@ def add_variables(model: Model) -> None:
     blocks = []  # (q, accelerator, first t) of every (hall, accelerator) pair with variables
     for q, (s, h) in enumerate(model.halls):
         hall = plan.sites[s].halls[h]
-        blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T]
+        blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T
+                   and (c.last_period is None or c.last_period >= 0)]
     new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
     model.new = _variables(model, "new", new_keys)
     mod_keys = [
@@ -224,6 +225,12 @@ def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lower, upper = np.zeros(n), np.full(n, np.inf)
     if model.lease:
         upper[model.ids("lease")] = [model.plan.cloud_offers[k].max_accelerators[t] for k, t in model.lease]
+    if model.new:
+        # Nothing is bought after a part's end of sale (`new` keeps its keys to the horizon's end,
+        # which `inst` shares, so the quarters after it are held at zero).
+        never = len(model.plan.periods)
+        last = accelerator_array(model, lambda a: never if a.last_period is None else a.last_period)
+        upper[model.ids("new")[model.k.t > last[model.k.c]]] = 0.0
     integer = np.zeros(n, dtype=bool)
     if model.integer:
         integer[model.ids("new")] = True

@@ -84,8 +84,8 @@ def _shown(path: Path) -> str:
         return path.name
 
 
-SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "refresh and retirement", "end of sale",
-                   "supply of parts the plan does not name", "residual value")
+SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "refresh and retirement", "capex and opex apart",
+                   "residual value")
 """What the model leaves out, as summary.json and the report's first page say (README: "The site
 model, and what it leaves out")."""
 

@@ -257,7 +257,8 @@ CATALOG_COLUMNS = (
     TextColumn("unit", hide_rank=8), TextColumn("per unit", "right", hide_rank=5),
     TextColumn("unit kW", "right"), TextColumn("BF16 PF", "right"), TextColumn("FP8 PF", "right", hide_rank=10),
     TextColumn("HBM GB", "right", hide_rank=9), TextColumn("unit price", "right", hide_rank=2),
-    TextColumn("from", hide_rank=3), TextColumn("cooling", hide_rank=4), TextColumn("workloads", hide_rank=7),
+    TextColumn("from", hide_rank=3), TextColumn("until", hide_rank=3), TextColumn("units/qtr", "right", hide_rank=11),
+    TextColumn("cooling", hide_rank=4), TextColumn("workloads", hide_rank=7),
 )
 """The catalog's columns; on a narrow terminal the highest `hide_rank` goes first."""
 
@@ -268,8 +269,9 @@ def print_catalog(accelerators: list[Accelerator]) -> None:
     rows = [
         (a.id, a.vendor, a.ecosystem, a.unit, str(a.accelerators_per_unit), f"{a.unit_it_kw:g}",
          f"{a.bf16_pflops:g}", f"{a.fp8_pflops:g}", f"{a.hbm_gb:g}",
-         fmt.usd(a.unit_price_usd) if a.unit_price_usd else "lease only", a.first_available, a.cooling,
-         "+".join(a.workloads))
+         fmt.usd(a.unit_price_usd) if a.unit_price_usd else "lease only", a.first_available,
+         a.last_available or "-", fmt.count(a.units_per_quarter) if a.units_per_quarter is not None else "-",
+         a.cooling, "+".join(a.workloads))
         for a in accelerators
     ]
     table, hidden = fitted_table(console, CATALOG_COLUMNS, rows, title="Accelerator catalog")

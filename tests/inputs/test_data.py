@@ -86,9 +86,10 @@ def test_the_infeasible_example_is_explained(tmp_path):
     """Before the gas plants (2026Q3), 250 MW of grid powers 250 / 1.08 = 231.5 MW of IT (the
     example's one hall has no design PUE of its own); 700 x 132 kW x 1.07 (fabric) = 98.9 MW of
     it is the installed GB200 racks (126 EFLOPS). The densest rack then buyable, GB200 at
-    2.5 PFLOPS x 72 per 141.2 kW with fabric, fills the other 132.6 MW with 169 EFLOPS: 500 are
-    needed, 295 are there, 205 are short. Closing it by power: 205 EFLOPS / 1,274 PFLOPS per IT MW
-    = 161 MW of IT x 1.08 = +174 MW of grid."""
+    2.5 PFLOPS x 72 per 141.2 kW with fabric, comes 860 a quarter (the catalog's default
+    volume): 121.5 MW and 154.8 EFLOPS; GB300 (1,202 PFLOPS per IT MW) fills the other 11.2 MW
+    with 13.4: 500 are needed, 294.2 are there, 206 are short. Closing it by power, with GB300
+    at the margin: 205.8 EFLOPS / 1,202 PFLOPS per IT MW = 171 MW of IT x 1.08 = +185 MW."""
     from typer.testing import CliRunner
 
     from planner.cli import app
@@ -96,6 +97,6 @@ def test_the_infeasible_example_is_explained(tmp_path):
     example = REPO / "sites" / "examples" / "prometheus-2026-infeasible.yaml"
     result = CliRunner().invoke(app, ["optimize", str(example), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3, result.output
-    assert "training demand in 2026Q2 is short by 205 EFLOPS" in result.output
+    assert "training demand in 2026Q2 is short by 206 EFLOPS" in result.output
     assert "power from prometheus / grid is full in 2026Q2" in result.output
-    assert "+174 MW at prometheus / grid in 2026Q2" in result.output
+    assert "+185 MW at prometheus / grid in 2026Q2" in result.output
