@@ -215,21 +215,25 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     energy = np.array([src.energy_usd_per_mwh for src in sources])
     lease_usd = np.array([dt_h * o.usd_per_accelerator_hour for o in offers])
     maintenance = plan.maintenance_share_per_year / 4.0
-    cost = ((new * price).sum(["hall", "acc"]) + (mod * _array(ix.hall(lambda hall: hall.module_capex_usd), "hall"))
-            .sum("hall") + (gen * _array(capex_mw, "src")).sum("src") + (disp * _array(dt_h * energy, "src")).sum("src")
-            + (lease * _array(lease_usd, "offer")).sum("offer"))
+    capex = ((new * price).sum(["hall", "acc"]) + (mod * _array(ix.hall(lambda hall: hall.module_capex_usd), "hall"))
+             .sum("hall") + (gen * _array(capex_mw, "src")).sum("src"))
+    opex = (disp * _array(dt_h * energy, "src")).sum("src") + (lease * _array(lease_usd, "offer")).sum("offer")
     cost_constant = 0.0
     if maintenance > 0:
-        cost = cost + (inst * (maintenance * price)).sum(["hall", "acc"])
+        opex = opex + (inst * (maintenance * price)).sum(["hall", "acc"])
         cost_constant = maintenance * float((installed * ix.accel(lambda a: a.unit_capex_usd)[None, :]).sum())
+    cost = capex + opex
     years = np.array(plan.years)
-    limited = [y for y in plan.horizon_years if y in plan.budget_usd]
-    if limited:
-        year_of = xr.DataArray(years, dims="period", name="year")
-        spend = cost.groupby(year_of).sum().sel(year=limited)
-        quarters = np.array([(years == y).sum() for y in limited])
-        m.add_constraints(spend <= xr.DataArray([plan.budget_usd[y] for y in limited] - cost_constant * quarters,
-                                                dims="year", coords={"year": limited}), name="budget")
+    year_of = xr.DataArray(years, dims="period", name="year")
+    for name, spent, limits, constant in (("budget", cost, plan.budget_usd, cost_constant),
+                                          ("capex_budget", capex, plan.capex_budget_usd, 0.0),
+                                          ("opex_budget", opex, plan.opex_budget_usd, cost_constant)):
+        limited = [y for y in plan.horizon_years if y in limits]
+        if limited:
+            spend = spent.groupby(year_of).sum().sel(year=limited)
+            quarters = np.array([(years == y).sum() for y in limited])
+            m.add_constraints(spend <= xr.DataArray([limits[y] for y in limited] - constant * quarters,
+                                                    dims="year", coords={"year": limited}), name=name)
 
     # Supply.
     caps = np.full((C, T), np.nan)

@@ -58,9 +58,10 @@ class Ledger:
         reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
         return sum(self.source_firm_mw[s, g, t] for g in range(len(site.sources))) - reserve
 
-    def spend_usd(self, t: int) -> float:
-        capex = sum(v for (tt, _), v in self.capex_usd.items() if tt == t)
-        opex = sum(v for (tt, _), v in self.opex_usd.items() if tt == t)
+    def spend_usd(self, t: int, kinds: tuple[str, ...] = ("capex", "opex")) -> float:
+        """Money spent in quarter t: capex, opex or both."""
+        capex = sum(v for (tt, _), v in self.capex_usd.items() if tt == t) if "capex" in kinds else 0.0
+        opex = sum(v for (tt, _), v in self.opex_usd.items() if tt == t) if "opex" in kinds else 0.0
         return capex + opex
 
 

@@ -50,6 +50,10 @@ class Headline:
     """Per quarter, training (BF16) plus inference (FP8)."""
     bf16_pflops_in_service: tuple[float, ...]
     """Per quarter, availability-weighted, leases included."""
+    capex_limit_usd: float | None = None
+    """The capex limits of the years that have one, summed; None when no year has one."""
+    capex_in_capped_years_usd: float = 0.0
+    """Capex spent in those years (what the capex limits are held against)."""
 
     def totals(self) -> dict[str, Any]:
         """The scalar numbers, as summary.json's `totals`."""
@@ -68,6 +72,8 @@ class Headline:
             "capex_usd": self.capex_usd,
             "opex_usd": self.opex_usd,
             "budget_limit_usd": self.budget_limit_usd,
+            "capex_limit_usd": self.capex_limit_usd,
+            "capex_in_capped_years_usd": self.capex_in_capped_years_usd,
         }
 
 
@@ -107,6 +113,9 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         capex_usd=math.fsum(books.capex_usd.values()),
         opex_usd=math.fsum(books.opex_usd.values()),
         budget_limit_usd=math.fsum(limits) if limits else None,
+        capex_limit_usd=math.fsum(plan.capex_budget_usd.values()) if plan.capex_budget_usd else None,
+        capex_in_capped_years_usd=math.fsum(v for (t, _), v in books.capex_usd.items()
+                                            if plan.years[t] in plan.capex_budget_usd),
         facility_mw_used=tuple(used),
         delivered_pflops=tuple(training + inference for training, inference in delivered),
         bf16_pflops_in_service=_bf16_in_service(plan, books),

@@ -122,7 +122,8 @@ OPEX_KINDS = ("energy", "lease", "maintenance")
 
 
 def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
-    """Per year: capex and opex by kind, their total, and the limit (empty where none)."""
+    """Per year: capex and opex by kind, each in all and their total, and the limits on the
+    total, on capex and on opex (empty where none)."""
     rows = []
     for year in plan.horizon_years:
         quarters = [t for t, y in enumerate(plan.years) if y == year]
@@ -130,8 +131,12 @@ def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
                     for kind in CAPEX_KINDS}
         spending |= {f"opex_{kind}_usd": sum(books.opex_usd.get((t, kind), 0.0) for t in quarters)
                      for kind in OPEX_KINDS}
-        rows.append({"year": year, **spending, "total_usd": sum(spending.values()),
-                     "limit_usd": plan.budget_usd.get(year, float("nan"))})
+        capex = sum(v for k, v in spending.items() if k.startswith("capex_"))
+        opex = sum(v for k, v in spending.items() if k.startswith("opex_"))
+        rows.append({"year": year, **spending, "capex_usd": capex, "opex_usd": opex, "total_usd": capex + opex,
+                     "limit_usd": plan.budget_usd.get(year, float("nan")),
+                     "capex_limit_usd": plan.capex_budget_usd.get(year, float("nan")),
+                     "opex_limit_usd": plan.opex_budget_usd.get(year, float("nan"))})
     return pd.DataFrame(rows)
 
 

@@ -109,7 +109,8 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
 def _plan_notes(plan: Plan) -> list[str]:
     """What is suspicious but valid about a plan: a limit that is missing."""
     notes = []
-    unlimited = [year for year in plan.horizon_years if year not in plan.budget_usd]
+    unlimited = [year for year in plan.horizon_years
+                 if year not in plan.budget_usd and year not in plan.capex_budget_usd]
     if plan.objective.maximises and unlimited:
         years = ", ".join(str(y) for y in unlimited)
         notes.append(f"no budget for {years}: under max-compute, spending then is limited only by power, "

@@ -23,6 +23,7 @@ from planner.inputs.plan import Plan
 from planner.model.families import (
     ASSIGN,
     BUDGET,
+    CAPEX_BUDGET,
     COMMITMENT_MAX,
     COMMITMENT_MIN,
     COOLING_AIR,
@@ -34,6 +35,7 @@ from planner.model.families import (
     LOAD,
     MIN_UNITS,
     MODULES,
+    OPEX_BUDGET,
     POWER,
     SHARE_MAX,
     SHARE_MIN,
@@ -187,9 +189,12 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
 
 
 def _check_money(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
-    for year, limit in plan.budget_usd.items():
-        spent = sum(books.spend_usd(t) for t, y in enumerate(plan.years) if y == year)
-        check.at_most(BUDGET.name, RowKey(year=str(year)), str(year), spent, limit)
+    for family, limits, kinds in ((BUDGET, plan.budget_usd, ("capex", "opex")),
+                                  (CAPEX_BUDGET, plan.capex_budget_usd, ("capex",)),
+                                  (OPEX_BUDGET, plan.opex_budget_usd, ("opex",))):
+        for year, limit in limits.items():
+            spent = sum(books.spend_usd(t, kinds) for t, y in enumerate(plan.years) if y == year)
+            check.at_most(family.name, RowKey(year=str(year)), str(year), spent, limit)
     for commitment in plan.commitments:
         spend = vendor_spend_usd(plan, solution, commitment.vendor)
         key = RowKey(vendor=commitment.vendor)

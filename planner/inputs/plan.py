@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planner.errors import InputError, Problem
@@ -269,6 +269,10 @@ class Plan:
     commitments: tuple[Commitment, ...]
     min_units: tuple[MinUnits, ...]
     cloud_offers: tuple[CloudOffer, ...]
+    capex_budget_usd: dict[int, float] = field(default_factory=dict)
+    """Yearly limit on capex alone."""
+    opex_budget_usd: dict[int, float] = field(default_factory=dict)
+    """Yearly limit on opex alone."""
     fabric_power_share: float = 0.0
     """The plan's fabric shares (`fabric:`); a catalog entry may have its own."""
     fabric_capex_share: float = 0.0
@@ -499,6 +503,12 @@ class _Resolver:
             out.append(ShareBound(kind, group, bound.min_share, bound.max_share, max(0, first)))
         return tuple(out)
 
+    def budget_limits(self, plan_file: schema.PlanFile, field_name: str) -> dict[int, float]:
+        """One kind of yearly limit, by year, for the years of the horizon that set it."""
+        first, last = period_name(self.start)[:4], period_name(self.start + self.count - 1)[:4]
+        return {b.year: value for b in plan_file.budget
+                if (value := getattr(b, field_name)) is not None and int(first) <= b.year <= int(last)}
+
     def ramp(self, accelerator_id: str, caps: list[float | None]) -> None:
         """Scale a part's supply caps by its ramp in its first quarters of availability."""
         entry = self.raw_catalog.get(accelerator_id)
@@ -548,7 +558,9 @@ class _Resolver:
             name=f.name, title=f.title, objective=Objective(f.objective), periods=periods,
             years=tuple(int(p[:4]) for p in periods), hours_per_period=HOURS_PER_QUARTER,
             sites=sites, catalog=self.catalog, accelerators=accelerators,
-            budget_usd={b.year: b.limit_usd for b in f.budget if int(periods[0][:4]) <= b.year <= int(periods[-1][:4])},
+            budget_usd=self.budget_limits(f, "limit_usd"),
+            capex_budget_usd=self.budget_limits(f, "capex_limit_usd"),
+            opex_budget_usd=self.budget_limits(f, "opex_limit_usd"),
             training_pflops=self.demand_steps(demand.training),
             inference_pflops=self.demand_steps(demand.inference),
             training_precision=demand.training_precision, inference_precision=demand.inference_precision,

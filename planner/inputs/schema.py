@@ -376,10 +376,21 @@ class Horizon(StrictModel):
 
 
 class BudgetYear(Sourced):
-    """Spending limit for one calendar year: capex plus opex."""
+    """Spending limits for one calendar year: capex plus opex, capex, opex (any of them)."""
 
     year: int = Field(ge=2000, le=2099)
-    limit_usd: MoneyUSD = Field(ge=0, le=MAX_USD)
+    limit_usd: MoneyUSD | None = Field(default=None, ge=0, le=MAX_USD)
+    """Capex plus opex."""
+    capex_limit_usd: MoneyUSD | None = Field(default=None, ge=0, le=MAX_USD)
+    """Capex alone (units, hall modules, generation): what capex guidance speaks of."""
+    opex_limit_usd: MoneyUSD | None = Field(default=None, ge=0, le=MAX_USD)
+    """Opex alone (energy, leases, upkeep)."""
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> Self:
+        if self.limit_usd is None and self.capex_limit_usd is None and self.opex_limit_usd is None:
+            raise ValueError("a budget year needs `limit_usd`, `capex_limit_usd` or `opex_limit_usd`")
+        return self
 
 
 class DemandStep(StrictModel):

@@ -25,6 +25,7 @@ from planner.inputs.plan import Plan
 from planner.model.families import (
     ASSIGN,
     BUDGET,
+    CAPEX_BUDGET,
     COMMITMENT_MAX,
     COMMITMENT_MIN,
     COOLING_AIR,
@@ -36,6 +37,7 @@ from planner.model.families import (
     LOAD,
     MIN_UNITS,
     MODULES,
+    OPEX_BUDGET,
     POWER,
     SHARE_MAX,
     SHARE_MIN,
@@ -329,23 +331,30 @@ def cost_terms(model: Model) -> Terms:
     kind = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
     order = np.lexsort((kind, period))  # stable: by quarter, then kind, then variable order
     return Terms(period[order], np.concatenate([p[1] for p in parts])[order],
-                 np.concatenate([p[2] for p in parts])[order], constant)
+                 np.concatenate([p[2] for p in parts])[order], constant, (kind < CAPEX_PARTS)[order])
+
+
+CAPEX_PARTS = 3
+"""`cost_terms` lists new, mod and gen (capex) first, then disp, lease and upkeep (opex)."""
 
 
 def add_budget_constraints(model: Model, costs: Terms) -> None:
-    """Limit 3: capex + opex in each year within that year's budget."""
+    """Limit 3 and 13: in each year, capex + opex within the year's budget, capex within its
+    capex limit and opex within its opex limit, where the plan sets them."""
     plan, rows = model.plan, model.rows_builder
     years = np.array(plan.years, dtype=np.int64)
-    for year in plan.horizon_years:
-        if year not in plan.budget_usd:
-            continue
-        constant = 0.0
-        for t, period_year in enumerate(plan.years):
-            if period_year == year:
-                constant += float(costs.constant[t])
-        row = rows.add(BUDGET.name, [RowKey(year=str(year))], [str(year)], "<=", [plan.budget_usd[year] - constant])
-        inside = years[costs.period] == year
-        rows.terms(np.full(int(inside.sum()), row), costs.variable[inside], costs.coefficient[inside])
+    for family, limits, counted in ((BUDGET, plan.budget_usd, None), (CAPEX_BUDGET, plan.capex_budget_usd, True),
+                                    (OPEX_BUDGET, plan.opex_budget_usd, False)):
+        for year in plan.horizon_years:
+            if year not in limits:
+                continue
+            constant = 0.0 if counted else sum(
+                float(costs.constant[t]) for t, period_year in enumerate(plan.years) if period_year == year)
+            row = rows.add(family.name, [RowKey(year=str(year))], [str(year)], "<=", [limits[year] - constant])
+            inside = years[costs.period] == year
+            if counted is not None:
+                inside &= costs.capex == counted
+            rows.terms(np.full(int(inside.sum()), row), costs.variable[inside], costs.coefficient[inside])
 
 
 def add_supply_constraints(model: Model) -> None:

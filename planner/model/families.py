@@ -10,7 +10,7 @@ entry here and one hand-solved test (docs/design.md, "Adding a limit family").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from planner.model.rows import RowKey
@@ -112,25 +112,42 @@ FIRM = Family(
     Elastic(100.0, 4, "+{amount} of firm power at {where} in {period}"),
     full="firm power at {where} is full in {period}",
 )
-def _cooling(loop: str) -> Family:
-    """Heat rejection of one kind (liquid loops or air handling) per hall type: two families
-    alike but for the kind, so that each is priced and relaxed on its own."""
-    return Family(
-        f"cooling_{loop}", f"9. cooling: {loop} heat rejection per hall type", f"{loop} cooling", "MW", Role.LIMIT,
-        Step("100 MW", 100.0, f"100 MW more {loop} cooling ({{where}}) in {{period}}"),
-        Elastic(100.0, 2, f"+{{amount}} of {loop} cooling at {{where}} in {{period}}"),
-        full=f"{loop} cooling {{where}} is full in {{period}}",
-    )
-
-
-COOLING_LIQUID = _cooling("liquid")
-COOLING_AIR = _cooling("air")
+COOLING = Family(
+    "cooling_{kind}", "9. cooling: {kind} heat rejection per hall type", "{kind} cooling", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more {kind} cooling ({where}) in {period}"),
+    Elastic(100.0, 2, "+{amount} of {kind} cooling at {where} in {period}"),
+    full="{kind} cooling {where} is full in {period}",
+)
+"""Heat rejection per hall type, one family per kind (liquid loops, air handling) so that
+each is priced and relaxed on its own: `of_kind(COOLING, "liquid")`."""
 BUDGET = Family(
     "budget", "3. budget", "yearly budget", "USD", Role.LIMIT,
     Step("$1B", 1e9, "$1B more in the {where} budget"),
     Elastic(1e9, 1, "+{amount} of budget in {where}"),
     full="the {where} budget is spent",
 )
+MONEY_LIMIT = Family(
+    "{kind}_budget", "13. money: {kind} limit per year", "{kind} limit", "USD", Role.LIMIT,
+    Step("$1B", 1e9, "$1B more {kind} allowed in {where}"),
+    Elastic(1e9, 1, "+{amount} of {kind} allowed in {where}"),
+    full="the {where} {kind} limit is spent",
+)
+"""A yearly limit on one kind of spending (capex, opex), beside the `budget` on both."""
+
+
+def of_kind(template: Family, kind: str) -> Family:
+    """A family of `template`'s, its texts' `{kind}` filled in (the other fields stay to fill)."""
+    def filled(text: str) -> str:
+        return text.replace("{kind}", kind)
+
+    step = template.step and replace(template.step, words=filled(template.step.words))
+    elastic = template.elastic and replace(template.elastic, gap=filled(template.elastic.gap))
+    return replace(template, name=filled(template.name), design=filled(template.design), title=filled(template.title),
+                   step=step, elastic=elastic, full=template.full and filled(template.full))
+
+
+COOLING_LIQUID, COOLING_AIR = of_kind(COOLING, "liquid"), of_kind(COOLING, "air")
+CAPEX_BUDGET, OPEX_BUDGET = of_kind(MONEY_LIMIT, "capex"), of_kind(MONEY_LIMIT, "opex")
 SUPPLY = Family(
     "supply", "4. supply", "vendor supply", "units", Role.LIMIT,
     Step("1,000 units", 1000.0, "1,000 more {where} units delivered in {period}"),
@@ -170,7 +187,7 @@ DEMAND = Family(
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     STOCK, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
-    BUDGET, SUPPLY, COMMITMENT_MIN,
+    BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND,
 )}
 """Every family by name, in DESIGN's order."""

@@ -159,12 +159,15 @@ class LinearProgram:
 
 @dataclass
 class Terms:
-    """Cost terms: (quarter, column, USD per unit) and each quarter's constant USD."""
+    """Cost terms: (quarter, column, USD per unit, capex or not) and each quarter's constant
+    USD (opex: upkeep of the units installed before the horizon)."""
 
     period: np.ndarray
     variable: np.ndarray
     coefficient: np.ndarray
     constant: np.ndarray
+    capex: np.ndarray
+    """True for a capex term (units, modules, generation), False for opex (energy, lease, upkeep)."""
 
 
 def merge_duplicates(row: np.ndarray, column: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, ...]:

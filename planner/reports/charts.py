@@ -436,13 +436,24 @@ def budget(run: ChartInput) -> Figure:
     if limited:
         ax.hlines([limits[i] for i in limited], [i - 0.42 for i in limited], [i + 0.42 for i in limited],
                   colors="#111111", linewidth=1.8, label="yearly budget limit (capex + opex)", zorder=5)
+    capex_limits = [float(v) for v in table["capex_limit_usd"]] if "capex_limit_usd" in table else []
+    capped = [i for i, v in enumerate(capex_limits) if not math.isnan(v)]
+    if capped:
+        ax.hlines([capex_limits[i] for i in capped], [i - 0.42 for i in capped], [i + 0.42 for i in capped],
+                  colors="#b22222", linewidth=1.6, linestyles="--", label="yearly capex limit", zorder=5)
     for i, total in enumerate(tops):
         words = "spent " + _trimmed(fmt.usd(total))
         if i in limited and limits[i] > 0:
             words += f"\nof {_trimmed(fmt.usd(limits[i]))} ({fmt.share(total / limits[i])})"
-        ax.annotate(words, xy=(i, max(total, limits[i] if i in limited else 0.0)), xytext=(0, 4),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=8)
-    top = max([*tops, *(limits[i] for i in limited)])
+        if i in capped and capex_limits[i] > 0:
+            capex_i = float(table["capex_usd"].iloc[i])
+            words += (f"\ncapex {_trimmed(fmt.usd(capex_i))} of {_trimmed(fmt.usd(capex_limits[i]))} "
+                      f"({fmt.share(capex_i / capex_limits[i])})")
+        ceiling = max([total, limits[i] if i in limited else 0.0, capex_limits[i] if i in capped else 0.0])
+        # parse_math off: two "$" in one label would otherwise be read as TeX.
+        ax.annotate(words, xy=(i, ceiling), xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8, parse_math=False)
+    top = max([*tops, *(limits[i] for i in limited), *(capex_limits[i] for i in capped)])
     _upper_limit(ax, top, 1)
     if top <= 0:
         _empty(ax, "no spending in the horizon")
@@ -454,8 +465,10 @@ def budget(run: ChartInput) -> Figure:
     value_axis(ax, "Spending", "usd")
     capex = sum(float(table[c].sum()) for c in kinds if c.startswith("capex_"))
     opex = sum(float(table[c].sum()) for c in kinds if c.startswith("opex_"))
-    limit_words = (f"budget limits total {fmt.usd(sum(limits[i] for i in limited))}" if limited
-                   else "no yearly budget limit is set")
+    limit_words = "; ".join(
+        ([f"budget limits total {fmt.usd(sum(limits[i] for i in limited))}"] if limited else [])
+        + ([f"capex limits total {fmt.usd(sum(capex_limits[i] for i in capped))}"] if capped else [])
+    ) or "no yearly budget limit is set"
     if limited and len(limited) < len(years):
         limit_words += f" ({len(years) - len(limited)} year(s) without a limit)"
     ax.set_title(f"Over the horizon: capex {fmt.usd(capex)}, opex {fmt.usd(opex)}; {limit_words}", **TITLE)

@@ -211,11 +211,16 @@ def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: 
     capex, opex, limit = totals["capex_usd"], totals["opex_usd"], totals["budget_limit_usd"]
     writer.line(f"Spending over the horizon: {fmt.usd(capex + opex)} (capex {fmt.usd(capex)}, opex {fmt.usd(opex)})",
                 size=10.5, weight="bold")
-    if limit is None:
+    capex_limit = totals.get("capex_limit_usd")
+    if limit is None and capex_limit is None:
         writer.line("No yearly budget limit is set in this plan.")
-    else:
+    if limit is not None:
         writer.line(f"Against budget limits of {fmt.usd(limit)} over the years that have one "
                     f"({fmt.share((capex + opex) / limit) if limit > 0 else '-'} used)")
+    if capex_limit is not None:
+        spent = totals["capex_in_capped_years_usd"]
+        writer.line(f"Capex {fmt.usd(spent)} against capex limits of {fmt.usd(capex_limit)} "
+                    f"({fmt.share(spent / capex_limit) if capex_limit > 0 else '-'} used)")
     objective = summary["objective"]
     if Objective(objective["name"]).maximises:
         words = f"{fmt.pflops(objective['value'])}-quarters of compute, weighted by workload"

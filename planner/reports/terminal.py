@@ -135,12 +135,15 @@ def _budget_table(run: RunResult) -> Table:
     for column in ("year", "accelerators", "halls", "generation", "energy", "lease", "total", "limit", "used"):
         table.add_column(column, justify="right")
     for row in budget.itertuples(index=False):
-        limit = float(row.limit_usd)
-        used = fmt.share(row.total_usd / limit) if limit == limit and limit > 0 else "-"
+        # The limit shown is the total one, else the capex one (what capex guidance limits).
+        limit, spent, kind = float(row.limit_usd), float(row.total_usd), ""
+        if limit != limit and float(row.capex_limit_usd) == float(row.capex_limit_usd):
+            limit, spent, kind = float(row.capex_limit_usd), float(row.capex_usd), "capex "
+        used = fmt.share(spent / limit) if limit == limit and limit > 0 else "-"
         table.add_row(
             str(row.year), fmt.usd(row.capex_accelerators_usd), fmt.usd(row.capex_modules_usd),
             fmt.usd(row.capex_generation_usd), fmt.usd(row.opex_energy_usd), fmt.usd(row.opex_lease_usd),
-            fmt.usd(row.total_usd), fmt.usd(limit) if limit == limit else "none", used,
+            fmt.usd(row.total_usd), kind + fmt.usd(limit) if limit == limit else "none", used,
         )
     return table
 

@@ -178,8 +178,8 @@ def budget(result: WhatIf) -> Figure:
     for i, case in enumerate(cases):
         assert case.run.tables is not None
         table = case.run.tables.budget.set_index("year").reindex(years).fillna(0.0)
-        capex = table[[c for c in table.columns if c.startswith("capex_")]].sum(axis=1).to_numpy()
-        opex = table[[c for c in table.columns if c.startswith("opex_")]].sum(axis=1).to_numpy()
+        capex = table["capex_usd"].to_numpy()
+        opex = table["opex_usd"].to_numpy()
         x = np.arange(len(years)) - 0.4 + width * (i + 0.5)
         ax.bar(x, capex, width * 0.92, color=colours[case.name], label=case.name, linewidth=0)
         ax.bar(x, opex, width * 0.92, bottom=capex, color=colours[case.name], alpha=0.45, linewidth=0)

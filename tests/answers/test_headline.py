@@ -48,12 +48,19 @@ def test_headline_is_the_csv_tables_summed(run: RunResult) -> None:
     assert numbers.facility_mw_used_peak == pytest.approx(used.max(), rel=1e-12)
     assert numbers.facility_mw_available_end == pytest.approx(sites_end["power_firm_mw"].sum(), rel=1e-12)
     assert numbers.facility_mw_average_end == pytest.approx(sites_end["power_used_mw"].sum(), rel=1e-12)
-    capex = budget[[c for c in budget.columns if c.startswith("capex_")]].to_numpy().sum()
-    opex = budget[[c for c in budget.columns if c.startswith("opex_")]].to_numpy().sum()
+    kinds = [c for c in budget.columns if c.endswith("_usd") and "limit" not in c]
+    capex = budget[[c for c in kinds if c.startswith("capex_") and c != "capex_usd"]].to_numpy().sum()
+    opex = budget[[c for c in kinds if c.startswith("opex_") and c != "opex_usd"]].to_numpy().sum()
+    assert budget["capex_usd"].sum() == pytest.approx(capex, rel=1e-12)
+    assert budget["opex_usd"].sum() == pytest.approx(opex, rel=1e-12)
     assert numbers.capex_usd == pytest.approx(capex, rel=1e-12)
     assert numbers.opex_usd == pytest.approx(opex, rel=1e-12)
     limits = [v for v in budget["limit_usd"] if not math.isnan(v)]
-    assert numbers.budget_limit_usd == pytest.approx(sum(limits), rel=1e-12)
+    assert numbers.budget_limit_usd == (pytest.approx(sum(limits), rel=1e-12) if limits else None)
+    capped = budget[~budget["capex_limit_usd"].isna()]
+    assert numbers.capex_limit_usd == (pytest.approx(capped["capex_limit_usd"].sum(), rel=1e-12)
+                                       if len(capped) else None)
+    assert numbers.capex_in_capped_years_usd == pytest.approx(capped["capex_usd"].sum(), rel=1e-12)
     assert numbers.bf16_pflops_in_service == pytest.approx(tuple(compute["bf16_pflops_in_service"]), rel=1e-12)
     delivered = compute["training_pflops"] + compute["inference_pflops"]
     assert numbers.delivered_pflops == pytest.approx(tuple(delivered), rel=1e-12)

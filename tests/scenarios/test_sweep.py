@@ -91,19 +91,20 @@ def test_ohio_rows_equal_separate_optimize_runs(tmp_path):
     shutil.copytree(REPO / "sites", tmp_path / "sites")
     ohio = tmp_path / "sites" / "ohio.yaml"
     out = tmp_path / "sweep"
-    result = runner.invoke(app, ["sweep", str(ohio), "--set-range", "budget.2027.limit_usd=$6B:$14B:3",
+    result = runner.invoke(app, ["sweep", str(ohio), "--set-range", "budget.2027.capex_limit_usd=$6B:$14B:3",
                                  "--workers", "2", "--no-charts", "--no-tornado", "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "sweep.csv")
     periods = pd.read_csv(out / "sweep_periods.csv")
-    assert list(table["budget.2027.limit_usd"]) == [1e10, 6e9, 1e10, 1.4e10]
+    assert list(table["budget.2027.capex_limit_usd"]) == [1e10, 6e9, 1e10, 1.4e10]
     assert set(table["status"]) == {"optimal"}
     assert table["binding_limits"].min() > 5
     text = ohio.read_text(encoding="utf-8")
-    assert text.count("limit_usd: $10B") == 1
+    assert text.count("capex_limit_usd: $10B") == 1
     for _, row in table.iterrows():
         plan = ohio.with_name(f"ohio-{row['run']}.yaml")
-        plan.write_text(text.replace("limit_usd: $10B", f"limit_usd: {row['budget.2027.limit_usd']:.0f}"),
+        limit = row["budget.2027.capex_limit_usd"]
+        plan.write_text(text.replace("capex_limit_usd: $10B", f"capex_limit_usd: {limit:.0f}"),
                         encoding="utf-8")
         assert_row_is_the_report(row, periods, optimize_report(plan, tmp_path / f"report-{row['run']}"))
 
@@ -112,7 +113,7 @@ def test_warm_started_sweep_has_the_same_objectives(tmp_path):
     """--warm-start: each run starts from the previous run's basis (same LP shape, other numbers).
     Every run's objective is the cold sweep's; the plan behind it may be another optimal one."""
     arguments = ["--set-range", "catalog.gb300-nvl72.unit_price_usd=x0.8:x1.2:4", "--set-range",
-                 "budget.2027.limit_usd=$6B:$14B:3", "--workers", "1", "--no-charts", "--no-tornado"]
+                 "budget.2027.capex_limit_usd=$6B:$14B:3", "--workers", "1", "--no-charts", "--no-tornado"]
     cold, warm = tmp_path / "cold", tmp_path / "warm"
     for out, extra in ((cold, []), (warm, ["--warm-start"])):
         result = runner.invoke(app, ["sweep", str(REPO / "sites" / "ohio.yaml"), *arguments, *extra, "--out", str(out)])
@@ -136,7 +137,7 @@ def test_a_warm_start_is_taken_only_where_the_lp_has_the_same_shape():
     options = Options(warm_start=True)
     loaded = load(REPO / "sites" / "ohio.yaml", None, options)
     plan = loaded.plan
-    cheaper = replace(plan, budget_usd={**plan.budget_usd, 2027: 3e9})
+    cheaper = replace(plan, capex_budget_usd={**plan.capex_budget_usd, 2027: 3e9})
     later = replace(plan.catalog["mi455x"], first_period=plan.catalog["mi455x"].first_period + 1)
     slipped = replace(plan, catalog={**plan.catalog, "mi455x": later},
                       accelerators=tuple(later if a.id == "mi455x" else a for a in plan.accelerators))

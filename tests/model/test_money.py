@@ -1,0 +1,56 @@
+"""Money as finance sees it (limit 13): capex and opex limits per year, each on its own, solved
+on paper with the site and catalog of tests/model/test_family_binding.py (one quarter of
+2,190 h, PUE 1.25, grid at $40/MWh; alpha $300k for 10 PFLOPS and 0.125 MW of facility, beta
+$200k for 4 PFLOPS and 0.0125 MW). A quarter's energy: alpha 0.125 x 2,190 x 40 = $10,950,
+beta $1,095."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.answers.run import objective_of
+from tests.conftest import base_plan
+from tests.model.test_family_binding import TIE_BREAK, assert_binds, assert_verified, limit, scaled, solve_plan, units
+
+
+def test_a_capex_limit_leaves_energy_out(write_plan):
+    """$100M of capex and 100 MW of power: alpha is the better buy per capex dollar (33.3
+    PFLOPS per $1M against 20): 1e8 / 3e5 = 333.3 alpha, compute 3,333 (under a $100M limit on
+    capex + opex, 1e8 / 310,950 = 321.6). Price 10 / 300,000 per $, 33,333 per $1B."""
+    plan = base_plan(budget=[{"year": 2026, "capex_limit_usd": "$100M"}])
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 100
+    run = solve_plan(write_plan(plan))
+    assert units(run, "alpha") == pytest.approx(1e8 / 3e5, rel=1e-6)
+    assert objective_of(run.plan, run.result).value == pytest.approx(1e9 / 3e5, rel=TIE_BREAK)
+    row = limit(run, "capex_budget", "2026", "2026")
+    assert_binds(row)
+    assert row["step_value"] == pytest.approx(1e10 / 3e5, rel=TIE_BREAK)
+    budget = run.tables.budget.iloc[0]
+    assert (budget["capex_usd"], budget["capex_limit_usd"]) == pytest.approx((1e8, 1e8))
+    assert budget["opex_usd"] == pytest.approx(1e8 / 3e5 * 10_950)
+    assert_verified(run, "capex_budget", {"new": scaled(run.result.solution.new, 1.01)})
+
+
+def test_an_opex_limit_binds_on_energy(write_plan):
+    """$500k of opex in the quarter: beta costs $273.75 of energy per PFLOPS (alpha $1,095), so
+    500,000 / 1,095 = 456.6 beta (5.7 MW of the 10), compute 1,826.5. Price 4 / 1,095 per $."""
+    run = solve_plan(write_plan(base_plan(budget=[{"year": 2026, "opex_limit_usd": "$500k"}])))
+    assert units(run, "beta") == pytest.approx(500_000 / 1_095, rel=1e-6)
+    assert units(run, "alpha") == pytest.approx(0, abs=1e-6)
+    row = limit(run, "opex_budget", "2026", "2026")
+    assert_binds(row)
+    assert row["shadow_price"] == pytest.approx(4 / 1_095, rel=TIE_BREAK)
+    assert_verified(run, "opex_budget", {"new": scaled(run.result.solution.new, 1.01),
+                                         "disp": scaled(run.result.solution.disp, 1.01),
+                                         "infer": scaled(run.result.solution.infer, 1.01)})
+
+
+def test_a_budget_year_needs_some_limit(write_plan, tmp_path):
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from planner.cli import app  # noqa: PLC0415
+
+    result = CliRunner().invoke(app, ["validate", str(write_plan(base_plan(budget=[{"year": 2026}])))])
+    assert result.exit_code == 2
+    assert "budget[0]" in result.output
+    assert "capex_limit_usd" in result.output
