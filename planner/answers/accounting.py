@@ -294,6 +294,45 @@ def _money(
     return _by_quarter(capex_parts), _by_quarter(opex_parts)
 
 
+MODULE_LIFE_QUARTERS = 60
+"""Estimate: hall shells and their power and cooling plant are depreciated over 15 years (the
+usual 10-20 years for data-centre buildings and MEP plant, midpoint)."""
+GENERATION_LIFE_QUARTERS = 80
+"""Estimate: on-site generation and batteries over 20 years (gas turbines and engines run 20-30
+years; batteries are replaced sooner, a simplification)."""
+
+
+def depreciation_usd(plan: Plan, solution: Solution) -> np.ndarray:
+    """Straight-line depreciation in each quarter of the horizon of what the plan buys: each
+    unit's capex over its life from the quarter it serves, each module's over
+    `MODULE_LIFE_QUARTERS` from the quarter it is ready, each generation build's over
+    `GENERATION_LIFE_QUARTERS` from the quarter it runs. Units installed before the horizon carry
+    no install date, so they are left out."""
+    T = len(plan.periods)
+    # Each asset adds `per_quarter` from `start` to `end` (exclusive): a difference array, summed.
+    change = np.zeros(T + 1)
+    new = _new_units(plan, solution.new)
+    catalog = [plan.catalog[c] for c in plan.catalog]
+    capex = np.array([a.unit_capex_usd for a in catalog])
+    life = np.array([a.life_periods for a in catalog], dtype=np.int64)
+    lag = np.array([a.commission_periods for a in catalog], dtype=np.int64)
+    modules = [(t + plan.sites[s].halls[h].lead_periods, n * plan.sites[s].halls[h].module_capex_usd)
+               for (s, h, t), n in solution.mod.items()]
+    builds = [(t + e.lead_periods, mw * e.capex_usd_per_mw) for (s, g, t), mw in solution.gen.items()
+              if (e := plan.sites[s].sources[g].expansion) is not None]
+    assets = [(new.t + lag[new.c], life[new.c], new.count * capex[new.c])]
+    for items, asset_life in ((modules, MODULE_LIFE_QUARTERS), (builds, GENERATION_LIFE_QUARTERS)):
+        assets.append((np.array([start for start, _ in items], dtype=np.int64),
+                       np.full(len(items), asset_life, dtype=np.int64),
+                       np.array([usd for _, usd in items], dtype=np.float64)))
+    for start, years, usd in assets:
+        inside = start < T
+        per_quarter = usd[inside] / years[inside]
+        np.add.at(change, start[inside], per_quarter)
+        np.add.at(change, np.minimum(start[inside] + years[inside], T), -per_quarter)
+    return np.cumsum(change)[:T]
+
+
 def _by_quarter(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[tuple[int, str], float]:
     out: dict[tuple[int, str], float] = {}
     for kind, t, usd in parts:

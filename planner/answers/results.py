@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.answers.accounting import Ledger, delivered_pflops
+from planner.answers.accounting import Ledger, delivered_pflops, depreciation_usd
 from planner.answers.explain import PRICE_COLUMNS, Prices
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
@@ -121,9 +121,10 @@ CAPEX_KINDS = ("accelerators", "modules", "generation")
 OPEX_KINDS = ("energy", "lease", "maintenance")
 
 
-def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
-    """Per year: capex and opex by kind, each in all and their total, and the limits on the
-    total, on capex and on opex (empty where none)."""
+def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.DataFrame:
+    """Per year: capex and opex by kind, each in all and their total, the limits on the total,
+    on capex and on opex (empty where none), and the straight-line depreciation of what the
+    plan bought (`accounting.depreciation_usd`)."""
     rows = []
     for year in plan.horizon_years:
         quarters = [t for t, y in enumerate(plan.years) if y == year]
@@ -136,7 +137,8 @@ def budget_table(plan: Plan, books: Ledger) -> pd.DataFrame:
         rows.append({"year": year, **spending, "capex_usd": capex, "opex_usd": opex, "total_usd": capex + opex,
                      "limit_usd": plan.budget_usd.get(year, float("nan")),
                      "capex_limit_usd": plan.capex_budget_usd.get(year, float("nan")),
-                     "opex_limit_usd": plan.opex_budget_usd.get(year, float("nan"))})
+                     "opex_limit_usd": plan.opex_budget_usd.get(year, float("nan")),
+                     "depreciation_usd": float(depreciation[quarters].sum())})
     return pd.DataFrame(rows)
 
 
@@ -176,7 +178,7 @@ def make_tables(plan: Plan, solution: Solution, books: Ledger, prices: Prices) -
     return Tables(
         allocation=allocation_table(plan, solution, books),
         sites=sites_table(plan, solution, books),
-        budget=budget_table(plan, books),
+        budget=budget_table(plan, books, depreciation_usd(plan, solution)),
         compute=compute_table(plan, solution, books),
         constraints=constraints_table(prices),
     )

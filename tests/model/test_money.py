@@ -54,3 +54,13 @@ def test_a_budget_year_needs_some_limit(write_plan, tmp_path):
     assert result.exit_code == 2
     assert "budget[0]" in result.output
     assert "capex_limit_usd" in result.output
+
+
+def test_depreciation_is_straight_line_over_a_units_life(write_plan):
+    """800 beta bought in 2026Q1 (10 MW / 0.0125) at $200k, 20-quarter life: $160M / 20 = $8M
+    a quarter from the quarter they serve; over 2026Q1-Q4, $32M in 2026 (capex $160M)."""
+    plan = base_plan(horizon={"start": "2026Q1", "end": "2026Q4"})
+    run = solve_plan(write_plan(plan))
+    budget = run.tables.budget.iloc[0]
+    assert budget["capex_accelerators_usd"] == pytest.approx(160e6, rel=1e-6)
+    assert budget["depreciation_usd"] == pytest.approx(32e6, rel=1e-6)
