@@ -20,6 +20,7 @@ import xarray as xr
 from linopy.semantics import LinopySemanticsWarning
 
 from planner.inputs.plan import Plan
+from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, remaining_share
 
 TIE_BREAK_PFLOPS_PER_USD = 1e-9  # planner.model.build.TIE_BREAK_PFLOPS_PER_USD
 TRAINING_TIE_BREAK = 1e-6  # planner.model.build.TRAINING_TIE_BREAK
@@ -311,14 +312,29 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
             m.add_constraints((variable * pflops).sum("acc") >= _array(demand, "period"), name=f"demand_{workload}",
                               mask=_mask(wanted, "period"))
 
+    # Residual value at the horizon's end (planner.model.build.residual_terms).
+    residual = 0.0 * cost.sum()
+    if plan.residual_value != "none":
+        served_new = T - period[None, None, :] - lag[None, :, None]
+        unit_share = remaining_share(np.broadcast_to(served_new, (Q, C, T)), np.broadcast_to(life[None, :, None],
+                                                                                          (Q, C, T)))
+        residual = (new * _array(unit_share * ix.accel(lambda a: a.unit_capex_usd)[None, :, None],
+                                 "hall", "acc", "period")).sum()
+        module_share = remaining_share(T - period[None, :] - lead[:, None], MODULE_LIFE_QUARTERS)
+        residual = residual + (mod * _array(module_share * ix.hall(lambda hall: hall.module_capex_usd)[:, None],
+                                            "hall", "period")).sum()
+        build_share = remaining_share(T - period[None, :] - g_lead[:, None], GENERATION_LIFE_QUARTERS)
+        residual = residual + (gen * _array(build_share * capex_mw[:, None], "src", "period")).sum()
+
     # Objective.
     objective_pflops = _array(ix.accel(lambda a: a.pflops(plan.objective_precision)), "acc")
     prefer_training = (train * (TRAINING_TIE_BREAK * objective_pflops)).sum()
     if plan.objective == "max-compute":
         compute = ((train * (plan.training_weight * objective_pflops)).sum()
                    + (infer * (plan.inference_weight * objective_pflops)).sum())
-        m.add_objective(compute + prefer_training - TIE_BREAK_PFLOPS_PER_USD * cost.sum(), sense="max")
+        m.add_objective(compute + prefer_training - TIE_BREAK_PFLOPS_PER_USD * (cost.sum() - residual), sense="max")
     else:
         factor = _array([plan.discount_factor(t) for t in range(T)], "period")
-        m.add_objective((cost * factor).sum() - TIE_BREAK_PFLOPS_PER_USD * prefer_training, sense="min")
+        m.add_objective((cost * factor).sum() - plan.discount_factor(T) * residual
+                        - TIE_BREAK_PFLOPS_PER_USD * prefer_training, sense="min")
     return m

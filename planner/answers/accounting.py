@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.inputs.plan import Plan
+from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, remaining_share
 from planner.model.solution import NewKey, Solution
 
 
@@ -294,14 +295,6 @@ def _money(
     return _by_quarter(capex_parts), _by_quarter(opex_parts)
 
 
-MODULE_LIFE_QUARTERS = 60
-"""Estimate: hall shells and their power and cooling plant are depreciated over 15 years (the
-usual 10-20 years for data-centre buildings and MEP plant, midpoint)."""
-GENERATION_LIFE_QUARTERS = 80
-"""Estimate: on-site generation and batteries over 20 years (gas turbines and engines run 20-30
-years; batteries are replaced sooner, a simplification)."""
-
-
 def depreciation_usd(plan: Plan, solution: Solution) -> np.ndarray:
     """Straight-line depreciation in each quarter of the horizon of what the plan buys: each
     unit's capex over its life from the quarter it serves, each module's over
@@ -331,6 +324,30 @@ def depreciation_usd(plan: Plan, solution: Solution) -> np.ndarray:
         np.add.at(change, start[inside], per_quarter)
         np.add.at(change, np.minimum(start[inside] + years[inside], T), -per_quarter)
     return np.cumsum(change)[:T]
+
+
+def residual_value_usd(plan: Plan, solution: Solution) -> float:
+    """Book value, at the horizon's end, of what the plan bought and put in service (undiscounted);
+    0 where the plan says `residual_value: none`."""
+    if plan.residual_value == "none":
+        return 0.0
+    T = len(plan.periods)
+    new = _new_units(plan, solution.new)
+    catalog = [plan.catalog[c] for c in plan.catalog]
+    capex = np.array([a.unit_capex_usd for a in catalog])
+    life = np.array([a.life_periods for a in catalog], dtype=np.int64)
+    lag = np.array([a.commission_periods for a in catalog], dtype=np.int64)
+    value = float(np.sum(new.count * capex[new.c] * remaining_share(T - new.t - lag[new.c], life[new.c])))
+    for (s, h, t), n in solution.mod.items():
+        hall = plan.sites[s].halls[h]
+        value += n * hall.module_capex_usd * float(remaining_share(np.array(T - t - hall.lead_periods),
+                                                                   MODULE_LIFE_QUARTERS))
+    for (s, g, t), mw in solution.gen.items():
+        expansion = plan.sites[s].sources[g].expansion
+        if expansion is not None:
+            value += mw * expansion.capex_usd_per_mw * float(remaining_share(np.array(T - t - expansion.lead_periods),
+                                                                             GENERATION_LIFE_QUARTERS))
+    return value
 
 
 def _by_quarter(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[tuple[int, str], float]:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from planner.answers.accounting import Ledger, delivered_pflops
+from planner.answers.accounting import Ledger, delivered_pflops, residual_value_usd
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
 from planner.tolerances import SOLVER_NOISE
@@ -54,6 +54,8 @@ class Headline:
     """The capex limits of the years that have one, summed; None when no year has one."""
     capex_in_capped_years_usd: float = 0.0
     """Capex spent in those years (what the capex limits are held against)."""
+    residual_value_usd: float = 0.0
+    """Book value at the horizon's end of what the plan bought and put in service."""
 
     def totals(self) -> dict[str, Any]:
         """The scalar numbers, as summary.json's `totals`."""
@@ -74,6 +76,7 @@ class Headline:
             "budget_limit_usd": self.budget_limit_usd,
             "capex_limit_usd": self.capex_limit_usd,
             "capex_in_capped_years_usd": self.capex_in_capped_years_usd,
+            "residual_value_usd": self.residual_value_usd,
         }
 
 
@@ -116,6 +119,7 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         capex_limit_usd=math.fsum(plan.capex_budget_usd.values()) if plan.capex_budget_usd else None,
         capex_in_capped_years_usd=math.fsum(v for (t, _), v in books.capex_usd.items()
                                             if plan.years[t] in plan.capex_budget_usd),
+        residual_value_usd=residual_value_usd(plan, solution),
         facility_mw_used=tuple(used),
         delivered_pflops=tuple(training + inference for training, inference in delivered),
         bf16_pflops_in_service=_bf16_in_service(plan, books),

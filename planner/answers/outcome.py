@@ -62,4 +62,6 @@ def objective_of(plan: Plan, result: SolveResult) -> ObjectiveValue:
     if plan.objective.maximises:
         value = weighted_compute_pflops_quarters(plan, result.solution) if result.solution is not None else 0.0
         return ObjectiveValue(plan.objective, value, "PFLOPS-quarters (weighted)")
-    return ObjectiveValue(plan.objective, float(result.objective_value or 0.0), "USD (discounted)")
+    unit = "USD (discounted, less the residual value at the end)" if plan.residual_value != "none" else (
+        "USD (discounted)")
+    return ObjectiveValue(plan.objective, float(result.objective_value or 0.0), unit)

@@ -273,6 +273,8 @@ class Plan:
     """Yearly limit on capex alone."""
     opex_budget_usd: dict[int, float] = field(default_factory=dict)
     """Yearly limit on opex alone."""
+    residual_value: str = "none"
+    """`straight-line` or `none` (see the plan file's `residual_value`)."""
     fabric_power_share: float = 0.0
     """The plan's fabric shares (`fabric:`); a catalog entry may have its own."""
     fabric_capex_share: float = 0.0
@@ -571,6 +573,7 @@ class _Resolver:
             commitments=tuple(Commitment(c.vendor, c.min_usd, c.max_usd) for c in f.policy.commitments),
             min_units=tuple(minimums), cloud_offers=tuple(offers),
             fabric_power_share=f.fabric.power_share, fabric_capex_share=f.fabric.capex_share,
+            residual_value=f.residual_value,
         )
         if self.problems:
             raise InputError(self.problems)

@@ -530,6 +530,10 @@ class PlanFile(Sourced):
     """Yearly upkeep of units in service, as a share of their price (opex)."""
     fabric: Fabric = Fabric()
     """Network, storage and host overhead of every purchased unit (none by default)."""
+    residual_value: Literal["straight-line", "none"] = "straight-line"
+    """What is left of what the plan bought when the horizon ends, netted from its cost in the
+    objective so that a purchase late in the horizon is not charged in full: `straight-line`
+    (book value of what is in service then, over each asset's life), or `none`."""
     sites: list[Site] = Field(min_length=1, max_length=20_000)
     budget: list[BudgetYear] = Field(default=[], max_length=100)
     demand: Demand = Demand()

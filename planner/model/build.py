@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from planner.inputs.plan import Plan
+from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, remaining_share
 from planner.model.families import (
     ASSIGN,
     BUDGET,
@@ -550,9 +551,37 @@ def add_demand_constraints(model: Model) -> None:
         rows.terms(row[chosen], model.ids(family)[chosen], coefficient[chosen])
 
 
+def residual_terms(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """(column, USD per unit) of the book value left at the horizon's end of each unit, module
+    and generation build that is in service by then (straight line over its life); none where
+    the plan says `residual_value: none`."""
+    plan, k = model.plan, model.k
+    if plan.residual_value == "none":
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    T = len(plan.periods)
+    capex = accelerator_array(model, lambda a: a.unit_capex_usd)
+    lag = accelerator_array(model, lambda a: a.commission_periods)
+    life = accelerator_array(model, lambda a: a.life_periods)
+    usd = [capex[k.c] * remaining_share(T - k.t - lag[k.c], life[k.c])]
+    usd.append(np.array([plan.sites[s].halls[h].module_capex_usd
+                         * float(remaining_share(np.array(T - t - plan.sites[s].halls[h].lead_periods),
+                                                 MODULE_LIFE_QUARTERS)) for s, h, t in model.mod], dtype=F))
+    builds = []
+    for s, g, t in model.gen:
+        expansion = plan.sites[s].sources[g].expansion
+        assert expansion is not None  # gen columns exist only for expandable sources
+        builds.append(expansion.capex_usd_per_mw
+                      * float(remaining_share(np.array(T - t - expansion.lead_periods), GENERATION_LIFE_QUARTERS)))
+    usd.append(np.array(builds, dtype=F))
+    return np.concatenate([model.ids("new"), model.ids("mod"), model.ids("gen")]), np.concatenate(usd)
+
+
 def objective_costs(model: Model, costs: Terms) -> np.ndarray:
     """Each column's objective coefficient. max-compute (maximised): weighted PFLOPS-quarters less
-    a tie-breaking cost; min-cost (minimised): discounted cost."""
+    a tie-breaking cost; min-cost (minimised): discounted cost. Both net the residual value at
+    the horizon's end (`residual_terms`) from the cost, so a late purchase is not charged in
+    full and, among plans with equal compute, max-compute builds just in time."""
+    residual_ids, residual_usd = residual_terms(model)
     plan = model.plan
     precision = plan.objective_precision
     train, infer = model.ids("train"), model.ids("infer")
@@ -568,11 +597,14 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
             np.array([plan.inference_weight * plan.catalog[c].pflops(precision) for c, _ in model.infer], dtype=F),
             prefer_training,
             -TIE_BREAK_PFLOPS_PER_USD * costs.coefficient,
+            TIE_BREAK_PFLOPS_PER_USD * residual_usd,
         ]
+        ids.append(residual_ids)
     else:
         factor = np.array([plan.discount_factor(t) for t in range(len(plan.periods))], dtype=F)
-        ids = [train, costs.variable]
-        coefficients = [-TIE_BREAK_PFLOPS_PER_USD * prefer_training, factor[costs.period] * costs.coefficient]
+        ids = [train, costs.variable, residual_ids]
+        coefficients = [-TIE_BREAK_PFLOPS_PER_USD * prefer_training, factor[costs.period] * costs.coefficient,
+                        -plan.discount_factor(len(plan.periods)) * residual_usd]
     # A column listed twice (training's compute and its tie-break) gets the sum, in this order.
     return np.bincount(np.concatenate(ids), weights=np.concatenate(coefficients), minlength=model.columns)
 

@@ -84,8 +84,8 @@ def _shown(path: Path) -> str:
         return path.name
 
 
-SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "refresh and retirement", "capex and opex apart",
-                   "residual value")
+SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "refresh and retirement", "leased halls",
+                   "construction capex spread over build quarters")
 """What the model leaves out, as summary.json and the report's first page say (README: "The site
 model, and what it leaves out")."""
 

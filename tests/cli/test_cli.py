@@ -46,8 +46,9 @@ def test_write_mps_is_the_lp_solved(tmp_path):
     highs.run()
     objective = highs.getInfo().objective_function_value
     # planner reports compute without its tie-breaks; the LP has them: 3,200 PFLOPS, plus 1e-6 of it
-    # for counting as training, less 1e-9 x $160.876M of cost.
-    assert objective == pytest.approx(3200 * (1 + 1e-6) - 1e-9 * 160_876_000, rel=1e-9)
+    # for counting as training, less 1e-9 x $160.876M of cost, plus 1e-9 x the residual value of the
+    # 800 beta at the horizon's end, 800 x $200k x 19/20 quarters of life left = $152M.
+    assert objective == pytest.approx(3200 * (1 + 1e-6) - 1e-9 * 160_876_000 + 1e-9 * 152_000_000, rel=1e-9)
 
 
 def test_committed_schemas_match_the_models():

@@ -12,10 +12,10 @@ ROWS
  L  assign__alpha__2026Q1
  L  assign__beta__2026Q1
 COLUMNS
-    new_0_0_alpha_0  Obj       -0.0003
+    new_0_0_alpha_0  Obj       -1.5e-05
     new_0_0_alpha_0  stock__lab.hall.alpha__2026Q1  -1
     new_0_0_alpha_0  budget__2026__2026  300000
-    new_0_0_beta_0  Obj       -0.0002
+    new_0_0_beta_0  Obj       -1e-05
     new_0_0_beta_0  stock__lab.hall.beta__2026Q1  -1
     new_0_0_beta_0  budget__2026__2026  200000
     disp_0_0_0  Obj       -8.76e-05

@@ -115,6 +115,7 @@ def test_commitment_max_binds_under_min_cost(write_plan):
     (a `<=` row under min-cost: negative), $639.29M per $1B. Demand's price is beta's cost of a
     PFLOPS, 201,095 / 4 = $50,273.75. No tie-break at this scale: exact."""
     plan = base_plan(objective="min-cost", demand={"training": [{"from": "2026Q1", "pflops": "1 EFLOPS"}]},
+                     residual_value="none",  # whole costs, as above (the residual value: test_money.py)
                      policy={"commitments": [{"vendor": "nvidia", "max_usd": "$15M"}]})
     run = solve_plan(write_plan(plan))
     assert units(run, "alpha") == pytest.approx(50)

@@ -7,9 +7,10 @@ beta $1,095."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from planner.answers.run import objective_of
-from tests.conftest import base_plan
+from tests.conftest import SMALL_CATALOG, base_plan
 from tests.model.test_family_binding import TIE_BREAK, assert_binds, assert_verified, limit, scaled, solve_plan, units
 
 
@@ -64,3 +65,23 @@ def test_depreciation_is_straight_line_over_a_units_life(write_plan):
     budget = run.tables.budget.iloc[0]
     assert budget["capex_accelerators_usd"] == pytest.approx(160e6, rel=1e-6)
     assert budget["depreciation_usd"] == pytest.approx(32e6, rel=1e-6)
+
+
+def test_the_residual_value_keeps_a_long_lived_part_from_being_charged_in_full(write_plan):
+    """Min-cost, 1,000 PFLOPS of training in one quarter, ample power. Alpha lives one quarter,
+    beta twenty. Charged in full, alpha is cheaper per PFLOPS ($310,950 / 10 = $31,095 against
+    $201,095 / 4 = $50,274): 100 alpha, $31.1M. Net of what is left at the horizon's end, beta
+    keeps 19/20 of its $200k: ($200,000 x 1/20 + $1,095) / 4 = $2,773.75 per PFLOPS against
+    alpha's $31,095 (nothing left): 250 beta, objective 250 x (201,095 - 190,000) = $2,773,750."""
+    parts = {a["id"]: a for a in yaml.safe_load(SMALL_CATALOG.read_text())["accelerators"]}
+    plan = base_plan(objective="min-cost", demand={"training": [{"from": "2026Q1", "pflops": 1000}]},
+                     catalog=[{**parts["alpha"], "life_quarters": 1}, {**parts["beta"], "life_quarters": 20}])
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 100
+    run = solve_plan(write_plan(plan))
+    assert (units(run, "alpha"), units(run, "beta")) == pytest.approx((0, 250), abs=1e-6)
+    assert objective_of(run.plan, run.result).value == pytest.approx(2_773_750, rel=1e-9)
+    assert "residual" in objective_of(run.plan, run.result).unit
+    plan["residual_value"] = "none"
+    whole = solve_plan(write_plan(plan))
+    assert (units(whole, "alpha"), units(whole, "beta")) == pytest.approx((100, 0), abs=1e-6)
+    assert objective_of(whole.plan, whole.result).value == pytest.approx(31_095_000, rel=1e-9)
