@@ -78,6 +78,16 @@ def _ready(start_mask: np.ndarray, lead: np.ndarray, T: int, scale: np.ndarray, 
     return xr.DataArray(ready * scale[:, None, None], dims=(dim, "start", "period"))
 
 
+def _paid(start_mask: np.ndarray, lead: np.ndarray, T: int, scale: np.ndarray, dim: str) -> xr.DataArray:
+    """(dim, start, period): the share of scale[dim] a build started in `start` pays in `period`,
+    evenly over its lead quarters (all at the start with no lead)."""
+    start = np.arange(T)[None, :, None]
+    period = np.arange(T)[None, None, :]
+    quarters = np.maximum(lead, 1)[:, None, None]
+    paying = (period >= start) & (period < start + quarters) & start_mask[:, :, None]
+    return xr.DataArray(paying * (scale[:, None, None] / quarters), dims=(dim, "start", "period"))
+
+
 def build_linopy(plan: Plan) -> linopy.Model:
     """planner's LP of `plan` as a linopy model."""
     with warnings.catch_warnings():
@@ -216,8 +226,10 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     energy = np.array([src.energy_usd_per_mwh for src in sources])
     lease_usd = np.array([dt_h * o.usd_per_accelerator_hour for o in offers])
     maintenance = plan.maintenance_share_per_year / 4.0
-    capex = ((new * price).sum(["hall", "acc"]) + (mod * _array(ix.hall(lambda hall: hall.module_capex_usd), "hall"))
-             .sum("hall") + (gen * _array(capex_mw, "src")).sum("src"))
+    module_usd = ix.hall(lambda hall: hall.module_capex_usd)
+    capex = ((new * price).sum(["hall", "acc"])
+             + (mod.rename(period="start") * _paid(mod_mask, lead, T, module_usd, "hall")).sum(["start", "hall"])
+             + (gen.rename(period="start") * _paid(gen_mask, g_lead, T, capex_mw, "src")).sum(["start", "src"]))
     opex = (disp * _array(dt_h * energy, "src")).sum("src") + (lease * _array(lease_usd, "offer")).sum("offer")
     cost_constant = 0.0
     if maintenance > 0:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.inputs.plan import Plan
-from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, remaining_share
+from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, build_payments, remaining_share
 from planner.model.solution import NewKey, Solution
 
 
@@ -275,12 +275,16 @@ def _money(
     catalog = [plan.catalog[c] for c in plan.catalog]
     price = np.array([a.unit_capex_usd for a in catalog])  # the unit and its share of fabric
     capex_parts = [("accelerators", new.t, new.count * price[new.c])]
-    capex_parts.append(("modules", np.array([t for _, _, t in solution.mod], dtype=np.int64),
-                        np.array([n * plan.sites[s].halls[h].module_capex_usd
-                                  for (s, h, _), n in solution.mod.items()], dtype=np.float64)))
-    capex_parts.append(("generation", np.array([t for _, _, t in solution.gen], dtype=np.int64), np.array(
-        [mw * (e.capex_usd_per_mw if (e := plan.sites[s].sources[g].expansion) else 0.0)
-         for (s, g, _), mw in solution.gen.items()], dtype=np.float64)))
+    # A build's capex is paid evenly over the quarters it is being built (as the LP charges it).
+    modules = [(quarter, n * hall.module_capex_usd * share) for (s, h, t), n in solution.mod.items()
+               if (hall := plan.sites[s].halls[h]) is not None
+               for quarter, share in build_payments(t, hall.lead_periods)]
+    builds = [(quarter, mw * e.capex_usd_per_mw * share) for (s, g, t), mw in solution.gen.items()
+              if (e := plan.sites[s].sources[g].expansion) is not None
+              for quarter, share in build_payments(t, e.lead_periods)]
+    for kind, payments in (("modules", modules), ("generation", builds)):
+        capex_parts.append((kind, np.array([q for q, _ in payments], dtype=np.int64),
+                            np.array([usd for _, usd in payments], dtype=np.float64)))
     opex_parts = [
         ("energy", np.array([t for _, _, t in solution.disp], dtype=np.int64), np.array(
             [mw * dt_h * plan.sites[s].sources[g].energy_usd_per_mwh for (s, g, _), mw in solution.disp.items()],

@@ -19,3 +19,12 @@ def remaining_share(served_quarters: np.ndarray, life_quarters: np.ndarray | int
     asset of the plan until it serves)."""
     share = 1.0 - served_quarters / np.asarray(life_quarters, dtype=np.float64)
     return np.where(served_quarters > 0, np.clip(share, 0.0, 1.0), 0.0)
+
+
+def build_payments(start: int, lead_quarters: int) -> list[tuple[int, float]]:
+    """(quarter, share of the cost) of a build started in `start` and ready `lead_quarters`
+    later: paid evenly over the quarters it is being built (all at the start if it is ready at
+    once)."""
+    if lead_quarters <= 0:
+        return [(start, 1.0)]
+    return [(start + i, 1.0 / lead_quarters) for i in range(lead_quarters)]

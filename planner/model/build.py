@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from planner.inputs.plan import Plan
-from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, remaining_share
+from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, build_payments, remaining_share
 from planner.model.families import (
     ASSIGN,
     BUDGET,
@@ -313,12 +313,27 @@ def cost_terms(model: Model) -> Terms:
         parts.append((np.array([period(key) for key in keys], dtype=np.int64).reshape(-1), model.ids(family),
                       np.array([coefficient(key) for key in keys], dtype=F).reshape(-1)))
 
-    def expansion_capex(s: int, g: int) -> float:
-        expansion = plan.sites[s].sources[g].expansion
-        return expansion.capex_usd_per_mw if expansion else 0.0
+    def built(family: str, lead_and_usd: Any) -> None:
+        """A build's capex paid evenly over the quarters it is being built."""
+        periods, columns, usd = [], [], []
+        for column, (a, b, t) in zip(model.ids(family).tolist(), getattr(model, family), strict=True):
+            lead, cost = lead_and_usd(a, b)
+            for quarter, share in build_payments(t, lead):
+                periods.append(quarter)
+                columns.append(column)
+                usd.append(cost * share)
+        parts.append((np.array(periods, dtype=np.int64), np.array(columns, dtype=np.int64), np.array(usd, dtype=F)))
 
-    part("mod", lambda key: key[2], lambda key: plan.sites[key[0]].halls[key[1]].module_capex_usd)
-    part("gen", lambda key: key[2], lambda key: expansion_capex(key[0], key[1]))
+    def module_cost(s: int, h: int) -> tuple[int, float]:
+        hall = plan.sites[s].halls[h]
+        return hall.lead_periods, hall.module_capex_usd
+
+    def generation_cost(s: int, g: int) -> tuple[int, float]:
+        expansion = plan.sites[s].sources[g].expansion
+        return (expansion.lead_periods, expansion.capex_usd_per_mw) if expansion else (0, 0.0)
+
+    built("mod", module_cost)
+    built("gen", generation_cost)
     part("disp", lambda key: key[2], lambda key: dt_h * plan.sites[key[0]].sources[key[1]].energy_usd_per_mwh)
     part("lease", lambda key: key[1], lambda key: dt_h * plan.cloud_offers[key[0]].usd_per_accelerator_hour)
     constant = np.zeros(len(plan.periods))
@@ -355,7 +370,9 @@ def add_budget_constraints(model: Model, costs: Terms) -> None:
             inside = years[costs.period] == year
             if counted is not None:
                 inside &= costs.capex == counted
-            rows.terms(np.full(int(inside.sum()), row), costs.variable[inside], costs.coefficient[inside])
+            # A build paid over several quarters of one year has one term per quarter: summed here.
+            rows.terms(*merge_duplicates(np.full(int(inside.sum()), row), costs.variable[inside],
+                                         costs.coefficient[inside]))
 
 
 def add_supply_constraints(model: Model) -> None:

@@ -217,7 +217,8 @@ class Rows:
         """The LP of every row added, in order, with `columns` = (lower, upper, integer) bounds.
 
         Raises:
-            ValueError: A coefficient or right-hand side is not finite.
+            ValueError: A coefficient or right-hand side is not finite, or a row lists a column
+                twice (solvers do not all sum such terms: `merge_duplicates` first).
         """
         n = len(self.keys)
         parts = self.parts or [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
@@ -228,6 +229,12 @@ class Rows:
         rhs = np.concatenate(self.rhs) if self.rhs else np.zeros(0)
         if not (np.isfinite(values).all() and np.isfinite(rhs).all()):
             raise ValueError("invalid coefficient or right-hand side: coefficients and bounds must be finite")
+        width = int(row_columns.max(initial=0)) + 1
+        cells = np.sort(row[order] * width + row_columns)
+        repeated = cells[1:][cells[1:] == cells[:-1]]
+        if len(repeated):
+            r = int(repeated[0] // width)
+            raise ValueError(f"row {self.families[r]} {self.keys[r]} {self.periods[r]} lists a column twice")
         starts = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=n), out=starts[1:])
         less = np.array([s == "<=" for s in self.senses], dtype=bool)

@@ -85,7 +85,7 @@ def _shown(path: Path) -> str:
 
 
 SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "refresh and retirement", "leased halls",
-                   "construction capex spread over build quarters")
+                   "useful (not peak) compute")
 """What the model leaves out, as summary.json and the report's first page say (README: "The site
 model, and what it leaves out")."""
 

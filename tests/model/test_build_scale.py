@@ -190,3 +190,14 @@ def test_generated_plan_matches_the_linopy_peer(plans: dict[str, Plan]) -> None:
         result = solve(model)
         assert (peer.ncons, peer.nvars) == model.shape
         assert peer.objective.value == pytest.approx(result.objective_value, rel=1e-6)
+
+
+def test_a_row_that_lists_a_column_twice_is_refused() -> None:
+    """Solvers do not all sum two terms of one column in one row; the builder must merge them."""
+    from planner.model.lp import Rows  # noqa: PLC0415
+
+    rows = Rows()
+    rows.add("budget", [RowKey(year="2026")], ["2026"], "<=", [1.0])
+    rows.terms([0, 0], [0, 0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="budget 2026 2026 lists a column twice"):
+        rows.finish("lp", False, (np.zeros(1), np.ones(1), np.zeros(1, bool)), np.zeros(1), [])

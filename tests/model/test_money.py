@@ -85,3 +85,20 @@ def test_the_residual_value_keeps_a_long_lived_part_from_being_charged_in_full(w
     whole = solve_plan(write_plan(plan))
     assert (units(whole, "alpha"), units(whole, "beta")) == pytest.approx((100, 0), abs=1e-6)
     assert objective_of(whole.plan, whole.result).value == pytest.approx(31_095_000, rel=1e-9)
+
+
+def test_a_modules_capex_is_paid_over_its_build(write_plan):
+    """A 5 MW module with a 2-quarter lead and $100M of capex, the only hall space: started in
+    2026Q1 it is ready for 2026Q3, and its $100M is paid $50M in 2026Q1 and $50M in 2026Q2 (not
+    all at the start)."""
+    plan = base_plan(horizon={"start": "2026Q1", "end": "2026Q4"})
+    plan["sites"][0]["halls"][0].update(existing_it_mw=0, module_it_mw=5, max_modules=1, module_capex_usd="$100M",
+                                        lead_quarters=2, first_module_start="2026Q1")
+    run = solve_plan(write_plan(plan))
+    assert run.result.solution.mod[0, 0, 0] == pytest.approx(1.0)
+    assert sum(run.result.solution.mod.values()) == pytest.approx(1.0)
+    from planner.answers.accounting import ledger  # noqa: PLC0415
+
+    books = ledger(run.plan, run.result.solution)
+    assert [books.capex_usd.get((t, "modules"), 0.0) for t in range(4)] == pytest.approx([5e7, 5e7, 0, 0])
+    assert float(run.tables.budget["capex_modules_usd"].iloc[0]) == pytest.approx(1e8)
