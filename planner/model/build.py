@@ -580,16 +580,15 @@ def residual_terms(model: Model) -> tuple[np.ndarray, np.ndarray]:
     lag = accelerator_array(model, lambda a: a.commission_periods)
     life = accelerator_array(model, lambda a: a.life_periods)
     usd = [capex[k.c] * remaining_share(T - k.t - lag[k.c], life[k.c])]
-    usd.append(np.array([plan.sites[s].halls[h].module_capex_usd
-                         * float(remaining_share(np.array(T - t - plan.sites[s].halls[h].lead_periods),
-                                                 MODULE_LIFE_QUARTERS)) for s, h, t in model.mod], dtype=F))
-    builds = []
-    for s, g, t in model.gen:
-        expansion = plan.sites[s].sources[g].expansion
-        assert expansion is not None  # gen columns exist only for expandable sources
-        builds.append(expansion.capex_usd_per_mw
-                      * float(remaining_share(np.array(T - t - expansion.lead_periods), GENERATION_LIFE_QUARTERS)))
-    usd.append(np.array(builds, dtype=F))
+    halls = [plan.sites[s].halls[h] for s, h, _ in model.mod]
+    served = np.array([T - t - hall.lead_periods for (_, _, t), hall in zip(model.mod, halls, strict=True)], dtype=F)
+    usd.append(np.array([hall.module_capex_usd for hall in halls], dtype=F)
+               * remaining_share(served, MODULE_LIFE_QUARTERS))
+    expansions = [plan.sites[s].sources[g].expansion for s, g, _ in model.gen]
+    served = np.array([T - t - (e.lead_periods if e else 0)
+                       for (_, _, t), e in zip(model.gen, expansions, strict=True)], dtype=F)
+    usd.append(np.array([e.capex_usd_per_mw if e else 0.0 for e in expansions], dtype=F)
+               * remaining_share(served, GENERATION_LIFE_QUARTERS))
     return np.concatenate([model.ids("new"), model.ids("mod"), model.ids("gen")]), np.concatenate(usd)
 
 

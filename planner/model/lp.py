@@ -240,7 +240,8 @@ class Rows:
         less = np.array([s == "<=" for s in self.senses], dtype=bool)
         greater = np.array([s == ">=" for s in self.senses], dtype=bool)
         # Rows of one limit share one RowKey object: its text is made once per object.
-        texts = {id(k): str(k) for k in self.keys}
+        distinct = {id(k): k for k in self.keys}
+        texts = {i: str(k) for i, k in distinct.items()}
         names = [f"{f}__{texts[id(k)]}__{p}".replace("-", "_")
                  for f, k, p in zip(self.families, self.keys, self.periods, strict=True)]
         infos = list(map(RowInfo, names, self.families, self.keys, self.periods, self.senses, rhs.tolist()))
