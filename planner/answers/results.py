@@ -113,7 +113,7 @@ def _at_risk_n1_mw(plan: Plan, books: Ledger, s: int, t: int) -> float:
     peak = books.peak_mw(s, t)
     if site.reserve == "n-1" or peak <= 0 or not site.largest_unit_mw:
         return 0.0
-    lost_mw = min(peak - (books.firm_mw(plan, s, t) - site.largest_unit_mw[t]), site.largest_unit_mw[t])
+    lost_mw = min(peak - (books.firm_mw(plan, s, t) - site.largest_unit_mw[t]), site.largest_unit_mw[t], peak)
     return max(0.0, lost_mw) * books.site_it_mw.get((s, t), 0.0) / peak
 
 

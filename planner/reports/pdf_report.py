@@ -120,7 +120,8 @@ class _Writer:
 
     def line(self, text: str, size: float = 9.5, gap: float = 1.0, **style: Any) -> None:
         for part in textwrap.wrap(text, self.width_chars, break_on_hyphens=False) or [""]:
-            self.figure.text(self.x, self.y, part, fontsize=size, va="top", ha="left", **style)
+            # parse_math off: two "$" in a line ("$58B of $58B") would otherwise be read as TeX.
+            self.figure.text(self.x, self.y, part, fontsize=size, va="top", ha="left", parse_math=False, **style)
             self.y -= size * 1.45 * gap / 72 / self.figure.get_figheight()
 
     def heading(self, text: str) -> None:
@@ -332,7 +333,7 @@ def table_pages(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
         suffix = f" (page {page + 1} of {pages})" if pages > 1 else ""
         figure.text(0.04, 0.955, title + suffix, fontsize=13, weight="bold", va="top", color="#1f2d3d")
         lines = textwrap.wrap(note, 190)
-        figure.text(0.04, 0.915, "\n".join(lines), fontsize=8, va="top", color="#555555")
+        figure.text(0.04, 0.915, "\n".join(lines), fontsize=8, va="top", color="#555555", parse_math=False)
         y = 0.915 - 0.0175 * len(lines) - 0.022
         step = (y - 0.05) / ROWS_PER_PAGE
         _table_row(figure, columns, [c.header for c in columns], y, weight="bold")
@@ -355,7 +356,7 @@ def _table_row(figure: Figure, columns: Sequence[Column], cells: Sequence[str], 
     for column, cell in zip(columns, cells, strict=True):
         width = 0.92 * column.width / total
         figure.text(x + width - 0.006 if column.right else x, y, cell, fontsize=7.5, va="center",
-                    ha="right" if column.right else "left", weight=weight)
+                    ha="right" if column.right else "left", weight=weight, parse_math=False)
         x += width
 
 
