@@ -101,13 +101,6 @@ def installed_units(plan: Plan, s: int, h: int, c: str) -> float:
     return sum(units for a, units in plan.sites[s].halls[h].installed if a == c)
 
 
-def installed_it_mw(plan: Plan, s: int) -> float:
-    """IT MW of the units already in service at site s (constant over the horizon)."""
-    return sum(
-        units * plan.catalog[a].unit_it_mw for hall in plan.sites[s].halls for a, units in hall.installed
-    )
-
-
 def installed_facility_mw(plan: Plan, s: int, design: bool) -> float:
     """Facility MW of the units already in service at site s: at each hall type's design PUE
     (`design`, the hottest hour) or its annual PUE (the average, for energy)."""
