@@ -45,7 +45,7 @@ class _Index:
         allowed = {c.id for c in plan.accelerators}
         purchasable = [c for c in plan.accelerators if c.purchasable]
         leased = {o.accelerator for o in plan.cloud_offers if o.accelerator in allowed}
-        installed = {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
+        installed = {lot.accelerator for site in plan.sites for hall in site.halls for lot in hall.installed}
         bought = {c.id for c in purchasable if c.first_period < self.T
                   and (c.last_period is None or c.last_period >= 0)
                   and any(plan.sites[s].halls[h].fits(c) for s, h in self.halls)}
@@ -65,7 +65,8 @@ class _Index:
         out = np.zeros((len(self.halls), len(self.pool)))
         position = {c: i for i, c in enumerate(self.pool)}
         for q, (s, h) in enumerate(self.halls):
-            for a, units in self.plan.sites[s].halls[h].installed:
+            for lot in self.plan.sites[s].halls[h].installed:
+                a, units = lot.accelerator, lot.units
                 out[q, position[a]] += units
         return out
 
@@ -194,8 +195,8 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
 
     def facility(pue_of: Any) -> tuple[Any, np.ndarray]:
         load = (hall_it * _array(ix.hall(pue_of), "hall")).groupby(site_of_hall).sum()
-        base = np.array([sum(units * plan.catalog[a].unit_it_mw * pue_of(hall) for hall in site.halls
-                             for a, units in hall.installed) for site in plan.sites])
+        base = np.array([sum(lot.units * plan.catalog[lot.accelerator].unit_it_mw * pue_of(hall) for hall in site.halls
+                             for lot in hall.installed) for site in plan.sites])
         return load, base
 
     load_mw, base_mw = facility(lambda hall: hall.pue)

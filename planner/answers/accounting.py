@@ -127,7 +127,7 @@ def _unit_arrays(plan: Plan, new: _Units, commissioning: bool = False) -> _Units
     position = {c: i for i, c in enumerate(catalog)}
     base = [] if commissioning else [
         (((s * halls + h) * C + position[c]) * T, count) for s, site in enumerate(plan.sites)
-        for h, hall in enumerate(site.halls) for c, count in hall.installed]
+        for h, hall in enumerate(site.halls) for c, count in ((lot.accelerator, lot.units) for lot in hall.installed)]
     s0, h0, c0, n0 = new.s, new.h, new.c, new.count
     life = np.array([plan.catalog[c].life_periods for c in catalog], dtype=np.int64)
     lag = np.array([plan.catalog[c].commission_periods for c in catalog], dtype=np.int64)

@@ -56,6 +56,8 @@ class Accelerator:
     """The plan's network, storage and host overhead, as a share of the rack's IT power."""
     fabric_capex_share: float = 0.0
     """The same overhead as a share of the unit's price."""
+    utilisation: float = 1.0
+    """Share of dense peak sustained on real work, on a mature stack (MFU x goodput)."""
 
     def pflops(self, precision: str) -> float:
         """Dense PFLOPS of one accelerator at `precision` (bf16 or fp8)."""
@@ -135,6 +137,26 @@ class PowerSource:
 
 
 @dataclass(frozen=True)
+class InstalledLot:
+    """Units of one part that went into service in one quarter before the horizon."""
+
+    accelerator: str
+    units: float
+    since_period: int
+    """Position of the quarter they went into service (negative: before the horizon)."""
+    end_period: int
+    """Position of the first quarter they no longer serve (since + life), > 0."""
+
+    def serving_periods(self, count: int) -> range:
+        """Quarters of the horizon (of `count`) in which they may still serve."""
+        return range(min(count, self.end_period))
+
+    def age_periods(self, t: int) -> int:
+        """Quarters in service by the start of quarter t."""
+        return t - self.since_period
+
+
+@dataclass(frozen=True)
 class Hall:
     id: str
     kind: str
@@ -148,8 +170,8 @@ class Hall:
     first_module_start: int
     backup: str
     availability: float
-    installed: tuple[tuple[str, float], ...]
-    """(accelerator id, units) already in service when the horizon starts."""
+    installed: tuple[InstalledLot, ...]
+    """Units already in service when the horizon starts."""
     pue: float = 1.0
     """Annual PUE (the site's unless the hall type has its own): energy."""
     design_pue: float = 1.0
@@ -237,6 +259,34 @@ class CloudOffer:
 
 
 @dataclass(frozen=True)
+class Retirement:
+    """Early retirement of installed units (the plan file's `retirement`)."""
+
+    early: bool = False
+    resale_share_of_book: float = 0.0
+    decommission_share: float = 0.0
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A software stack: its maturity by quarter and the cost of adopting and running it."""
+
+    id: str
+    maturity: tuple[float, ...]
+    """Share of a mature stack's throughput, per quarter."""
+    in_use: bool
+    """In use when the horizon starts (declared, or it has installed units)."""
+    adoption_usd: float = 0.0
+    adoption_periods: int = 0
+    yearly_usd: float = 0.0
+
+    @property
+    def costs(self) -> bool:
+        """Whether adopting or running it costs anything (else it is no decision)."""
+        return self.adoption_usd > 0 or self.yearly_usd > 0 or self.adoption_periods > 0
+
+
+@dataclass(frozen=True)
 class Plan:
     """A resolved planning problem."""
 
@@ -278,6 +328,11 @@ class Plan:
     fabric_power_share: float = 0.0
     """The plan's fabric shares (`fabric:`); a catalog entry may have its own."""
     fabric_capex_share: float = 0.0
+    retirement: Retirement = Retirement()
+    stacks: dict[str, Stack] = field(default_factory=dict)
+    """Stacks the plan names, by id; a stack not named is mature and costs nothing."""
+    max_stacks: int | None = None
+    """At most this many stacks in use in any year."""
 
     @property
     def horizon_years(self) -> tuple[int, ...]:
@@ -291,6 +346,16 @@ class Plan:
         """PFLOPS one accelerator delivers to `workload`, at that workload's precision."""
         precision = self.training_precision if workload == "training" else self.inference_precision
         return accelerator.pflops(precision)
+
+    def maturity(self, ecosystem: str, t: int) -> float:
+        """Share of a mature stack's throughput that `ecosystem` reaches in quarter t."""
+        stack = self.stacks.get(ecosystem)
+        return stack.maturity[t] if stack is not None else 1.0
+
+    def effective_share(self, accelerator: Accelerator, t: int) -> float:
+        """Effective / peak compute of `accelerator` in quarter t: its utilisation x its stack's
+        maturity then."""
+        return accelerator.utilisation * self.maturity(accelerator.ecosystem, t)
 
 
 @dataclass(frozen=True)
@@ -389,6 +454,7 @@ class _Resolver:
                                 else self.plan_file.fabric.power_share),
             fabric_capex_share=(entry.fabric_capex_share if entry.fabric_capex_share is not None
                                 else self.plan_file.fabric.capex_share),
+            utilisation=entry.utilisation if entry.utilisation is not None else schema.UTILISATION_ESTIMATE,
         )
 
     def source(self, source: schema.PowerSource, firm_duration_h: float | None) -> PowerSource:
@@ -435,7 +501,7 @@ class _Resolver:
         return tuple(out)
 
     def hall(self, hall: schema.HallType, site: schema.Site, path: tuple[str | int, ...]) -> Hall:
-        installed: list[tuple[str, float]] = []
+        installed: list[InstalledLot] = []
         for i, entry in enumerate(hall.installed):
             entry_path = (*path, "installed", i, "accelerator")
             if self.known(entry.accelerator, entry_path):
@@ -443,7 +509,18 @@ class _Resolver:
                 if accelerator.cooling not in hall.cooling or accelerator.rack_kw > hall.max_rack_kw:
                     self.fail(entry_path, f"'{entry.accelerator}' does not fit this hall "
                               f"(needs {accelerator.cooling} cooling and {accelerator.rack_kw:g} kW racks)")
-                installed.append((entry.accelerator, entry.units))
+                since = period_index(entry.since) - self.start
+                end = since + accelerator.life_periods
+                if since >= 0:
+                    self.fail((*path, "installed", i, "since"), f"expected a quarter before the horizon's start "
+                              f"({period_name(self.start)}), found {entry.since}: units bought within the "
+                              "horizon are the plan's to choose")
+                elif end <= 0:
+                    self.fail((*path, "installed", i, "since"), f"units in service since {entry.since} reached "
+                              f"the end of their {accelerator.life_periods}-quarter life in "
+                              f"{period_name(self.start + end)}, before the horizon starts: leave them out")
+                else:
+                    installed.append(InstalledLot(entry.accelerator, entry.units, since, end))
         start = hall.first_module_start
         site_design_pue = site.design_pue if site.design_pue is not None else site.pue
         if hall.design_pue is None and hall.pue is not None and hall.pue > site_design_pue:
@@ -464,7 +541,7 @@ class _Resolver:
     def site(self, site: schema.Site, index: int) -> Site:
         halls = tuple(self.hall(h, site, ("sites", index, "halls", j)) for j, h in enumerate(site.halls))
         for j, hall in enumerate(halls):
-            installed_mw = sum(units * self.catalog[a].unit_it_mw for a, units in hall.installed)
+            installed_mw = sum(lot.units * self.catalog[lot.accelerator].unit_it_mw for lot in hall.installed)
             if installed_mw > hall.existing_it_mw + 1e-9:
                 self.fail(("sites", index, "halls", j, "installed"),
                           f"installed units draw {installed_mw:.1f} MW IT, more than "
@@ -556,6 +633,23 @@ class _Resolver:
             minimums.append(MinUnits(minimum.accelerator, minimum.units,
                                      max(0, period_index(minimum.by) - self.start)))
         demand = f.demand
+        installed_stacks = {self.catalog[lot.accelerator].ecosystem
+                            for site in sites for hall in site.halls for lot in hall.installed}
+        stacks = {stack.id: Stack(
+            id=stack.id,
+            maturity=_steps([(period_index(m.start), m.factor) for m in stack.maturity], self.start, self.count, 1.0),
+            in_use=stack.in_use or stack.id in installed_stacks, adoption_usd=stack.adoption_usd,
+            adoption_periods=stack.adoption_quarters, yearly_usd=stack.yearly_usd,
+        ) for stack in f.stacks}
+        ecosystems = {a.ecosystem for a in self.catalog.values()}
+        for i, stack in enumerate(f.stacks):
+            if stack.id not in ecosystems:
+                close = difflib.get_close_matches(stack.id, sorted(ecosystems), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.fail(("stacks", i, "id"), f"expected a catalog ecosystem ({', '.join(sorted(ecosystems))}), "
+                          f"found '{stack.id}'{hint}")
+        retirement = Retirement(f.retirement.early, f.retirement.resale_share_of_book,
+                                f.retirement.decommission_share)
         plan = Plan(
             name=f.name, title=f.title, objective=Objective(f.objective), periods=periods,
             years=tuple(int(p[:4]) for p in periods), hours_per_period=HOURS_PER_QUARTER,
@@ -573,7 +667,8 @@ class _Resolver:
             commitments=tuple(Commitment(c.vendor, c.min_usd, c.max_usd) for c in f.policy.commitments),
             min_units=tuple(minimums), cloud_offers=tuple(offers),
             fabric_power_share=f.fabric.power_share, fabric_capex_share=f.fabric.capex_share,
-            residual_value=f.residual_value,
+            residual_value=f.residual_value, retirement=retirement, stacks=stacks,
+            max_stacks=f.policy.max_stacks,
         )
         if self.problems:
             raise InputError(self.problems)

@@ -167,6 +167,10 @@ class Accelerator(Sourced):
     commission_quarters: int = Field(default=0, ge=0, le=8)
     """Quarters from delivery to service (installation, burn-in, acceptance): a unit delivered
     in t takes hall space from t and draws power and delivers compute from t + this."""
+    utilisation: float | None = Field(default=None, gt=0, le=1)
+    """Share of its dense peak the part sustains over wall-clock time on real work (model FLOPS
+    utilisation x goodput), on a mature software stack: what makes peak FLOPS effective.
+    `UTILISATION_ESTIMATE` by default."""
 
     @field_validator("workloads")
     @classmethod
@@ -182,6 +186,13 @@ class Accelerator(Sourced):
                              f"({self.first_available})")
         return self
 
+
+UTILISATION_ESTIMATE = 0.36
+"""Estimate from Meta's Llama 3 405B run on 16,384 H100 (public-figures.md [48]): 380-430 of
+989 dense BF16 TFLOPS per GPU = 38-43% model FLOPS utilisation, midpoint 0.40, times >90%
+effective training time (goodput, after 466 interruptions in 54 days) = 0.40 x 0.90 = 0.36.
+No other part has a published figure at scale; the same base applies to all, and a software
+stack's `maturity` carries the difference between stacks."""
 
 LIQUID_SHARE_ESTIMATE = 0.85
 """Estimate (no figure in the reference): direct-to-chip racks such as GB200 NVL72 carry the
@@ -277,6 +288,9 @@ class Installed(StrictModel):
 
     accelerator: Id
     units: float = Field(gt=0, le=10_000_000)
+    since: Period
+    """Quarter the units went into service: they retire at the end of their life (the catalog's
+    `life_quarters` from then), or earlier if the plan retires them (`retirement`)."""
 
 
 class HallType(Sourced):
@@ -455,6 +469,8 @@ class MinUnits(StrictModel):
 class Policy(StrictModel):
     """Chip-mix rules."""
 
+    max_stacks: int | None = Field(default=None, ge=1, le=20)
+    """At most this many software stacks in use in any year (see `stacks`)."""
     allow: list[Id] | None = None
     """Only these accelerators may be bought or leased (all by default)."""
     exclude: list[Id] = []
@@ -503,6 +519,60 @@ class Fabric(Sourced):
     """Extra capex per unit of rack price (0.12: a $3.9M rack brings $0.47M of fabric)."""
 
 
+RESALE_SHARE_OF_BOOK_ESTIMATE = 0.5
+"""Estimate (no public figure for rack-scale systems): a used accelerator sells for about half
+its straight-line book value once dealer margin, de-installation risk and the discount of an
+out-of-warranty part are taken; used H100 servers traded near half of new in 2025 at two to
+three years of age, about their book value of 40-60%, so the share is a midpoint, not a quote."""
+DECOMMISSION_SHARE_ESTIMATE = 0.02
+"""Estimate: de-cabling, draining liquid loops, data sanitisation and freight of a rack, ~2%
+of its price (a $3.9M GB300 rack: ~$80k, some 2-3 technician-weeks plus freight)."""
+
+
+class Retirement(Sourced):
+    """Retiring units before their end of life: what a unit sold early fetches, what taking it
+    out costs. Applies to units in service when the horizon starts (`installed`)."""
+
+    early: bool = True
+    """Whether the plan may retire installed units early (freeing their power and space)."""
+    resale_share_of_book: Share = RESALE_SHARE_OF_BOOK_ESTIMATE
+    """A retired unit's sale price as a share of its straight-line book value at that age."""
+    decommission_share: float = Field(default=DECOMMISSION_SHARE_ESTIMATE, ge=0, le=1)
+    """Cost of taking one unit out, as a share of its price (opex)."""
+
+
+class MaturityStep(StrictModel):
+    """From `from` on, a software stack delivers `factor` of what a mature stack would."""
+
+    start: Period = Field(alias="from")
+    factor: float = Field(gt=0, le=1)
+
+
+class Stack(Sourced):
+    """A software stack (an `ecosystem` of the catalog: cuda, rocm, xla, mtia, neuron): how much
+    of a part's utilisation it realises, and what running it costs."""
+
+    id: Id
+    maturity: list[MaturityStep] = Field(default=[], max_length=80)
+    """Share of a mature stack's throughput its parts reach, by quarter (1 before the first step
+    and where not given): kernels, compilers and libraries still catching up."""
+    in_use: bool = False
+    """Adopted before the horizon: its team and tools exist (a stack with installed units is)."""
+    adoption_usd: MoneyUSD = Field(default=0.0, ge=0, le=MAX_USD)
+    """One-off cost of adopting it: porting, tooling, hiring (opex, in the year adoption starts)."""
+    adoption_quarters: int = Field(default=0, ge=0, le=20)
+    """Quarters from the decision to adopt to its first part in service."""
+    yearly_usd: MoneyUSD = Field(default=0.0, ge=0, le=MAX_USD)
+    """Cost per year of running it while in use (its engineers and licences; opex)."""
+
+    @model_validator(mode="after")
+    def _steps_in_order(self) -> Self:
+        starts = [period_index(step.start) for step in self.maturity]
+        if starts != sorted(set(starts)):
+            raise ValueError("maturity steps must be in order of `from`, one per quarter")
+        return self
+
+
 class Weights(StrictModel):
     """How `max-compute` counts compute: a weight per workload, at one precision for both (so
     that FP8 inference does not count double against BF16 training)."""
@@ -534,6 +604,11 @@ class PlanFile(Sourced):
     """What is left of what the plan bought when the horizon ends, netted from its cost in the
     objective so that a purchase late in the horizon is not charged in full: `straight-line`
     (book value of what is in service then, over each asset's life), or `none`."""
+    retirement: Retirement = Retirement()
+    """Early retirement of installed units (allowed by default, at estimated resale and cost)."""
+    stacks: list[Stack] = Field(default=[], max_length=20)
+    """Software stacks: maturity, and the cost of adopting and running each. A stack not listed
+    is mature and free, and needs no adoption."""
     sites: list[Site] = Field(min_length=1, max_length=20_000)
     budget: list[BudgetYear] = Field(default=[], max_length=100)
     demand: Demand = Demand()
@@ -548,6 +623,7 @@ class PlanFile(Sourced):
         _unique_ids(list(self.sites), "site")
         _unique_ids(list(self.cloud_offers), "cloud offer")
         _unique_ids(list(self.catalog), "accelerator")
+        _unique_ids(list(self.stacks), "stack")
         years = [entry.year for entry in self.budget]
         if len(set(years)) != len(years):
             raise ValueError("budget years must not repeat")

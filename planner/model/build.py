@@ -146,7 +146,7 @@ def add_hall_space_constraints(model: Model) -> None:
         if t < T:
             families.append(HALL.name)
             periods.append(plan.periods[t])
-            rhs.append(hall.existing_it_mw - sum(u * plan.catalog[a].unit_it_mw for a, u in hall.installed))
+            rhs.append(hall.existing_it_mw - sum(lot.units * plan.catalog[lot.accelerator].unit_it_mw for lot in hall.installed))
         else:
             families.append(MODULES.name)
             periods.append("all")
@@ -188,7 +188,7 @@ def add_cooling_constraints(model: Model) -> None:
             hall = plan.sites[s].halls[h]
             share = float(share_of(hall))
             row_of_hall[q] = len(keys) // T
-            installed = sum(units * heat_of(plan.catalog[a]) for a, units in hall.installed)
+            installed = sum(lot.units * heat_of(plan.catalog[lot.accelerator]) for lot in hall.installed)
             key = RowKey(site=plan.sites[s].id, hall=hall.id)
             for t, period in enumerate(plan.periods):
                 module_terms += [(len(keys), v, -share * hall.module_it_mw) for mt, v in modules.get((s, h), ())
@@ -340,8 +340,8 @@ def cost_terms(model: Model) -> Terms:
     if maintenance_share > 0:
         parts.append((k.t, model.ids("inst"), maintenance_share * price[k.c] * 1.0))
         constant[:] = maintenance_share * sum(
-            plan.catalog[a].unit_capex_usd * units
-            for site in plan.sites for hall in site.halls for a, units in hall.installed
+            plan.catalog[lot.accelerator].unit_capex_usd * lot.units
+            for site in plan.sites for hall in site.halls for lot in hall.installed
         )
     period = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
@@ -527,7 +527,7 @@ def add_assignment_constraints(model: Model) -> None:
     if not model.pool:
         return
     weight, lease_index, lease_weight, _ = _fleet(model, dict.fromkeys(model.pool, 1.0))
-    installed = {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
+    installed = {lot.accelerator for site in plan.sites for hall in site.halls for lot in hall.installed}
     constants = []
     for c in model.pool:
         constants += [_fleet(model, {c: 1.0})[3] if c in installed else 0.0] * T

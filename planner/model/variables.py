@@ -98,15 +98,15 @@ class Model:
 
 
 def installed_units(plan: Plan, s: int, h: int, c: str) -> float:
-    return sum(units for a, units in plan.sites[s].halls[h].installed if a == c)
+    return sum(lot.units for lot in plan.sites[s].halls[h].installed if lot.accelerator == c)
 
 
 def installed_facility_mw(plan: Plan, s: int, design: bool) -> float:
     """Facility MW of the units already in service at site s: at each hall type's design PUE
     (`design`, the hottest hour) or its annual PUE (the average, for energy)."""
     return sum(
-        units * plan.catalog[a].unit_it_mw * (hall.design_pue if design else hall.pue)
-        for hall in plan.sites[s].halls for a, units in hall.installed
+        lot.units * plan.catalog[lot.accelerator].unit_it_mw * (hall.design_pue if design else hall.pue)
+        for hall in plan.sites[s].halls for lot in hall.installed
     )
 
 
@@ -197,7 +197,7 @@ def _pool(model: Model) -> list[str]:
     plan = model.plan
     ids = {c for (_, _, c, _) in model.new}
     ids |= {plan.cloud_offers[k].accelerator for (k, _) in model.lease}
-    ids |= {a for site in plan.sites for hall in site.halls for a, _ in hall.installed}
+    ids |= {lot.accelerator for site in plan.sites for hall in site.halls for lot in hall.installed}
     return [c for c in plan.catalog if c in ids]
 
 
