@@ -7,7 +7,7 @@ every number in a report is one that was verified.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,6 +44,9 @@ class Ledger:
     """Keyed (t, kind): kind in energy, lease, maintenance."""
     fleet_accelerators: dict[tuple[str, int], float]
     """Availability-weighted accelerators of c in service at t, incl. leased."""
+    resale_usd: dict[int, float] = field(default_factory=dict)
+    """What installed units retired early fetch, per quarter (income: not counted against any
+    spending limit, netted from cost in the objective)."""
 
     def facility_mw(self, plan: Plan, s: int, t: int) -> float:
         """Average facility MW at site s in quarter t (annual PUE)."""
@@ -114,8 +117,24 @@ DENSE_CODES = 50_000_000
 """Above this many (s, h, c, t) codes, group by sorting rather than in a dense array."""
 
 
-def _unit_arrays(plan: Plan, new: _Units, commissioning: bool = False) -> _Units:
-    """Units in service: the installed base in every quarter, plus each new unit for `life`
+def kept_units(plan: Plan, retire: dict[tuple[int, int, int, int], float]) -> dict[tuple[int, int, int, int], float]:
+    """Units of each installed lot in service, keyed (s, h, lot, t): its units less those retired
+    by t, in every quarter of the horizon before the end of its life."""
+    T = len(plan.periods)
+    out: dict[tuple[int, int, int, int], float] = {}
+    for s, site in enumerate(plan.sites):
+        for h, hall in enumerate(site.halls):
+            for i, lot in enumerate(hall.installed):
+                left = lot.units
+                for t in lot.serving_periods(T):
+                    left -= retire.get((s, h, i, t), 0.0)
+                    out[s, h, i, t] = left
+    return out
+
+
+def _unit_arrays(plan: Plan, new: _Units, commissioning: bool = False,
+                 solution_retire: dict[tuple[int, int, int, int], float] | None = None) -> _Units:
+    """Units in service: the installed base kept in each quarter, plus each new unit for `life`
     quarters from the quarter it is commissioned (`lag` after delivery); summed in the order of
     the plain loop (installed first, then new units by key), so every number is the same, bit
     for bit. With `commissioning`: only the units delivered and not yet in service, in each of
@@ -126,8 +145,8 @@ def _unit_arrays(plan: Plan, new: _Units, commissioning: bool = False) -> _Units
     halls = max((len(site.halls) for site in plan.sites), default=1)
     position = {c: i for i, c in enumerate(catalog)}
     base = [] if commissioning else [
-        (((s * halls + h) * C + position[c]) * T, count) for s, site in enumerate(plan.sites)
-        for h, hall in enumerate(site.halls) for c, count in ((lot.accelerator, lot.units) for lot in hall.installed)]
+        (((s * halls + h) * C + position[plan.sites[s].halls[h].installed[i].accelerator]) * T + t, count)
+        for (s, h, i, t), count in kept_units(plan, solution_retire or {}).items()]
     s0, h0, c0, n0 = new.s, new.h, new.c, new.count
     life = np.array([plan.catalog[c].life_periods for c in catalog], dtype=np.int64)
     lag = np.array([plan.catalog[c].commission_periods for c in catalog], dtype=np.int64)
@@ -140,10 +159,10 @@ def _unit_arrays(plan: Plan, new: _Units, commissioning: bool = False) -> _Units
     first_code = ((s0 * halls + h0) * C + c0) * T + t0
     # Code of (s, h, c, t) for every (unit, quarter in service): the installed base's first.
     code = np.concatenate([
-        (np.array([b[0] for b in base], dtype=np.int64)[:, None] + np.arange(T)).reshape(-1),
+        np.array([b[0] for b in base], dtype=np.int64),
         first_code[which] + (np.arange(len(which)) - np.repeat(np.cumsum(span) - span, span)),
     ])
-    count = np.concatenate([np.repeat(np.array([b[1] for b in base], dtype=np.float64), T), n0[which]])
+    count = np.concatenate([np.array([b[1] for b in base], dtype=np.float64), n0[which]])
     del which
     space = len(plan.sites) * halls * C * T
     code, total = _grouped(code, count) if space > DENSE_CODES else _grouped_dense(code, count, space)
@@ -170,14 +189,14 @@ def _unit_keys(plan: Plan, units: _Units) -> list[NewKey]:
 
 def units_in_service(plan: Plan, solution: Solution) -> dict[NewKey, float]:
     """Units in service per (s, h, c, t): installed base plus new units still within their life."""
-    units = _unit_arrays(plan, _new_units(plan, solution.new))
+    units = _unit_arrays(plan, _new_units(plan, solution.new), solution_retire=solution.retire)
     return dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True))
 
 
 def ledger(plan: Plan, solution: Solution) -> Ledger:
     """Work out everything a solution implies."""
     new = _new_units(plan, solution.new)
-    units = _unit_arrays(plan, new)
+    units = _unit_arrays(plan, new, solution_retire=solution.retire)
     waiting = _unit_arrays(plan, new, commissioning=True)
     catalog = [plan.catalog[c] for c in plan.catalog]
     T = len(plan.periods)
@@ -225,7 +244,7 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
         site_it_mw=site_it, site_facility_mw=site_facility,
         site_peak_mw=site_peak, source_available_mw=_source_mw(plan, solution, firm=False),
         source_firm_mw=_source_mw(plan, solution, firm=True), capex_usd=capex, opex_usd=opex,
-        fleet_accelerators=fleet,
+        fleet_accelerators=fleet, resale_usd=resale_usd(plan, solution),
     )
 
 
@@ -296,15 +315,33 @@ def _money(
     if plan.maintenance_share_per_year > 0:
         opex_parts.append(("maintenance", units.t, plan.maintenance_share_per_year / 4.0 * price[units.c]
                            * units.count))
+    retired = [(t, n * plan.retirement.decommission_share * (plan.catalog[lot.accelerator].unit_price_usd or 0.0))
+               for (s, h, i, t), n in solution.retire.items() if (lot := plan.sites[s].halls[h].installed[i])]
+    if retired:
+        opex_parts.append(("decommissioning", np.array([t for t, _ in retired], dtype=np.int64),
+                           np.array([usd for _, usd in retired], dtype=np.float64)))
     return _by_quarter(capex_parts), _by_quarter(opex_parts)
+
+
+def resale_usd(plan: Plan, solution: Solution) -> dict[int, float]:
+    """What installed units retired early fetch, per quarter: the plan's share of their
+    straight-line book value at their age then (as the LP counts it)."""
+    out: dict[int, float] = defaultdict(float)
+    for (s, h, i, t), n in solution.retire.items():
+        lot = plan.sites[s].halls[h].installed[i]
+        accelerator = plan.catalog[lot.accelerator]
+        book = float(remaining_share(np.array(float(lot.age_periods(t))), accelerator.life_periods))
+        out[t] += n * plan.retirement.resale_share_of_book * (accelerator.unit_price_usd or 0.0) * book
+    return dict(out)
 
 
 def depreciation_usd(plan: Plan, solution: Solution) -> np.ndarray:
     """Straight-line depreciation in each quarter of the horizon of what the plan buys: each
     unit's capex over its life from the quarter it serves, each module's over
     `MODULE_LIFE_QUARTERS` from the quarter it is ready, each generation build's over
-    `GENERATION_LIFE_QUARTERS` from the quarter it runs. Units installed before the horizon carry
-    no install date, so they are left out."""
+    `GENERATION_LIFE_QUARTERS` from the quarter it runs; units installed before the horizon in
+    each quarter they are kept (a unit retired early leaves its book value, which its sale
+    recovers in part, out of depreciation)."""
     T = len(plan.periods)
     # Each asset adds `per_quarter` from `start` to `end` (exclusive): a difference array, summed.
     change = np.zeros(T + 1)
@@ -327,7 +364,11 @@ def depreciation_usd(plan: Plan, solution: Solution) -> np.ndarray:
         per_quarter = usd[inside] / years[inside]
         np.add.at(change, start[inside], per_quarter)
         np.add.at(change, np.minimum(start[inside] + years[inside], T), -per_quarter)
-    return np.cumsum(change)[:T]
+    by_quarter = np.cumsum(change)[:T]
+    for (s, h, i, t), n in kept_units(plan, solution.retire).items():
+        accelerator = plan.catalog[plan.sites[s].halls[h].installed[i].accelerator]
+        by_quarter[t] += n * accelerator.unit_capex_usd / accelerator.life_periods
+    return by_quarter
 
 
 def residual_value_usd(plan: Plan, solution: Solution) -> float:
@@ -351,6 +392,12 @@ def residual_value_usd(plan: Plan, solution: Solution) -> float:
         if expansion is not None:
             value += mw * expansion.capex_usd_per_mw * float(remaining_share(np.array(T - t - expansion.lead_periods),
                                                                              GENERATION_LIFE_QUARTERS))
+    for (s, h, i, t), n in kept_units(plan, solution.retire).items():
+        if t == T - 1:  # installed units still serving at the end: their book value then
+            lot = plan.sites[s].halls[h].installed[i]
+            accelerator = plan.catalog[lot.accelerator]
+            value += n * accelerator.unit_capex_usd * float(remaining_share(np.array(float(lot.age_periods(T))),
+                                                                            accelerator.life_periods))
     return value
 
 
@@ -363,20 +410,27 @@ def _by_quarter(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[tuple[i
 
 
 def delivered_pflops(plan: Plan, solution: Solution, t: int) -> tuple[float, float]:
-    """Training and inference PFLOPS delivered in quarter t (at each workload's precision)."""
-    training = sum(n * plan.pflops_of(plan.catalog[c], "training") for (c, tt), n in solution.train.items() if tt == t)
-    inference = sum(
-        n * plan.pflops_of(plan.catalog[c], "inference") for (c, tt), n in solution.infer.items() if tt == t
-    )
+    """Training and inference PFLOPS delivered in quarter t (at each workload's precision),
+    effective: peak x utilisation x stack maturity, as demand counts them."""
+    def effective(c: str, workload: str) -> float:
+        accelerator = plan.catalog[c]
+        return plan.pflops_of(accelerator, workload) * plan.effective_share(accelerator, t)
+
+    training = sum(n * effective(c, "training") for (c, tt), n in solution.train.items() if tt == t)
+    inference = sum(n * effective(c, "inference") for (c, tt), n in solution.infer.items() if tt == t)
     return training, inference
 
 
 def weighted_compute_pflops_quarters(plan: Plan, solution: Solution) -> float:
-    """Delivered compute over the horizon, weighted, at the objective's one precision
+    """Delivered effective compute over the horizon, weighted, at the objective's one precision
     (PFLOPS-quarters): max-compute's objective."""
     precision = plan.objective_precision
-    training = [(n, plan.training_weight * plan.catalog[c].pflops(precision)) for (c, _), n in solution.train.items()]
-    inference = [(n, plan.inference_weight * plan.catalog[c].pflops(precision)) for (c, _), n in solution.infer.items()]
+
+    def effective(c: str, t: int) -> float:
+        return plan.catalog[c].pflops(precision) * plan.effective_share(plan.catalog[c], t)
+
+    training = [(n, plan.training_weight * effective(c, t)) for (c, t), n in solution.train.items()]
+    inference = [(n, plan.inference_weight * effective(c, t)) for (c, t), n in solution.infer.items()]
     return sum(n * weight for n, weight in training + inference if n)
 
 

@@ -57,11 +57,11 @@ class ObjectiveValue:
 
 
 def objective_of(plan: Plan, result: SolveResult) -> ObjectiveValue:
-    """Compute delivered, weighted (max-compute), or the discounted cost (min-cost): what summary.json,
+    """Effective compute delivered, weighted (max-compute), or the discounted cost (min-cost): what summary.json,
     what-if comparisons and sweep rows report as the objective."""
     if plan.objective.maximises:
         value = weighted_compute_pflops_quarters(plan, result.solution) if result.solution is not None else 0.0
-        return ObjectiveValue(plan.objective, value, "PFLOPS-quarters (weighted)")
+        return ObjectiveValue(plan.objective, value, "effective PFLOPS-quarters (weighted)")
     unit = "USD (discounted, less the residual value at the end)" if plan.residual_value != "none" else (
         "USD (discounted)")
     return ObjectiveValue(plan.objective, float(result.objective_value or 0.0), unit)

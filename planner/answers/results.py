@@ -19,8 +19,12 @@ CONSTRAINT_COLUMNS = PRICE_COLUMNS
 ALLOCATION_COLUMNS = [
     "period", "site", "hall", "accelerator", "vendor", "units", "new_units", "accelerators",
     "it_mw", "overhead_it_mw", "facility_mw", "capex_usd", "overhead_capex_usd", "bf16_pflops", "fp8_pflops",
+    "effective_bf16_pflops", "retired_units",
 ]
-"""`it_mw` and `capex_usd` include the fabric's share; the `overhead_` columns say how much."""
+"""`it_mw` and `capex_usd` include the fabric's share; the `overhead_` columns say how much.
+`bf16_pflops` is peak; `effective_bf16_pflops` is what the plan counts: peak x the hall's
+availability x the part's utilisation x its stack's maturity that quarter. `retired_units`:
+installed units retired early at the start of that quarter (no longer in `units`)."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,13 @@ class Tables:
 def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
     """One row per period, site, hall type and accelerator in service or installed."""
     rows = []
+    retired: dict[tuple[int, int, str, int], float] = defaultdict(float)
+    for (s, h, i, t), n in solution.retire.items():
+        retired[s, h, plan.sites[s].halls[h].installed[i].accelerator, t] += n
     # Most (s, h, c, t) hold nothing: drop those before sorting.
     shown = ({k for k, v in books.units.items() if not v <= SOLVER_NOISE}
-             | {k for k, v in solution.new.items() if not v <= SOLVER_NOISE})
+             | {k for k, v in solution.new.items() if not v <= SOLVER_NOISE}
+             | {k for k, v in retired.items() if not v <= SOLVER_NOISE})
     for s, h, c, t in sorted(shown, key=lambda k: (k[3], k[0], k[1], k[2])):
         units = books.units.get((s, h, c, t), 0.0)
         new = solution.new.get((s, h, c, t), 0.0)
@@ -53,6 +61,9 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
             "facility_mw": units * accelerator.unit_it_mw * site.halls[h].pue,
             "capex_usd": new * accelerator.unit_capex_usd, "overhead_capex_usd": new * accelerator.overhead_capex_usd,
             "bf16_pflops": chips * accelerator.bf16_pflops, "fp8_pflops": chips * accelerator.fp8_pflops,
+            "effective_bf16_pflops": chips * site.halls[h].availability * accelerator.bf16_pflops
+            * plan.effective_share(accelerator, t),
+            "retired_units": retired.get((s, h, c, t), 0.0),
         })
     for (k, t), leased in sorted(solution.lease.items(), key=lambda item: (item[0][1], item[0][0])):
         if leased <= SOLVER_NOISE:
@@ -65,6 +76,8 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
             "new_units": 0.0, "accelerators": leased, "it_mw": 0.0, "overhead_it_mw": 0.0, "facility_mw": 0.0,
             "capex_usd": 0.0, "overhead_capex_usd": 0.0,
             "bf16_pflops": leased * accelerator.bf16_pflops, "fp8_pflops": leased * accelerator.fp8_pflops,
+            "effective_bf16_pflops": leased * accelerator.bf16_pflops * plan.effective_share(accelerator, t),
+            "retired_units": 0.0,
         })
     return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
 
@@ -118,13 +131,14 @@ def _at_risk_n1_mw(plan: Plan, books: Ledger, s: int, t: int) -> float:
 
 
 CAPEX_KINDS = ("accelerators", "modules", "generation")
-OPEX_KINDS = ("energy", "lease", "maintenance")
+OPEX_KINDS = ("energy", "lease", "maintenance", "decommissioning")
 
 
 def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.DataFrame:
     """Per year: capex and opex by kind, each in all and their total, the limits on the total,
     on capex and on opex (empty where none), and the straight-line depreciation of what the
-    plan bought (`accounting.depreciation_usd`)."""
+    plan bought (`accounting.depreciation_usd`). `resale_usd` is income from installed units
+    retired early: not netted from spending, which the limits hold."""
     rows = []
     for year in plan.horizon_years:
         quarters = [t for t, y in enumerate(plan.years) if y == year]
@@ -138,24 +152,29 @@ def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.Data
                      "limit_usd": plan.budget_usd.get(year, float("nan")),
                      "capex_limit_usd": plan.capex_budget_usd.get(year, float("nan")),
                      "opex_limit_usd": plan.opex_budget_usd.get(year, float("nan")),
-                     "depreciation_usd": float(depreciation[quarters].sum())})
+                     "depreciation_usd": float(depreciation[quarters].sum()),
+                     "resale_usd": sum(books.resale_usd.get(t, 0.0) for t in quarters)})
     return pd.DataFrame(rows)
 
 
 def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
-    """Per period: compute in service by vendor and ecosystem, delivered by workload, and demand."""
+    """Per period: compute in service (peak BF16, availability-weighted) by vendor, its effective
+    part, and compute delivered (effective) by workload against demand."""
     rows = []
     for t, period in enumerate(plan.periods):
         training, inference = delivered_pflops(plan, solution, t)
         by_vendor: dict[str, float] = defaultdict(float)
+        effective = 0.0
         for (c, tt), chips in books.fleet_accelerators.items():
             if tt == t:
                 by_vendor[plan.catalog[c].vendor] += chips * plan.catalog[c].bf16_pflops
+                effective += chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
         rows.append({
             "period": period,
             "training_pflops": training, "training_demand_pflops": plan.training_pflops[t],
             "inference_pflops": inference, "inference_demand_pflops": plan.inference_pflops[t],
             "bf16_pflops_in_service": sum(by_vendor.values()),
+            "effective_bf16_pflops_in_service": effective,
             **{f"bf16_pflops_{vendor}": value for vendor, value in sorted(by_vendor.items())},
         })
     return pd.DataFrame(rows).fillna(0.0)

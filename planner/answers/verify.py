@@ -15,6 +15,7 @@ import numpy as np
 from planner.answers.accounting import (
     Ledger,
     delivered_pflops,
+    kept_units,
     ledger,
     new_arrays,
     vendor_spend_usd,
@@ -32,6 +33,7 @@ from planner.model.families import (
     EXPANSION,
     FIRM,
     HALL,
+    KEPT,
     LOAD,
     MIN_UNITS,
     MODULES,
@@ -95,6 +97,23 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
             check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
     _check_modules(plan, solution, check, integer)
     _check_flows(plan, solution, check, allowed)
+    _check_retirement(plan, solution, check)
+
+
+def _check_retirement(plan: Plan, solution: Solution, check: _Checker) -> None:
+    """Installed units retired early: never more than the lot holds, never a negative number,
+    only inside the lot's life and only where the plan allows early retirement."""
+    T = len(plan.periods)
+    for (s, h, i, t), n in solution.retire.items():
+        lot = plan.sites[s].halls[h].installed[i]
+        key = RowKey(site=plan.sites[s].id, hall=plan.sites[s].halls[h].id, accelerator=lot.accelerator)
+        check.at_least("non_negative", key, plan.periods[t], n, 0.0)
+        if t not in lot.serving_periods(T) or not plan.retirement.early:
+            check.at_most("retirement_allowed", key, plan.periods[t], n, 0.0)
+    for (s, h, i, t), kept in kept_units(plan, solution.retire).items():
+        lot = plan.sites[s].halls[h].installed[i]
+        key = RowKey(site=plan.sites[s].id, hall=plan.sites[s].halls[h].id, accelerator=lot.accelerator)
+        check.at_least(KEPT.name, key, plan.periods[t], kept, 0.0)
 
 
 def _suspects(plan: Plan, solution: Solution, allowed: set[str], integer: bool) -> list[tuple[NewKey, float]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from planner.inputs.schema import MAX_USD, period_index, period_name
+from planner.inputs.schema import MAX_USD, UTILISATION_ESTIMATE, period_index, period_name
 
 VENDORS = [("nvidia", "cuda"), ("amd", "rocm"), ("google", "xla"), ("meta", "mtia"), ("aws", "neuron")]
 START = "2026Q1"
@@ -109,7 +109,8 @@ def generate(sites: int, accelerators: int, quarters: int, seed: int) -> dict[st
             if "shares" in plan["policy"]:  # nvidia at most 80%: the fleet at most 5x what others deliver
                 others = [a for a in catalog if a["vendor"] != "nvidia"]
                 deliverable = min(deliverable, 5 * _deliverable_pflops(plan, others, demand_from))
-            pflops = min(0.05 * existing_mw * least_dense, 0.5 * deliverable)
+            # Demand counts effective compute: generated parts run at the catalog's default utilisation.
+            pflops = min(0.05 * existing_mw * least_dense, 0.5 * deliverable) * UTILISATION_ESTIMATE
             plan["demand"] = {"training_precision": "bf16", "training": [{"from": demand_from,
                                                                           "pflops": round(pflops, 1)}]}
     return plan

@@ -35,6 +35,7 @@ from planner.model.families import (
     EXPANSION,
     FIRM,
     HALL,
+    KEPT,
     LOAD,
     MIN_UNITS,
     MODULES,
@@ -53,8 +54,6 @@ from planner.model.variables import (
     add_variables,
     column_bounds,
     hall_array,
-    installed_facility_mw,
-    installed_units,
 )
 
 TIE_BREAK_PFLOPS_PER_USD = 1e-9
@@ -96,6 +95,27 @@ def add_stock_constraints(model: Model) -> None:
     rows.terms(row[retired], new[index[retired] - lag[retired] - life[retired]], np.ones(int(retired.sum())))
 
 
+def add_retirement_constraints(model: Model) -> None:
+    """Limit 12: units of an installed lot kept in quarter t are those kept in t-1 less those
+    retired in t (the lot's units before the first quarter); past the end of its life, none."""
+    plan, rows = model.plan, model.rows_builder
+    n = len(model.keep)
+    if n == 0:
+        return
+    lots = [plan.sites[s].halls[h].installed[i] for s, h, i, _ in model.keep]
+    keys = [RowKey(site=plan.sites[s].id, hall=plan.sites[s].halls[h].id, accelerator=lot.accelerator)
+            for (s, h, _, _), lot in zip(model.keep, lots, strict=True)]
+    t = np.array([key[3] for key in model.keep], dtype=np.int64)
+    rhs = np.where(t == 0, np.array([lot.units for lot in lots], dtype=F), 0.0)
+    offset = rows.add(KEPT.name, keys, [plan.periods[q] for q in t.tolist()], "==", rhs)
+    row = offset + np.arange(n, dtype=np.int64)
+    keep, retire = model.ids("keep"), model.ids("retire")
+    rows.terms(row, keep, np.ones(n))
+    rows.terms(row, retire, np.ones(n))
+    later = t > 0  # a lot's keys are consecutive, one per quarter from 0
+    rows.terms(row[later], keep[np.flatnonzero(later) - 1], np.full(int(later.sum()), -1.0))
+
+
 def _by_pair(model: Model, family: str) -> dict[tuple[int, int], list[tuple[int, int]]]:
     """(t, variable id) of mod per (s, h) or of gen per (s, g), in variable order."""
     out: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
@@ -118,8 +138,9 @@ def add_hall_space_constraints(model: Model) -> None:
     T = len(plan.periods)
     modules = _by_pair(model, "mod")
     # Slot q * (T + 1) + t is hall type q's row for quarter t; slot q * (T + 1) + T its modules row.
+    live = model.serving
     exists = np.zeros(len(model.halls) * (T + 1), dtype=bool)
-    exists[k.q * (T + 1) + k.t] = True
+    exists[live.q * (T + 1) + live.t] = True
     module_terms: list[tuple[int, int, float]] = []  # (slot, variable id, coefficient)
     for q, (s, h) in enumerate(model.halls):
         started = modules.get((s, h))
@@ -146,7 +167,7 @@ def add_hall_space_constraints(model: Model) -> None:
         if t < T:
             families.append(HALL.name)
             periods.append(plan.periods[t])
-            rhs.append(hall.existing_it_mw - sum(lot.units * plan.catalog[lot.accelerator].unit_it_mw for lot in hall.installed))
+            rhs.append(hall.existing_it_mw)
         else:
             families.append(MODULES.name)
             periods.append("all")
@@ -155,7 +176,7 @@ def add_hall_space_constraints(model: Model) -> None:
     row_of_slot = np.full(len(exists), -1, dtype=np.int64)
     row_of_slot[slots] = offset + np.arange(len(slots))
     unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
-    rows.terms(row_of_slot[k.q * (T + 1) + k.t], model.ids("inst"), unit_mw[k.c])
+    rows.terms(row_of_slot[live.q * (T + 1) + live.t], live.column, unit_mw[live.c])
     # A unit being commissioned takes its space from delivery: new[t - d] for d < lag.
     lag = accelerator_array(model, lambda a: a.commission_periods).astype(np.int64)[k.c]
     for d in range(1, int(lag.max(initial=0)) + 1):
@@ -168,7 +189,7 @@ def add_hall_space_constraints(model: Model) -> None:
 def add_cooling_constraints(model: Model) -> None:
     """Limit 9: the heat of the units in service in a hall type, in its liquid loops and in its
     air, each within what the hall rejects (a share of its ready IT MW), where the hall says."""
-    plan, k, rows = model.plan, model.k, model.rows_builder
+    plan, rows = model.plan, model.rows_builder
     T = len(plan.periods)
     modules = _by_pair(model, "mod")
     for family, share_of, heat_of in (
@@ -188,25 +209,25 @@ def add_cooling_constraints(model: Model) -> None:
             hall = plan.sites[s].halls[h]
             share = float(share_of(hall))
             row_of_hall[q] = len(keys) // T
-            installed = sum(lot.units * heat_of(plan.catalog[lot.accelerator]) for lot in hall.installed)
             key = RowKey(site=plan.sites[s].id, hall=hall.id)
             for t, period in enumerate(plan.periods):
                 module_terms += [(len(keys), v, -share * hall.module_it_mw) for mt, v in modules.get((s, h), ())
                                  if mt + hall.lead_periods <= t]
                 keys.append(key)
                 periods.append(period)
-                rhs.append(share * hall.existing_it_mw - installed)
+                rhs.append(share * hall.existing_it_mw)
         offset = rows.add(family.name, keys, periods, "<=", rhs)
         heat = accelerator_array(model, heat_of)
-        chosen = row_of_hall[k.q] >= 0
-        rows.terms(offset + row_of_hall[k.q[chosen]] * T + k.t[chosen], model.ids("inst")[chosen],
-                   heat[k.c[chosen]])
+        live = model.serving
+        chosen = row_of_hall[live.q] >= 0
+        rows.terms(offset + row_of_hall[live.q[chosen]] * T + live.t[chosen], live.column[chosen],
+                   heat[live.c[chosen]])
         _terms_from_tuples(rows, offset, module_terms)
 
 
 def add_site_power_constraints(model: Model) -> None:
     """Limit 2: facility MW (PUE x IT) met by dispatch, each source within what it delivers."""
-    plan, k, rows = model.plan, model.k, model.rows_builder
+    plan, rows = model.plan, model.rows_builder
     T = len(plan.periods)
     builds = _by_pair(model, "gen")
     dispatch = {key: model.first_id["disp"] + i for i, key in enumerate(model.disp)}
@@ -219,7 +240,6 @@ def add_site_power_constraints(model: Model) -> None:
     load_terms: list[tuple[int, int, float]] = []  # (row within this block, variable id, coefficient)
     other_terms: list[tuple[int, int, float]] = []
     for s, site in enumerate(plan.sites):
-        base_mw = installed_facility_mw(plan, s, design=False)
         site_key = RowKey(site=site.id)
         source_keys = [RowKey(site=site.id, source=source.id) for source in site.sources]
         for t, period in enumerate(plan.periods):
@@ -228,7 +248,7 @@ def add_site_power_constraints(model: Model) -> None:
             keys.append(site_key)
             periods.append(period)
             senses.append("==")
-            rhs.append(base_mw)
+            rhs.append(0.0)
             load_terms += [(len(families) - 1, dispatch[s, g, t], 1.0)
                            for g in range(len(site.sources)) if (s, g, t) in dispatch]
             for g, source in enumerate(site.sources):
@@ -257,7 +277,8 @@ def add_site_power_constraints(model: Model) -> None:
     _terms_from_tuples(rows, offset, load_terms)
     pue = hall_array(model, lambda hall: hall.pue)
     unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
-    rows.terms(offset + load_row[k.s, k.t], model.ids("inst"), -pue[k.q] * unit_mw[k.c])
+    live = model.serving
+    rows.terms(offset + load_row[live.s, live.t], live.column, -pue[live.q] * unit_mw[live.c])
     _terms_from_tuples(rows, offset, other_terms)
 
 
@@ -265,7 +286,7 @@ def add_firm_power_constraints(model: Model) -> None:
     """Limit 8: the facility's peak draw (IT x design PUE) within the site's firm MW: firm
     sources at their rating, variable ones at their capacity credit, batteries for the hours
     they cover, generation built once online, less the N-1 reserve."""
-    plan, k, rows = model.plan, model.k, model.rows_builder
+    plan, rows = model.plan, model.rows_builder
     T = len(plan.periods)
     builds = _by_pair(model, "gen")
     keys: list[RowKey] = []
@@ -276,7 +297,6 @@ def add_firm_power_constraints(model: Model) -> None:
         if not site.firm_limit_says_more:
             continue
         key = RowKey(site=site.id)
-        base_mw = installed_facility_mw(plan, s, design=True)
         for t, period in enumerate(plan.periods):
             for g, source in enumerate(site.sources):
                 lead = source.expansion.lead_periods if source.expansion else 0
@@ -284,17 +304,18 @@ def add_firm_power_constraints(model: Model) -> None:
                                 if gt + lead <= t and source.firm_share > 0]
             keys.append(key)
             periods.append(period)
-            rhs.append(site.firm_mw(t) - base_mw)
+            rhs.append(site.firm_mw(t))
     if not keys:
         return
     offset = rows.add(FIRM.name, keys, periods, "<=", rhs)
     row_of_site = np.full(len(plan.sites), -1, dtype=np.int64)
     row_of_site[[s for s, site in enumerate(plan.sites) if site.firm_limit_says_more]] = np.arange(len(keys) // T)
-    chosen = row_of_site[k.s] >= 0
+    live = model.serving
+    chosen = row_of_site[live.s] >= 0
     design_pue = hall_array(model, lambda hall: hall.design_pue)
     unit_mw = accelerator_array(model, lambda a: a.unit_it_mw)
-    rows.terms(offset + row_of_site[k.s[chosen]] * T + k.t[chosen], model.ids("inst")[chosen],
-               design_pue[k.q[chosen]] * unit_mw[k.c[chosen]])
+    rows.terms(offset + row_of_site[live.s[chosen]] * T + live.t[chosen], live.column[chosen],
+               design_pue[live.q[chosen]] * unit_mw[live.c[chosen]])
     _terms_from_tuples(rows, offset, build_terms)
 
 
@@ -338,11 +359,11 @@ def cost_terms(model: Model) -> Terms:
     part("lease", lambda key: key[1], lambda key: dt_h * plan.cloud_offers[key[0]].usd_per_accelerator_hour)
     constant = np.zeros(len(plan.periods))
     if maintenance_share > 0:
-        parts.append((k.t, model.ids("inst"), maintenance_share * price[k.c] * 1.0))
-        constant[:] = maintenance_share * sum(
-            plan.catalog[lot.accelerator].unit_capex_usd * lot.units
-            for site in plan.sites for hall in site.halls for lot in hall.installed
-        )
+        live = model.serving
+        parts.append((live.t, live.column, maintenance_share * price[live.c] * 1.0))
+    # Taking a unit out early costs its decommissioning (what it fetches is in `resale_terms`).
+    part("retire", lambda key: key[3], lambda key: plan.retirement.decommission_share * (
+        plan.catalog[plan.sites[key[0]].halls[key[1]].installed[key[2]].accelerator].unit_price_usd or 0.0))
     period = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
     order = np.lexsort((kind, period))  # stable: by quarter, then kind, then variable order
@@ -351,7 +372,8 @@ def cost_terms(model: Model) -> Terms:
 
 
 CAPEX_PARTS = 3
-"""`cost_terms` lists new, mod and gen (capex) first, then disp, lease and upkeep (opex)."""
+"""`cost_terms` lists new, mod and gen (capex) first, then disp, lease, upkeep and
+decommissioning (opex)."""
 
 
 def add_budget_constraints(model: Model, costs: Terms) -> None:
@@ -434,37 +456,29 @@ def add_commitment_constraints(model: Model) -> None:
             rows.terms(np.full(len(variables), row), variables, coefficients)
 
 
-def _fleet(model: Model, weight: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Availability-weighted accelerators in service, times weight[c]: each inst key's coefficient
-    (0 outside `weight`), the leases counted (positions, coefficients), and the constant from
-    units installed before the horizon (the same in every quarter)."""
-    plan, k = model.plan, model.k
+def _fleet(model: Model, weight: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Availability-weighted accelerators in service, times weight[c]: the coefficient of each
+    column of `Model.serving` (0 outside `weight`) and the leases counted (positions, coefficients)."""
+    plan, live = model.plan, model.serving
     w = np.array([weight.get(c, 0.0) for c in model.pool], dtype=F)
     member = np.array([c in weight for c in model.pool], dtype=bool)
     availability = hall_array(model, lambda hall: hall.availability)
-    per_unit = availability[k.q] * accelerator_array(model, lambda a: a.accelerators_per_unit)[k.c] * w[k.c]
-    coefficient = np.where(member[k.c], per_unit * 1.0, 0.0)
-    constant = 0.0
-    for s, site in enumerate(plan.sites):
-        for h, hall in enumerate(site.halls):
-            if hall.installed:  # elsewhere every term is 0, and adding 0 changes nothing
-                for c, wc in weight.items():
-                    units = installed_units(plan, s, h, c)
-                    constant += hall.availability * plan.catalog[c].accelerators_per_unit * wc * units
+    per_unit = availability[live.q] * accelerator_array(model, lambda a: a.accelerators_per_unit)[live.c] * w[live.c]
+    coefficient = np.where(member[live.c], per_unit * 1.0, 0.0)
     leases = [(i, weight[plan.cloud_offers[key].accelerator]) for i, (key, _) in enumerate(model.lease)
               if plan.cloud_offers[key].accelerator in weight]
     lease_index = np.array([i for i, _ in leases], dtype=np.int64)
-    return coefficient, lease_index, np.array([x for _, x in leases], dtype=F), constant
+    return coefficient, lease_index, np.array([x for _, x in leases], dtype=F)
 
 
 def add_share_constraints(model: Model) -> None:
     """Limit 6: BF16 compute share of a vendor or ecosystem in service within [lo, hi]."""
-    plan, k, rows = model.plan, model.k, model.rows_builder
+    plan, live, rows = model.plan, model.serving, model.rows_builder
     T = len(plan.periods)
     bf16 = {c: plan.catalog[c].bf16_pflops for c in model.pool}
-    inst, lease = model.ids("inst"), model.ids("lease")
+    inst, lease = live.column, model.ids("lease")
     lease_t = np.array([t for _, t in model.lease], dtype=np.int64)
-    total, total_lease, total_weight, total_const = _fleet(model, bf16)
+    total, total_lease, total_weight = _fleet(model, bf16)
     for bound in plan.shares:
         members = {c: w for c, w in bf16.items() if getattr(plan.catalog[c], bound.group_kind) == bound.group}
         kinds = [(family, share, sense) for family, share, sense, wanted in (
@@ -473,15 +487,15 @@ def add_share_constraints(model: Model) -> None:
         first = bound.first_period
         if not kinds or first >= T:
             continue
-        group, group_lease, group_weight, group_const = _fleet(model, members)
+        group, group_lease, group_weight = _fleet(model, members)
         key = RowKey.of_group(bound.group_kind, bound.group)
         families = [family for _ in range(first, T) for family, _, _ in kinds]
         periods = [plan.periods[t] for t in range(first, T) for _ in kinds]
         senses = [sense for _ in range(first, T) for _, _, sense in kinds]
-        rhs = [share * total_const - group_const for _ in range(first, T) for _, share, _ in kinds]
+        rhs = [0.0 for _ in range(first, T) for _ in kinds]
         offset = rows.add(families, [key] * len(families), periods, senses, rhs)
-        in_group = np.array([c in members for c in model.pool], dtype=bool)[k.c]
-        in_range = k.t >= first
+        in_group = np.array([c in members for c in model.pool], dtype=bool)[live.c]
+        in_range = live.t >= first
         g = in_group & in_range
         lg = lease_t[group_lease] >= first
         lt = lease_t[total_lease] >= first
@@ -490,9 +504,9 @@ def add_share_constraints(model: Model) -> None:
             row_of_t = offset + (np.arange(T) - first) * len(kinds) + j
             # The group's terms, then -share x the total's: PuLP sums a variable's two terms in that order.
             parts += [
-                (row_of_t[k.t[g]], inst[g], group[g]),
+                (row_of_t[live.t[g]], inst[g], group[g]),
                 (row_of_t[lease_t[group_lease][lg]], lease[group_lease][lg], group_weight[lg]),
-                (row_of_t[k.t[in_range]], inst[in_range], -share * total[in_range]),
+                (row_of_t[live.t[in_range]], inst[in_range], -share * total[in_range]),
                 (row_of_t[lease_t[total_lease][lt]], lease[total_lease][lt], -share * total_weight[lt]),
             ]
         row, variable, coefficient = (np.concatenate([p[i] for p in parts]) for i in range(3))
@@ -501,45 +515,36 @@ def add_share_constraints(model: Model) -> None:
 
 def add_min_units_constraints(model: Model) -> None:
     """Policy: at least N units of an accelerator in service from a quarter on."""
-    plan, k, rows = model.plan, model.k, model.rows_builder
+    plan, live, rows = model.plan, model.serving, model.rows_builder
     T = len(plan.periods)
     position = {c: i for i, c in enumerate(model.pool)}
     for minimum in plan.min_units:
         if minimum.first_period >= T:
             continue
-        installed = 0.0
-        for s, site in enumerate(plan.sites):
-            for h, _hall in enumerate(site.halls):
-                installed += installed_units(plan, s, h, minimum.accelerator)
         count = T - minimum.first_period
         offset = rows.add(MIN_UNITS.name, [RowKey(accelerator=minimum.accelerator)] * count,
-                          list(plan.periods[minimum.first_period:]),
-                          ">=", [minimum.units - installed] * count)
-        chosen = (k.c == position.get(minimum.accelerator, -1)) & (k.t >= minimum.first_period)
-        rows.terms(offset + k.t[chosen] - minimum.first_period, model.ids("inst")[chosen],
+                          list(plan.periods[minimum.first_period:]), ">=", [minimum.units] * count)
+        chosen = (live.c == position.get(minimum.accelerator, -1)) & (live.t >= minimum.first_period)
+        rows.terms(offset + live.t[chosen] - minimum.first_period, live.column[chosen],
                    np.ones(int(chosen.sum())))
 
 
 def add_assignment_constraints(model: Model) -> None:
     """Accelerators assigned to training plus inference <= those in service (availability-weighted)."""
-    plan, k, rows = model.plan, model.k, model.rows_builder
+    plan, live, rows = model.plan, model.serving, model.rows_builder
     T = len(plan.periods)
     if not model.pool:
         return
-    weight, lease_index, lease_weight, _ = _fleet(model, dict.fromkeys(model.pool, 1.0))
-    installed = {lot.accelerator for site in plan.sites for hall in site.halls for lot in hall.installed}
-    constants = []
-    for c in model.pool:
-        constants += [_fleet(model, {c: 1.0})[3] if c in installed else 0.0] * T
+    weight, lease_index, lease_weight = _fleet(model, dict.fromkeys(model.pool, 1.0))
     pool_keys = [RowKey(accelerator=c) for c in model.pool]
     offset = rows.add(ASSIGN.name, [key for key in pool_keys for _ in range(T)], list(plan.periods) * len(model.pool),
-                      "<=", constants)
+                      "<=", np.zeros(len(model.pool) * T))
     position = {c: i for i, c in enumerate(model.pool)}
     for family in ("train", "infer"):
         keys = list(getattr(model, family))
         row = np.array([position[c] * T + t for c, t in keys], dtype=np.int64)
         rows.terms(offset + row, model.ids(family), np.ones(len(keys)))
-    rows.terms(offset + k.c * T + k.t, model.ids("inst"), -weight)
+    rows.terms(offset + live.c * T + live.t, live.column, -weight)
     if len(lease_index):
         lease_c = np.array([position[plan.cloud_offers[kk].accelerator] for kk, _ in model.lease], np.int64)
         lease_t = np.array([t for _, t in model.lease], dtype=np.int64)
@@ -563,9 +568,17 @@ def add_demand_constraints(model: Model) -> None:
         row_of_t[wanted] = offset + np.arange(len(wanted))
         keys = list(getattr(model, family))
         row = row_of_t[np.array([t for _, t in keys], dtype=np.int64)]
-        coefficient = np.array([plan.pflops_of(plan.catalog[c], workload) for c, _ in keys], dtype=F)
+        coefficient = _effective_pflops(model, family, lambda a, w=workload: plan.pflops_of(a, w))
         chosen = row >= 0
         rows.terms(row[chosen], model.ids(family)[chosen], coefficient[chosen])
+
+
+def _effective_pflops(model: Model, family: str, peak_pflops: Any) -> np.ndarray:
+    """Effective PFLOPS of one accelerator of each `train` or `infer` key (c, t): its peak
+    (`peak_pflops(accelerator)`) x its utilisation x its stack's maturity in quarter t."""
+    plan = model.plan
+    return np.array([peak_pflops(a) * plan.effective_share(a, t)
+                     for c, t in getattr(model, family) if (a := plan.catalog[c]) is not None], dtype=F)
 
 
 def residual_terms(model: Model) -> tuple[np.ndarray, np.ndarray]:
@@ -589,38 +602,59 @@ def residual_terms(model: Model) -> tuple[np.ndarray, np.ndarray]:
                        for (_, _, t), e in zip(model.gen, expansions, strict=True)], dtype=F)
     usd.append(np.array([e.capex_usd_per_mw if e else 0.0 for e in expansions], dtype=F)
                * remaining_share(served, GENERATION_LIFE_QUARTERS))
-    return np.concatenate([model.ids("new"), model.ids("mod"), model.ids("gen")]), np.concatenate(usd)
+    last = [i for i, (*_, t) in enumerate(model.keep) if t == T - 1]
+    lots = [plan.sites[s].halls[h].installed[i] for s, h, i, _ in (model.keep[j] for j in last)]
+    usd.append(np.array([plan.catalog[lot.accelerator].unit_capex_usd for lot in lots], dtype=F)
+               * remaining_share(np.array([lot.age_periods(T) for lot in lots], dtype=F),
+                                 np.array([plan.catalog[lot.accelerator].life_periods for lot in lots], dtype=F)))
+    return (np.concatenate([model.ids("new"), model.ids("mod"), model.ids("gen"), model.ids("keep")[last]]),
+            np.concatenate(usd))
+
+
+def resale_terms(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(quarter, retire column, USD per unit) of what an installed unit retired early fetches:
+    the plan's share of its straight-line book value at its age then."""
+    plan = model.plan
+    lots = [plan.sites[s].halls[h].installed[i] for s, h, i, _ in model.retire]
+    t = np.array([key[3] for key in model.retire], dtype=np.int64)
+    price = np.array([plan.catalog[lot.accelerator].unit_price_usd or 0.0 for lot in lots], dtype=F)
+    life = np.array([plan.catalog[lot.accelerator].life_periods for lot in lots], dtype=F)
+    age = np.array([lot.age_periods(q) for lot, q in zip(lots, t.tolist(), strict=True)], dtype=F)
+    return t, model.ids("retire"), plan.retirement.resale_share_of_book * price * remaining_share(age, life)
 
 
 def objective_costs(model: Model, costs: Terms) -> np.ndarray:
     """Each column's objective coefficient. max-compute (maximised): weighted PFLOPS-quarters less
     a tie-breaking cost; min-cost (minimised): discounted cost. Both net the residual value at
     the horizon's end (`residual_terms`) from the cost, so a late purchase is not charged in
-    full and, among plans with equal compute, max-compute builds just in time."""
+    full and, among plans with equal compute, max-compute builds just in time. What an installed
+    unit retired early fetches (`resale_terms`) is netted likewise, in the quarter it is sold.
+    Compute is effective compute (`_effective_pflops`)."""
     residual_ids, residual_usd = residual_terms(model)
+    resale_t, resale_ids, resale_usd = resale_terms(model)
     plan = model.plan
     precision = plan.objective_precision
     train, infer = model.ids("train"), model.ids("infer")
+    training = _effective_pflops(model, "train", lambda a: a.pflops(precision))
     # Beyond demand, which workload an accelerator serves is a tie; left to the solver, the
     # split jumps from quarter to quarter. A tiny preference makes it stable and readable:
     # inference gets what its demand needs, every other accelerator counts as training.
-    prefer_training = np.array([TRAINING_TIE_BREAK * plan.catalog[c].pflops(precision) for c, _ in model.train],
-                               dtype=F)
+    prefer_training = TRAINING_TIE_BREAK * training
     if plan.objective.maximises:
-        ids = [train, infer, train, costs.variable]
+        ids = [train, infer, train, costs.variable, residual_ids, resale_ids]
         coefficients = [
-            np.array([plan.training_weight * plan.catalog[c].pflops(precision) for c, _ in model.train], dtype=F),
-            np.array([plan.inference_weight * plan.catalog[c].pflops(precision) for c, _ in model.infer], dtype=F),
+            plan.training_weight * training,
+            plan.inference_weight * _effective_pflops(model, "infer", lambda a: a.pflops(precision)),
             prefer_training,
             -TIE_BREAK_PFLOPS_PER_USD * costs.coefficient,
             TIE_BREAK_PFLOPS_PER_USD * residual_usd,
+            TIE_BREAK_PFLOPS_PER_USD * resale_usd,
         ]
-        ids.append(residual_ids)
     else:
         factor = np.array([plan.discount_factor(t) for t in range(len(plan.periods))], dtype=F)
-        ids = [train, costs.variable, residual_ids]
+        ids = [train, costs.variable, residual_ids, resale_ids]
         coefficients = [-TIE_BREAK_PFLOPS_PER_USD * prefer_training, factor[costs.period] * costs.coefficient,
-                        -plan.discount_factor(len(plan.periods)) * residual_usd]
+                        -plan.discount_factor(len(plan.periods)) * residual_usd, -factor[resale_t] * resale_usd]
     # A column listed twice (training's compute and its tie-break) gets the sum, in this order.
     return np.bincount(np.concatenate(ids), weights=np.concatenate(coefficients), minlength=model.columns)
 
@@ -631,6 +665,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_variables(model)
     model.builder = Rows()
     add_stock_constraints(model)
+    add_retirement_constraints(model)
     costs = cost_terms(model)
     add_hall_space_constraints(model)
     add_cooling_constraints(model)

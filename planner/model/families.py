@@ -76,6 +76,8 @@ class Family:
 
 
 STOCK = Family("stock", "units in service (DESIGN's inst)", "units in service", "units", Role.INTERNAL)
+KEPT = Family("kept", "12. retirement: installed units kept, or retired for good", "installed units kept", "units",
+              Role.INTERNAL)
 LOAD = Family("load", "2. site power: dispatch meets the facility load", "dispatch", "MW", Role.INTERNAL)
 ASSIGN = Family("assign", "7. demand: accelerators assigned within the fleet", "assignment", "accelerators",
                 Role.INTERNAL)
@@ -186,7 +188,7 @@ DEMAND = Family(
 )
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
-    STOCK, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
+    STOCK, KEPT, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
     BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND,
 )}

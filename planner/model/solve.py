@@ -436,6 +436,7 @@ def read_solution(model: Model, values: np.ndarray) -> Solution:
     return Solution(
         new=family("new"), mod=family("mod"), gen=family("gen"), disp=family("disp"),
         lease=family("lease"), train=family("train"), infer=family("infer"),
+        retire={key: n for key, n in family("retire").items() if n},
     )
 
 

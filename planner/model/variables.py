@@ -18,7 +18,7 @@ from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
 from planner.model.rows import RowInfo
 from planner.model.solution import NewKey
 
-FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst")
+FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire")
 
 
 @dataclass
@@ -33,6 +33,23 @@ class Keys:
     t: np.ndarray
     first: np.ndarray
     """First quarter of the key's (s, h, c): keys of one (s, h, c) are consecutive, one per quarter."""
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Every column of units in service, one entry per (s, h, c, t): the plan's own (`inst`)
+    and the installed base kept (`keep`); rows that count units in service take both."""
+
+    q: np.ndarray
+    s: np.ndarray
+    c: np.ndarray
+    """Position in `Model.pool`."""
+    t: np.ndarray
+    column: np.ndarray
+
+
+LotKey = tuple[int, int, int, int]
+"""(site, hall, lot, quarter) of `keep` and `retire`: lot is the position in `Hall.installed`."""
 
 
 @dataclass
@@ -51,6 +68,10 @@ class Model:
     inst: list[NewKey] = field(default_factory=list)
     """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
     stock column (see `add_stock_constraints`) so that every row using it stays short."""
+    keep: list[LotKey] = field(default_factory=list)
+    """Units of an installed lot still in service in quarter t (until the end of its life)."""
+    retire: list[LotKey] = field(default_factory=list)
+    """Units of an installed lot retired early at the start of quarter t."""
     first_id: dict[str, int] = field(default_factory=dict)
     """Column of each family's first key; a family's columns are consecutive, in key order."""
     columns: int = 0
@@ -62,6 +83,7 @@ class Model:
     """(s, h) of every hall type, in site then hall order (position q)."""
     keys: Keys | None = None
     builder: Rows | None = None
+    served: Serving | None = None
     highs: Any = None
     """The solved `highspy.Highs` model, kept for re-solves (ranging, IIS), or None."""
 
@@ -92,22 +114,33 @@ class Model:
         return self.keys
 
     @property
+    def serving(self) -> Serving:
+        """Columns of units in service: `inst`, then `keep` (made once, after the columns)."""
+        if self.served is None:
+            self.served = self._serving()
+        return self.served
+
+    def _serving(self) -> Serving:
+        k = self.k
+        position = {c: i for i, c in enumerate(self.pool)}
+        hall_of = {pair: q for q, pair in enumerate(self.halls)}
+        plan = self.plan
+        keep_q = np.array([hall_of[s, h] for s, h, _, _ in self.keep], dtype=np.int64)
+        keep_c = np.array([position[plan.sites[s].halls[h].installed[lot].accelerator]
+                           for s, h, lot, _ in self.keep], dtype=np.int64)
+        keep_t = np.array([t for *_, t in self.keep], dtype=np.int64)
+        site_of = np.array([s for s, _ in self.halls], dtype=np.int64)
+        return Serving(
+            q=np.concatenate([k.q, keep_q]),
+            s=np.concatenate([k.s, site_of[keep_q] if len(keep_q) else keep_q]),
+            c=np.concatenate([k.c, keep_c]), t=np.concatenate([k.t, keep_t]),
+            column=np.concatenate([self.ids("inst"), self.ids("keep")]),
+        )
+
+    @property
     def rows_builder(self) -> Rows:
         assert self.builder is not None
         return self.builder
-
-
-def installed_units(plan: Plan, s: int, h: int, c: str) -> float:
-    return sum(lot.units for lot in plan.sites[s].halls[h].installed if lot.accelerator == c)
-
-
-def installed_facility_mw(plan: Plan, s: int, design: bool) -> float:
-    """Facility MW of the units already in service at site s: at each hall type's design PUE
-    (`design`, the hottest hour) or its annual PUE (the average, for energy)."""
-    return sum(
-        lot.units * plan.catalog[lot.accelerator].unit_it_mw * (hall.design_pue if design else hall.pue)
-        for hall in plan.sites[s].halls for lot in hall.installed
-    )
 
 
 def _variables(model: Model, name: str, keys: list[Any]) -> list[Any]:
@@ -172,6 +205,10 @@ def add_variables(model: Model) -> None:
     model.infer = _variables(model, "infer", infer_keys)
     model.inst = _variables(model, "inst", new_keys)
     model.keys = _keys(model, blocks, len(new_keys))
+    lot_keys = [(s, h, i, t) for s, site in enumerate(plan.sites) for h, hall in enumerate(site.halls)
+                for i, lot in enumerate(hall.installed) for t in lot.serving_periods(T)]
+    model.keep = _variables(model, "keep", lot_keys)
+    model.retire = _variables(model, "retire", list(lot_keys))
 
 
 def _keys(model: Model, blocks: list[tuple[int, Any, int]], count: int) -> Keys:
@@ -224,6 +261,10 @@ def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         never = len(model.plan.periods)
         last = accelerator_array(model, lambda a: never if a.last_period is None else a.last_period)
         upper[model.ids("new")[model.k.t > last[model.k.c]]] = 0.0
+    if model.keep:
+        lots = [model.plan.sites[s].halls[h].installed[i] for s, h, i, _ in model.keep]
+        upper[model.ids("keep")] = [lot.units for lot in lots]
+        upper[model.ids("retire")] = [lot.units if model.plan.retirement.early else 0.0 for lot in lots]
     integer = np.zeros(n, dtype=bool)
     if model.integer:
         integer[model.ids("new")] = True

@@ -89,7 +89,9 @@ def test_the_infeasible_example_is_explained(tmp_path):
     2.5 PFLOPS x 72 per 141.2 kW with fabric, comes 860 a quarter (the catalog's default
     volume): 121.5 MW and 154.8 EFLOPS; GB300 (1,202 PFLOPS per IT MW) fills the other 11.2 MW
     with 13.4: 500 are needed, 294.2 are there, 206 are short. Closing it by power, with GB300
-    at the margin: 205.8 EFLOPS / 1,202 PFLOPS per IT MW = 171 MW of IT x 1.08 = +185 MW."""
+    at the margin: 205.8 EFLOPS / 1,202 PFLOPS per IT MW = 171 MW of IT x 1.08 = +185 MW.
+    Demand counts effective compute, peak x 0.36 (every part's utilisation here): 180 EFLOPS
+    wanted, 205.8 x 0.36 = 74.1 EFLOPS short."""
     from typer.testing import CliRunner
 
     from planner.cli import app
@@ -97,6 +99,6 @@ def test_the_infeasible_example_is_explained(tmp_path):
     example = REPO / "sites" / "examples" / "prometheus-2026-infeasible.yaml"
     result = CliRunner().invoke(app, ["optimize", str(example), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3, result.output
-    assert "training demand in 2026Q2 is short by 206 EFLOPS" in result.output
+    assert "training demand in 2026Q2 is short by 74.1 EFLOPS" in result.output
     assert "power from prometheus / grid is full in 2026Q2" in result.output
     assert "+185 MW at prometheus / grid in 2026Q2" in result.output

@@ -142,7 +142,7 @@ def phasing_plan() -> dict:
     }]
     plan["catalog"] = [{
         "id": "alpha", "name": "Alpha, late", "vendor": "nvidia", "ecosystem": "cuda", "unit": "rack",
-        "accelerators_per_unit": 10, "unit_it_kw": 100, "rack_kw": 100, "bf16_pflops": 1.0,
+        "accelerators_per_unit": 10, "unit_it_kw": 100, "rack_kw": 100, "bf16_pflops": 1.0, "utilisation": 1.0,
         "fp8_pflops": 2.0, "hbm_gb": 100, "unit_price_usd": 300_000, "first_available": "2026Q2",
         "cooling": "liquid", "workloads": ["training", "inference"],
     }]
