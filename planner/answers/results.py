@@ -118,7 +118,9 @@ def _at_risk_n1_mw(plan: Plan, books: Ledger, s: int, t: int) -> float:
 
 
 CAPEX_KINDS = ("accelerators", "modules", "generation")
-OPEX_KINDS = ("energy", "lease", "maintenance")
+OPEX_KINDS = ("energy", "lease", "hall_lease", "generation_lease", "maintenance")
+"""`lease` is cloud offers' accelerators; `hall_lease` and `generation_lease` halls and plants
+leased from a partner."""
 
 
 def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.DataFrame:
