@@ -234,10 +234,16 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
              + (mod.rename(period="start") * _paid(mod_mask, lead, T, module_usd, "hall")).sum(["start", "hall"])
              + (gen.rename(period="start") * _paid(gen_mask, g_lead, T, capex_mw, "src")).sum(["start", "src"]))
     opex = (disp * _array(dt_h * energy, "src")).sum("src") + (lease * _array(lease_usd, "offer")).sum("offer")
-    cost_constant = 0.0
+    # Leased halls and generation: a quarter's rent from the quarter a module or build is ready.
+    hall_rent = ix.hall(lambda hall: hall.lease_usd_per_mw_year) / 4.0
+    g_rent = np.array([src.expansion.lease_usd_per_mw_year if src.expansion else 0.0 for src in sources]) / 4.0
+    opex = (opex + (mod.rename(period="start") * _ready(mod_mask, lead, T, module_mw * hall_rent, "hall"))
+            .sum(["start", "hall"])
+            + (gen.rename(period="start") * _ready(gen_mask, g_lead, T, g_rent, "src")).sum(["start", "src"]))
+    cost_constant = float((ix.hall(lambda hall: hall.existing_it_mw) * hall_rent).sum())
     if maintenance > 0:
         opex = opex + (inst * (maintenance * price)).sum(["hall", "acc"])
-        cost_constant = maintenance * float((installed * ix.accel(lambda a: a.unit_capex_usd)[None, :]).sum())
+        cost_constant += maintenance * float((installed * ix.accel(lambda a: a.unit_capex_usd)[None, :]).sum())
     cost = capex + opex
     years = np.array(plan.years)
     year_of = xr.DataArray(years, dims="period", name="year")

@@ -41,7 +41,7 @@ class Ledger:
     capex_usd: dict[tuple[int, str], float]
     """Keyed (t, kind): kind in accelerators, modules, generation."""
     opex_usd: dict[tuple[int, str], float]
-    """Keyed (t, kind): kind in energy, lease, maintenance."""
+    """Keyed (t, kind): kind in energy, lease (cloud offers), hall_lease, generation_lease, maintenance."""
     fleet_accelerators: dict[tuple[str, int], float]
     """Availability-weighted accelerators of c in service at t, incl. leased."""
     resale_usd: dict[int, float] = field(default_factory=dict)
@@ -301,9 +301,7 @@ def _money(
     builds = [(quarter, mw * e.capex_usd_per_mw * share) for (s, g, t), mw in solution.gen.items()
               if (e := plan.sites[s].sources[g].expansion) is not None
               for quarter, share in build_payments(t, e.lead_periods)]
-    for kind, payments in (("modules", modules), ("generation", builds)):
-        capex_parts.append((kind, np.array([q for q, _ in payments], dtype=np.int64),
-                            np.array([usd for _, usd in payments], dtype=np.float64)))
+    capex_parts += [_part("modules", modules), _part("generation", builds)]
     opex_parts = [
         ("energy", np.array([t for _, _, t in solution.disp], dtype=np.int64), np.array(
             [mw * dt_h * plan.sites[s].sources[g].energy_usd_per_mwh for (s, g, _), mw in solution.disp.items()],
@@ -312,6 +310,7 @@ def _money(
             [n * dt_h * plan.cloud_offers[k].usd_per_accelerator_hour for (k, _), n in solution.lease.items()],
             dtype=np.float64)),
     ]
+    opex_parts += _leases(plan, solution)
     if plan.maintenance_share_per_year > 0:
         opex_parts.append(("maintenance", units.t, plan.maintenance_share_per_year / 4.0 * price[units.c]
                            * units.count))
@@ -333,6 +332,29 @@ def resale_usd(plan: Plan, solution: Solution) -> dict[int, float]:
         book = float(remaining_share(np.array(float(lot.age_periods(t))), accelerator.life_periods))
         out[t] += n * plan.retirement.resale_share_of_book * (accelerator.unit_price_usd or 0.0) * book
     return dict(out)
+
+
+def _leases(plan: Plan, solution: Solution) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """The rent of leased halls and generation, by quarter: a leased hall type's existing MW in
+    every quarter, then each leased module and each leased expansion from the quarter it is
+    ready to the horizon's end, at a quarter of the yearly rate per MW."""
+    T = len(plan.periods)
+    halls = [(t, hall.existing_it_mw * hall.lease_usd_per_mw_year / 4.0)
+             for site in plan.sites for hall in site.halls if hall.lease_usd_per_mw_year > 0 for t in range(T)]
+    halls += [(quarter, n * hall.module_it_mw * hall.lease_usd_per_mw_year / 4.0)
+              for (s, h, t), n in solution.mod.items()
+              if (hall := plan.sites[s].halls[h]).lease_usd_per_mw_year > 0
+              for quarter in range(t + hall.lead_periods, T)]
+    generation = [(quarter, mw * e.lease_usd_per_mw_year / 4.0) for (s, g, t), mw in solution.gen.items()
+                  if (e := plan.sites[s].sources[g].expansion) is not None and e.lease_usd_per_mw_year > 0
+                  for quarter in range(t + e.lead_periods, T)]
+    return [_part("hall_lease", halls), _part("generation_lease", generation)]
+
+
+def _part(kind: str, payments: list[tuple[int, float]]) -> tuple[str, np.ndarray, np.ndarray]:
+    """(kind, quarters, USD) arrays of (quarter, USD) payments."""
+    return (kind, np.array([q for q, _ in payments], dtype=np.int64),
+            np.array([usd for _, usd in payments], dtype=np.float64))
 
 
 def depreciation_usd(plan: Plan, solution: Solution) -> np.ndarray:

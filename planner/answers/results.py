@@ -131,7 +131,9 @@ def _at_risk_n1_mw(plan: Plan, books: Ledger, s: int, t: int) -> float:
 
 
 CAPEX_KINDS = ("accelerators", "modules", "generation")
-OPEX_KINDS = ("energy", "lease", "maintenance", "decommissioning")
+OPEX_KINDS = ("energy", "lease", "hall_lease", "generation_lease", "maintenance", "decommissioning")
+"""`lease` is cloud offers' accelerators; `hall_lease` and `generation_lease` halls and plants
+leased from a partner; `decommissioning` taking installed units out early."""
 
 
 def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.DataFrame:

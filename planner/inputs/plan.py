@@ -104,6 +104,8 @@ class Expansion:
     capex_usd_per_mw: float
     lead_periods: int
     first_start: int
+    lease_usd_per_mw_year: float = 0.0
+    """Leased from a partner (opex from the quarter it is online; no capex); 0: built by the plan."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class Hall:
     """Liquid heat rejection per ready IT MW; None: not limited."""
     air_cooling_share: float | None = None
     """Air heat rejection per ready IT MW; None: not limited."""
+    lease_usd_per_mw_year: float = 0.0
+    """Leased from a partner, per IT MW (modules from ready, existing MW always); 0: built by the plan."""
 
     def fits(self, accelerator: Accelerator) -> bool:
         """Whether units of `accelerator` can go into this hall (cooling kind, and rack density
@@ -475,7 +479,8 @@ class _Resolver:
         if source.expansion is not None:
             e = source.expansion
             expansion = Expansion(
-                max_mw=e.max_mw, capex_usd_per_mw=e.capex_usd_per_kw * 1000.0,
+                max_mw=e.max_mw, capex_usd_per_mw=(e.capex_usd_per_kw or 0.0) * 1000.0,
+                lease_usd_per_mw_year=(e.lease_usd_per_kw_year or 0.0) * 1000.0,
                 lead_periods=e.lead_quarters,
                 first_start=max(0, period_index(e.first_start) - self.start) if e.first_start else 0,
             )
@@ -533,7 +538,7 @@ class _Resolver:
             first_module_start=max(0, period_index(start) - self.start) if start else 0,
             backup=hall.backup, availability=hall.availability, installed=tuple(installed),
             rack_kw_margin=hall.rack_kw_margin, liquid_cooling_share=hall.liquid_cooling_share,
-            air_cooling_share=hall.air_cooling_share,
+            air_cooling_share=hall.air_cooling_share, lease_usd_per_mw_year=hall.lease_usd_per_mw_year or 0.0,
             pue=hall.pue if hall.pue is not None else site.pue,
             design_pue=hall.design_pue if hall.design_pue is not None else site_design_pue,
         )

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner import fmt
 from planner.inputs import units
 
 PERIOD_PATTERN = re.compile(r"^(20[0-9]{2})Q([1-4])$")
@@ -225,13 +226,28 @@ class PowerPhase(StrictModel):
 
 
 class Expansion(StrictModel):
-    """Capacity the plan may build at this source (a variable of the LP)."""
+    """Capacity the plan may add at this source (a variable of the LP): built and paid for by
+    the plan (`capex_usd_per_kw`), or built by a partner and leased (`lease_usd_per_kw_year`)."""
 
     max_mw: PowerMW = Field(gt=0, le=MAX_POWER_MW)
-    capex_usd_per_kw: PriceUSDPerKW = Field(ge=0, le=100_000)
+    capex_usd_per_kw: PriceUSDPerKW | None = Field(default=None, ge=0, le=100_000)
+    """Build cost per kW, paid evenly over the lead quarters (capex); what is built keeps a
+    book value at the horizon's end."""
+    lease_usd_per_kw_year: PriceUSDPerKW | None = Field(default=None, gt=0, le=10_000)
+    """Instead of `capex_usd_per_kw`: a partner builds it and the plan pays this much per kW a
+    year (`$150/kW`), as opex, in every quarter from the one it is online to the horizon's end;
+    no capex, no residual value."""
     lead_quarters: int = Field(ge=0, le=40)
     """Quarters from the start of building to first power."""
     first_start: Period | None = None
+
+    @model_validator(mode="after")
+    def _built_or_leased(self) -> Self:
+        if (self.capex_usd_per_kw is None) == (self.lease_usd_per_kw_year is None):
+            found = "both" if self.capex_usd_per_kw is not None else "neither"
+            raise ValueError("an expansion needs exactly one of `capex_usd_per_kw` (built by the plan) or "
+                             f"`lease_usd_per_kw_year` (built by a partner, leased as opex); found {found}")
+        return self
 
 
 VARIABLE_KINDS = frozenset({"solar", "wind"})
@@ -315,6 +331,11 @@ class HallType(Sourced):
     """IT MW one new module adds."""
     module_capex_usd: MoneyUSD = Field(default=0.0, ge=0, le=MAX_USD)
     """Cost of one module (shell, power and cooling plant, not IT)."""
+    lease_usd_per_mw_year: MoneyUSD | None = Field(default=None, gt=0, le=1e8)
+    """Halls of this type are leased from a partner, not built: USD per IT MW a year (`$1.2M`),
+    paid as opex by each module from the quarter it is ready to the horizon's end (and by
+    `existing_it_mw` in every quarter). A leased module has no capex (leave out
+    `module_capex_usd`) and no residual value."""
     lead_quarters: int = Field(default=0, ge=0, le=40)
     """Quarters from starting a module to racks going in."""
     max_modules: int = Field(default=0, ge=0, le=100_000)
@@ -333,6 +354,9 @@ class HallType(Sourced):
     def _modules_complete(self) -> Self:
         if self.max_modules > 0 and self.module_it_mw is None:
             raise ValueError("`max_modules` > 0 needs `module_it_mw`")
+        if self.lease_usd_per_mw_year is not None and self.module_capex_usd > 0:
+            raise ValueError("a leased hall type (`lease_usd_per_mw_year`) is not built by the plan: leave out "
+                             f"`module_capex_usd` (found {fmt.usd(self.module_capex_usd)} a module)")
         if self.pue is not None and self.design_pue is not None and self.design_pue < self.pue:
             raise ValueError(f"`design_pue` ({self.design_pue:g}) is below the annual `pue` ({self.pue:g}): "
                              "the hottest hour needs at least the average")

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.inputs.plan import Plan
+from planner.inputs.plan import Expansion, Hall, Plan
 from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, build_payments, remaining_share
 from planner.model.families import (
     ASSIGN,
@@ -322,8 +322,11 @@ def add_firm_power_constraints(model: Model) -> None:
 
 def cost_terms(model: Model) -> Terms:
     """Capex + opex of each quarter as terms (quarter, variable id, USD per unit), in the order
-    new, mod, gen, disp, lease, maintenance within a quarter, and each quarter's constant."""
+    new, mod, gen (capex), then disp, cloud lease, hall lease, generation lease, maintenance
+    (opex) within a quarter, and each quarter's constant (opex of what is there before the
+    horizon: upkeep of installed units, the lease of leased halls' existing MW)."""
     plan, k = model.plan, model.k
+    T = len(plan.periods)
     dt_h = plan.hours_per_period
     maintenance_share = plan.maintenance_share_per_year / 4.0
     price = accelerator_array(model, lambda a: a.unit_capex_usd)  # the unit and its share of fabric
@@ -334,30 +337,41 @@ def cost_terms(model: Model) -> Terms:
         parts.append((np.array([period(key) for key in keys], dtype=np.int64).reshape(-1), model.ids(family),
                       np.array([coefficient(key) for key in keys], dtype=F).reshape(-1)))
 
-    def built(family: str, lead_and_usd: Any) -> None:
-        """A build's capex paid evenly over the quarters it is being built."""
+    def paid(family: str, payments: Any) -> None:
+        """Each column (a, b, t) of `family` pays `payments(a, b, t)`: (quarter, USD per unit) pairs."""
         periods, columns, usd = [], [], []
         for column, (a, b, t) in zip(model.ids(family).tolist(), getattr(model, family), strict=True):
-            lead, cost = lead_and_usd(a, b)
-            for quarter, share in build_payments(t, lead):
+            for quarter, cost in payments(a, b, t):
                 periods.append(quarter)
                 columns.append(column)
-                usd.append(cost * share)
+                usd.append(cost)
         parts.append((np.array(periods, dtype=np.int64), np.array(columns, dtype=np.int64), np.array(usd, dtype=F)))
 
-    def module_cost(s: int, h: int) -> tuple[int, float]:
-        hall = plan.sites[s].halls[h]
-        return hall.lead_periods, hall.module_capex_usd
+    def built(lead: int, cost_usd: float, t: int) -> list[tuple[int, float]]:
+        """A build's capex, paid evenly over the quarters it is being built."""
+        return [(quarter, cost_usd * share) for quarter, share in build_payments(t, lead)]
 
-    def generation_cost(s: int, g: int) -> tuple[int, float]:
-        expansion = plan.sites[s].sources[g].expansion
-        return (expansion.lead_periods, expansion.capex_usd_per_mw) if expansion else (0, 0.0)
+    def leased(lead: int, usd_per_year: float, t: int) -> list[tuple[int, float]]:
+        """A lease's rent (opex), in every quarter from the one it is ready to the horizon's end."""
+        return [(quarter, usd_per_year / 4.0) for quarter in range(t + lead, T)] if usd_per_year > 0 else []
 
-    built("mod", module_cost)
-    built("gen", generation_cost)
+    def hall_of(s: int, h: int) -> Hall:
+        return plan.sites[s].halls[h]
+
+    def expansion_of(s: int, g: int) -> Expansion:
+        found = plan.sites[s].sources[g].expansion
+        assert found is not None  # gen has columns only where a source has an expansion
+        return found
+
+    paid("mod", lambda s, h, t: built(hall_of(s, h).lead_periods, hall_of(s, h).module_capex_usd, t))
+    paid("gen", lambda s, g, t: built(expansion_of(s, g).lead_periods, expansion_of(s, g).capex_usd_per_mw, t))
     part("disp", lambda key: key[2], lambda key: dt_h * plan.sites[key[0]].sources[key[1]].energy_usd_per_mwh)
     part("lease", lambda key: key[1], lambda key: dt_h * plan.cloud_offers[key[0]].usd_per_accelerator_hour)
-    constant = np.zeros(len(plan.periods))
+    paid("mod", lambda s, h, t: leased(hall_of(s, h).lead_periods,
+                                       hall_of(s, h).module_it_mw * hall_of(s, h).lease_usd_per_mw_year, t))
+    paid("gen", lambda s, g, t: leased(expansion_of(s, g).lead_periods, expansion_of(s, g).lease_usd_per_mw_year, t))
+    constant = np.full(T, sum(h.existing_it_mw * h.lease_usd_per_mw_year / 4.0 for site in plan.sites
+                              for h in site.halls))
     if maintenance_share > 0:
         live = model.serving
         parts.append((live.t, live.column, maintenance_share * price[live.c] * 1.0))
@@ -372,7 +386,7 @@ def cost_terms(model: Model) -> Terms:
 
 
 CAPEX_PARTS = 3
-"""`cost_terms` lists new, mod and gen (capex) first, then disp, lease, upkeep and
+"""`cost_terms` lists new, mod and gen (capex) first, then disp, the leases, upkeep and
 decommissioning (opex)."""
 
 

@@ -160,14 +160,14 @@ class LinearProgram:
 @dataclass
 class Terms:
     """Cost terms: (quarter, column, USD per unit, capex or not) and each quarter's constant
-    USD (opex: upkeep of the units installed before the horizon)."""
+    USD (opex: upkeep of the units installed before the horizon, rent of leased halls' existing MW)."""
 
     period: np.ndarray
     variable: np.ndarray
     coefficient: np.ndarray
     constant: np.ndarray
     capex: np.ndarray
-    """True for a capex term (units, modules, generation), False for opex (energy, lease, upkeep)."""
+    """True for a capex term (units, modules, generation), False for opex (energy, leases, upkeep)."""
 
 
 def merge_duplicates(row: np.ndarray, column: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -64,12 +64,16 @@ SOURCE_COLOURS = {
 HALL_COLOURS = {"building": "#4f6d94", "tent": "#a0703f"}
 MONEY_COLOURS = {
     "capex_accelerators_usd": "#2f4b7c", "capex_modules_usd": "#6d8bbd", "capex_generation_usd": "#b3c6e6",
-    "opex_energy_usd": "#8c5a2b", "opex_lease_usd": "#c4915c", "opex_maintenance_usd": "#e8cba8",
+    "opex_energy_usd": "#8c5a2b", "opex_lease_usd": "#c4915c", "opex_hall_lease_usd": "#a8742f",
+    "opex_generation_lease_usd": "#d9b06a", "opex_maintenance_usd": "#e8cba8",
+    "opex_decommissioning_usd": "#7a7a7a",
 }
 MONEY_LABELS = {
     "capex_accelerators_usd": "capex: accelerators", "capex_modules_usd": "capex: hall modules",
     "capex_generation_usd": "capex: generation", "opex_energy_usd": "opex: energy",
-    "opex_lease_usd": "opex: cloud lease", "opex_maintenance_usd": "opex: maintenance",
+    "opex_lease_usd": "opex: cloud lease", "opex_hall_lease_usd": "opex: hall lease",
+    "opex_generation_lease_usd": "opex: generation lease", "opex_maintenance_usd": "opex: maintenance",
+    "opex_decommissioning_usd": "opex: decommissioning",
 }
 USED_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.8, "linestyle": "-"}
 RESERVE_LINE: dict[str, Any] = {"color": "#b22222", "linewidth": 1.2, "linestyle": "--"}

@@ -142,7 +142,8 @@ def _budget_table(run: RunResult) -> Table:
         used = fmt.share(spent / limit) if limit == limit and limit > 0 else "-"
         table.add_row(
             str(row.year), fmt.usd(row.capex_accelerators_usd), fmt.usd(row.capex_modules_usd),
-            fmt.usd(row.capex_generation_usd), fmt.usd(row.opex_energy_usd), fmt.usd(row.opex_lease_usd),
+            fmt.usd(row.capex_generation_usd), fmt.usd(row.opex_energy_usd),
+            fmt.usd(row.opex_lease_usd + row.opex_hall_lease_usd + row.opex_generation_lease_usd),
             fmt.usd(row.total_usd), kind + fmt.usd(limit) if limit == limit else "none", used,
         )
     return table

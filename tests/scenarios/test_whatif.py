@@ -117,7 +117,7 @@ def test_combine_applies_every_file_as_one_scenario(tmp_path):
     assert rows.loc["capex_usd", "scenario"] < 10e6
 
 
-SHIPPED = [(REPO / "sites" / f"{name}.yaml", name) for name in ("ohio", "meta-fleet")]
+SHIPPED = [(REPO / "sites" / f"{name}.yaml", name) for name in ("ohio", "meta-fleet", "louisiana")]
 
 
 @pytest.mark.parametrize(("plan", "name"), SHIPPED, ids=[name for _, name in SHIPPED])
@@ -126,7 +126,7 @@ def test_shipped_scenarios_apply_and_solve(tmp_path, plan, name):
     if not plan.exists():
         pytest.skip(f"{plan.name} not written yet")
     files = sorted((REPO / "sites" / "scenarios").glob(f"{name}-*.yaml"))
-    assert len(files) >= (3 if name == "ohio" else 2)
+    assert len(files) >= {"ohio": 3, "meta-fleet": 2}.get(name, 1)
     out = tmp_path / "w"
     arguments = [a for f in files for a in ("--scenario", str(f))]
     result = runner.invoke(app, ["whatif", str(plan), "--out", str(out), "--no-charts", *arguments])
@@ -138,3 +138,9 @@ def test_shipped_scenarios_apply_and_solve(tmp_path, plan, name):
         heavy = next(s for s in summary["scenarios"] if s["name"] == "amd-heavy")["totals"]
         base = summary["base"]["totals"]
         assert heavy["accelerators_end_by_vendor"]["amd"] > base["accelerators_end_by_vendor"]["amd"]
+    if name == "louisiana":
+        # Leased halls: their capex goes to racks (more compute), their rent to opex.
+        leased = next(s for s in summary["scenarios"] if s["name"] == "leased-halls")
+        base = summary["base"]
+        assert leased["objective"]["value"] > base["objective"]["value"]
+        assert leased["totals"]["opex_usd"] > base["totals"]["opex_usd"]
