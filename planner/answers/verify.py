@@ -25,6 +25,9 @@ from planner.model.families import (
     ASSIGN,
     BUDGET,
     CAPEX_BUDGET,
+    CLUSTER,
+    CLUSTER_SITE,
+    CLUSTER_SPLIT,
     COMMITMENT_MAX,
     COMMITMENT_MIN,
     COOLING_AIR,
@@ -262,6 +265,39 @@ def _check_compute(plan: Plan, solution: Solution, books: Ledger, check: _Checke
                                in_service.get((minimum.accelerator, t), 0.0), minimum.units)
 
 
+def _check_clusters(plan: Plan, solution: Solution, books: Ledger, check: _Checker) -> None:
+    """Where the plan needs training clusters: a part's training is what its locations train,
+    each location trains at most what it has in service, and a family trains at a location
+    with at least N accelerators or not at all."""
+    if plan.cluster_min_accelerators <= 0:
+        return
+    S = len(plan.sites)
+    by_part: dict[tuple[str, int], float] = defaultdict(float)
+    by_family: dict[tuple[int, str, int], float] = defaultdict(float)
+    for (loc, c, t), n in solution.ctrain.items():
+        by_part[c, t] += n
+        by_family[loc, plan.catalog[c].family, t] += n
+    for (c, t), n in solution.train.items():
+        if t >= plan.cluster_first_period:
+            check.at_least(CLUSTER_SPLIT.name, RowKey(accelerator=c), plan.periods[t], by_part.get((c, t), 0.0), n)
+            check.at_most(CLUSTER_SPLIT.name, RowKey(accelerator=c), plan.periods[t], by_part.get((c, t), 0.0), n)
+    at_site: dict[tuple[int, str, int], float] = defaultdict(float)
+    for (s, h, c, t), units in books.units.items():
+        at_site[s, c, t] += units * plan.catalog[c].accelerators_per_unit * plan.sites[s].halls[h].availability
+    for (k, t), n in solution.lease.items():
+        at_site[S + k, plan.cloud_offers[k].accelerator, t] += n
+    for (loc, c, t), n in solution.ctrain.items():
+        key = RowKey(site=plan.sites[loc].id, accelerator=c) if loc < S else RowKey(
+            offer=plan.cloud_offers[loc - S].id, accelerator=c)
+        check.at_least("non_negative", key, plan.periods[t], n, 0.0)
+        check.at_most(CLUSTER_SITE.name, key, plan.periods[t], n, at_site.get((loc, c, t), 0.0))
+    for (loc, f, t), n in by_family.items():
+        if n > VERIFY_INTEGER:
+            key = (RowKey(site=plan.sites[loc].id, part_family=f) if loc < S
+                   else RowKey(offer=plan.cloud_offers[loc - S].id, part_family=f))
+            check.at_least(CLUSTER.name, key, plan.periods[t], n, plan.cluster_min_accelerators)
+
+
 def verify(plan: Plan, solution: Solution, integer: bool = False, books: Ledger | None = None) -> list[Violation]:
     """Every limit the solution breaks (an empty list for a valid plan). `books`: the solution's
     ledger, when the caller has it already (it is computed here otherwise)."""
@@ -271,4 +307,5 @@ def verify(plan: Plan, solution: Solution, integer: bool = False, books: Ledger 
     _check_halls_and_power(plan, solution, books, check)
     _check_money(plan, solution, books, check)
     _check_compute(plan, solution, books, check)
+    _check_clusters(plan, solution, books, check)
     return check.violations

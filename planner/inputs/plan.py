@@ -58,6 +58,8 @@ class Accelerator:
     """The same overhead as a share of the unit's price."""
     utilisation: float = 1.0
     """Share of dense peak sustained on real work, on a mature stack (MFU x goodput)."""
+    family: str = ""
+    """Parts of one family can train together as one cluster (the part's id by default)."""
 
     def pflops(self, precision: str) -> float:
         """Dense PFLOPS of one accelerator at `precision` (bf16 or fp8)."""
@@ -337,6 +339,11 @@ class Plan:
     """Stacks the plan names, by id; a stack not named is mature and costs nothing."""
     max_stacks: int | None = None
     """At most this many stacks in use in any year."""
+    cluster_min_accelerators: int = 0
+    """Training only in clusters of at least this many accelerators of one family at one site
+    (0: no clusters needed)."""
+    cluster_first_period: int = 0
+    """First quarter training needs clusters."""
 
     @property
     def horizon_years(self) -> tuple[int, ...]:
@@ -459,6 +466,7 @@ class _Resolver:
             fabric_capex_share=(entry.fabric_capex_share if entry.fabric_capex_share is not None
                                 else self.plan_file.fabric.capex_share),
             utilisation=entry.utilisation if entry.utilisation is not None else schema.UTILISATION_ESTIMATE,
+            family=entry.family or entry.id,
         )
 
     def source(self, source: schema.PowerSource, firm_duration_h: float | None) -> PowerSource:
@@ -674,6 +682,9 @@ class _Resolver:
             fabric_power_share=f.fabric.power_share, fabric_capex_share=f.fabric.capex_share,
             residual_value=f.residual_value, retirement=retirement, stacks=stacks,
             max_stacks=f.policy.max_stacks,
+            cluster_min_accelerators=demand.training_clusters.min_accelerators if demand.training_clusters else 0,
+            cluster_first_period=max(0, period_index(demand.training_clusters.start) - self.start)
+            if demand.training_clusters and demand.training_clusters.start else 0,
         )
         if self.problems:
             raise InputError(self.problems)

@@ -168,6 +168,9 @@ class Accelerator(Sourced):
     commission_quarters: int = Field(default=0, ge=0, le=8)
     """Quarters from delivery to service (installation, burn-in, acceptance): a unit delivered
     in t takes hall space from t and draws power and delivers compute from t + this."""
+    family: Id | None = None
+    """Parts that can train together as one coherent cluster (one scale-out fabric, one
+    software build): the part's own id by default."""
     utilisation: float | None = Field(default=None, gt=0, le=1)
     """Share of its dense peak the part sustains over wall-clock time on real work (model FLOPS
     utilisation x goodput), on a mature software stack: what makes peak FLOPS effective.
@@ -438,6 +441,16 @@ class DemandStep(StrictModel):
     pflops: ComputePFLOPS = Field(ge=0, le=1e9)
 
 
+class TrainingClusters(Sourced):
+    """Training needs coherent clusters: one part family at one site (or one cloud offer), at
+    least `min_accelerators` of it on the job; compute outside such clusters serves inference."""
+
+    min_accelerators: int = Field(ge=1, le=10_000_000)
+    """Accelerators of one family at one site that one training cluster needs at the least."""
+    start: Period | None = Field(default=None, alias="from")
+    """First quarter training needs clusters; the horizon's start by default."""
+
+
 class Demand(Sourced):
     """Compute that must be delivered each quarter, by workload."""
 
@@ -445,6 +458,9 @@ class Demand(Sourced):
     inference: list[DemandStep] = Field(default=[], max_length=200)
     training_precision: Literal["bf16", "fp8"] = "bf16"
     inference_precision: Literal["bf16", "fp8"] = "fp8"
+    training_clusters: TrainingClusters | None = None
+    """Training served only by coherent clusters (a MILP: one binary per site, family and
+    quarter); absent: any accelerator able to train counts toward training."""
 
     @model_validator(mode="after")
     def _steps_in_order(self) -> Self:

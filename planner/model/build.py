@@ -27,6 +27,10 @@ from planner.model.families import (
     ASSIGN,
     BUDGET,
     CAPEX_BUDGET,
+    CLUSTER,
+    CLUSTER_OPEN,
+    CLUSTER_SITE,
+    CLUSTER_SPLIT,
     COMMITMENT_MAX,
     COMMITMENT_MIN,
     COOLING_AIR,
@@ -566,6 +570,87 @@ def add_assignment_constraints(model: Model) -> None:
                    -lease_weight)
 
 
+def add_cluster_constraints(model: Model) -> None:
+    """Limit 15: where the plan needs training clusters, a part's training is split by location
+    (each at most what is in service there), and at each location a family trains either not at
+    all or with at least N accelerators (`cluster` is 1 where it does)."""
+    plan, rows = model.plan, model.rows_builder
+    if not model.ctrain:
+        return
+    T = len(plan.periods)
+    S = len(plan.sites)
+    position = {c: i for i, c in enumerate(model.pool)}
+    ctrain = model.ids("ctrain")
+    loc_of = np.array([loc for loc, _, _ in model.ctrain], dtype=np.int64)
+    c_of = np.array([position[c] for _, c, _ in model.ctrain], dtype=np.int64)
+    t_of = np.array([t for _, _, t in model.ctrain], dtype=np.int64)
+    # Split: train[c, t] = the sum over locations of ctrain[loc, c, t].
+    train_id = {key: model.first_id["train"] + i for i, key in enumerate(model.train)}
+    split = sorted({(c, t) for _, c, t in model.ctrain}, key=lambda ct: (position[ct[0]], ct[1]))
+    row_of_split = {ct: i for i, ct in enumerate(split)}
+    offset = rows.add(CLUSTER_SPLIT.name, [RowKey(accelerator=c) for c, _ in split],
+                      [plan.periods[t] for _, t in split], "==", np.zeros(len(split)))
+    rows.terms(offset + np.arange(len(split)), np.array([train_id[ct] for ct in split], dtype=np.int64),
+               np.ones(len(split)))
+    rows.terms(offset + np.array([row_of_split[c, t] for _, c, t in model.ctrain], dtype=np.int64), ctrain,
+               np.full(len(ctrain), -1.0))
+    # Each ctrain at most the accelerators of c in service at its location (availability-weighted).
+    keys = [RowKey(site=plan.sites[loc].id, accelerator=c) if loc < S
+            else RowKey(offer=plan.cloud_offers[loc - S].id, accelerator=c) for loc, c, _ in model.ctrain]
+    offset = rows.add(CLUSTER_SITE.name, keys, [plan.periods[t] for t in t_of.tolist()], "<=", np.zeros(len(keys)))
+    rows.terms(offset + np.arange(len(ctrain)), ctrain, np.ones(len(ctrain)))
+    row_of = np.full((len(plan.sites) + len(plan.cloud_offers), len(model.pool), T), -1, dtype=np.int64)
+    row_of[loc_of, c_of, t_of] = offset + np.arange(len(ctrain))
+    live = model.serving
+    chips = (hall_array(model, lambda hall: hall.availability)[live.q]
+             * accelerator_array(model, lambda a: a.accelerators_per_unit)[live.c])
+    row = row_of[live.s, live.c, live.t]
+    chosen = row >= 0
+    rows.terms(row[chosen], live.column[chosen], -chips[chosen])
+    if model.lease:
+        lease_l = np.array([S + k for k, _ in model.lease], dtype=np.int64)
+        lease_c = np.array([position[plan.cloud_offers[k].accelerator] for k, _ in model.lease], dtype=np.int64)
+        lease_t = np.array([t for _, t in model.lease], dtype=np.int64)
+        row = row_of[lease_l, lease_c, lease_t]
+        chosen = row >= 0
+        rows.terms(row[chosen], model.ids("lease")[chosen], np.full(int(chosen.sum()), -1.0))
+    # A family at a location trains with at least N accelerators, or not at all (at most M,
+    # all it could ever have there, when its cluster is open).
+    n_min = float(plan.cluster_min_accelerators)
+    cluster_of = {key: model.first_id["cluster"] + i for i, key in enumerate(model.cluster)}
+    keys = [RowKey(site=plan.sites[loc].id, part_family=f) if loc < S
+            else RowKey(offer=plan.cloud_offers[loc - S].id, part_family=f) for loc, f, _ in model.cluster]
+    periods = [plan.periods[t] for _, _, t in model.cluster]
+    count = len(model.cluster)
+    at_least = rows.add(CLUSTER.name, keys, periods, ">=", np.zeros(count))
+    at_most = rows.add(CLUSTER_OPEN.name, keys, periods, "<=", np.zeros(count))
+    index = {key: i for i, key in enumerate(model.cluster)}
+    member = np.array([index[loc, plan.catalog[c].family, t] for loc, c, t in model.ctrain], dtype=np.int64)
+    for first in (at_least, at_most):
+        rows.terms(first + member, ctrain, np.ones(len(ctrain)))
+    columns = np.array([cluster_of[key] for key in model.cluster], dtype=np.int64)
+    rows.terms(at_least + np.arange(count), columns, np.full(count, -n_min))
+    rows.terms(at_most + np.arange(count), columns, -np.array(
+        [max(n_min, _most_accelerators(model, loc, f)) for loc, f, _ in model.cluster], dtype=F))
+
+
+def _most_accelerators(model: Model, location: int, family: str) -> float:
+    """All the accelerators of `family` location `location` could ever hold: its halls' every
+    MW (existing and every module) filled with the family's part that packs most accelerators
+    per MW, or a cloud offer's largest quarter."""
+    plan = model.plan
+    S = len(plan.sites)
+    if location >= S:
+        return max(plan.cloud_offers[location - S].max_accelerators, default=0.0)
+    parts = [plan.catalog[c] for c in model.pool if plan.catalog[c].family == family]
+    most = 0.0
+    for hall in plan.sites[location].halls:
+        mw = hall.existing_it_mw + hall.max_modules * hall.module_it_mw
+        most += max((mw / a.unit_it_mw * a.accelerators_per_unit for a in parts if hall.fits(a) or any(
+            lot.accelerator == a.id for lot in hall.installed)), default=0.0)
+    return most
+
+
 def add_demand_constraints(model: Model) -> None:
     """Limit 7: training (inference) PFLOPS from capable accelerators >= demand each quarter."""
     plan, rows = model.plan, model.rows_builder
@@ -691,6 +776,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_share_constraints(model)
     add_min_units_constraints(model)
     add_assignment_constraints(model)
+    add_cluster_constraints(model)
     add_demand_constraints(model)
     model.lp = model.builder.finish(
         plan.name.replace("-", "_"), plan.objective.maximises, column_bounds(model),

@@ -186,11 +186,23 @@ DEMAND = Family(
     Step("EFLOPS", 1000.0, "1 EFLOPS less {where} demand in {period}"),
     Elastic(1000.0, 0, "{where} demand in {period} is short by {amount}"),
 )
+CLUSTER = Family(
+    "cluster", "15. training clusters: at least N accelerators of one family at one site",
+    "training cluster size", "accelerators", Role.TARGET,
+    Step("1,000 accelerators", 1000.0, "training clusters of {where} allowed 1,000 accelerators smaller in {period}"),
+    Elastic(1000.0, 0, "the {where} training cluster in {period} is short by {amount}"),
+)
+CLUSTER_SPLIT = Family("cluster_split", "15. training clusters: a part's training, cluster by cluster",
+                       "training by location", "accelerators", Role.INTERNAL)
+CLUSTER_SITE = Family("cluster_site", "15. training clusters: what a location has in service",
+                      "accelerators at a location", "accelerators", Role.INTERNAL)
+CLUSTER_OPEN = Family("cluster_open", "15. training clusters: no training without a cluster",
+                      "cluster open", "accelerators", Role.INTERNAL)
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     STOCK, KEPT, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
     BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
-    COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND,
+    COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND, CLUSTER, CLUSTER_SPLIT, CLUSTER_SITE, CLUSTER_OPEN,
 )}
 """Every family by name, in DESIGN's order."""
 

@@ -18,6 +18,8 @@ class RowKey:
     hall: str | None = None
     source: str | None = None
     accelerator: str | None = None
+    part_family: str | None = None
+    """A family of parts that train together (training clusters)."""
     vendor: str | None = None
     ecosystem: str | None = None
     workload: str | None = None
@@ -38,8 +40,9 @@ class RowKey:
     @property
     def parts(self) -> tuple[str, ...]:
         """The fields that apply, in declaration order."""
-        return tuple(value for value in (self.site, self.hall, self.source, self.accelerator, self.vendor,
-                                         self.ecosystem, self.workload, self.offer, self.year) if value is not None)
+        return tuple(value for value in (self.site, self.hall, self.source, self.accelerator, self.part_family,
+                                         self.vendor, self.ecosystem, self.workload, self.offer, self.year)
+                     if value is not None)
 
     @property
     def label(self) -> str:

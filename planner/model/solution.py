@@ -25,6 +25,9 @@ class Solution:
     train: dict[tuple[str, int], float] = field(default_factory=dict)
     """Accelerators of c (availability-weighted) assigned to training, keyed (c, t)."""
     infer: dict[tuple[str, int], float] = field(default_factory=dict)
+    ctrain: dict[tuple[int, str, int], float] = field(default_factory=dict)
+    """Accelerators of c at location l (a site, then a cloud offer) training in quarter t,
+    keyed (l, c, t): only where the plan needs training clusters."""
     retire: dict[tuple[int, int, int, int], float] = field(default_factory=dict)
     """Units of installed lot i of hall h at site s retired early at the start of quarter t,
     keyed (s, h, i, t); the rest of a lot serves to the end of its life."""

@@ -384,15 +384,16 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
 
 
 INTEGER_DUALS_NOTE = (
-    "integer plan: shadow prices are those of the LP with whole units and modules fixed at the plan's"
-    " values, so they price only what is left free (dispatch, leases, assignment)"
+    "integer plan: shadow prices are those of the LP with its whole-number and yes-or-no decisions fixed at"
+    " the plan's values, so they price only what is left free (dispatch, leases, assignment)"
 )
 
 
 def _fixed_lp(model: Model, answer: Answer) -> LinearProgram:
-    """The LP with whole units and modules fixed at the plan's values (for an integer plan's duals)."""
+    """The LP with every integer column (whole units and modules, yes-or-no decisions) fixed at
+    the plan's values (for an integer plan's duals)."""
     assert answer.values is not None
-    columns = np.concatenate([model.ids("new"), model.ids("mod")])
+    columns = np.flatnonzero(model.linear_program.col_integer)
     return model.linear_program.with_columns_fixed(columns, np.round(answer.values[columns]))
 
 
@@ -437,6 +438,7 @@ def read_solution(model: Model, values: np.ndarray) -> Solution:
         new=family("new"), mod=family("mod"), gen=family("gen"), disp=family("disp"),
         lease=family("lease"), train=family("train"), infer=family("infer"),
         retire={key: n for key, n in family("retire").items() if n},
+        ctrain={key: n for key, n in family("ctrain").items() if n},
     )
 
 

@@ -18,7 +18,7 @@ from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
 from planner.model.rows import RowInfo
 from planner.model.solution import NewKey
 
-FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire")
+FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain", "cluster")
 
 
 @dataclass
@@ -48,6 +48,9 @@ class Serving:
     column: np.ndarray
 
 
+Location = tuple[str, int]
+"""("site", s) or ("cloud", k): where a training cluster runs."""
+
 LotKey = tuple[int, int, int, int]
 """(site, hall, lot, quarter) of `keep` and `retire`: lot is the position in `Hall.installed`."""
 
@@ -72,6 +75,13 @@ class Model:
     """Units of an installed lot still in service in quarter t (until the end of its life)."""
     retire: list[LotKey] = field(default_factory=list)
     """Units of an installed lot retired early at the start of quarter t."""
+    locations: list[Location] = field(default_factory=list)
+    """Where a training cluster can be: each site, then each cloud offer."""
+    ctrain: list[tuple[int, str, int]] = field(default_factory=list)
+    """Accelerators of c at location l assigned to training in quarter t, keyed (l, c, t): only
+    where the plan needs training clusters."""
+    cluster: list[tuple[int, str, int]] = field(default_factory=list)
+    """1 if location l trains on a cluster of family f in quarter t, keyed (l, f, t) (binary)."""
     first_id: dict[str, int] = field(default_factory=dict)
     """Column of each family's first key; a family's columns are consecutive, in key order."""
     columns: int = 0
@@ -209,6 +219,31 @@ def add_variables(model: Model) -> None:
                 for i, lot in enumerate(hall.installed) for t in lot.serving_periods(T)]
     model.keep = _variables(model, "keep", lot_keys)
     model.retire = _variables(model, "retire", list(lot_keys))
+    _add_cluster_variables(model)
+
+
+def _add_cluster_variables(model: Model) -> None:
+    """ctrain and cluster, where the plan needs training clusters: for each location, each part
+    that can train there (in service at a site, or leased from an offer), from the first
+    quarter clusters are needed."""
+    plan = model.plan
+    T = len(plan.periods)
+    model.locations = [("site", s) for s in range(len(plan.sites))] + [
+        ("cloud", k) for k in range(len(plan.cloud_offers))]
+    if plan.cluster_min_accelerators <= 0:
+        model.ctrain = _variables(model, "ctrain", [])
+        model.cluster = _variables(model, "cluster", [])
+        return
+    live = model.serving
+    at_site = set(zip(live.s.tolist(), live.c.tolist(), strict=True))
+    leased = {k for k, _ in model.lease}
+    pairs = [(s, model.pool[c]) for s, c in sorted(at_site)]
+    pairs += [(len(plan.sites) + k, plan.cloud_offers[k].accelerator) for k in sorted(leased)]
+    pairs = [(loc, c) for loc, c in pairs if plan.catalog[c].trains]
+    quarters = range(plan.cluster_first_period, T)
+    model.ctrain = _variables(model, "ctrain", [(loc, c, t) for loc, c in pairs for t in quarters])
+    families = sorted({(loc, plan.catalog[c].family) for loc, c in pairs})
+    model.cluster = _variables(model, "cluster", [(loc, f, t) for loc, f in families for t in quarters])
 
 
 def _keys(model: Model, blocks: list[tuple[int, Any, int]], count: int) -> Keys:
@@ -266,6 +301,9 @@ def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         upper[model.ids("keep")] = [lot.units for lot in lots]
         upper[model.ids("retire")] = [lot.units if model.plan.retirement.early else 0.0 for lot in lots]
     integer = np.zeros(n, dtype=bool)
+    # Whether a cluster trains is yes or no whatever `--integer` says: half a cluster is no cluster.
+    upper[model.ids("cluster")] = 1.0
+    integer[model.ids("cluster")] = True
     if model.integer:
         integer[model.ids("new")] = True
         integer[model.ids("mod")] = True

@@ -79,7 +79,7 @@ def test_min_cost_prices_in_dollars(write_plan):
 
 def test_integer_mode_reports_fixed_lp_duals(write_plan):
     run = solve_plan(write_plan(min_cost_plan()), integer=True)
-    assert "whole units and modules fixed" in run.result.duals_note
+    assert "whole-number and yes-or-no decisions fixed" in run.result.duals_note
     assert run.result.duals
 
 
