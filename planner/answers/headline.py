@@ -56,6 +56,13 @@ class Headline:
     """Capex spent in those years (what the capex limits are held against)."""
     residual_value_usd: float = 0.0
     """Book value at the horizon's end of what the plan bought and put in service."""
+    effective_bf16_eflops_end: float = 0.0
+    """Compute in service at the end as the plan counts it: peak x availability x utilisation x
+    stack maturity."""
+    retired_units: float = 0.0
+    """Installed units retired early over the horizon."""
+    resale_usd: float = 0.0
+    """What they fetched."""
 
     def totals(self) -> dict[str, Any]:
         """The scalar numbers, as summary.json's `totals`."""
@@ -64,6 +71,7 @@ class Headline:
             "accelerators_end_by_vendor": dict(self.accelerators_end_by_vendor),
             "accelerators_end": self.accelerators_end,
             "bf16_eflops_end": self.bf16_eflops_end,
+            "effective_bf16_eflops_end": self.effective_bf16_eflops_end,
             "fp8_eflops_end": self.fp8_eflops_end,
             "delivered_training_pflops_quarters": self.delivered_training_pflops_quarters,
             "delivered_inference_pflops_quarters": self.delivered_inference_pflops_quarters,
@@ -77,6 +85,8 @@ class Headline:
             "capex_limit_usd": self.capex_limit_usd,
             "capex_in_capped_years_usd": self.capex_in_capped_years_usd,
             "residual_value_usd": self.residual_value_usd,
+            "retired_units": self.retired_units,
+            "resale_usd": self.resale_usd,
         }
 
 
@@ -123,6 +133,11 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         facility_mw_used=tuple(used),
         delivered_pflops=tuple(training + inference for training, inference in delivered),
         bf16_pflops_in_service=_bf16_in_service(plan, books),
+        effective_bf16_eflops_end=math.fsum(
+            chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
+            for (c, t), chips in books.fleet_accelerators.items() if t == end) / 1000.0,
+        retired_units=math.fsum(solution.retire.values()),
+        resale_usd=math.fsum(books.resale_usd.values()),
     )
 
 

@@ -198,9 +198,14 @@ def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: 
         writer.x -= 0.03
     writer.space(0.4)
     writer.line(f"Compute in service: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16, "
-                f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8", size=10.5, weight="bold")
-    writer.line(f"Delivered over the horizon: {fmt.pflops(totals['delivered_training_pflops_quarters'])}-quarters "
-                f"training, {fmt.pflops(totals['delivered_inference_pflops_quarters'])}-quarters inference")
+                f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8 peak; "
+                f"{fmt.pflops(totals['effective_bf16_eflops_end'] * 1000)} BF16 effective", size=10.5, weight="bold")
+    writer.line(f"Delivered over the horizon (effective): "
+                f"{fmt.pflops(totals['delivered_training_pflops_quarters'])}-quarters training, "
+                f"{fmt.pflops(totals['delivered_inference_pflops_quarters'])}-quarters inference")
+    if totals.get("retired_units", 0.0) > 0:
+        writer.line(f"Retired early: {fmt.count(totals['retired_units'])} installed units, sold for "
+                    f"{fmt.usd(totals['resale_usd'])}")
     writer.space(0.4)
     used, available = totals["facility_mw_used_end"], totals["facility_mw_available_end"]
     share = f" ({fmt.share(used / available)})" if available > 0 else ""
@@ -224,7 +229,7 @@ def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: 
                     f"({fmt.share(spent / capex_limit) if capex_limit > 0 else '-'} used)")
     objective = summary["objective"]
     if Objective(objective["name"]).maximises:
-        words = f"{fmt.pflops(objective['value'])}-quarters of compute, weighted by workload"
+        words = f"{fmt.pflops(objective['value'])}-quarters of effective compute, weighted by workload"
     else:
         words = f"{fmt.usd(objective['value'])}, {objective['unit']}"
     writer.space(0.4)

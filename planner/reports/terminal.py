@@ -66,19 +66,24 @@ def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:
     """Compute at the end, demand met, and compute delivered over the horizon."""
     plan = run.plan
     line = (f"Compute in service at {totals['end_period']}: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16 / "
-            f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8.")
+            f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8 peak; "
+            f"{fmt.pflops(totals['effective_bf16_eflops_end'] * 1000)} BF16 effective.")
     met = []
     for workload, demand, precision in (("training", plan.training_pflops, plan.training_precision),
                                         ("inference", plan.inference_pflops, plan.inference_precision)):
         if max(demand) > 0:
             met.append(f"{workload} up to {fmt.pflops(max(demand))} {precision.upper()}")
     if met:
-        line += f"\nDemand met in every quarter: {', '.join(met)}."
+        line += f"\nDemand met in every quarter (effective compute): {', '.join(met)}."
     assert run.tables is not None
     compute = run.tables.compute
-    delivered = float(compute["bf16_pflops_in_service"].sum())
-    line += (f"\nDelivered over the horizon: {fmt.pflops(delivered)}-quarters BF16 "
-             "(tents counted at their availability).")
+    peak = float(compute["bf16_pflops_in_service"].sum())
+    effective = float(compute["effective_bf16_pflops_in_service"].sum())
+    line += (f"\nIn service over the horizon: {fmt.pflops(peak)}-quarters BF16 peak, {fmt.pflops(effective)}-quarters "
+             "effective (peak x availability x utilisation x stack maturity).")
+    if totals.get("retired_units", 0.0) > 0:
+        line += (f"\nRetired early: {fmt.count(totals['retired_units'])} installed units, sold for "
+                 f"{fmt.usd(totals['resale_usd'])}.")
     return line
 
 
