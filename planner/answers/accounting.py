@@ -302,6 +302,8 @@ def _money(
               if (e := plan.sites[s].sources[g].expansion) is not None
               for quarter, share in build_payments(t, e.lead_periods)]
     capex_parts += [_part("modules", modules), _part("generation", builds)]
+    if plan.retirement.trade_in:  # what retired units fetch, credited against capex
+        capex_parts.append(_part("trade_in", [(t, -usd) for t, usd in sorted(resale_usd(plan, solution).items())]))
     opex_parts = [
         ("energy", np.array([t for _, _, t in solution.disp], dtype=np.int64), np.array(
             [mw * dt_h * plan.sites[s].sources[g].energy_usd_per_mwh for (s, g, _), mw in solution.disp.items()],

@@ -130,7 +130,8 @@ def _at_risk_n1_mw(plan: Plan, books: Ledger, s: int, t: int) -> float:
     return max(0.0, lost_mw) * books.site_it_mw.get((s, t), 0.0) / peak
 
 
-CAPEX_KINDS = ("accelerators", "modules", "generation")
+CAPEX_KINDS = ("accelerators", "modules", "generation", "trade_in")
+"""`trade_in` is negative: what retired units fetch, where the plan credits it against capex."""
 OPEX_KINDS = ("energy", "lease", "hall_lease", "generation_lease", "maintenance", "decommissioning")
 """`lease` is cloud offers' accelerators; `hall_lease` and `generation_lease` halls and plants
 leased from a partner; `decommissioning` taking installed units out early."""
@@ -139,8 +140,9 @@ leased from a partner; `decommissioning` taking installed units out early."""
 def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.DataFrame:
     """Per year: capex and opex by kind, each in all and their total, the limits on the total,
     on capex and on opex (empty where none), and the straight-line depreciation of what the
-    plan bought (`accounting.depreciation_usd`). `resale_usd` is income from installed units
-    retired early: not netted from spending, which the limits hold."""
+    plan bought (`accounting.depreciation_usd`). `resale_usd` is what installed units retired
+    early fetch: income outside the limits, unless the plan trades them in (then it is also in
+    `capex_trade_in_usd`, negative)."""
     rows = []
     for year in plan.horizon_years:
         quarters = [t for t, y in enumerate(plan.years) if y == year]

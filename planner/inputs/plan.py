@@ -271,6 +271,8 @@ class Retirement:
     early: bool = False
     resale_share_of_book: float = 0.0
     decommission_share: float = 0.0
+    trade_in: bool = False
+    """Resale credited against capex (else income outside the limits)."""
 
 
 @dataclass(frozen=True)
@@ -662,7 +664,7 @@ class _Resolver:
                 self.fail(("stacks", i, "id"), f"expected a catalog ecosystem ({', '.join(sorted(ecosystems))}), "
                           f"found '{stack.id}'{hint}")
         retirement = Retirement(f.retirement.early, f.retirement.resale_share_of_book,
-                                f.retirement.decommission_share)
+                                f.retirement.decommission_share, f.retirement.trade_in)
         plan = Plan(
             name=f.name, title=f.title, objective=Objective(f.objective), periods=periods,
             years=tuple(int(p[:4]) for p in periods), hours_per_period=HOURS_PER_QUARTER,

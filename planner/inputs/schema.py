@@ -579,6 +579,10 @@ class Retirement(Sourced):
     """A retired unit's sale price as a share of its straight-line book value at that age."""
     decommission_share: float = Field(default=DECOMMISSION_SHARE_ESTIMATE, ge=0, le=1)
     """Cost of taking one unit out, as a share of its price (opex)."""
+    trade_in: bool = False
+    """Whether what a retired unit fetches is credited against the year's capex (a vendor's
+    trade-in: it funds new racks within the capex limit); else it is income outside every
+    limit, which the objective nets like the residual value."""
 
 
 class MaturityStep(StrictModel):

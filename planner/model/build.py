@@ -326,9 +326,9 @@ def add_firm_power_constraints(model: Model) -> None:
 
 def cost_terms(model: Model) -> Terms:
     """Capex + opex of each quarter as terms (quarter, variable id, USD per unit), in the order
-    new, mod, gen (capex), then disp, cloud lease, hall lease, generation lease, maintenance
-    (opex) within a quarter, and each quarter's constant (opex of what is there before the
-    horizon: upkeep of installed units, the lease of leased halls' existing MW)."""
+    new, mod, gen, trade-in credits (capex), then disp, cloud lease, hall lease, generation
+    lease, maintenance, decommissioning (opex) within a quarter, and each quarter's constant
+    (opex of what is there before the horizon: the lease of leased halls' existing MW)."""
     plan, k = model.plan, model.k
     T = len(plan.periods)
     dt_h = plan.hours_per_period
@@ -369,6 +369,11 @@ def cost_terms(model: Model) -> Terms:
 
     paid("mod", lambda s, h, t: built(hall_of(s, h).lead_periods, hall_of(s, h).module_capex_usd, t))
     paid("gen", lambda s, g, t: built(expansion_of(s, g).lead_periods, expansion_of(s, g).capex_usd_per_mw, t))
+    # A trade-in credits what a retired unit fetches against the quarter's capex (else the
+    # proceeds are income outside every limit, and only the objective sees them: `resale_terms`).
+    resale_t, resale_ids, resale_usd = resale_terms(model)
+    kept = slice(None) if plan.retirement.trade_in else slice(0)
+    parts.append((resale_t[kept], resale_ids[kept], -resale_usd[kept]))
     part("disp", lambda key: key[2], lambda key: dt_h * plan.sites[key[0]].sources[key[1]].energy_usd_per_mwh)
     part("lease", lambda key: key[1], lambda key: dt_h * plan.cloud_offers[key[0]].usd_per_accelerator_hour)
     paid("mod", lambda s, h, t: leased(hall_of(s, h).lead_periods,
@@ -389,9 +394,9 @@ def cost_terms(model: Model) -> Terms:
                  np.concatenate([p[2] for p in parts])[order], constant, (kind < CAPEX_PARTS)[order])
 
 
-CAPEX_PARTS = 3
-"""`cost_terms` lists new, mod and gen (capex) first, then disp, the leases, upkeep and
-decommissioning (opex)."""
+CAPEX_PARTS = 4
+"""`cost_terms` lists new, mod, gen and trade-in credits (capex) first, then disp, the leases,
+upkeep and decommissioning (opex)."""
 
 
 def add_budget_constraints(model: Model, costs: Terms) -> None:
@@ -731,6 +736,8 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
     Compute is effective compute (`_effective_pflops`)."""
     residual_ids, residual_usd = residual_terms(model)
     resale_t, resale_ids, resale_usd = resale_terms(model)
+    if model.plan.retirement.trade_in:  # already in `costs`, as a negative capex term
+        resale_t, resale_ids, resale_usd = resale_t[:0], resale_ids[:0], resale_usd[:0]
     plan = model.plan
     precision = plan.objective_precision
     train, infer = model.ids("train"), model.ids("infer")

@@ -68,6 +68,7 @@ MONEY_COLOURS = {
     "opex_generation_lease_usd": "#d9b06a", "opex_maintenance_usd": "#e8cba8",
     "opex_decommissioning_usd": "#7a7a7a",
 }
+"""Kinds stacked in the budget chart (a trade-in credit is negative: said in words instead)."""
 MONEY_LABELS = {
     "capex_accelerators_usd": "capex: accelerators", "capex_modules_usd": "capex: hall modules",
     "capex_generation_usd": "capex: generation", "opex_energy_usd": "opex: energy",
@@ -453,6 +454,9 @@ def budget(run: ChartInput) -> Figure:
             capex_i = float(table["capex_usd"].iloc[i])
             words += (f"\ncapex {_trimmed(fmt.usd(capex_i))} of {_trimmed(fmt.usd(capex_limits[i]))} "
                       f"({fmt.share(capex_i / capex_limits[i])})")
+        credit = float(table["capex_trade_in_usd"].iloc[i]) if "capex_trade_in_usd" in table else 0.0
+        if credit < 0:
+            words += f"\nafter a {_trimmed(fmt.usd(-credit))} trade-in credit"
         ceiling = max([total, limits[i] if i in limited else 0.0, capex_limits[i] if i in capped else 0.0])
         # parse_math off: two "$" in one label would otherwise be read as TeX.
         ax.annotate(words, xy=(i, ceiling), xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",

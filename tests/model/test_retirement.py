@@ -94,3 +94,18 @@ def test_utilisation_scales_what_a_part_delivers(write_plan):
     run = solve_plan(write_plan(plan))
     assert units(run, "alpha") == pytest.approx(80)
     assert objective_of(run.plan, run.result).value == pytest.approx(400, rel=TIE_BREAK)
+
+
+@pytest.mark.parametrize(("trade_in", "beta", "compute"), [(False, 775.0, 12_500.0), (True, 800.0, 12_800.0)])
+def test_a_trade_in_funds_the_refresh_inside_the_capex_limit(write_plan, trade_in, beta, compute):
+    """The refresh above under a $155M capex limit. Sold as income, the $9.6M of resale stays
+    outside the limit: 155 / 0.2 = 775 beta (7.75 MW), the last 0.25 MW kept as 2.5 alpha:
+    (3,100 + 25) x 4 = 12,500. Traded in, it is credited against capex: 800 beta net of the
+    credit cost $160M - $9.6M = $150.4M, within the limit: 12,800, budget.csv's trade-in -$9.6M."""
+    plan = installed_plan("2025Q1", budget=[{"year": 2026, "limit_usd": "$1B", "capex_limit_usd": "$155M"}],
+                          retirement={"trade_in": trade_in})
+    run = solve_plan(write_plan(plan))
+    assert objective_of(run.plan, run.result).value == pytest.approx(compute, rel=TIE_BREAK)
+    assert units(run, "beta", "2026Q1") == pytest.approx(beta)
+    budget = run.tables.budget.iloc[0]
+    assert budget["capex_trade_in_usd"] == pytest.approx(-9.6e6 if trade_in else 0.0)
