@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
+
+from planner.inputs.plan import Plan
 
 DATA = Path(__file__).parent / "data"
 SMALL_CATALOG = DATA / "catalog-small.yaml"
@@ -31,6 +34,12 @@ def base_plan(**overrides: object) -> dict:
     plan = yaml.safe_load((DATA / "one-quarter.yaml").read_text())
     plan.update(overrides)
     return plan
+
+
+def as_lp(plan: Plan) -> Plan:
+    """`plan` without its training clusters (their binaries): the LP, for tests that compare LP
+    solvers, warm starts or bases (CBC takes minutes on the shipped plans' cluster MILP)."""
+    return replace(plan, cluster_min_accelerators=0)
 
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pulp
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 from planner.answers.run import Options, load, optimize
 from planner.cli import app
 from planner.model import solve as solve_module
-from tests.conftest import REPO, SMALL_CATALOG, base_plan
+from tests.conftest import REPO, SMALL_CATALOG, as_lp, base_plan
 from tests.model.test_optimize import phasing_plan
 
 runner = CliRunner()
@@ -31,7 +32,8 @@ def test_highs_and_cbc_agree_on_every_shipped_plan(path):
     objectives = {}
     for solver in ("highs", "cbc"):
         options = Options(solver=solver)
-        run = optimize(load(path, None, options), options)
+        loaded = load(path, None, options)
+        run = optimize(replace(loaded, plan=as_lp(loaded.plan)), options)
         assert run.result.status == "optimal"
         objectives[solver] = run.result.objective_value
     assert objectives["cbc"] == pytest.approx(objectives["highs"], rel=1e-7)

@@ -27,7 +27,7 @@ from planner.model.build import build_model
 from planner.model.rows import KEY_FIELDS, RowKey
 from planner.model.solve import Status, pulp_problem, solve
 from planner.model.variables import Model
-from tests.conftest import REPO
+from tests.conftest import REPO, as_lp
 
 
 def _generated(sites: int, accelerators: int, quarters: int, seed: int) -> Plan:
@@ -62,6 +62,8 @@ KEY_FIELDS_BY_FAMILY = {
     "budget": {"year"}, "capex_budget": {"year"}, "opex_budget": {"year"},
     "supply": {"accelerator"}, "commitment_min": {"vendor"}, "commitment_max": {"vendor"},
     "min_units": {"accelerator"}, "assign": {"accelerator"}, "demand": {"workload"},
+    "cluster_split": {"accelerator"}, "cluster_site": {"site", "accelerator"},
+    "cluster": {"site", "part_family"}, "cluster_open": {"site", "part_family"},
 }
 """The fields of a row's key, by family (a share row has a vendor or an ecosystem)."""
 
@@ -147,12 +149,13 @@ def test_highs_and_cbc_give_the_same_answer(plans: dict[str, Plan], name: str) -
     the same sign convention (the objective's change per unit of a row's bound), wherever the
     dual is unique: a degenerate optimum may price a tie another way (or put it on an equality
     row), so what is asserted is that most binding limits agree and none has the opposite sign."""
-    highs_model, cbc_model = build_model(plans[name]), build_model(plans[name])
+    plan = as_lp(plans[name])
+    highs_model, cbc_model = build_model(plan), build_model(plan)
     by_highs, by_cbc = solve(highs_model, "highs"), solve(cbc_model, "cbc")
     assert by_highs.status == by_cbc.status == Status.OPTIMAL
     assert by_cbc.objective_value == pytest.approx(by_highs.objective_value, rel=1e-7)
-    assert verify(plans[name], by_highs.solution) == []
-    assert verify(plans[name], by_cbc.solution) == []
+    assert verify(plan, by_highs.solution) == []
+    assert verify(plan, by_cbc.solution) == []
     limits = {row.name for row in highs_model.rows if row.sense != "=="}
     binding = [n for n, slack in by_highs.slacks.items() if abs(slack) < 1e-6 and n in limits]
     agreeing = [n for n in binding if by_highs.duals[n] == pytest.approx(by_cbc.duals[n], rel=1e-6, abs=1e-9)]

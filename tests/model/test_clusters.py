@@ -64,3 +64,10 @@ def test_verify_flags_training_outside_a_cluster(write_plan):
     assert [v.family for v in verify(run.plan, small)] == ["cluster"]  # 1,000 train: demand met, cluster not
     elsewhere = replace(solution, ctrain={(0, "alpha", 0): 600.0})
     assert {v.family for v in verify(run.plan, elsewhere)} == {"cluster_split", "cluster"}
+
+
+def test_cbc_finds_the_same_clusters(write_plan):
+    """The MILP through PuLP's CBC: the same 120 alpha, $37.314M."""
+    run = solve_plan(write_plan(cluster_plan(1_200)), solver="cbc")
+    assert units(run, "alpha") == pytest.approx(120)
+    assert objective_of(run.plan, run.result).value == pytest.approx(37_314_000, rel=1e-6)
