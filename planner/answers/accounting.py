@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.answers.stacks import STACK_KINDS, stack_payments
 from planner.inputs.plan import Plan
 from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, build_payments, remaining_share
 from planner.model.solution import NewKey, Solution
@@ -41,7 +42,7 @@ class Ledger:
     capex_usd: dict[tuple[int, str], float]
     """Keyed (t, kind): kind in accelerators, modules, generation."""
     opex_usd: dict[tuple[int, str], float]
-    """Keyed (t, kind): kind in energy, lease, maintenance."""
+    """Keyed (t, kind): kind in energy, lease, maintenance, stack_adoption, stack_running."""
     fleet_accelerators: dict[tuple[str, int], float]
     """Availability-weighted accelerators of c in service at t, incl. leased."""
 
@@ -296,6 +297,12 @@ def _money(
     if plan.maintenance_share_per_year > 0:
         opex_parts.append(("maintenance", units.t, plan.maintenance_share_per_year / 4.0 * price[units.c]
                            * units.count))
+    software = stack_payments(plan, solution)
+    for kind in STACK_KINDS:
+        paid = [(t, usd) for t, _, k, usd in software if k == kind]
+        if paid:
+            opex_parts.append((kind, np.array([t for t, _ in paid], dtype=np.int64),
+                               np.array([usd for _, usd in paid], dtype=np.float64)))
     return _by_quarter(capex_parts), _by_quarter(opex_parts)
 
 

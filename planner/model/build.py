@@ -47,6 +47,13 @@ from planner.model.families import (
 )
 from planner.model.lp import F, LinearProgram, Rows, Terms, merge_duplicates
 from planner.model.rows import RowKey
+from planner.model.stacks import (
+    add_stack_constraints,
+    add_stack_variables,
+    hold_stack_bounds,
+    stack_constant_usd,
+    stack_cost_parts,
+)
 from planner.model.variables import (
     Model,
     accelerator_array,
@@ -301,7 +308,7 @@ def add_firm_power_constraints(model: Model) -> None:
 
 def cost_terms(model: Model) -> Terms:
     """Capex + opex of each quarter as terms (quarter, variable id, USD per unit), in the order
-    new, mod, gen, disp, lease, maintenance within a quarter, and each quarter's constant."""
+    new, mod, gen, disp, lease, maintenance, stacks within a quarter, and each quarter's constant."""
     plan, k = model.plan, model.k
     dt_h = plan.hours_per_period
     maintenance_share = plan.maintenance_share_per_year / 4.0
@@ -343,6 +350,8 @@ def cost_terms(model: Model) -> Terms:
             plan.catalog[lot.accelerator].unit_capex_usd * lot.units
             for site in plan.sites for hall in site.halls for lot in hall.installed
         )
+    parts += stack_cost_parts(model)  # opex: software stacks adopted by choice, then those in use
+    constant += stack_constant_usd(plan)
     period = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
     order = np.lexsort((kind, period))  # stable: by quarter, then kind, then variable order
@@ -351,7 +360,7 @@ def cost_terms(model: Model) -> Terms:
 
 
 CAPEX_PARTS = 3
-"""`cost_terms` lists new, mod and gen (capex) first, then disp, lease and upkeep (opex)."""
+"""`cost_terms` lists new, mod and gen (capex) first, then disp, lease, upkeep and stacks (opex)."""
 
 
 def add_budget_constraints(model: Model, costs: Terms) -> None:
@@ -626,9 +635,11 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
 
 
 def build_model(plan: Plan, integer: bool = False) -> Model:
-    """Build the LP (or MILP with whole units and modules) of `plan`."""
+    """Build the LP of `plan`: a MILP with whole units and modules (`integer`), or where a software
+    stack is adopted by choice (`planner.model.stacks`)."""
     model = Model(plan=plan, integer=integer)
     add_variables(model)
+    add_stack_variables(model)
     model.builder = Rows()
     add_stock_constraints(model)
     costs = cost_terms(model)
@@ -643,9 +654,12 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_min_units_constraints(model)
     add_assignment_constraints(model)
     add_demand_constraints(model)
+    add_stack_constraints(model)
+    bounds = column_bounds(model)
+    hold_stack_bounds(model, bounds[1], bounds[2])
     model.lp = model.builder.finish(
-        plan.name.replace("-", "_"), plan.objective.maximises, column_bounds(model),
-        objective_costs(model, costs), model.column_families(),
+        plan.name.replace("-", "_"), plan.objective.maximises, bounds, objective_costs(model, costs),
+        model.column_families(),
     )
     model.builder = None
     return model

@@ -25,3 +25,6 @@ class Solution:
     train: dict[tuple[str, int], float] = field(default_factory=dict)
     """Accelerators of c (availability-weighted) assigned to training, keyed (c, t)."""
     infer: dict[tuple[str, int], float] = field(default_factory=dict)
+    use: dict[tuple[str, int], float] = field(default_factory=dict)
+    """Whether a software stack adopted by choice is in use (1) or not (0), keyed (ecosystem,
+    calendar year); a stack in use from the start, or free, has no entry."""

@@ -1,4 +1,4 @@
-"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst) and the `Model`
+"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst, use) and the `Model`
 that holds them with the linear program, keyed by DESIGN's indices (see `planner.model.build`).
 
 Columns are numbered family by family; a family's columns are consecutive, in key order, so
@@ -18,7 +18,7 @@ from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
 from planner.model.rows import RowInfo
 from planner.model.solution import NewKey
 
-FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst")
+FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "use")
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Model:
     inst: list[NewKey] = field(default_factory=list)
     """Units in service per (s, h, c, t): the `new` of the last `life` quarters, kept as a
     stock column (see `add_stock_constraints`) so that every row using it stays short."""
+    use: list[tuple[str, int]] = field(default_factory=list)
+    """Whether a software stack is in use in a calendar year, keyed (ecosystem, year): binary,
+    for the stacks adopted by choice (`planner.model.stacks`)."""
     first_id: dict[str, int] = field(default_factory=dict)
     """Column of each family's first key; a family's columns are consecutive, in key order."""
     columns: int = 0

@@ -65,11 +65,13 @@ HALL_COLOURS = {"building": "#4f6d94", "tent": "#a0703f"}
 MONEY_COLOURS = {
     "capex_accelerators_usd": "#2f4b7c", "capex_modules_usd": "#6d8bbd", "capex_generation_usd": "#b3c6e6",
     "opex_energy_usd": "#8c5a2b", "opex_lease_usd": "#c4915c", "opex_maintenance_usd": "#e8cba8",
+    "opex_stack_adoption_usd": "#5b8c5a", "opex_stack_running_usd": "#a9cfa4",
 }
 MONEY_LABELS = {
     "capex_accelerators_usd": "capex: accelerators", "capex_modules_usd": "capex: hall modules",
     "capex_generation_usd": "capex: generation", "opex_energy_usd": "opex: energy",
     "opex_lease_usd": "opex: cloud lease", "opex_maintenance_usd": "opex: maintenance",
+    "opex_stack_adoption_usd": "opex: stack adoption", "opex_stack_running_usd": "opex: software stacks",
 }
 USED_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.8, "linestyle": "-"}
 RESERVE_LINE: dict[str, Any] = {"color": "#b22222", "linewidth": 1.2, "linestyle": "--"}
