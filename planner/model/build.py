@@ -153,7 +153,8 @@ def add_hall_space_constraints(model: Model) -> None:
         if t < T:
             families.append(HALL.name)
             periods.append(plan.periods[t])
-            rhs.append(hall.existing_it_mw - sum(lot.units * plan.catalog[lot.accelerator].unit_it_mw for lot in hall.installed))
+            rhs.append(hall.existing_it_mw
+                       - sum(lot.units * plan.catalog[lot.accelerator].unit_it_mw for lot in hall.installed))
         else:
             families.append(MODULES.name)
             periods.append("all")
