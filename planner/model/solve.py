@@ -299,7 +299,10 @@ def run_pulp(lp: LinearProgram, solver: Any, name: str) -> Answer:
     except pulp.PulpSolverError as error:
         raise SolverError(f"{name} failed: {error}") from None
     code = pulp.LpSolveStatus
-    if stats.status == code.Optimal and stats.has_solution:
+    # CBC ends a MILP it has solved to within its gap tolerance ("Optimal solution found (within gap
+    # tolerance)", gap 0 on a small plan) as GapLimit: optimal in HiGHS's sense too (kOptimal
+    # within mip_rel_gap), so not a plan "stopped at a limit".
+    if stats.status in (code.Optimal, code.GapLimit) and stats.has_solution:
         status = Status.OPTIMAL
     elif stats.status == code.Infeasible:
         status = Status.INFEASIBLE
