@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from planner.answers.stacks import STACK_KINDS, stack_payments
 from planner.inputs.plan import Plan
 from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, build_payments, remaining_share
 from planner.model.solution import NewKey, Solution
@@ -41,7 +42,8 @@ class Ledger:
     capex_usd: dict[tuple[int, str], float]
     """Keyed (t, kind): kind in accelerators, modules, generation."""
     opex_usd: dict[tuple[int, str], float]
-    """Keyed (t, kind): kind in energy, lease (cloud offers), hall_lease, generation_lease, maintenance."""
+    """Keyed (t, kind): kind in energy, lease (cloud offers), hall_lease, generation_lease, maintenance,
+    decommissioning, stack_adoption, stack_running."""
     fleet_accelerators: dict[tuple[str, int], float]
     """Availability-weighted accelerators of c in service at t, incl. leased."""
     resale_usd: dict[int, float] = field(default_factory=dict)
@@ -321,6 +323,12 @@ def _money(
     if retired:
         opex_parts.append(("decommissioning", np.array([t for t, _ in retired], dtype=np.int64),
                            np.array([usd for _, usd in retired], dtype=np.float64)))
+    software = stack_payments(plan, solution)
+    for kind in STACK_KINDS:
+        paid = [(t, usd) for t, _, k, usd in software if k == kind]
+        if paid:
+            opex_parts.append((kind, np.array([t for t, _ in paid], dtype=np.int64),
+                               np.array([usd for _, usd in paid], dtype=np.float64)))
     return _by_quarter(capex_parts), _by_quarter(opex_parts)
 
 

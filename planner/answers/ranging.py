@@ -32,7 +32,9 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
 def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
     highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
-    if highs is None or model.integer:
+    # A MILP's kept model is its LP with the integer columns fixed: a step re-solved there would
+    # hold the units (and software stacks) as they are, not what a step is really worth.
+    if highs is None or model.integer or model.linear_program.is_mip:
         return prices
     index = {row.name: i for i, row in enumerate(model.rows)}
     lp = model.linear_program

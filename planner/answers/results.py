@@ -10,6 +10,7 @@ import pandas as pd
 
 from planner.answers.accounting import Ledger, delivered_pflops, depreciation_usd
 from planner.answers.explain import PRICE_COLUMNS, Prices
+from planner.answers.stacks import STACK_KINDS
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
 from planner.tolerances import SOLVER_NOISE
@@ -142,14 +143,16 @@ def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.Data
     on capex and on opex (empty where none), and the straight-line depreciation of what the
     plan bought (`accounting.depreciation_usd`). `resale_usd` is what installed units retired
     early fetch: income outside the limits, unless the plan trades them in (then it is also in
-    `capex_trade_in_usd`, negative)."""
+    `capex_trade_in_usd`, negative). The software stacks' opex kinds have columns where the plan
+    names stacks."""
+    opex_kinds = OPEX_KINDS + (STACK_KINDS if plan.stacks else ())
     rows = []
     for year in plan.horizon_years:
         quarters = [t for t, y in enumerate(plan.years) if y == year]
         spending = {f"capex_{kind}_usd": sum(books.capex_usd.get((t, kind), 0.0) for t in quarters)
                     for kind in CAPEX_KINDS}
         spending |= {f"opex_{kind}_usd": sum(books.opex_usd.get((t, kind), 0.0) for t in quarters)
-                     for kind in OPEX_KINDS}
+                     for kind in opex_kinds}
         capex = sum(v for k, v in spending.items() if k.startswith("capex_"))
         opex = sum(v for k, v in spending.items() if k.startswith("opex_"))
         rows.append({"year": year, **spending, "capex_usd": capex, "opex_usd": opex, "total_usd": capex + opex,

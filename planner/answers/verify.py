@@ -38,12 +38,15 @@ from planner.model.families import (
     HALL,
     KEPT,
     LOAD,
+    MAX_STACKS,
     MIN_UNITS,
     MODULES,
     OPEX_BUDGET,
     POWER,
     SHARE_MAX,
     SHARE_MIN,
+    STACK_KEPT,
+    STACK_PARTS,
     SUPPLY,
 )
 from planner.model.rows import RowKey
@@ -298,6 +301,44 @@ def _check_clusters(plan: Plan, solution: Solution, books: Ledger, check: _Check
             check.at_least(CLUSTER.name, key, plan.periods[t], n, plan.cluster_min_accelerators)
 
 
+def _check_stacks(plan: Plan, solution: Solution, check: _Checker) -> None:
+    """Limit 14: no part of a stack adopted by choice bought or leased in a year the stack is not in
+    use, nor before its adoption lead ends; `use` whole, and once 1 kept; at most `max_stacks` in
+    use in any year, counting those in use from the start and any with a part bought or leased by
+    then (whatever `use` says)."""
+    if not plan.stacks and plan.max_stacks is None:
+        return
+    bought = [(plan.catalog[c].ecosystem, RowKey(accelerator=c), t, n)
+              for (_, _, c, t), n in solution.new.items() if n > VERIFY_INTEGER]
+    bought += [(plan.catalog[plan.cloud_offers[k].accelerator].ecosystem, RowKey(offer=plan.cloud_offers[k].id), t, n)
+               for (k, t), n in solution.lease.items() if n > VERIFY_INTEGER]
+    first_bought: dict[str, int] = {}
+    by_choice = {e: plan.adopted_by_choice(e) for e in {e for e, _, _, _ in bought}}
+    for ecosystem, key, t, n in bought:
+        first_bought[ecosystem] = min(t, first_bought.get(ecosystem, t))
+        if by_choice[ecosystem]:
+            adopted = solution.use.get((ecosystem, plan.years[t]), 0.0) > 0.5
+            check.at_most(STACK_PARTS.name, key, plan.periods[t], 0.0 if adopted else n, 0.0)
+            check.at_least("stack_lead", key, plan.periods[t], t, plan.stack_first_period(ecosystem))
+    last_quarter = {year: len(plan.years) - 1 - plan.years[::-1].index(year) for year in plan.horizon_years}
+    for ecosystem in sorted({e for e, _ in solution.use}):
+        key = RowKey(ecosystem=ecosystem)
+        before = 0.0
+        for year in plan.horizon_years:
+            value = solution.use.get((ecosystem, year), 0.0)
+            check.at_most("integer", key, str(year), abs(value - round(value)), 0.0)
+            check.at_least(STACK_KEPT.name, key, str(year), value, before)
+            if last_quarter[year] < plan.stack_first_period(ecosystem):
+                check.at_most("stack_lead", key, str(year), value, 0.0)
+            before = value
+    if plan.max_stacks is not None:
+        from_start = plan.stacks_in_use()
+        for year in plan.horizon_years:
+            in_use = from_start | {e for (e, y), value in solution.use.items() if y == year and value > 0.5}
+            in_use |= {e for e, t in first_bought.items() if t <= last_quarter[year]}
+            check.at_most(MAX_STACKS.name, RowKey(year=str(year)), str(year), len(in_use), plan.max_stacks)
+
+
 def verify(plan: Plan, solution: Solution, integer: bool = False, books: Ledger | None = None) -> list[Violation]:
     """Every limit the solution breaks (an empty list for a valid plan). `books`: the solution's
     ledger, when the caller has it already (it is computed here otherwise)."""
@@ -308,4 +349,5 @@ def verify(plan: Plan, solution: Solution, integer: bool = False, books: Ledger 
     _check_money(plan, solution, books, check)
     _check_compute(plan, solution, books, check)
     _check_clusters(plan, solution, books, check)
+    _check_stacks(plan, solution, check)
     return check.violations

@@ -370,6 +370,37 @@ class Plan:
         maturity then."""
         return accelerator.utilisation * self.maturity(accelerator.ecosystem, t)
 
+    def stacks_in_use(self) -> frozenset[str]:
+        """Stacks (catalog ecosystems) in use when the horizon starts: those the plan declares in
+        use, and those of the units installed before it, named in `stacks` or not."""
+        installed = {self.catalog[lot.accelerator].ecosystem
+                     for site in self.sites for hall in site.halls for lot in hall.installed}
+        return frozenset(installed | {stack.id for stack in self.stacks.values() if stack.in_use})
+
+    def adopted_by_choice(self, ecosystem: str) -> bool:
+        """Whether a part of `ecosystem` can be bought or leased only in a year its stack is in use
+        (limit 14): the stack is not in use when the horizon starts, and adopting it costs money or
+        time (`Stack.costs`), or `max_stacks` counts it. A stack the plan does not name costs
+        nothing, so it is a choice only under `max_stacks` (every ecosystem is a stack)."""
+        if ecosystem in self.stacks_in_use():
+            return False
+        stack = self.stacks.get(ecosystem)
+        return self.max_stacks is not None or (stack is not None and stack.costs)
+
+    def stack_first_period(self, ecosystem: str) -> int:
+        """First quarter a part of `ecosystem` can serve if its stack is adopted at the horizon's
+        start: its adoption lead (0 for a stack not named)."""
+        stack = self.stacks.get(ecosystem)
+        return stack.adoption_periods if stack is not None else 0
+
+    def adoption_period(self, ecosystem: str, year: int) -> int:
+        """Quarter in which adopting `ecosystem`, to have it in use from `year` on, is decided and
+        paid: its lead before the first quarter its parts can come in that year (the year's first
+        quarter of the horizon, or the lead's end if later)."""
+        first = self.years.index(year)
+        lead = self.stack_first_period(ecosystem)
+        return max(first, lead) - lead
+
 
 @dataclass(frozen=True)
 class LoadedPlan:
@@ -688,6 +719,10 @@ class _Resolver:
             cluster_first_period=max(0, period_index(demand.training_clusters.start) - self.start)
             if demand.training_clusters and demand.training_clusters.start else 0,
         )
+        in_use = plan.stacks_in_use()
+        if plan.max_stacks is not None and len(in_use) > plan.max_stacks:
+            self.fail(("policy", "max_stacks"), f"expected at least {len(in_use)}, the stacks in use when the "
+                      f"horizon starts ({', '.join(sorted(in_use))}), found {plan.max_stacks}")
         if self.problems:
             raise InputError(self.problems)
         return plan

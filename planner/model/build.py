@@ -52,6 +52,13 @@ from planner.model.families import (
 )
 from planner.model.lp import F, LinearProgram, Rows, Terms, merge_duplicates
 from planner.model.rows import RowKey
+from planner.model.stacks import (
+    add_stack_constraints,
+    add_stack_variables,
+    hold_stack_bounds,
+    stack_constant_usd,
+    stack_cost_parts,
+)
 from planner.model.variables import (
     Model,
     accelerator_array,
@@ -327,8 +334,9 @@ def add_firm_power_constraints(model: Model) -> None:
 def cost_terms(model: Model) -> Terms:
     """Capex + opex of each quarter as terms (quarter, variable id, USD per unit), in the order
     new, mod, gen, trade-in credits (capex), then disp, cloud lease, hall lease, generation
-    lease, maintenance, decommissioning (opex) within a quarter, and each quarter's constant
-    (opex of what is there before the horizon: the lease of leased halls' existing MW)."""
+    lease, maintenance, decommissioning, software stacks (opex) within a quarter, and each
+    quarter's constant (opex of what is there before the horizon: the lease of leased halls'
+    existing MW, the stacks in use from the start)."""
     plan, k = model.plan, model.k
     T = len(plan.periods)
     dt_h = plan.hours_per_period
@@ -387,6 +395,8 @@ def cost_terms(model: Model) -> Terms:
     # Taking a unit out early costs its decommissioning (what it fetches is in `resale_terms`).
     part("retire", lambda key: key[3], lambda key: plan.retirement.decommission_share * (
         plan.catalog[plan.sites[key[0]].halls[key[1]].installed[key[2]].accelerator].unit_price_usd or 0.0))
+    parts += stack_cost_parts(model)  # opex: software stacks adopted by choice, then those in use
+    constant += stack_constant_usd(plan)
     period = np.concatenate([p[0] for p in parts])
     kind = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
     order = np.lexsort((kind, period))  # stable: by quarter, then kind, then variable order
@@ -396,7 +406,7 @@ def cost_terms(model: Model) -> Terms:
 
 CAPEX_PARTS = 4
 """`cost_terms` lists new, mod, gen and trade-in credits (capex) first, then disp, the leases,
-upkeep and decommissioning (opex)."""
+upkeep, decommissioning and software stacks (opex)."""
 
 
 def add_budget_constraints(model: Model, costs: Terms) -> None:
@@ -766,9 +776,11 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
 
 
 def build_model(plan: Plan, integer: bool = False) -> Model:
-    """Build the LP (or MILP with whole units and modules) of `plan`."""
+    """Build the LP of `plan`: a MILP with whole units and modules (`integer`), or where a software
+    stack is adopted by choice (`planner.model.stacks`)."""
     model = Model(plan=plan, integer=integer)
     add_variables(model)
+    add_stack_variables(model)
     model.builder = Rows()
     add_stock_constraints(model)
     add_retirement_constraints(model)
@@ -785,9 +797,12 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_assignment_constraints(model)
     add_cluster_constraints(model)
     add_demand_constraints(model)
+    add_stack_constraints(model)
+    bounds = column_bounds(model)
+    hold_stack_bounds(model, bounds[1], bounds[2])
     model.lp = model.builder.finish(
-        plan.name.replace("-", "_"), plan.objective.maximises, column_bounds(model),
-        objective_costs(model, costs), model.column_families(),
+        plan.name.replace("-", "_"), plan.objective.maximises, bounds, objective_costs(model, costs),
+        model.column_families(),
     )
     model.builder = None
     return model

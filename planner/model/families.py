@@ -198,11 +198,25 @@ CLUSTER_SITE = Family("cluster_site", "15. training clusters: what a location ha
                       "accelerators at a location", "accelerators", Role.INTERNAL)
 CLUSTER_OPEN = Family("cluster_open", "15. training clusters: no training without a cluster",
                       "cluster open", "accelerators", Role.INTERNAL)
+STACK_PARTS = Family(
+    "stack_parts", "14. software stacks: a stack's parts only in a year it is in use", "parts of a stack",
+    "units", Role.INTERNAL,
+)
+"""Units of a part bought in a quarter (accelerators, for a lease) within a bound times whether its
+stack is in use that year: a part is never bought, nor leased, under a stack not in use."""
+STACK_KEPT = Family("stack_kept", "14. software stacks: once adopted, kept", "stack kept", "stacks", Role.INTERNAL)
+MAX_STACKS = Family(
+    "max_stacks", "14. software stacks: at most so many in use", "software stacks", "stacks", Role.LIMIT,
+    Step("stack", 1.0, "one more software stack allowed in {where}"),
+    Elastic(1.0, 3, "+{amount} allowed in {where}"),
+    full="as many software stacks as the policy allows are in use in {where}",
+)
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     STOCK, KEPT, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
     BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND, CLUSTER, CLUSTER_SPLIT, CLUSTER_SITE, CLUSTER_OPEN,
+    STACK_PARTS, STACK_KEPT, MAX_STACKS,
 )}
 """Every family by name, in DESIGN's order."""
 

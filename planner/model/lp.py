@@ -160,7 +160,7 @@ class LinearProgram:
 @dataclass
 class Terms:
     """Cost terms: (quarter, column, USD per unit, capex or not) and each quarter's constant
-    USD (opex: upkeep of the units installed before the horizon, rent of leased halls' existing MW)."""
+    USD (opex: rent of leased halls' existing MW, the software stacks in use from the start)."""
 
     period: np.ndarray
     variable: np.ndarray

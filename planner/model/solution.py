@@ -31,3 +31,6 @@ class Solution:
     retire: dict[tuple[int, int, int, int], float] = field(default_factory=dict)
     """Units of installed lot i of hall h at site s retired early at the start of quarter t,
     keyed (s, h, i, t); the rest of a lot serves to the end of its life."""
+    use: dict[tuple[str, int], float] = field(default_factory=dict)
+    """Whether a software stack adopted by choice is in use (1) or not (0), keyed (ecosystem,
+    calendar year); a stack in use from the start, or free, has no entry."""

@@ -299,7 +299,10 @@ def run_pulp(lp: LinearProgram, solver: Any, name: str) -> Answer:
     except pulp.PulpSolverError as error:
         raise SolverError(f"{name} failed: {error}") from None
     code = pulp.LpSolveStatus
-    if stats.status == code.Optimal and stats.has_solution:
+    # CBC ends a MILP it has solved to within its gap tolerance ("Optimal solution found (within gap
+    # tolerance)", gap 0 on a small plan) as GapLimit: optimal in HiGHS's sense too (kOptimal
+    # within mip_rel_gap), so not a plan "stopped at a limit".
+    if stats.status in (code.Optimal, code.GapLimit) and stats.has_solution:
         status = Status.OPTIMAL
     elif stats.status == code.Infeasible:
         status = Status.INFEASIBLE
@@ -368,14 +371,10 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
         warm.keep(lp, highs.getBasis())
     result = _result(model, answer, info, seconds)
     if result.solution is not None and lp.is_mip:
-        # A MILP has no duals: fix the whole units and modules, solve the LP that is left.
-        result.duals_note = INTEGER_DUALS_NOTE
+        # A MILP has no duals: fix its integer columns, solve the LP that is left.
         fixed = _fixed_lp(model, answer)
         highs = highs_model(fixed, options)
-        duals = run_highs(highs, fixed)
-        if duals.status != Status.OPTIMAL:
-            result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
-        answer.duals, answer.slacks = duals.duals, duals.slacks
+        _take_fixed(model, result, answer, run_highs(highs, fixed))
     if result.solution is not None:
         _read_duals(model, result, answer)
     model.highs = highs if lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS else None
@@ -387,14 +386,34 @@ INTEGER_DUALS_NOTE = (
     "integer plan: shadow prices are those of the LP with its whole-number and yes-or-no decisions fixed at"
     " the plan's values, so they price only what is left free (dispatch, leases, assignment)"
 )
+STACK_DUALS_NOTE = (
+    "software stacks chosen: shadow prices are those of the LP with the stacks in use each year fixed"
+    " as chosen, so they price the other limits for that choice; a stack's worth is a what-if (plan whatif)"
+)
 
 
 def _fixed_lp(model: Model, answer: Answer) -> LinearProgram:
-    """The LP with every integer column (whole units and modules, yes-or-no decisions) fixed at
-    the plan's values (for an integer plan's duals)."""
+    """The LP with every integer column (whole units and modules under `--integer`, yes-or-no
+    decisions: software stacks, training clusters) fixed at the plan's values, rounded (for an
+    integer plan's duals and the plan it reports)."""
     assert answer.values is not None
     columns = np.flatnonzero(model.linear_program.col_integer)
     return model.linear_program.with_columns_fixed(columns, np.round(answer.values[columns]))
+
+
+def _take_fixed(model: Model, result: SolveResult, answer: Answer, fixed: Answer) -> None:
+    """Duals and slacks from the LP with the integer columns fixed (`_fixed_lp`), and, when it
+    solved, its plan: the same one with those columns exactly whole, so that a stack not in use
+    buys exactly nothing (the MILP's tolerance, 1e-6 on a binary, times a big M of thousands of
+    units, could leave a fraction of a unit)."""
+    result.duals_note = STACK_DUALS_NOTE if not model.integer else (
+        INTEGER_DUALS_NOTE + ("; the software stacks in use are fixed as chosen too" if model.use else ""))
+    if fixed.status != Status.OPTIMAL or fixed.values is None:
+        result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
+    else:
+        result.solution = read_solution(model, fixed.values)
+        result.objective_value = fixed.objective
+    answer.duals, answer.slacks = fixed.duals, fixed.slacks
 
 
 def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> SolveResult:
@@ -405,12 +424,9 @@ def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> Solve
     seconds = {"solver": time.perf_counter() - started}
     result = _result(model, answer, info, seconds)
     if result.solution is not None and lp.is_mip:
-        result.duals_note = INTEGER_DUALS_NOTE
         # The fixed LP has no integer columns left: no gap to stop at.
         fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace(options, gap=None))[0], info.name)
-        if fixed.status != Status.OPTIMAL:
-            result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
-        answer.duals, answer.slacks = fixed.duals, fixed.slacks
+        _take_fixed(model, result, answer, fixed)
     if result.solution is not None:
         _read_duals(model, result, answer)
     return result
@@ -436,7 +452,7 @@ def read_solution(model: Model, values: np.ndarray) -> Solution:
 
     return Solution(
         new=family("new"), mod=family("mod"), gen=family("gen"), disp=family("disp"),
-        lease=family("lease"), train=family("train"), infer=family("infer"),
+        lease=family("lease"), train=family("train"), infer=family("infer"), use=family("use"),
         retire={key: n for key, n in family("retire").items() if n},
         ctrain={key: n for key, n in family("ctrain").items() if n},
     )

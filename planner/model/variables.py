@@ -1,4 +1,4 @@
-"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst) and the `Model`
+"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst, use) and the `Model`
 that holds them with the linear program, keyed by DESIGN's indices (see `planner.model.build`).
 
 Columns are numbered family by family; a family's columns are consecutive, in key order, so
@@ -18,7 +18,8 @@ from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
 from planner.model.rows import RowInfo
 from planner.model.solution import NewKey
 
-FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain", "cluster")
+FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain", "cluster",
+            "use")
 
 
 @dataclass
@@ -82,6 +83,9 @@ class Model:
     where the plan needs training clusters."""
     cluster: list[tuple[int, str, int]] = field(default_factory=list)
     """1 if location l trains on a cluster of family f in quarter t, keyed (l, f, t) (binary)."""
+    use: list[tuple[str, int]] = field(default_factory=list)
+    """Whether a software stack is in use in a calendar year, keyed (ecosystem, year): binary,
+    for the stacks adopted by choice (`planner.model.stacks`)."""
     first_id: dict[str, int] = field(default_factory=dict)
     """Column of each family's first key; a family's columns are consecutive, in key order."""
     columns: int = 0

@@ -66,7 +66,7 @@ MONEY_COLOURS = {
     "capex_accelerators_usd": "#2f4b7c", "capex_modules_usd": "#6d8bbd", "capex_generation_usd": "#b3c6e6",
     "opex_energy_usd": "#8c5a2b", "opex_lease_usd": "#c4915c", "opex_hall_lease_usd": "#a8742f",
     "opex_generation_lease_usd": "#d9b06a", "opex_maintenance_usd": "#e8cba8",
-    "opex_decommissioning_usd": "#7a7a7a",
+    "opex_decommissioning_usd": "#7a7a7a", "opex_stack_adoption_usd": "#5b8c5a", "opex_stack_running_usd": "#a9cfa4",
 }
 """Kinds stacked in the budget chart (a trade-in credit is negative: said in words instead)."""
 MONEY_LABELS = {
@@ -74,7 +74,8 @@ MONEY_LABELS = {
     "capex_generation_usd": "capex: generation", "opex_energy_usd": "opex: energy",
     "opex_lease_usd": "opex: cloud lease", "opex_hall_lease_usd": "opex: hall lease",
     "opex_generation_lease_usd": "opex: generation lease", "opex_maintenance_usd": "opex: maintenance",
-    "opex_decommissioning_usd": "opex: decommissioning",
+    "opex_decommissioning_usd": "opex: decommissioning", "opex_stack_adoption_usd": "opex: stack adoption",
+    "opex_stack_running_usd": "opex: software stacks",
 }
 USED_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.8, "linestyle": "-"}
 RESERVE_LINE: dict[str, Any] = {"color": "#b22222", "linewidth": 1.2, "linestyle": "--"}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from planner import __version__
 from planner.answers.headline import headline as headline_of
 from planner.answers.outcome import objective_of
+from planner.answers.stacks import stacks_by_year
 from planner.reports.output import OutputFolder, sha256_file
 from planner.tolerances import STEP_VALUE_NOISE
 
@@ -60,6 +61,17 @@ def headline(run: RunResult) -> dict[str, Any]:
     assert run.result.solution is not None
     assert run.ledger is not None
     return headline_of(run.plan, run.result.solution, run.ledger).totals()
+
+
+def stacks(run: RunResult) -> dict[str, list[dict[str, object]]]:
+    """summary.json's `stacks`: per calendar year (as text), the software stacks in use or being
+    adopted, each `{"id", "in_use", "adopted", "cost_usd", "adoption_usd", "running_usd"}`
+    (`planner.answers.stacks.StackYear`): those the plan names, and any other ecosystem with
+    accelerators in service, at no cost."""
+    assert run.result.solution is not None
+    assert run.ledger is not None
+    by_year = stacks_by_year(run.plan, run.result.solution, run.ledger.fleet_accelerators)
+    return {str(year): [stack.to_json() for stack in listed] for year, listed in by_year.items()}
 
 
 def provenance(run: RunResult) -> dict[str, Any]:
@@ -125,6 +137,8 @@ def summary(run: RunResult) -> dict[str, Any]:
     }
     if run.tables is not None:
         data["totals"] = headline(run)
+        if run.plan.stacks or run.plan.max_stacks is not None:
+            data["stacks"] = stacks(run)
         data["binding"] = [asdict(b) for b in binding_limits(run)[:20]]
     if not reproducible():
         data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}

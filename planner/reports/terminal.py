@@ -42,6 +42,8 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     console.print(_compute_line(run, totals))
     console.print(_power_table(run))
     console.print(_budget_table(run))
+    if "stacks" in summary:
+        console.print(_stacks_line(summary["stacks"]))
     limits = binding_limits(run)
     if limits:
         console.print("[bold]Limits that bind hardest[/bold] (what one more step of each would add):")
@@ -131,6 +133,23 @@ def _power_table(run: RunResult) -> Table:
             cells += [f"{fmt.mw(used)} of {fmt.mw(available)}", fmt.share(used / available) if available > 0 else "-"]
         table.add_row(*cells)
     return table
+
+
+def _stacks_line(by_year: dict[str, list[dict[str, Any]]]) -> str:
+    """Software stacks in use each year, and what they cost over the horizon (summary.json's `stacks`):
+    a stack adopted within the horizon is marked `new` in its first year in use."""
+    years = []
+    adoption = running = 0.0
+    seen: set[str] = set()
+    for year, listed in by_year.items():
+        names = [str(s["id"]) + (" (adopting)" if not s["in_use"] else " (new)" if s["adopted"] and s["id"] not in seen
+                                 else "") for s in listed]
+        seen |= {str(s["id"]) for s in listed if s["in_use"]}
+        years.append(f"{year} {', '.join(names) or 'none'}")
+        adoption += sum(float(s["adoption_usd"]) for s in listed)
+        running += sum(float(s["running_usd"]) for s in listed)
+    return (f"Software stacks: {'; '.join(years)}. Their cost over the horizon: {fmt.usd(adoption + running)} "
+            f"(adoption {fmt.usd(adoption)}, running {fmt.usd(running)}).")
 
 
 def _budget_table(run: RunResult) -> Table:
