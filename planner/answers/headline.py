@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.answers.accounting import Ledger, delivered_pflops, residual_value_usd
+from planner.answers.stacks import STACK_KINDS, stacks_by_year
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
 from planner.tolerances import SOLVER_NOISE
@@ -63,6 +64,11 @@ class Headline:
     """Installed units retired early over the horizon."""
     resale_usd: float = 0.0
     """What they fetched."""
+    stacks_in_use_end: int = 0
+    """Software stacks in use in the horizon's last year (every ecosystem with parts in service,
+    or named and in use)."""
+    stack_cost_usd: float = 0.0
+    """What the software stacks cost over the horizon (adoption and running; opex)."""
 
     def totals(self) -> dict[str, Any]:
         """The scalar numbers, as summary.json's `totals`."""
@@ -87,6 +93,8 @@ class Headline:
             "residual_value_usd": self.residual_value_usd,
             "retired_units": self.retired_units,
             "resale_usd": self.resale_usd,
+            "stacks_in_use_end": self.stacks_in_use_end,
+            "stack_cost_usd": self.stack_cost_usd,
         }
 
 
@@ -138,6 +146,9 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
             for (c, t), chips in books.fleet_accelerators.items() if t == end) / 1000.0,
         retired_units=math.fsum(solution.retire.values()),
         resale_usd=math.fsum(books.resale_usd.values()),
+        stacks_in_use_end=sum(stack.in_use for stack in stacks_by_year(plan, solution, books.fleet_accelerators).get(
+            plan.years[end], [])),
+        stack_cost_usd=math.fsum(usd for (_, kind), usd in books.opex_usd.items() if kind in STACK_KINDS),
     )
 
 

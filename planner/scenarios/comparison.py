@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 
 SHOWN_METRICS = {
-    "objective": "objective (delivered)", "bf16_eflops_end": "BF16 EFLOPS at end",
-    "fp8_eflops_end": "FP8 EFLOPS at end", "accelerators_end": "accelerators at end",
+    "objective": "objective (delivered)", "bf16_eflops_end": "BF16 EFLOPS at end (peak)",
+    "effective_bf16_eflops_end": "BF16 EFLOPS at end (effective)",
+    "fp8_eflops_end": "FP8 EFLOPS at end (peak)", "accelerators_end": "accelerators at end",
     "facility_mw_used_peak": "peak facility power", "capex_usd": "capex", "opex_usd": "opex",
-    "spend_usd": "capex + opex", "binding_limits": "binding limits",
+    "spend_usd": "capex + opex", "stacks_in_use_end": "software stacks at end",
+    "stack_cost_usd": "software stack cost", "binding_limits": "binding limits",
 }
 """Metrics shown in the terminal and on the PDF's first page. The split of delivered compute between
 training and inference is in comparison.csv only: under max-compute with equal weights the LP may

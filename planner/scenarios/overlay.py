@@ -1,9 +1,9 @@
 """Scenario overlays: one tree merged onto the plan's loaded tree, before validation.
 
-Mappings merge key by key; lists of things with an identity merge by it (`id`; `accelerator`
-for supply, minimum units and installed units; `year` for budget; `vendor` for commitments;
-`vendor`/`ecosystem` for shares; `online` for power phases; `from` for demand steps; see
-`planner.scenarios.plan_tree.IDENTITY`); `{id: tents, remove: true}` removes an item and
+Mappings merge key by key; lists of things with an identity merge by it (`id`, for stacks too;
+`accelerator` for supply, minimum units and installed units; `year` for budget; `vendor` for
+commitments; `vendor`/`ecosystem` for shares; `online` for power phases; `from` for demand and
+maturity steps; see `planner.scenarios.plan_tree.IDENTITY`); `{id: tents, remove: true}` removes an item and
 `key: {remove: true}` a key; anything else replaces what was there. A `catalog:` entry the plan
 does not list starts from the built-in (or `--catalog`) entry of that id.
 """

@@ -28,7 +28,8 @@ IDENTITY: dict[type[BaseModel], tuple[str, ...]] = {
     schema.CloudOffer: ("id",), schema.Accelerator: ("id",), schema.BudgetYear: ("year",),
     schema.Supply: ("accelerator",), schema.MinUnits: ("accelerator",), schema.Installed: ("accelerator",),
     schema.Commitment: ("vendor",), schema.ShareBound: ("vendor", "ecosystem"),
-    schema.PowerPhase: ("online",), schema.DemandStep: ("from",),
+    schema.PowerPhase: ("online",), schema.DemandStep: ("from",), schema.Stack: ("id",),
+    schema.MaturityStep: ("from",),
 }
 """The key that names an item of a list of these (a scenario merges and `--set` walks by it)."""
 

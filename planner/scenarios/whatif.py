@@ -30,6 +30,7 @@ COMPARISON_COLUMNS = ["scenario_name", "metric", "unit", "base", "scenario", "de
 
 METRICS: tuple[tuple[str, str], ...] = (
     ("bf16_eflops_end", "EFLOPS"),
+    ("effective_bf16_eflops_end", "EFLOPS"),
     ("fp8_eflops_end", "EFLOPS"),
     ("accelerators_end", "accelerators"),
     ("delivered_training_pflops_quarters", "PFLOPS-quarters"),
@@ -39,6 +40,8 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("facility_mw_available_end", "MW"),
     ("capex_usd", "USD"),
     ("opex_usd", "USD"),
+    ("stacks_in_use_end", "stacks"),
+    ("stack_cost_usd", "USD"),
 )
 """Headline totals compared, in this order (after the objective, before vendors)."""
 
