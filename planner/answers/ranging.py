@@ -32,9 +32,11 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
 def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
     highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
-    # A MILP's kept model is its LP with the integer columns fixed: a step re-solved there would
-    # hold the units (and software stacks) as they are, not what a step is really worth.
-    if highs is None or model.integer or model.linear_program.is_mip:
+    # A MILP's kept model is its LP with the integer columns fixed. Under `--integer` that holds
+    # every unit as it is, so a step re-solved there is worth nothing it could buy: none. With
+    # only yes-or-no decisions fixed (software stacks, training clusters), units and modules stay
+    # free: the re-solve is what the step adds with those choices as they are.
+    if highs is None or model.integer:
         return prices
     index = {row.name: i for i, row in enumerate(model.rows)}
     lp = model.linear_program
