@@ -200,9 +200,12 @@ def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: 
     writer.line(f"Compute in service: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16, "
                 f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8 peak; "
                 f"{fmt.pflops(totals['effective_bf16_eflops_end'] * 1000)} BF16 effective", size=10.5, weight="bold")
+    plan = run.plan
     writer.line(f"Delivered over the horizon (effective): "
-                f"{fmt.pflops(totals['delivered_training_pflops_quarters'])}-quarters training, "
-                f"{fmt.pflops(totals['delivered_inference_pflops_quarters'])}-quarters inference")
+                f"{fmt.pflops(totals['delivered_training_pflops_quarters'])}-quarters training "
+                f"({plan.training_precision.upper()}), "
+                f"{fmt.pflops(totals['delivered_inference_pflops_quarters'])}-quarters inference "
+                f"({plan.inference_precision.upper()})")
     if totals.get("retired_units", 0.0) > 0:
         writer.line(f"Retired early: {fmt.count(totals['retired_units'])} installed units, sold for "
                     f"{fmt.usd(totals['resale_usd'])}")
@@ -315,7 +318,18 @@ def _assumption_lines(assumptions: dict[str, Any]) -> list[str]:
                  if assumptions["fabric_of_their_own"] else ".")
               if assumptions["fabric_power_share"] or assumptions["fabric_capex_share"]
               else "No fabric declared: network, storage and host servers are not counted.")
-    return [f"Assumptions: {shown}.", fabric,
+    utilisation = sorted(set(assumptions.get("utilisation", {}).values()))
+    span = f" ({utilisation[0]:g} to {utilisation[-1]:g})" if len(utilisation) > 1 else (
+        f" ({utilisation[0]:g})" if utilisation else "")
+    useful = f"Effective compute: peak x utilisation{span} x stack maturity"
+    maturity = assumptions.get("stack_maturity", {})
+    if maturity:
+        useful += " (" + ", ".join(f"{k} {lo:g}" + (f"-{hi:g}" if hi != lo else "")
+                                   for k, (lo, hi) in maturity.items()) + ")"
+    cluster = assumptions.get("training_cluster_min_accelerators", 0)
+    if cluster:
+        useful += f"; training in clusters of at least {fmt.count(cluster)} accelerators of one family at one site"
+    return [f"Assumptions: {shown}.", fabric, useful + ".",
             "Left out: " + ", ".join(assumptions["simplifications"]) + " (README: 'The site model')."]
 
 

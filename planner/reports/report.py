@@ -96,8 +96,8 @@ def _shown(path: Path) -> str:
         return path.name
 
 
-SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "refresh and retirement", "leased halls",
-                   "useful (not peak) compute")
+SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "early retirement of what the plan itself buys",
+                   "measured stack-by-stack throughput (maturity is estimated)")
 """What the model leaves out, as summary.json and the report's first page say (README: "The site
 model, and what it leaves out")."""
 
@@ -112,6 +112,12 @@ def assumptions(plan: Plan) -> dict[str, Any]:
         "fabric_of_their_own": sorted(a.id for a in plan.accelerators
                                       if (a.fabric_power_share, a.fabric_capex_share)
                                       != (plan.fabric_power_share, plan.fabric_capex_share)),
+        "utilisation": {a.id: a.utilisation for a in plan.accelerators},
+        "stack_maturity": {stack.id: [min(stack.maturity), max(stack.maturity)] for stack in plan.stacks.values()},
+        "training_cluster_min_accelerators": plan.cluster_min_accelerators,
+        "retirement": {"early": plan.retirement.early, "resale_share_of_book": plan.retirement.resale_share_of_book,
+                       "decommission_share": plan.retirement.decommission_share,
+                       "trade_in": plan.retirement.trade_in},
         "simplifications": list(SIMPLIFICATIONS),
     }
 
