@@ -168,14 +168,14 @@ def catalog_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per accelerator, for scripts.")] = False,
 ) -> None:
     """Print the accelerator catalog."""
-    from planner.inputs.catalog import load_catalog  # noqa: PLC0415
+    from planner.inputs.catalog import as_used, load_catalog  # noqa: PLC0415
 
     try:
         accelerators, _ = load_catalog(catalog)
     except InputError as error:
         bad_input(error)
     if as_json:
-        print(json.dumps([a.model_dump(mode="json") for a in accelerators.values()], indent=2))
+        print(json.dumps([as_used(a) for a in accelerators.values()], indent=2))
         return
     from planner.reports.terminal import print_catalog  # noqa: PLC0415
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from planner.inputs.loading import Document, load_file
-from planner.inputs.schema import Accelerator, CatalogFile
+from planner.inputs.schema import LIQUID_SHARE_ESTIMATE, UTILISATION_ESTIMATE, Accelerator, CatalogFile
 from planner.inputs.validation import validate
 
 
@@ -40,3 +41,16 @@ def load_catalog(extra: Path | None = None) -> tuple[dict[str, Accelerator], lis
         files += override_document.files
         accelerators.update({entry.id: entry for entry in override.accelerators})
     return accelerators, files
+
+
+def as_used(entry: Accelerator) -> dict[str, Any]:
+    """A catalog entry as JSON, with the defaults the model applies written out (utilisation,
+    family, liquid share), so a script reads what a plan uses."""
+    data = entry.model_dump(mode="json")
+    if entry.utilisation is None:
+        data["utilisation"] = UTILISATION_ESTIMATE
+    if entry.family is None:
+        data["family"] = entry.id
+    if entry.liquid_share is None:
+        data["liquid_share"] = LIQUID_SHARE_ESTIMATE if entry.cooling == "liquid" else 0.0
+    return data
