@@ -18,9 +18,12 @@ from planner.errors import InputError, SolverError
 from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
     from planner.answers.run import Options
+    from planner.scenarios.changes import InputChange
     from planner.scenarios.scenarios import Scenario
     from planner.scenarios.sweep import SweepResult
     from planner.scenarios.whatif import WhatIf
@@ -131,6 +134,21 @@ def whatif_command(
         raise typer.Exit(EXIT_INFEASIBLE if all(c.status == "infeasible" for c in unsolved) else EXIT_SOLVER)
 
 
+SHOWN_CHANGES = 10
+"""Inputs changed listed in the terminal per scenario (all of them are in input_changes.csv)."""
+
+
+def _print_changes(console: Console, changes: Sequence[InputChange], folder: Path) -> None:
+    """The inputs a scenario changed, the first `SHOWN_CHANGES` of them."""
+    if not changes:
+        return
+    console.print("Inputs changed (base -> scenario):")
+    for change in changes[:SHOWN_CHANGES]:
+        console.print(f"  {change.words}", markup=False)
+    if len(changes) > SHOWN_CHANGES:
+        console.print(f"  ... {len(changes) - SHOWN_CHANGES} more in {folder / 'input_changes.csv'}", markup=False)
+
+
 def print_whatif(result: WhatIf, folder: Path) -> None:
     """Per scenario: a table of base, scenario and delta, and the limits that changed."""
     from rich.table import Table  # noqa: PLC0415
@@ -147,6 +165,7 @@ def print_whatif(result: WhatIf, folder: Path) -> None:
     table = comparison_table(result)
     for case in result.scenarios:
         console.print(f"\n[bold]{case.name}[/bold]: {case.title}  ({case.status})", markup=True)
+        _print_changes(console, case.changes, folder)
         if not case.solved:
             console.print(f"  no plan: {case.diagnosis or case.status}", markup=False)
             continue

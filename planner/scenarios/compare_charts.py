@@ -244,15 +244,14 @@ def summary_pages(result: WhatIf, table: pd.DataFrame) -> list[Figure]:
 
 
 def _summary_page(result: WhatIf, table: pd.DataFrame, chunk: Sequence[Case], page: int, pages: int) -> Figure:
-    from planner.scenarios.comparison import limit_changes  # noqa: PLC0415
-
     figure = Figure(figsize=PAGE_INCHES)
     y = 0.95
 
     def line(text: str, size: float = 9.0, mono: bool = False, **style: Any) -> None:
         nonlocal y
+        # parse_math off: two "$" in one line ("$10B -> $12B") would otherwise be read as TeX.
         figure.text(0.04, y, text, fontsize=size, va="top", ha="left",
-                    family="monospace" if mono else None, **style)
+                    family="monospace" if mono else None, parse_math=False, **style)
         y -= size * 1.55 / 72 / PAGE_INCHES[1]
 
     plan = result.base.loaded.plan
@@ -288,17 +287,32 @@ def _summary_page(result: WhatIf, table: pd.DataFrame, chunk: Sequence[Case], pa
     y -= 0.02
     for case in chunk:
         line(f"{case.name}: {case.title}  [{case.status}]", 9.5, weight="bold")
-        if case.diagnosis:
-            line(f"    no plan: {case.diagnosis[:150]}", 8, color="#8b0000")
-        if case.solved and result.base.solved:
-            changes = limit_changes(result.base.run, case.run)
-            for became, words in ((True, "became binding"), (False, "stopped binding")):
-                listed = "; ".join(c.words for c in changes if c.became == became)
-                wrapped = textwrap.wrap(f"{words}: {listed}", 160, max_lines=3, placeholder=" ...")
-                for part in wrapped if listed else []:
-                    line(f"    {part}", 8)
+        for part, colour in _case_lines(result, case):
+            line(f"    {part}", 8, color=colour)
         y -= 0.008
     return figure
+
+
+def _case_lines(result: WhatIf, case: Case) -> list[tuple[str, str]]:
+    """(text, colour) under a scenario's title: the inputs it changed, why it has no plan, and the
+    limits that started or stopped binding, each in at most three lines (all in the CSVs)."""
+    from planner.scenarios.comparison import limit_changes  # noqa: PLC0415
+
+    texts: list[tuple[str, str]] = []
+    if case.changes:
+        changed = "; ".join(change.words for change in case.changes)
+        texts += [(part, "#111111") for part in textwrap.wrap(
+            f"inputs changed: {changed}", 160, max_lines=3, placeholder=" ... (input_changes.csv)")]
+    if case.diagnosis:
+        texts.append((f"no plan: {case.diagnosis[:150]}", "#8b0000"))
+    if case.solved and result.base.solved:
+        changes = limit_changes(result.base.run, case.run)
+        for became, words in ((True, "became binding"), (False, "stopped binding")):
+            listed = "; ".join(c.words for c in changes if c.became == became)
+            if listed:
+                texts += [(part, "#111111") for part in textwrap.wrap(f"{words}: {listed}", 160, max_lines=3,
+                                                                     placeholder=" ...")]
+    return texts
 
 
 def write_whatif_charts(result: WhatIf, table: pd.DataFrame, folder: OutputFolder) -> None:

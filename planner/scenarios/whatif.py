@@ -21,6 +21,7 @@ from planner.inputs.loading import Document
 from planner.inputs.plan import LoadedPlan, plan_from_document, with_objective
 from planner.reports.output import OutputFolder, sha256_file
 from planner.reports.report import binding_limits, headline
+from planner.scenarios.changes import InputChange, input_changes
 from planner.scenarios.comparison import limit_changes, span
 from planner.scenarios.plan_tree import CatalogSource, Marks
 from planner.scenarios.scenarios import Scenario, apply_scenario
@@ -56,6 +57,8 @@ class Case:
     run: RunResult
     diagnosis: str | None = None
     """One line on why no plan meets every limit, when none does."""
+    changes: tuple[InputChange, ...] = ()
+    """Every input that differs from the base (a scenario's; none for the base)."""
 
     @property
     def solved(self) -> bool:
@@ -105,8 +108,10 @@ def run_whatif(base: Document, scenarios: Sequence[Scenario], catalog_path: Path
     loaded_base = plan_from_document(base, catalog_path)
     loaded = [plan_from_document(document, catalog_path) for document in documents]
     result = WhatIf(solve_case("base", loaded_base.plan.title, loaded_base, options))
-    for scenario, plan in zip(scenarios, loaded, strict=True):
-        result.scenarios.append(solve_case(scenario.name, scenario.title, plan, options))
+    for scenario, plan, document in zip(scenarios, loaded, documents, strict=True):
+        case = solve_case(scenario.name, scenario.title, plan, options)
+        case.changes = tuple(input_changes(base.data, document.data, catalog))
+        result.scenarios.append(case)
     return result
 
 
@@ -171,6 +176,12 @@ def changes_table(result: WhatIf) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario_name", "change", "family", "key", "periods"])
 
 
+def input_changes_table(result: WhatIf) -> pd.DataFrame:
+    """One row per scenario and input it changes: the path, the base value, the scenario's."""
+    rows = [{"scenario_name": case.name, **change.to_json()} for case in result.scenarios for change in case.changes]
+    return pd.DataFrame(rows, columns=["scenario_name", "path", "base", "scenario"])
+
+
 def summary(result: WhatIf, options: Options) -> dict[str, Any]:
     """summary.json's content (the manifest adds `outputs`)."""
     from planner.reports.report import provenance  # noqa: PLC0415
@@ -183,6 +194,8 @@ def summary(result: WhatIf, options: Options) -> dict[str, Any]:
             data["totals"] = headline(case.run)
         if case.diagnosis:
             data["diagnosis"] = case.diagnosis
+        if case is not result.base:
+            data["inputs_changed"] = [change.to_json() for change in case.changes]
         data["inputs"] = [{"path": _shown(p), "sha256": sha256_file(p)} for p in case.loaded.files]
         return data
 
@@ -213,6 +226,7 @@ def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = 
     table = comparison_table(result)
     folder.write_csv("comparison.csv", table)
     folder.write_csv("limit_changes.csv", changes_table(result))
+    folder.write_csv("input_changes.csv", input_changes_table(result))
     if charts and any(case.solved for case in result.cases):
         from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
 

@@ -58,8 +58,10 @@ def test_outputs_are_complete_and_deterministic(tmp_path):
         whatif(out, "--scenario", str(scenario))
     summary = json.loads((first / "summary.json").read_text())
     outputs = summary["outputs"]
-    assert set(outputs) == {"comparison.csv", "limit_changes.csv", "chip_mix.png", "power.png", "budget.png",
-                            "compute.png", "comparison.pdf"}
+    assert set(outputs) == {"comparison.csv", "limit_changes.csv", "input_changes.csv", "chip_mix.png", "power.png",
+                            "budget.png", "compute.png", "comparison.pdf"}
+    assert summary["scenarios"][0]["inputs_changed"] == [{"path": "policy.exclude", "base": "not set",
+                                                          "scenario": '["beta"]'}]
     assert summary["scenarios"][0]["name"] == "no-beta"
     assert summary["scenarios"][0]["objective"]["value"] == pytest.approx(800)
     assert any(i["path"].endswith("no-beta.yaml") for i in summary["scenarios"][0]["inputs"])
@@ -144,3 +146,27 @@ def test_shipped_scenarios_apply_and_solve(tmp_path, plan, name):
         base = summary["base"]
         assert leased["objective"]["value"] > base["objective"]["value"]
         assert leased["totals"]["opex_usd"] > base["totals"]["opex_usd"]
+
+
+def test_a_what_if_says_which_inputs_it_changed():
+    """ohio-amd-heavy raises MI455X supply, adds an AMD commitment and a 50% share: all three are
+    listed (as written, with both sides), and nothing else, so no gain is credited to the policy
+    alone; a catalog entry added by --set is compared with the catalog's own."""
+    from planner.inputs.loading import load_file  # noqa: PLC0415
+    from planner.scenarios.changes import input_changes  # noqa: PLC0415
+    from planner.scenarios.overrides import parse_override  # noqa: PLC0415
+    from planner.scenarios.plan_tree import CatalogSource  # noqa: PLC0415
+    from planner.scenarios.scenarios import Scenario, apply_scenario, read_scenario  # noqa: PLC0415
+
+    base = load_file(REPO / "sites" / "ohio.yaml")
+    catalog = CatalogSource(None)
+    scenario = read_scenario(REPO / "sites" / "scenarios" / "ohio-amd-heavy.yaml")
+    changed = input_changes(base.data, apply_scenario(base, scenario, catalog).data, catalog)
+    assert [c.words for c in changed] == [
+        "policy.shares.amd from 2027Q1.min_share: 0.2 -> 0.5",
+        "policy.commitments.amd.min_usd: not set -> $6B",
+        "supply.mi455x from 2027Q1.units_per_quarter: 336 -> 700",
+    ]
+    priced = Scenario("dearer", "dearer", (), (parse_override("catalog.mi455x.unit_price_usd=x1.1", 1),))
+    changed = input_changes(base.data, apply_scenario(base, priced, catalog).data, catalog)
+    assert [c.path for c in changed] == ["catalog.mi455x.unit_price_usd"]
