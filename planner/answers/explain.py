@@ -37,7 +37,7 @@ Objects = npt.NDArray[np.object_]
 
 PRICE_COLUMNS = [
     "name", "family", "key", *KEY_FIELDS, "period", "sense", "lhs", "rhs", "slack", "shadow_price", "binding",
-    "step_value", "step", "value_unit", "sentence", "solved_step_value",
+    "step_value", "step", "value_unit", "sentence", "solved_step_value", "step_value_method",
 ]
 """constraints.csv's columns, in order: `Prices`'s fields, with `where` as the dotted `key` and
 one column per `RowKey` field ("" where it does not apply)."""
@@ -110,6 +110,13 @@ class Prices:
         """Every field by name."""
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
+    @property
+    def step_value_method(self) -> Texts:
+        """How each step value was found: `re-solved` (the whole step applied, solved again) or
+        `marginal` (shadow price x step); "" where a limit has no priced step."""
+        solved = ~np.isnan(self.solved_step_value)
+        return np.where(solved, "re-solved", np.where(self.sentence != "", "marginal", "")).astype(object)
+
     def columns(self) -> dict[str, npt.NDArray[Any]]:
         """Every column by name, in `PRICE_COLUMNS` order: `where` as texts."""
         keys = _key_columns(self.where)
@@ -151,12 +158,23 @@ def _share_total(plan: Plan, books: Ledger, period: str) -> float:
     return sum(n * plan.catalog[c].bf16_pflops for (c, tt), n in books.fleet_accelerators.items() if tt == t)
 
 
-def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float) -> str:
+MARGINAL = "marginal: the shadow price x the step, which holds for small steps only"
+"""How a step value that was not re-solved is labelled wherever it is shown."""
+
+
+def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, resolved: bool = False) -> str:
+    """One step of a limit and what it is worth: "would add" only for a value re-solved with the
+    whole step applied (`resolved`); otherwise the value is labelled as marginal."""
     start = PRICED[family].words(step_of(family).words, key, period)
     if plan.objective.maximises:
-        return f"{start} would add {fmt.pflops(value)}-quarters of compute"
-    present = " (present value)" if plan.discount_rate > 0 else ""
-    return f"{start} would save {fmt.usd(value)}{present}"
+        worth = f"{fmt.pflops(value)}-quarters of compute"
+        verb = "would add"
+    else:
+        worth = fmt.usd(value) + (" (present value)" if plan.discount_rate > 0 else "")
+        verb = "would save"
+    if resolved:
+        return f"{start} {verb} {worth}"
+    return f"{start}: about {worth} ({MARGINAL})"
 
 
 def price_limits(

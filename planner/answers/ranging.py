@@ -58,7 +58,7 @@ def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: in
             continue
         value = _resolve_with_step(highs, index[name], price, lower, upper, base, maximise)
         if value is not None:
-            words = sentence(model.plan, price.family, price.where, price.period, value)
+            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
             prices = prices.with_solved(price.name, value, words)
     if tried:
         highs.run()  # back to the plan's own optimum, so the model is left as it was solved

@@ -41,14 +41,18 @@ class BindingLimit:
 
 
 def binding_limits(run: RunResult) -> list[BindingLimit]:
-    """Binding limits worth something, most valuable first (see `planner.answers.explain`)."""
+    """Binding limits worth something: those whose step was re-solved, most valuable first, then
+    those priced at the margin only (their words say so; see `planner.answers.explain`)."""
     if run.tables is None:
         return []
     table = run.tables.constraints
     table = table[table["binding"] & (table["step_value"] > STEP_VALUE_NOISE) & (table["family"] != "power")].copy()
     table["value"] = table["solved_step_value"].fillna(table["step_value"])
     table = table[table["value"] > STEP_VALUE_NOISE]
-    table = table.sort_values(["value", "family", "key", "period"], ascending=[False, True, True, True])
+    # Re-solved values first, by value; marginal ones after them all (never ranked among them).
+    table["marginal"] = table["solved_step_value"].isna()
+    table = table.sort_values(["marginal", "value", "family", "key", "period"],
+                              ascending=[True, False, True, True, True])
     return [
         BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.value),
                      str(r.value_unit), str(r.sentence))

@@ -42,6 +42,7 @@ def test_power_price_and_a_free_budget(write_plan):
     assert site["step_value"] == pytest.approx(32_000, rel=1e-4)
     assert site["solved_step_value"] == pytest.approx(18_418.18, rel=1e-4)
     assert "100 MW more at lab in 2026Q1 would add 18.4 EFLOPS-quarters" in site["sentence"]
+    assert site["step_value_method"] == "re-solved"
     budget = price(run, "budget")
     assert not budget["binding"]
     assert budget["shadow_price"] == 0
@@ -190,3 +191,15 @@ def test_no_budget_under_max_compute_is_said(write_plan, tmp_path):
     assert result.exit_code == 0, result.output
     assert "no budget for 2026" in result.output
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["notes"]
+
+
+def test_a_value_not_re_solved_says_it_is_marginal(write_plan):
+    """Under --integer the steps are not re-solved (every unit is held as it is): each binding
+    limit's value is the shadow price x the step, and its words say so rather than "would add"."""
+    run = solve_plan(write_plan(base_plan()), integer=True)
+    table = run.tables.constraints
+    priced = table[table["sentence"] != ""]
+    assert not priced.empty
+    assert set(priced["step_value_method"]) == {"marginal"}
+    assert all("marginal" in words and "would add" not in words for words in priced["sentence"])
+    assert set(table.loc[table["sentence"] == "", "step_value_method"]) <= {""}
