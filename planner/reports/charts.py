@@ -80,6 +80,8 @@ MONEY_LABELS = {
 USED_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.8, "linestyle": "-"}
 RESERVE_LINE: dict[str, Any] = {"color": "#b22222", "linewidth": 1.2, "linestyle": "--"}
 DEMAND_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.6, "linestyle": "--"}
+EFFECTIVE_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.4, "linestyle": ":", "marker": "o",
+                                  "markersize": 2.5}
 NOTE: dict[str, Any] = {"fontsize": 8, "color": "#444444"}
 TITLE: dict[str, Any] = {"fontsize": 10, "loc": "left"}
 
@@ -137,19 +139,17 @@ def _formatter(function: Callable[[float], str]) -> FuncFormatter:
     return FuncFormatter(functools.partial(_tick, function))  # a partial pickles; a lambda does not
 
 
-AXIS_UNITS: dict[str, tuple[str, Callable[[float], str]]] = {
-    "mw": ("W", fmt.mw),
-    "usd": ("USD", fmt.usd),
-    "pflops": ("FLOPS", fmt.pflops),
-    "count": ("chips", fmt.count),
+AXIS_FORMATS: dict[str, Callable[[float], str]] = {
+    "mw": fmt.mw, "usd": fmt.usd, "pflops": fmt.pflops, "count": fmt.count,
 }
+"""Tick formats by kind of quantity: each tick carries its own unit ("965 MW", "$15B")."""
 
 
 def value_axis(ax: Axes, quantity: str, kind: str) -> None:
-    """Label the y axis with its quantity and unit, and format its ticks for people."""
-    unit, function = AXIS_UNITS[kind]
-    ax.set_ylabel(f"{quantity} ({unit})", fontsize=8)
-    ax.yaxis.set_major_formatter(_formatter(function))
+    """Label the y axis with its quantity, and format its ticks for people, each with its unit
+    (so the label names no unit that could disagree with them: "(W)" beside "965 MW")."""
+    ax.set_ylabel(quantity, fontsize=8)
+    ax.yaxis.set_major_formatter(_formatter(AXIS_FORMATS[kind]))
     ax.tick_params(axis="y", labelsize=7.5)
     ax.grid(axis="y", color="#e3e3e3", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -528,8 +528,12 @@ def compute_over_time(run: ChartInput) -> Figure:
         ax = grid[0][column]
         tops = _stacked_bars(ax, x, series)
         top = max(tops)
+        if "effective_bf16_pflops_in_service" in table:
+            # Peak bars, and what they are worth as useful compute (the figure demand is held to).
+            ax.plot(x, [float(v) for v in table["effective_bf16_pflops_in_service"]], **EFFECTIVE_LINE,
+                    label="effective (x utilisation x stack maturity)")
         if same_precision and max(demand) > 0:
-            _steps(ax, demand, "demand (training + inference)", DEMAND_LINE)
+            _steps(ax, demand, "demand, effective (training + inference)", DEMAND_LINE)
             top = max(top, max(demand))
         _upper_limit(ax, top)
         if top <= 0:
@@ -540,8 +544,8 @@ def compute_over_time(run: ChartInput) -> Figure:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
     for column, workload in enumerate(["training", "inference"]):
         _delivered_panel(run, grid[1][column], workload)
-    figure.suptitle("Compute over time: in service by vendor and ecosystem (top, BF16, availability-weighted); "
-                    "delivered against demand (bottom)",
+    figure.suptitle("Compute over time: in service, BF16 peak and effective (top); delivered, effective, "
+                    "against demand (bottom)",
                     fontsize=12, x=0.01, ha="left")
     return figure
 
@@ -566,8 +570,8 @@ def _delivered_panel(run: ChartInput, ax: Axes, workload: str) -> None:
     _upper_limit(ax, top)
     if top <= 0:
         _empty(ax, f"no {workload} compute")
-    ax.set_title(f"{workload.capitalize()} delivered ({precision}): {words}", **TITLE)
-    value_axis(ax, f"{workload.capitalize()} compute, {precision}", "pflops")
+    ax.set_title(f"{workload.capitalize()} delivered ({precision}, effective): {words}", **TITLE)
+    value_axis(ax, f"{workload.capitalize()} compute, {precision} effective", "pflops")
     quarter_axis(ax, periods, width_share=0.4)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
 
