@@ -138,6 +138,17 @@ SHOWN_CHANGES = 10
 """Inputs changed listed in the terminal per scenario (all of them are in input_changes.csv)."""
 
 
+def _delta_text(metric: str, delta: float, base: float, unit: str, maximises: bool) -> str:
+    """A change as rich markup: green where it is good, red where bad, plain where neither."""
+    from planner.scenarios.comparison import format_value, verdict  # noqa: PLC0415
+
+    if abs(delta) < 1e-9 * max(1.0, abs(base)):
+        return "0"
+    text = ("+" if delta > 0 else "") + format_value(delta, unit)
+    good = verdict(metric, delta, maximises)
+    return text if good is None else f"[{'green' if good else 'red'}]{text}[/{'green' if good else 'red'}]"
+
+
 def _print_changes(console: Console, changes: Sequence[InputChange], folder: Path) -> None:
     """The inputs a scenario changed, the first `SHOWN_CHANGES` of them."""
     if not changes:
@@ -179,11 +190,9 @@ def print_whatif(result: WhatIf, folder: Path) -> None:
                 continue
             label = SHOWN_METRICS.get(name) or f"{name.removeprefix('accelerators_end_')} accelerators at end"
             delta, pct = float(row.delta), float(row.delta_pct)
-            style = "" if abs(delta) < 1e-9 * max(1.0, abs(float(row.base))) else ("green" if delta > 0 else "red")
-            sign = "+" if delta > 0 else ""
             view.add_row(label, format_value(float(row.base), str(row.unit)),
                          format_value(float(row.scenario), str(row.unit)),
-                         f"[{style}]{sign}{format_value(delta, str(row.unit))}[/{style}]" if style else "0",
+                         _delta_text(name, delta, float(row.base), str(row.unit), plan.objective.maximises),
                          "" if pct != pct else f"{pct:+.1f}%")
         console.print(view)
         if result.base.solved:

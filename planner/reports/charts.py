@@ -504,6 +504,28 @@ def ecosystem_pflops(run: ChartInput) -> dict[str, list[float]]:
     return out
 
 
+def effective_pflops_by_vendor(run: ChartInput) -> dict[str, list[float]]:
+    """Effective BF16 PFLOPS in service per vendor and quarter (allocation.csv's
+    `effective_bf16_pflops`: peak x availability x utilisation x stack maturity)."""
+    allocation = _tables(run).allocation
+    periods = list(run.plan.periods)
+    out: dict[str, list[float]] = {}
+    for row in allocation.itertuples(index=False):
+        values = out.setdefault(str(row.vendor), [0.0] * len(periods))
+        values[periods.index(str(row.period))] += float(row.effective_bf16_pflops)
+    return out
+
+
+def _stacks_are_vendors(run: ChartInput) -> dict[str, str] | None:
+    """Each vendor's one stack, where every vendor in the plan's allocation runs one stack and no
+    two share one (then a panel by stack would repeat the panel by vendor); else None."""
+    allocation = _tables(run).allocation
+    pairs = {(str(v), run.plan.catalog[str(a)].ecosystem) for v, a in zip(allocation["vendor"],
+                                                                          allocation["accelerator"], strict=True)}
+    vendors, stacks = {v for v, _ in pairs}, {e for _, e in pairs}
+    return dict(sorted(pairs)) if len(pairs) == len(vendors) == len(stacks) else None
+
+
 def _group_order(names: Iterable[str], first: Sequence[str]) -> list[str]:
     return sorted(set(names), key=lambda n: (first.index(n) if n in first else len(first), n))
 
@@ -519,12 +541,19 @@ def compute_over_time(run: ChartInput) -> Figure:
                             if c.startswith("bf16_pflops_") and c != "bf16_pflops_in_service"], list(VENDOR_COLOURS))
     colours = vendor_colours(run)
     by_vendor = [(v, [float(p) for p in table[f"bf16_pflops_{v}"]], colours[v]) for v in vendors]
-    ecosystems = ecosystem_pflops(run)
-    eco_colours = ecosystem_colours(run)
-    by_ecosystem = [(e, ecosystems[e], eco_colours[e]) for e in _group_order(ecosystems, list(ECOSYSTEM_VENDOR))]
+    stacks = _stacks_are_vendors(run)
+    if stacks is None:
+        ecosystems = ecosystem_pflops(run)
+        eco_colours = ecosystem_colours(run)
+        right = ("software ecosystem", [(e, ecosystems[e], eco_colours[e])
+                                        for e in _group_order(ecosystems, list(ECOSYSTEM_VENDOR))])
+    else:  # by stack would repeat by vendor: show what each vendor's compute is worth instead
+        effective = effective_pflops_by_vendor(run)
+        right = ("vendor, effective", [(f"{v} ({stacks[v]})" if v in stacks else v,
+                                        effective.get(v, [0.0] * len(periods)), colours[v]) for v in vendors])
     same_precision = plan.training_precision == plan.inference_precision == "bf16"
     demand = [a + b for a, b in zip(plan.training_pflops, plan.inference_pflops, strict=True)]
-    for column, (what, series) in enumerate([("vendor", by_vendor), ("software ecosystem", by_ecosystem)]):
+    for column, (what, series) in enumerate([("vendor", by_vendor), right]):
         ax = grid[0][column]
         tops = _stacked_bars(ax, x, series)
         top = max(tops)

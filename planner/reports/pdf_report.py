@@ -411,8 +411,9 @@ def allocation_pages(run: RunResult) -> list[Figure]:
     rows.append(["total", "", "", "", fmt.count(total["units"]) if len(at_end) else "0",
                  fmt.count(total["accelerators"]), fmt.mw(total["it_mw"]), fmt.mw(total["facility_mw"]),
                  fmt.pflops(total["bf16_pflops"]), fmt.pflops(total["fp8_pflops"])])
+    leased = " Site 'cloud' is leased capacity (no site power)." if any(k[0] == "cloud" for k in keys) else ""
     note = (f"Units and accelerators in service in {end}, the last quarter of the horizon. Facility power is IT power "
-            "x the site's PUE. Site 'cloud' is leased capacity (no site power). allocation.csv has every quarter.")
+            f"x the hall's PUE.{leased} allocation.csv has every quarter.")
     return list(table_pages(f"Allocation at the end of the horizon ({end})", columns, rows, note,
                             bold_rows=frozenset({len(rows) - 1})))
 

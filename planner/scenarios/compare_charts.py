@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from planner import __version__, fmt
 from planner.reports.charts import PAGE_INCHES, VENDOR_COLOURS, quarter_axis, value_axis
 from planner.reports.output import OutputFolder
-from planner.scenarios.comparison import SHOWN_METRICS, format_value
+from planner.scenarios.comparison import SHOWN_METRICS, format_value, verdict
 
 if TYPE_CHECKING:
     from planner.scenarios.whatif import Case, WhatIf
@@ -280,7 +280,8 @@ def _summary_page(result: WhatIf, table: pd.DataFrame, chunk: Sequence[Case], pa
                 continue
             pct = float(row["delta_pct"].iloc[0])
             change = "" if math.isnan(pct) else "same" if abs(pct) < 0.05 else f"{pct:+.1f}%"
-            colour = "#444444" if change in ("", "same") else "#1f5fa8" if pct > 0 else "#b45f06"
+            good = None if change in ("", "same") else verdict(metric, pct, plan.objective.maximises)
+            colour = "#444444" if good is None else "#1f5fa8" if good else "#b45f06"
             figure.text(x, y, format_value(float(row["scenario"].iloc[0]), unit), fontsize=size, va="top", ha="right")
             figure.text(x + 0.004, y, change, fontsize=size - 1.5, va="top", ha="left", color=colour)
         y -= step

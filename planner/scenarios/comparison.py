@@ -31,6 +31,26 @@ training and inference is in comparison.csv only: under max-compute with equal w
 assign a fleet to either, so the split can swing between runs that deliver the same compute."""
 
 
+HIGHER_IS_BETTER = frozenset({"bf16_eflops_end", "effective_bf16_eflops_end", "fp8_eflops_end"})
+LOWER_IS_BETTER = frozenset({"capex_usd", "opex_usd", "spend_usd", "stack_cost_usd"})
+"""Metrics whose change is good or bad in itself; the others (power drawn, accelerators, limits
+binding) are shown without a verdict."""
+
+
+def verdict(metric: str, delta: float, maximises: bool) -> bool | None:
+    """Whether a change of `delta` in `metric` is good (True), bad (False) or neither (None); the
+    objective is good in its own direction."""
+    if delta == 0 or delta != delta:
+        return None
+    if metric == "objective":
+        return (delta > 0) == maximises
+    if metric in HIGHER_IS_BETTER:
+        return delta > 0
+    if metric in LOWER_IS_BETTER:
+        return delta < 0
+    return None
+
+
 def format_value(value: float, unit: str) -> str:
     """A metric's value as a person reads it (`$4.5B`, `1.2 GW`, `2.9 EFLOPS`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
