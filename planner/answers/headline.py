@@ -50,7 +50,7 @@ class Headline:
     delivered_pflops: tuple[float, ...]
     """Per quarter, training (BF16) plus inference (FP8)."""
     bf16_pflops_in_service: tuple[float, ...]
-    """Per quarter, availability-weighted, leases included."""
+    """Per quarter, peak, leases included (as allocation.csv counts them)."""
     capex_limit_usd: float | None = None
     """The capex limits of the years that have one, summed; None when no year has one."""
     capex_in_capped_years_usd: float = 0.0
@@ -140,7 +140,7 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         residual_value_usd=residual_value_usd(plan, solution),
         facility_mw_used=tuple(used),
         delivered_pflops=tuple(training + inference for training, inference in delivered),
-        bf16_pflops_in_service=_bf16_in_service(plan, books),
+        bf16_pflops_in_service=_bf16_in_service(plan, solution, books),
         effective_bf16_eflops_end=math.fsum(
             chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
             for (c, t), chips in books.fleet_accelerators.items() if t == end) / 1000.0,
@@ -167,9 +167,11 @@ def _fleet(plan: Plan, solution: Solution, books: Ledger, t: int) -> _Fleet:
     return fleet
 
 
-def _bf16_in_service(plan: Plan, books: Ledger) -> tuple[float, ...]:
-    """BF16 PFLOPS in service per quarter, availability-weighted, leases included."""
+def _bf16_in_service(plan: Plan, solution: Solution, books: Ledger) -> tuple[float, ...]:
+    """Peak BF16 PFLOPS in service per quarter, leases included (as allocation.csv counts them)."""
     by_period: list[list[float]] = [[] for _ in plan.periods]
-    for (c, t), chips in books.fleet_accelerators.items():
-        by_period[t].append(chips * plan.catalog[c].bf16_pflops)
+    for (_, _, c, t), units in books.units.items():
+        by_period[t].append(units * plan.catalog[c].accelerators_per_unit * plan.catalog[c].bf16_pflops)
+    for (k, t), leased in solution.lease.items():
+        by_period[t].append(leased * plan.catalog[plan.cloud_offers[k].accelerator].bf16_pflops)
     return tuple(math.fsum(values) for values in by_period)

@@ -165,16 +165,24 @@ def budget_table(plan: Plan, books: Ledger, depreciation: np.ndarray) -> pd.Data
 
 
 def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:
-    """Per period: compute in service (peak BF16, availability-weighted) by vendor, its effective
-    part, and compute delivered (effective) by workload against demand."""
+    """Per period: compute in service (peak BF16: every accelerator installed or leased, as
+    allocation.csv counts them) by vendor; its effective part (x the hall's availability x the
+    part's utilisation x its stack's maturity, what demand and max-compute count); and compute
+    delivered (effective) by workload against demand."""
+    peak_by_vendor: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (_, _, c, t), units in books.units.items():
+        accelerator = plan.catalog[c]
+        peak_by_vendor[t][accelerator.vendor] += units * accelerator.accelerators_per_unit * accelerator.bf16_pflops
+    for (k, t), leased in solution.lease.items():
+        accelerator = plan.catalog[plan.cloud_offers[k].accelerator]
+        peak_by_vendor[t][accelerator.vendor] += leased * accelerator.bf16_pflops
     rows = []
     for t, period in enumerate(plan.periods):
         training, inference = delivered_pflops(plan, solution, t)
-        by_vendor: dict[str, float] = defaultdict(float)
+        by_vendor = peak_by_vendor.get(t, {})
         effective = 0.0
         for (c, tt), chips in books.fleet_accelerators.items():
             if tt == t:
-                by_vendor[plan.catalog[c].vendor] += chips * plan.catalog[c].bf16_pflops
                 effective += chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
         rows.append({
             "period": period,

@@ -490,17 +490,14 @@ def budget(run: ChartInput) -> Figure:
 # --- 5. compute ----------------------------------------------------------------------------
 
 def ecosystem_pflops(run: ChartInput) -> dict[str, list[float]]:
-    """Availability-weighted BF16 PFLOPS in service per ecosystem and quarter (as the compute
-    table counts vendors: racks in halls without backup count at the hall's availability)."""
+    """Peak BF16 PFLOPS in service per ecosystem and quarter (as the compute table counts vendors)."""
     allocation = _tables(run).allocation
-    availability = {(s.id, h.id): h.availability for s in run.plan.sites for h in s.halls}
     periods = list(run.plan.periods)
     out: dict[str, list[float]] = {}
     for row in allocation.itertuples(index=False):
         ecosystem = run.plan.catalog[str(row.accelerator)].ecosystem
         values = out.setdefault(ecosystem, [0.0] * len(periods))
-        values[periods.index(str(row.period))] += float(row.bf16_pflops) * availability.get(
-            (str(row.site), str(row.hall)), 1.0)
+        values[periods.index(str(row.period))] += float(row.bf16_pflops)
     return out
 
 
