@@ -368,14 +368,16 @@ def _accelerator_order(run: ChartInput, ids: Iterable[str]) -> list[str]:
 
 
 def accelerator_colours(run: ChartInput, ids: Iterable[str]) -> dict[str, str]:
-    """Each accelerator in a shade of its vendor's colour."""
+    """Each accelerator in a shade of its vendor's colour, fixed by its place among the vendor's
+    parts in the whole catalog: the same part has the same colour in every report and what-if,
+    whichever parts a plan happens to use."""
     vendor_colour = vendor_colours(run)
-    ordered = _accelerator_order(run, ids)
+    everything = _accelerator_order(run, run.plan.catalog)
     colours: dict[str, str] = {}
-    for vendor in dict.fromkeys(run.plan.catalog[a].vendor for a in ordered):
-        members = [a for a in ordered if run.plan.catalog[a].vendor == vendor]
+    for vendor in dict.fromkeys(run.plan.catalog[a].vendor for a in everything):
+        members = [a for a in everything if run.plan.catalog[a].vendor == vendor]
         colours.update(zip(members, _shades(vendor_colour[vendor], len(members)), strict=True))
-    return colours
+    return {a: colours[a] for a in _accelerator_order(run, ids)}
 
 
 def _accelerator_label(run: ChartInput, accelerator_id: str) -> str:

@@ -343,3 +343,13 @@ def test_planner_import_does_not_load_matplotlib():
             "print('matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_part_keeps_its_colour_whatever_else_is_shown(run):
+    """Colours come from the part's place in the catalog, not from the parts a chart happens to
+    show: a report with one part and a what-if with two colour it alike."""
+    catalog = list(run.plan.catalog)
+    alone = charts.accelerator_colours(run, catalog[:1])
+    together = charts.accelerator_colours(run, catalog)
+    assert alone[catalog[0]] == together[catalog[0]]
+    assert len(set(together.values())) == len(catalog)
