@@ -144,10 +144,13 @@ def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
     figure.text(0.04, 0.905, f"Capacity plan '{plan['name']}', {first} to {last} ({len(run.plan.periods)} quarters), "
                 f"{sites} site{'s' if sites != 1 else ''}; objective {summary['objective']['name']}.",
                 fontsize=10.5, va="top", color="#333333")
-    left = _Writer(figure, 0.04, 0.85, 62)
+    top = 0.85
+    if "decision" in summary:
+        top = _decision(figure, summary["decision"])
+    left = _Writer(figure, 0.04, top, 62)
     left.heading(f"Headline at the end of the horizon ({totals.get('end_period', last)})")
     _headline(left, run, summary, totals)
-    right = _Writer(figure, 0.55, 0.85, 60)
+    right = _Writer(figure, 0.55, top, 60)
     right.heading("What limits the plan most")
     limits = summary.get("binding", [])[:3]
     if not limits:
@@ -181,6 +184,20 @@ def _contents(figure: Figure, top: float) -> None:
     writer.line("In this report", size=10, weight="bold", color="#1f2d3d")
     for line in CONTENTS:
         writer.line(line, size=8)
+
+
+def _decision(figure: Figure, decision: dict[str, Any]) -> float:
+    """The plan in a sentence or two, under the title; returns where the next block starts."""
+    writer = _Writer(figure, 0.04, 0.87, 150)
+    per = []
+    if decision["capex_usd_per_effective_eflops_end"] is not None:
+        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS")
+    if decision["capex_usd_per_it_mw_end"] is not None:
+        per.append(f"{fmt.usd(decision['capex_usd_per_it_mw_end'])} per MW of IT in service at the end")
+    text = decision["sentence"] + (f" Capex per unit: {', '.join(per)}." if per else "")
+    for line in textwrap.wrap(text, 150)[:4]:
+        writer.line(line, size=9.5, weight="bold", color="#1f2d3d")
+    return writer.y - 0.02
 
 
 def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: dict[str, Any]) -> None:

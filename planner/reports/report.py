@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
+from planner.answers.decision import decision
 from planner.answers.headline import headline as headline_of
 from planner.answers.outcome import objective_of
 from planner.answers.stacks import stacks_by_year
@@ -58,6 +59,13 @@ def binding_limits(run: RunResult) -> list[BindingLimit]:
                      str(r.value_unit), str(r.sentence))
         for r in table.itertuples(index=False)
     ]
+
+
+def decision_of(run: RunResult) -> dict[str, Any]:
+    """summary.json's `decision`: the plan in a sentence, and its capex per unit it leaves in service."""
+    assert run.result.solution is not None
+    assert run.ledger is not None
+    return asdict(decision(run.plan, run.result.solution, run.ledger))
 
 
 def headline(run: RunResult) -> dict[str, Any]:
@@ -146,6 +154,7 @@ def summary(run: RunResult) -> dict[str, Any]:
         "notes": run.notes,
     }
     if run.tables is not None:
+        data["decision"] = decision_of(run)
         data["totals"] = headline(run)
         if run.plan.stacks or run.plan.max_stacks is not None:
             data["stacks"] = stacks(run)

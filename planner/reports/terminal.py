@@ -38,6 +38,8 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     )
     for note in run.notes:
         console.print(f"Note: {note}")
+    if "decision" in summary:
+        console.print(_decision_line(summary["decision"]), markup=False)
     console.print(_fleet_table(run, console))
     console.print(_compute_line(run, totals))
     console.print(_power_table(run))
@@ -62,6 +64,17 @@ def _files_written(summary: dict[str, Any]) -> str:
     ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".csv")]
                + [n for n in names if n.endswith(".png")])
     return ", ".join([*ordered, "summary.json"])
+
+
+def _decision_line(decision: dict[str, Any]) -> str:
+    """The plan in a sentence, and its capex per unit of compute and of power it leaves in service."""
+    per = []
+    if decision["capex_usd_per_effective_eflops_end"] is not None:
+        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS")
+    if decision["capex_usd_per_it_mw_end"] is not None:
+        per.append(f"{fmt.usd(decision['capex_usd_per_it_mw_end'])} per MW of IT")
+    unit_cost = f" That is {' and '.join(per)} in service at the end." if per else ""
+    return f"Decision: {decision['sentence']}{unit_cost}"
 
 
 def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:

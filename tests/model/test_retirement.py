@@ -109,3 +109,17 @@ def test_a_trade_in_funds_the_refresh_inside_the_capex_limit(write_plan, trade_i
     assert units(run, "beta", "2026Q1") == pytest.approx(beta)
     budget = run.tables.budget.iloc[0]
     assert budget["capex_trade_in_usd"] == pytest.approx(-9.6e6 if trade_in else 0.0)
+
+
+def test_the_decision_says_what_to_buy_and_retire_and_what_it_costs_per_unit(write_plan):
+    """The refresh above in a sentence: 800 beta servers in 2026Q1, the 80 alpha retired then,
+    capex $160M; at the end 3.2 effective EFLOPS (800 x 8 x 0.5 PFLOPS) on 8 MW of IT:
+    $50M per effective EFLOPS, $20M per MW."""
+    from planner.answers.decision import decision  # noqa: PLC0415
+
+    run = solve_plan(write_plan(installed_plan("2025Q1")))
+    said = decision(run.plan, run.result.solution, run.ledger)
+    assert said.sentence == ("Buy 800 x server (beta, 2026Q1); retire 80 installed units early (2026Q1). "
+                             "Capex $160M over the horizon.")
+    assert said.capex_usd_per_effective_eflops_end == pytest.approx(50e6)
+    assert said.capex_usd_per_it_mw_end == pytest.approx(20e6)

@@ -1,0 +1,92 @@
+"""The plan's decision in a few words, and what it costs per unit of compute: the first thing an
+executive reads (the terminal's first lines, the PDF's first page).
+
+Everything here is summed from a verified solution and its ledger, so the sentence and the
+tables say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from planner import fmt
+from planner.answers.accounting import Ledger
+from planner.inputs.plan import Plan
+from planner.model.solution import Solution
+from planner.tolerances import SOLVER_NOISE
+
+SHOWN_PARTS = 3
+"""Parts named in the sentence (the most capex first); the rest are counted."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the plan buys, builds and retires, and its capex per unit of what it leaves in service."""
+
+    sentence: str
+    capex_usd_per_effective_eflops_end: float | None
+    """Capex over the horizon / effective BF16 EFLOPS in service at its end (None without any)."""
+    capex_usd_per_it_mw_end: float | None
+    """Capex over the horizon / IT MW in service at its end, all sites (None without any)."""
+
+
+def decision(plan: Plan, solution: Solution, books: Ledger) -> Decision:
+    """The plan's decision in one or two sentences, with its cost per unit of compute and power."""
+    bought: dict[str, float] = defaultdict(float)
+    spent: dict[str, float] = defaultdict(float)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for (_, _, c, t), n in solution.new.items():
+        if n > SOLVER_NOISE:
+            bought[c] += n
+            spent[c] += n * plan.catalog[c].unit_capex_usd
+            first[c], last[c] = min(first.get(c, t), t), max(last.get(c, t), t)
+    parts = sorted(bought, key=lambda c: (-spent[c], c))
+    clauses = []
+    if parts:
+        named = [f"{fmt.count(bought[c])} x {plan.catalog[c].unit} ({c}, {_span(plan, first[c], last[c])})"
+                 for c in parts[:SHOWN_PARTS]]
+        others = len(parts) - SHOWN_PARTS
+        clauses.append("buy " + ", ".join(named) + (f" and {others} more parts" if others > 0 else ""))
+    modules: dict[tuple[int, int], float] = defaultdict(float)
+    for (s, h, _), n in solution.mod.items():
+        modules[s, h] += n
+    built = [f"{_modules(n)} of {plan.sites[s].id} / {plan.sites[s].halls[h].id} "
+             f"(+{fmt.mw(n * plan.sites[s].halls[h].module_it_mw)} IT)"
+             for (s, h), n in modules.items() if n > SOLVER_NOISE]
+    generation: dict[tuple[int, int], float] = defaultdict(float)
+    for (s, g, _), mw in solution.gen.items():
+        generation[s, g] += mw
+    built += [f"{fmt.mw(mw)} of {plan.sites[s].sources[g].id} at {plan.sites[s].id}"
+              for (s, g), mw in generation.items() if mw > SOLVER_NOISE]
+    if built:
+        clauses.append("build " + ", ".join(built))
+    retired = math.fsum(solution.retire.values())
+    if retired > SOLVER_NOISE:
+        when = sorted({plan.periods[t] for (_, _, _, t), n in solution.retire.items() if n > SOLVER_NOISE})
+        clauses.append(f"retire {fmt.count(retired)} installed units early ({', '.join(when)})")
+    capex = math.fsum(books.capex_usd.values())
+    end = len(plan.periods) - 1
+    effective_eflops = math.fsum(
+        chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
+        for (c, t), chips in books.fleet_accelerators.items() if t == end) / 1000.0
+    it_mw = math.fsum(mw for (_, t), mw in books.site_it_mw.items() if t == end)
+    sentence = "; ".join(clauses) + "." if clauses else "buy and build nothing: what is there already will do."
+    sentence = sentence[0].upper() + sentence[1:]
+    return Decision(
+        sentence=sentence + f" Capex {fmt.usd(capex)} over the horizon.",
+        capex_usd_per_effective_eflops_end=capex / effective_eflops if effective_eflops > 0 else None,
+        capex_usd_per_it_mw_end=capex / it_mw if it_mw > 0 else None,
+    )
+
+
+def _modules(n: float) -> str:
+    """`3 modules`, `1 module`, or `2.51 modules` where the LP left a fraction (no --integer)."""
+    shown = f"{round(n):,}" if abs(n - round(n)) < 1e-6 else f"{n:,.2f}"
+    return f"{shown} module{'' if shown == '1' else 's'}"
+
+
+def _span(plan: Plan, first: int, last: int) -> str:
+    return plan.periods[first] if first == last else f"{plan.periods[first]}-{plan.periods[last]}"
