@@ -127,9 +127,17 @@ def _fleet_table(run: RunResult, console: Console) -> Table:
     return table
 
 
+SITES_ACROSS_UP_TO = 2
+"""Up to this many sites, the power table has a row per quarter and the sites across; more sites
+get a row each (a fleet would not fit the terminal's width the other way)."""
+
+
 def _power_table(run: RunResult) -> Table:
-    """Quarters down, sites across: peak facility MW (design PUE) of firm MW, and the share used."""
+    """Peak facility MW (design PUE) of firm MW, and the share used: quarters down and sites
+    across for a site or two, else sites down and the last quarter of each year across."""
     assert run.tables is not None
+    if len(run.plan.sites) > SITES_ACROSS_UP_TO:
+        return _fleet_power_table(run)
     sites = run.tables.sites
     # Firm power is net of any N-1 reserve (README, "The site model").
     table = Table(title="Peak draw (design PUE) of firm power", title_justify="left")
@@ -145,6 +153,38 @@ def _power_table(run: RunResult) -> Table:
             available = float(by_site[site.id].loc[period, "power_firm_mw"])
             cells += [f"{fmt.mw(used)} of {fmt.mw(available)}", fmt.share(used / available) if available > 0 else "-"]
         table.add_row(*cells)
+    return table
+
+
+def _fleet_power_table(run: RunResult) -> Table:
+    """A row per site, then all sites together: firm MW and peak draw in the last quarter, and the
+    share of firm power used in the last quarter of each year."""
+    assert run.tables is not None
+    sites = run.tables.sites
+    plan = run.plan
+    shown = [t for t, period in enumerate(plan.periods) if period.endswith("Q4") or t == len(plan.periods) - 1]
+    table = Table(title="Peak draw (design PUE) of firm power, by site, and the share of firm power used",
+                  title_justify="left")
+    table.add_column("site")
+    table.add_column(f"peak {plan.periods[-1]}", justify="right")
+    table.add_column(f"firm {plan.periods[-1]}", justify="right")
+    for t in shown:
+        table.add_column(plan.periods[t], justify="right")
+    for site in plan.sites:
+        rows = sites[sites["site"] == site.id].set_index("period")
+        cells = [site.id, fmt.mw(float(rows.loc[plan.periods[-1], "power_peak_mw"])),
+                 fmt.mw(float(rows.loc[plan.periods[-1], "power_firm_mw"]))]
+        for t in shown:
+            used, firm = (float(rows.loc[plan.periods[t], column]) for column in ("power_peak_mw", "power_firm_mw"))
+            cells.append(fmt.share(used / firm) if firm > 0 else "-")
+        table.add_row(*cells)
+    totals = sites.groupby("period")[["power_peak_mw", "power_firm_mw"]].sum()
+    cells = ["all sites", fmt.mw(float(totals.loc[plan.periods[-1], "power_peak_mw"])),
+             fmt.mw(float(totals.loc[plan.periods[-1], "power_firm_mw"]))]
+    for t in shown:
+        used, firm = (float(totals.loc[plan.periods[t], column]) for column in ("power_peak_mw", "power_firm_mw"))
+        cells.append(fmt.share(used / firm) if firm > 0 else "-")
+    table.add_row(*cells, style="bold", end_section=False)
     return table
 
 

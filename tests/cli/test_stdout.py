@@ -151,3 +151,24 @@ os.write(1, b"native-after\\n")
                             check=True, timeout=60)
     assert result.stdout.splitlines() == ["native-before", "python-inside", "python-after", "native-after"]
     assert result.stderr.splitlines() == ["native-log"]
+
+
+def test_a_fleet_power_table_has_a_row_per_site_and_fits_the_terminal(tmp_path):
+    """Three sites or more: a row per site and one for all of them, the last quarter of each year
+    across, within 100 columns (the sites-across layout wrapped at six sites)."""
+    import yaml  # noqa: PLC0415
+
+    from planner.inputs.generate import generate  # noqa: PLC0415
+
+    path = tmp_path / "fleet.yaml"
+    data = generate(12, 4, 12, 3)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = plan("optimize", path, "--out", tmp_path / "out", "--no-report", columns=100)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Peak draw"))
+    table = lines[start:next(i for i in range(start, len(lines)) if lines[i].startswith("└")) + 1]
+    assert all(len(line) <= 100 for line in table)
+    for site in data["sites"]:
+        assert any(line.startswith(f"│ {site['id']} ") for line in table), site["id"]
+    assert any(line.startswith("│ all sites ") for line in table)
