@@ -23,6 +23,7 @@ from planner.inputs.plan import Plan
 from planner.model.build import build_model
 from planner.model.families import BUDGET, ELASTIC, FAMILIES, INTERNAL, TARGETS
 from planner.model.native_output import diverted_stdout
+from planner.model.rows import RowInfo
 from planner.model.solve import SolverOptions, Status, highs_model, run_highs
 from planner.model.variables import Model
 from planner.tolerances import BINDING_SLACK
@@ -110,8 +111,8 @@ def _binding_limits(solved: ElasticAnswer, short: list[Shortfall]) -> list[str]:
     return found
 
 
-def iis_rows(model: Model) -> list[str]:
-    """Names of the rows in HiGHS's irreducible infeasible subsystem of an infeasible model."""
+def iis_rows(model: Model) -> list[RowInfo]:
+    """The rows of HiGHS's irreducible infeasible subsystem of an infeasible model (limits only)."""
     highs: Any = model.highs
     if highs is None:
         highs = highs_model(model.linear_program, SolverOptions())
@@ -124,7 +125,13 @@ def iis_rows(model: Model) -> list[str]:
         return []
     rows = [model.rows[i] for i in iis.row_index_ if 0 <= i < len(model.rows)]
     # Rows that tie the model together (dispatch, assignment, stock) are not limits a user sets.
-    return [row.name for row in rows if row.family not in INTERNAL]
+    return [row for row in rows if row.family not in INTERNAL]
+
+
+def limit_words(row: RowInfo) -> str:
+    """A row as a person names the limit: `firm power (prometheus, 2026Q1)`."""
+    where = ", ".join(part for part in (row.key.label, row.period) if part and part != "all")
+    return f"{FAMILIES[row.family].title} ({where})" if where else FAMILIES[row.family].title
 
 
 def diagnose(plan: Plan, infeasible_model: Model | None = None) -> Diagnosis:
@@ -147,5 +154,7 @@ def _diagnose(plan: Plan, infeasible_model: Model | None) -> Diagnosis:
     else:
         diagnosis.would_close = _shortfalls(solved)
     if infeasible_model is not None:
-        diagnosis.iis_rows = iis_rows(infeasible_model)
+        conflicting = iis_rows(infeasible_model)
+        diagnosis.iis_rows = [row.name for row in conflicting]
+        diagnosis.iis_limits = [limit_words(row) for row in conflicting]
     return diagnosis

@@ -38,7 +38,9 @@ class Diagnosis:
     closable: bool = True
     """False when no change to a limit can meet the targets (e.g. nothing available yet)."""
     iis_rows: list[str] = field(default_factory=list)
-    """HiGHS's irreducible infeasible subsystem, by row name."""
+    """HiGHS's irreducible infeasible subsystem, by row name (for scripts)."""
+    iis_limits: list[str] = field(default_factory=list)
+    """The same limits in words: `firm power (prometheus, 2026Q1)`."""
     binding_while_short: list[str] = field(default_factory=list)
     """Limits full in the quarters of a shortfall (the 'because')."""
 

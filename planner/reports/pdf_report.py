@@ -571,7 +571,7 @@ def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, A
          "supply)", [s.words for s in diagnosis.would_close]
          or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
                                             "ask for compute before any allowed accelerator can serve it."])),
-        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_rows[:20]),
+        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_limits[:20]),
     ]
     for title, lines in sections:
         if not lines:

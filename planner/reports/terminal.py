@@ -265,9 +265,10 @@ def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
     elif not diagnosis.closable:
         console.print("No change to power, space, budget or supply closes it: the targets ask for compute "
                       "before any allowed accelerator can serve it.")
-    if diagnosis.iis_rows:
-        listed = ", ".join(diagnosis.iis_rows[:12]) + (" ..." if len(diagnosis.iis_rows) > 12 else "")
-        console.print(f"HiGHS's conflicting limits (irreducible infeasible subsystem): {listed}")
+    if diagnosis.iis_limits:
+        listed = "; ".join(diagnosis.iis_limits[:12]) + (" ..." if len(diagnosis.iis_limits) > 12 else "")
+        console.print(f"Limits that conflict, as HiGHS finds them (an irreducible infeasible subsystem): {listed}",
+                      markup=False)
     if path is not None:
         console.print(f"Diagnosis: {path}")
 

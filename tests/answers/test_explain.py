@@ -104,6 +104,7 @@ def test_demand_300_mw_beyond_power_is_reported_exactly(write_plan):
     assert [(s.family, s.key) for s in diagnosis.would_close] == [("power", "lab.grid")]
     assert diagnosis.would_close[0].amount == pytest.approx(300, rel=1e-6)
     assert "power__lab.grid__2026Q1" in diagnosis.iis_rows
+    assert "power source (lab / grid, 2026Q1)" in diagnosis.iis_limits
     assert "power from lab / grid is full in 2026Q1" in diagnosis.binding_while_short
 
 
