@@ -321,14 +321,12 @@ def _money(
     retired = [(t, n * plan.retirement.decommission_share * (plan.catalog[lot.accelerator].unit_price_usd or 0.0))
                for (s, h, i, t), n in solution.retire.items() if (lot := plan.sites[s].halls[h].installed[i])]
     if retired:
-        opex_parts.append(("decommissioning", np.array([t for t, _ in retired], dtype=np.int64),
-                           np.array([usd for _, usd in retired], dtype=np.float64)))
+        opex_parts.append(_part("decommissioning", retired))
     software = stack_payments(plan, solution)
     for kind in STACK_KINDS:
         paid = [(t, usd) for t, _, k, usd in software if k == kind]
         if paid:
-            opex_parts.append((kind, np.array([t for t, _ in paid], dtype=np.int64),
-                               np.array([usd for _, usd in paid], dtype=np.float64)))
+            opex_parts.append(_part(kind, paid))
     return _by_quarter(capex_parts), _by_quarter(opex_parts)
 
 

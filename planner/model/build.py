@@ -379,9 +379,11 @@ def cost_terms(model: Model) -> Terms:
     paid("gen", lambda s, g, t: built(expansion_of(s, g).lead_periods, expansion_of(s, g).capex_usd_per_mw, t))
     # A trade-in credits what a retired unit fetches against the quarter's capex (else the
     # proceeds are income outside every limit, and only the objective sees them: `resale_terms`).
-    resale_t, resale_ids, resale_usd = resale_terms(model)
-    kept = slice(None) if plan.retirement.trade_in else slice(0)
-    parts.append((resale_t[kept], resale_ids[kept], -resale_usd[kept]))
+    if plan.retirement.trade_in:
+        resale_t, resale_ids, resale_usd = resale_terms(model)
+        parts.append((resale_t, resale_ids, -resale_usd))
+    else:  # an empty part keeps every later part's kind number (CAPEX_PARTS counts on it)
+        parts.append(_no_terms())
     part("disp", lambda key: key[2], lambda key: dt_h * plan.sites[key[0]].sources[key[1]].energy_usd_per_mwh)
     part("lease", lambda key: key[1], lambda key: dt_h * plan.cloud_offers[key[0]].usd_per_accelerator_hour)
     paid("mod", lambda s, h, t: leased(hall_of(s, h).lead_periods,
@@ -525,7 +527,7 @@ def add_share_constraints(model: Model) -> None:
         families = [family for _ in range(first, T) for family, _, _ in kinds]
         periods = [plan.periods[t] for t in range(first, T) for _ in kinds]
         senses = [sense for _ in range(first, T) for _, _, sense in kinds]
-        rhs = [0.0 for _ in range(first, T) for _ in kinds]
+        rhs = np.zeros(len(families))
         offset = rows.add(families, [key] * len(families), periods, senses, rhs)
         in_group = np.array([c in members for c in model.pool], dtype=bool)[live.c]
         in_range = live.t >= first
@@ -691,8 +693,8 @@ def _effective_pflops(model: Model, family: str, peak_pflops: Any) -> np.ndarray
     """Effective PFLOPS of one accelerator of each `train` or `infer` key (c, t): its peak
     (`peak_pflops(accelerator)`) x its utilisation x its stack's maturity in quarter t."""
     plan = model.plan
-    return np.array([peak_pflops(a) * plan.effective_share(a, t)
-                     for c, t in getattr(model, family) if (a := plan.catalog[c]) is not None], dtype=F)
+    return np.array([peak_pflops(plan.catalog[c]) * plan.effective_share(plan.catalog[c], t)
+                     for c, t in getattr(model, family)], dtype=F)
 
 
 def residual_terms(model: Model) -> tuple[np.ndarray, np.ndarray]:
@@ -725,6 +727,11 @@ def residual_terms(model: Model) -> tuple[np.ndarray, np.ndarray]:
             np.concatenate(usd))
 
 
+def _no_terms() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(quarters, columns, USD) of no terms at all."""
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+
+
 def resale_terms(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(quarter, retire column, USD per unit) of what an installed unit retired early fetches:
     the plan's share of its straight-line book value at its age then."""
@@ -745,9 +752,8 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
     unit retired early fetches (`resale_terms`) is netted likewise, in the quarter it is sold.
     Compute is effective compute (`_effective_pflops`)."""
     residual_ids, residual_usd = residual_terms(model)
-    resale_t, resale_ids, resale_usd = resale_terms(model)
-    if model.plan.retirement.trade_in:  # already in `costs`, as a negative capex term
-        resale_t, resale_ids, resale_usd = resale_t[:0], resale_ids[:0], resale_usd[:0]
+    # Under a trade-in the resale is a (negative) capex term of `costs` already.
+    resale_t, resale_ids, resale_usd = resale_terms(model) if not model.plan.retirement.trade_in else _no_terms()
     plan = model.plan
     precision = plan.objective_precision
     train, infer = model.ids("train"), model.ids("infer")
