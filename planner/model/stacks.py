@@ -39,7 +39,7 @@ from planner.inputs.plan import Plan, is_finite_limit
 from planner.model.families import MAX_STACKS, STACK_KEPT, STACK_PARTS
 from planner.model.lp import F
 from planner.model.rows import RowKey
-from planner.model.variables import Model, _variables, accelerator_array
+from planner.model.variables import Model, accelerator_array, number_columns
 
 
 def decision_stacks(model: Model) -> list[str]:
@@ -58,7 +58,7 @@ def decision_stacks(model: Model) -> list[str]:
 def add_stack_variables(model: Model) -> None:
     """`use[e, y]` for every stack adopted by choice and calendar year of the horizon."""
     years = model.plan.horizon_years
-    model.use = _variables(model, "use", [(e, y) for e in decision_stacks(model) for y in years])
+    model.use = number_columns(model, "use", [(e, y) for e in decision_stacks(model) for y in years])
 
 
 def _possible(plan: Plan, ecosystem: str, year: int) -> bool:

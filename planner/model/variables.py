@@ -157,7 +157,7 @@ class Model:
         return self.builder
 
 
-def _variables(model: Model, name: str, keys: list[Any]) -> list[Any]:
+def number_columns(model: Model, name: str, keys: list[Any]) -> list[Any]:
     """One non-negative column per key, numbered on from the columns made so far."""
     model.first_id[name] = model.columns
     model.columns += len(keys)
@@ -176,7 +176,7 @@ def add_variables(model: Model) -> None:
         blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T
                    and (c.last_period is None or c.last_period >= 0)]
     new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
-    model.new = _variables(model, "new", new_keys)
+    model.new = number_columns(model, "new", new_keys)
     mod_keys = [
         (s, h, t)
         for s, site in enumerate(plan.sites)
@@ -184,7 +184,7 @@ def add_variables(model: Model) -> None:
         if hall.max_modules > 0 and any(hall.fits(c) for c in purchasable)
         for t in range(hall.first_module_start, T - hall.lead_periods)
     ]
-    model.mod = _variables(model, "mod", mod_keys)
+    model.mod = number_columns(model, "mod", mod_keys)
     gen_keys = [
         (s, g, t)
         for s, site in enumerate(plan.sites)
@@ -192,7 +192,7 @@ def add_variables(model: Model) -> None:
         if source.expansion is not None
         for t in range(source.expansion.first_start, T - source.expansion.lead_periods)
     ]
-    model.gen = _variables(model, "gen", gen_keys)
+    model.gen = number_columns(model, "gen", gen_keys)
     disp_keys = [
         (s, g, t)
         for s, site in enumerate(plan.sites)
@@ -202,7 +202,7 @@ def add_variables(model: Model) -> None:
         if source.available_mw[t] > 0
         or (source.expansion and t >= source.expansion.first_start + source.expansion.lead_periods)
     ]
-    model.disp = _variables(model, "disp", disp_keys)
+    model.disp = number_columns(model, "disp", disp_keys)
     allowed = {c.id for c in plan.accelerators}
     lease_keys = [
         (k, t)
@@ -211,18 +211,18 @@ def add_variables(model: Model) -> None:
         for t in range(T)
         if offer.max_accelerators[t] > 0 and t >= plan.catalog[offer.accelerator].first_period
     ]
-    model.lease = _variables(model, "lease", lease_keys)
+    model.lease = number_columns(model, "lease", lease_keys)
     model.pool = _pool(model)
     train_keys = [(c, t) for c in model.pool if plan.catalog[c].trains for t in range(T)]
     infer_keys = [(c, t) for c in model.pool if plan.catalog[c].infers for t in range(T)]
-    model.train = _variables(model, "train", train_keys)
-    model.infer = _variables(model, "infer", infer_keys)
-    model.inst = _variables(model, "inst", new_keys)
+    model.train = number_columns(model, "train", train_keys)
+    model.infer = number_columns(model, "infer", infer_keys)
+    model.inst = number_columns(model, "inst", new_keys)
     model.keys = _keys(model, blocks, len(new_keys))
     lot_keys = [(s, h, i, t) for s, site in enumerate(plan.sites) for h, hall in enumerate(site.halls)
                 for i, lot in enumerate(hall.installed) for t in lot.serving_periods(T)]
-    model.keep = _variables(model, "keep", lot_keys)
-    model.retire = _variables(model, "retire", list(lot_keys))
+    model.keep = number_columns(model, "keep", lot_keys)
+    model.retire = number_columns(model, "retire", list(lot_keys))
     _add_cluster_variables(model)
 
 
@@ -235,8 +235,8 @@ def _add_cluster_variables(model: Model) -> None:
     model.locations = [("site", s) for s in range(len(plan.sites))] + [
         ("cloud", k) for k in range(len(plan.cloud_offers))]
     if plan.cluster_min_accelerators <= 0:
-        model.ctrain = _variables(model, "ctrain", [])
-        model.cluster = _variables(model, "cluster", [])
+        model.ctrain = number_columns(model, "ctrain", [])
+        model.cluster = number_columns(model, "cluster", [])
         return
     live = model.serving
     at_site = set(zip(live.s.tolist(), live.c.tolist(), strict=True))
@@ -245,9 +245,9 @@ def _add_cluster_variables(model: Model) -> None:
     pairs += [(len(plan.sites) + k, plan.cloud_offers[k].accelerator) for k in sorted(leased)]
     pairs = [(loc, c) for loc, c in pairs if plan.catalog[c].trains]
     quarters = range(plan.cluster_first_period, T)
-    model.ctrain = _variables(model, "ctrain", [(loc, c, t) for loc, c in pairs for t in quarters])
+    model.ctrain = number_columns(model, "ctrain", [(loc, c, t) for loc, c in pairs for t in quarters])
     families = sorted({(loc, plan.catalog[c].family) for loc, c in pairs})
-    model.cluster = _variables(model, "cluster", [(loc, f, t) for loc, f in families for t in quarters])
+    model.cluster = number_columns(model, "cluster", [(loc, f, t) for loc, f in families for t in quarters])
 
 
 def _keys(model: Model, blocks: list[tuple[int, Any, int]], count: int) -> Keys:
