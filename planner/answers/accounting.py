@@ -6,6 +6,7 @@ every number in a report is one that was verified.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -437,6 +438,26 @@ def _by_quarter(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[tuple[i
         quarters, totals = _grouped(t, usd)
         out.update(zip([(q, kind) for q in quarters.tolist()], totals.tolist(), strict=True))
     return out
+
+
+def peak_bf16_pflops_by_vendor(plan: Plan, solution: Solution, books: Ledger) -> dict[int, dict[str, float]]:
+    """Peak BF16 PFLOPS in service per quarter and vendor: every accelerator installed or leased x
+    its peak, as allocation.csv lists them (the one definition of compute in service)."""
+    out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (_, _, c, t), units in books.units.items():
+        accelerator = plan.catalog[c]
+        out[t][accelerator.vendor] += units * accelerator.accelerators_per_unit * accelerator.bf16_pflops
+    for (k, t), leased in solution.lease.items():
+        accelerator = plan.catalog[plan.cloud_offers[k].accelerator]
+        out[t][accelerator.vendor] += leased * accelerator.bf16_pflops
+    return out
+
+
+def effective_bf16_pflops(plan: Plan, books: Ledger, t: int) -> float:
+    """Effective BF16 PFLOPS in service in quarter t: availability-weighted accelerators x peak x
+    utilisation x stack maturity (what demand and max-compute count)."""
+    return math.fsum(chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
+                     for (c, tt), chips in books.fleet_accelerators.items() if tt == t)
 
 
 def delivered_pflops(plan: Plan, solution: Solution, t: int) -> tuple[float, float]:

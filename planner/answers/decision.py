@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from planner import fmt
-from planner.answers.accounting import Ledger
+from planner.answers.accounting import Ledger, effective_bf16_pflops
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
 from planner.tolerances import SOLVER_NOISE
@@ -69,9 +70,7 @@ def decision(plan: Plan, solution: Solution, books: Ledger) -> Decision:
         clauses.append(f"retire {fmt.count(retired)} installed units early ({', '.join(when)})")
     capex = math.fsum(books.capex_usd.values())
     end = len(plan.periods) - 1
-    effective_eflops = math.fsum(
-        chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
-        for (c, t), chips in books.fleet_accelerators.items() if t == end) / 1000.0
+    effective_eflops = effective_bf16_pflops(plan, books, end) / 1000.0
     it_mw = math.fsum(mw for (_, t), mw in books.site_it_mw.items() if t == end)
     sentence = "; ".join(clauses) + "." if clauses else "buy and build nothing: what is there already will do."
     sentence = sentence[0].upper() + sentence[1:]
@@ -80,6 +79,17 @@ def decision(plan: Plan, solution: Solution, books: Ledger) -> Decision:
         capex_usd_per_effective_eflops_end=capex / effective_eflops if effective_eflops > 0 else None,
         capex_usd_per_it_mw_end=capex / it_mw if it_mw > 0 else None,
     )
+
+
+def unit_cost_words(decision: dict[str, Any]) -> str:
+    """A decision's capex per unit (summary.json's `decision`) as a clause: "$30.7M per
+    effective EFLOPS and $26.4M per MW of IT in service at the end", or "" without either."""
+    per = []
+    if decision["capex_usd_per_effective_eflops_end"] is not None:
+        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS")
+    if decision["capex_usd_per_it_mw_end"] is not None:
+        per.append(f"{fmt.usd(decision['capex_usd_per_it_mw_end'])} per MW of IT")
+    return f"{' and '.join(per)} in service at the end" if per else ""
 
 
 def _modules(n: float) -> str:

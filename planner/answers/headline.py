@@ -14,7 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from planner.answers.accounting import Ledger, delivered_pflops, residual_value_usd
+from planner.answers.accounting import (
+    Ledger,
+    delivered_pflops,
+    effective_bf16_pflops,
+    peak_bf16_pflops_by_vendor,
+    residual_value_usd,
+)
 from planner.answers.stacks import STACK_KINDS, stacks_by_year
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
@@ -141,9 +147,7 @@ def headline(plan: Plan, solution: Solution, books: Ledger) -> Headline:
         facility_mw_used=tuple(used),
         delivered_pflops=tuple(training + inference for training, inference in delivered),
         bf16_pflops_in_service=_bf16_in_service(plan, solution, books),
-        effective_bf16_eflops_end=math.fsum(
-            chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
-            for (c, t), chips in books.fleet_accelerators.items() if t == end) / 1000.0,
+        effective_bf16_eflops_end=effective_bf16_pflops(plan, books, end) / 1000.0,
         retired_units=math.fsum(solution.retire.values()),
         resale_usd=math.fsum(books.resale_usd.values()),
         stacks_in_use_end=sum(stack.in_use for stack in stacks_by_year(plan, solution, books.fleet_accelerators).get(
@@ -169,9 +173,5 @@ def _fleet(plan: Plan, solution: Solution, books: Ledger, t: int) -> _Fleet:
 
 def _bf16_in_service(plan: Plan, solution: Solution, books: Ledger) -> tuple[float, ...]:
     """Peak BF16 PFLOPS in service per quarter, leases included (as allocation.csv counts them)."""
-    by_period: list[list[float]] = [[] for _ in plan.periods]
-    for (_, _, c, t), units in books.units.items():
-        by_period[t].append(units * plan.catalog[c].accelerators_per_unit * plan.catalog[c].bf16_pflops)
-    for (k, t), leased in solution.lease.items():
-        by_period[t].append(leased * plan.catalog[plan.cloud_offers[k].accelerator].bf16_pflops)
-    return tuple(math.fsum(values) for values in by_period)
+    by_vendor = peak_bf16_pflops_by_vendor(plan, solution, books)
+    return tuple(math.fsum(by_vendor.get(t, {}).values()) for t in range(len(plan.periods)))

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.answers.accounting import Ledger, delivered_pflops, depreciation_usd
+from planner.answers.accounting import (
+    Ledger,
+    delivered_pflops,
+    depreciation_usd,
+    effective_bf16_pflops,
+    peak_bf16_pflops_by_vendor,
+)
 from planner.answers.explain import PRICE_COLUMNS, Prices
 from planner.answers.stacks import STACK_KINDS
 from planner.inputs.plan import Plan
@@ -169,21 +175,12 @@ def compute_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame
     allocation.csv counts them) by vendor; its effective part (x the hall's availability x the
     part's utilisation x its stack's maturity, what demand and max-compute count); and compute
     delivered (effective) by workload against demand."""
-    peak_by_vendor: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (_, _, c, t), units in books.units.items():
-        accelerator = plan.catalog[c]
-        peak_by_vendor[t][accelerator.vendor] += units * accelerator.accelerators_per_unit * accelerator.bf16_pflops
-    for (k, t), leased in solution.lease.items():
-        accelerator = plan.catalog[plan.cloud_offers[k].accelerator]
-        peak_by_vendor[t][accelerator.vendor] += leased * accelerator.bf16_pflops
+    peak_by_vendor = peak_bf16_pflops_by_vendor(plan, solution, books)
     rows = []
     for t, period in enumerate(plan.periods):
         training, inference = delivered_pflops(plan, solution, t)
         by_vendor = peak_by_vendor.get(t, {})
-        effective = 0.0
-        for (c, tt), chips in books.fleet_accelerators.items():
-            if tt == t:
-                effective += chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
+        effective = effective_bf16_pflops(plan, books, t)
         rows.append({
             "period": period,
             "training_pflops": training, "training_demand_pflops": plan.training_pflops[t],

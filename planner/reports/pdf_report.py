@@ -28,6 +28,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from planner import __version__, fmt
+from planner.answers.decision import unit_cost_words
 from planner.model.families import FAMILIES
 from planner.model.families import INTERNAL as INTERNAL_FAMILIES
 from planner.model.rows import KEY_FIELDS
@@ -189,12 +190,8 @@ def _contents(figure: Figure, top: float) -> None:
 def _decision(figure: Figure, decision: dict[str, Any]) -> float:
     """The plan in a sentence or two, under the title; returns where the next block starts."""
     writer = _Writer(figure, 0.04, 0.87, 150)
-    per = []
-    if decision["capex_usd_per_effective_eflops_end"] is not None:
-        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS")
-    if decision["capex_usd_per_it_mw_end"] is not None:
-        per.append(f"{fmt.usd(decision['capex_usd_per_it_mw_end'])} per MW of IT in service at the end")
-    text = decision["sentence"] + (f" Capex per unit: {', '.join(per)}." if per else "")
+    words = unit_cost_words(decision)
+    text = decision["sentence"] + (f" Capex per unit: {words}." if words else "")
     for line in textwrap.wrap(text, 150)[:4]:
         writer.line(line, size=9.5, weight="bold", color="#1f2d3d")
     return writer.y - 0.02

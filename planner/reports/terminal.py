@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner import fmt
+from planner.answers.decision import unit_cost_words
 from planner.reports.console import TextColumn, fitted_table, make_console
 from planner.reports.report import binding_limits
 
@@ -68,13 +69,8 @@ def _files_written(summary: dict[str, Any]) -> str:
 
 def _decision_line(decision: dict[str, Any]) -> str:
     """The plan in a sentence, and its capex per unit of compute and of power it leaves in service."""
-    per = []
-    if decision["capex_usd_per_effective_eflops_end"] is not None:
-        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS")
-    if decision["capex_usd_per_it_mw_end"] is not None:
-        per.append(f"{fmt.usd(decision['capex_usd_per_it_mw_end'])} per MW of IT")
-    unit_cost = f" That is {' and '.join(per)} in service at the end." if per else ""
-    return f"Decision: {decision['sentence']}{unit_cost}"
+    words = unit_cost_words(decision)
+    return f"Decision: {decision['sentence']}" + (f" That is {words}." if words else "")
 
 
 def _compute_line(run: RunResult, totals: dict[str, Any]) -> str:
@@ -170,21 +166,18 @@ def _fleet_power_table(run: RunResult) -> Table:
     table.add_column(f"firm {plan.periods[-1]}", justify="right")
     for t in shown:
         table.add_column(plan.periods[t], justify="right")
+    def cells(name: str, by_period: Any) -> list[str]:
+        """Peak and firm MW at the end, then the share used in each shown quarter."""
+        peak, firm = by_period["power_peak_mw"], by_period["power_firm_mw"]
+        end = plan.periods[-1]
+        return [name, fmt.mw(float(peak[end])), fmt.mw(float(firm[end])),
+                *(fmt.share(float(peak[plan.periods[t]]) / float(firm[plan.periods[t]]))
+                  if float(firm[plan.periods[t]]) > 0 else "-" for t in shown)]
+
     for site in plan.sites:
-        rows = sites[sites["site"] == site.id].set_index("period")
-        cells = [site.id, fmt.mw(float(rows.loc[plan.periods[-1], "power_peak_mw"])),
-                 fmt.mw(float(rows.loc[plan.periods[-1], "power_firm_mw"]))]
-        for t in shown:
-            used, firm = (float(rows.loc[plan.periods[t], column]) for column in ("power_peak_mw", "power_firm_mw"))
-            cells.append(fmt.share(used / firm) if firm > 0 else "-")
-        table.add_row(*cells)
-    totals = sites.groupby("period")[["power_peak_mw", "power_firm_mw"]].sum()
-    cells = ["all sites", fmt.mw(float(totals.loc[plan.periods[-1], "power_peak_mw"])),
-             fmt.mw(float(totals.loc[plan.periods[-1], "power_firm_mw"]))]
-    for t in shown:
-        used, firm = (float(totals.loc[plan.periods[t], column]) for column in ("power_peak_mw", "power_firm_mw"))
-        cells.append(fmt.share(used / firm) if firm > 0 else "-")
-    table.add_row(*cells, style="bold", end_section=False)
+        table.add_row(*cells(site.id, sites[sites["site"] == site.id].set_index("period")))
+    table.add_row(*cells("all sites", sites.groupby("period")[["power_peak_mw", "power_firm_mw"]].sum()),
+                  style="bold")
     return table
 
 
