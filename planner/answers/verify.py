@@ -51,6 +51,7 @@ from planner.model.families import (
 )
 from planner.model.rows import RowKey
 from planner.model.solution import NewKey, Solution
+from planner.model.variables import location_key
 from planner.tolerances import VERIFY_ABSOLUTE, VERIFY_INTEGER, VERIFY_RELATIVE
 
 
@@ -290,14 +291,12 @@ def _check_clusters(plan: Plan, solution: Solution, books: Ledger, check: _Check
     for (k, t), n in solution.lease.items():
         at_site[S + k, plan.cloud_offers[k].accelerator, t] += n
     for (loc, c, t), n in solution.ctrain.items():
-        key = RowKey(site=plan.sites[loc].id, accelerator=c) if loc < S else RowKey(
-            offer=plan.cloud_offers[loc - S].id, accelerator=c)
+        key = location_key(plan, loc, accelerator=c)
         check.at_least("non_negative", key, plan.periods[t], n, 0.0)
         check.at_most(CLUSTER_SITE.name, key, plan.periods[t], n, at_site.get((loc, c, t), 0.0))
     for (loc, f, t), n in by_family.items():
         if n > VERIFY_INTEGER:
-            key = (RowKey(site=plan.sites[loc].id, part_family=f) if loc < S
-                   else RowKey(offer=plan.cloud_offers[loc - S].id, part_family=f))
+            key = location_key(plan, loc, part_family=f)
             check.at_least(CLUSTER.name, key, plan.periods[t], n, plan.cluster_min_accelerators)
 
 

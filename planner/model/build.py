@@ -65,6 +65,7 @@ from planner.model.variables import (
     add_variables,
     column_bounds,
     hall_array,
+    location_key,
 )
 
 TIE_BREAK_PFLOPS_PER_USD = 1e-9
@@ -612,8 +613,7 @@ def add_cluster_constraints(model: Model) -> None:
     rows.terms(offset + np.array([row_of_split[c, t] for _, c, t in model.ctrain], dtype=np.int64), ctrain,
                np.full(len(ctrain), -1.0))
     # Each ctrain at most the accelerators of c in service at its location (availability-weighted).
-    keys = [RowKey(site=plan.sites[loc].id, accelerator=c) if loc < S
-            else RowKey(offer=plan.cloud_offers[loc - S].id, accelerator=c) for loc, c, _ in model.ctrain]
+    keys = [location_key(plan, loc, accelerator=c) for loc, c, _ in model.ctrain]
     offset = rows.add(CLUSTER_SITE.name, keys, [plan.periods[t] for t in t_of.tolist()], "<=", np.zeros(len(keys)))
     rows.terms(offset + np.arange(len(ctrain)), ctrain, np.ones(len(ctrain)))
     row_of = np.full((len(plan.sites) + len(plan.cloud_offers), len(model.pool), T), -1, dtype=np.int64)
@@ -635,8 +635,7 @@ def add_cluster_constraints(model: Model) -> None:
     # all it could ever have there, when its cluster is open).
     n_min = float(plan.cluster_min_accelerators)
     cluster_of = {key: model.first_id["cluster"] + i for i, key in enumerate(model.cluster)}
-    keys = [RowKey(site=plan.sites[loc].id, part_family=f) if loc < S
-            else RowKey(offer=plan.cloud_offers[loc - S].id, part_family=f) for loc, f, _ in model.cluster]
+    keys = [location_key(plan, loc, part_family=f) for loc, f, _ in model.cluster]
     periods = [plan.periods[t] for _, _, t in model.cluster]
     count = len(model.cluster)
     at_least = rows.add(CLUSTER.name, keys, periods, ">=", np.zeros(count))

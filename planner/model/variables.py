@@ -15,7 +15,7 @@ import numpy as np
 
 from planner.inputs.plan import Plan
 from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
-from planner.model.rows import RowInfo
+from planner.model.rows import RowInfo, RowKey
 from planner.model.solution import NewKey
 
 FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain", "cluster",
@@ -51,6 +51,15 @@ class Serving:
 
 Location = tuple[str, int]
 """("site", s) or ("cloud", k): where a training cluster runs."""
+
+
+def location_key(plan: Plan, location: int, **fields: str) -> RowKey:
+    """The key of a row about training location `location` (sites first, then cloud offers,
+    as `Model.locations` lists them), with `fields` (an accelerator, a part family)."""
+    sites = len(plan.sites)
+    if location < sites:
+        return RowKey(site=plan.sites[location].id, **fields)
+    return RowKey(offer=plan.cloud_offers[location - sites].id, **fields)
 
 LotKey = tuple[int, int, int, int]
 """(site, hall, lot, quarter) of `keep` and `retire`: lot is the position in `Hall.installed`."""
