@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli_options import CatalogOption, SolverLogOption, SolverOption
+from planner.cli_options import CatalogOption, GapOption, SolverLogOption, SolverOption, WholeOption
 from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 from planner.objective import Objective
@@ -80,8 +80,8 @@ def optimize(
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01)] = None,
     threads: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256, envvar="PLANNER_THREADS")] = 1,
-    integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at (with --integer).", min=0)] = None,
+    integer: WholeOption = True,
+    gap: GapOption = None,
     catalog: CatalogOption = None,
     write_mps: Annotated[Path | None, typer.Option(help="Also write the exact LP solved, as MPS.")] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Skip charts and PDF (CSV and JSON only).")] = False,
@@ -116,7 +116,7 @@ def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path
 
 
 def _finish(run: RunResult, out: Path, quiet: bool) -> None:
-    from planner.model.solve import Status  # noqa: PLC0415
+    from planner.model.highs_run import Status  # noqa: PLC0415
     from planner.reports.report import write_report  # noqa: PLC0415
     from planner.reports.terminal import print_no_plan, print_summary  # noqa: PLC0415
 
@@ -211,7 +211,7 @@ def explain(
     """Solve a plan and rank every limit that binds by what one more step of it is worth."""
     from planner.answers.run import Options, load  # noqa: PLC0415
     from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
-    from planner.model.solve import Status  # noqa: PLC0415
+    from planner.model.highs_run import Status  # noqa: PLC0415
     from planner.reports.terminal import print_explanation  # noqa: PLC0415
 
     options = Options(objective=objective.value if objective else None, solver=_solver(solver), solver_log=solver_log)

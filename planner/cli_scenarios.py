@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli_options import CatalogOption, SolverLogOption, SolverOption
+from planner.cli_options import CatalogOption, SolverLogOption, SolverOption, WholeOption
 from planner.errors import InputError, SolverError
 from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
@@ -66,8 +66,10 @@ def _options(objective: str | None, solver: str, time_limit: float | None, integ
         problems.append(Problem(None, "--solver", problem))
     if problems:
         raise InputError(problems)
+    # What-ifs and sweeps compare plans and count binding limits; no step value is shown, so none
+    # is re-solved (a whole-unit re-solve costs a search per limit).
     return Options(objective=objective, solver=solver, time_limit_s=time_limit, integer=integer, charts=charts,
-                   solver_log=solver_log)
+                   solver_log=solver_log, resolve_steps=False)
 
 
 def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenario]:
@@ -104,7 +106,7 @@ def whatif_command(
     objective: ObjectiveOption = None,
     solver: SolverOption = "highs",
     time_limit: TimeLimitOption = None,
-    integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
+    integer: WholeOption = True,
     catalog: CatalogOption = None,
     reports: Annotated[bool, typer.Option("--reports", help="Also write each side's full report folder.")] = False,
     no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only (no PNG, no PDF).")] = False,
@@ -231,6 +233,7 @@ def sweep_command(
     objective: ObjectiveOption = None,
     solver: SolverOption = "highs",
     time_limit: TimeLimitOption = None,
+    integer: WholeOption = True,
     catalog: CatalogOption = None,
     no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only.")] = False,
     warm_start: Annotated[bool, typer.Option(
@@ -242,7 +245,7 @@ def sweep_command(
 ) -> None:
     """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
     try:
-        options = replace(_options(objective, solver, time_limit, integer=False, solver_log=solver_log),
+        options = replace(_options(objective, solver, time_limit, integer, solver_log=solver_log),
                           warm_start=warm_start)
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
                                                  scenario or [], catalog, options, tornado)

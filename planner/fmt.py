@@ -62,3 +62,14 @@ def quantity(value: float, unit: str) -> str:
     """A quantity in the unit a limit family names (`planner.model.families.Family.unit`)."""
     by_unit = {"MW": mw, "USD": usd, "PFLOPS": pflops}
     return by_unit.get(unit, count)(value)
+
+
+def whole_units_words(solver: dict[str, object]) -> str:
+    """How units and modules came out, from summary.json's `solver`: whole (with the gap to the
+    best bound and how they were made whole) or the LP's fractions."""
+    if not solver.get("integer"):
+        return "fractional racks and modules (--continuous: the LP, an upper bound on whole units)"
+    gap = solver.get("gap")
+    method = solver.get("whole_method") or "branch and bound"
+    within = f"within {100 * gap:.2f}% of the best bound" if isinstance(gap, float) else "gap unknown"
+    return f"whole racks and modules, {within} ({method})"

@@ -15,7 +15,11 @@ class Options:
     solver: str = "highs"
     time_limit_s: float | None = None
     threads: int = 1
-    integer: bool = False
+    integer: bool = True
+    resolve_steps: bool = True
+    """Re-solve the top limits' steps (`planner.answers.ranging`); what-ifs and sweeps, which show
+    no step values, skip them."""
+    """Whole units and modules (`planner.model.whole`); False: the LP, with fractions."""
     gap: float | None = None
     write_mps: Path | None = None
     """Write the exact LP solved to this MPS file (before solving)."""

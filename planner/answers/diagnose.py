@@ -22,9 +22,9 @@ from planner.answers.diagnosis import Diagnosis, Shortfall, shortfall_words
 from planner.inputs.plan import Plan
 from planner.model.build import build_model
 from planner.model.families import BUDGET, ELASTIC, FAMILIES, INTERNAL, TARGETS
+from planner.model.highs_run import SolverOptions, Status, highs_model, run_highs
 from planner.model.native_output import diverted_stdout
 from planner.model.rows import RowInfo
-from planner.model.solve import SolverOptions, Status, highs_model, run_highs
 from planner.model.variables import Model
 from planner.tolerances import BINDING_SLACK
 

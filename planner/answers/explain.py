@@ -178,9 +178,16 @@ def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, re
 
 
 def price_limits(
-    plan: Plan, books: Ledger, rows: Sequence[RowInfo], duals: dict[str, float], slacks: dict[str, float]
+    plan: Plan,
+    books: Ledger,
+    rows: Sequence[RowInfo],
+    duals: dict[str, float],
+    slacks: dict[str, float],
+    binding_slacks: dict[str, float] | None = None,
 ) -> Prices:
-    """Every row, plus a `site_power` line per site and quarter, with prices in the user's terms."""
+    """Every row, plus a `site_power` line per site and quarter, with prices in the user's terms.
+    `binding_slacks`: the slacks that decide whether a limit binds, when not `slacks` (whole units:
+    those of the LP that priced the plan, `solve.SolveResult.binding_slacks`)."""
     value_unit = plan.objective.value_unit
     n = len(rows)
     name, family, sense = (_texts(rows, field) for field in ("name", "family", "sense"))
@@ -188,7 +195,8 @@ def price_limits(
     slack, dual = _by_row(slacks, name), _by_row(duals, name)
     known = np.fromiter((f in PRICED for f in family.tolist()), dtype=np.bool_, count=n)
     # `_is_binding` on every row at once (fmax, as max(1.0, nan) is 1.0); an equality never binds.
-    binding = (sense != "==") & (np.abs(slack) <= BINDING_SLACK * np.fmax(1.0, np.abs(rhs)))
+    tight = slack if not binding_slacks else _by_row(binding_slacks, name)
+    binding = (sense != "==") & (np.abs(tight) <= BINDING_SLACK * np.fmax(1.0, np.abs(rhs)))
     priced = np.flatnonzero(binding & known & (dual == dual))
     scale = np.fromiter((_scale(plan, books, rows[i]) for i in priced.tolist()), dtype=np.float64, count=len(priced))
     step_value = np.zeros(n, dtype=np.float64)

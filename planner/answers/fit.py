@@ -15,7 +15,8 @@ from typing import Any
 from planner.errors import InputError, Problem
 from planner.inputs.plan import HOURS_PER_QUARTER, Accelerator, Hall, Plan, PowerSource, Site
 from planner.model.build import build_model
-from planner.model.solve import Status, solve
+from planner.model.highs_run import Status
+from planner.model.solve import solve
 from planner.objective import Objective
 
 ROOMY_HALL_MW = 1e6

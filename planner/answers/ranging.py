@@ -1,23 +1,37 @@
 """What a whole step of a limit is really worth: re-solve with the limit relaxed by one step.
 
 A shadow price holds at the margin; "1,000 more racks" may run into power long before the
-1,000th. For the top-ranked limits, the solved HiGHS model is re-run (warm, from its own
-basis) with that one row's bound moved by the step, and the objective's change is the value
-quoted in the sentences. Only for LPs solved by HiGHS; otherwise the marginal value stands.
+1,000th. For the top-ranked limits the plan is solved again with that one row's bound moved by
+the step, and the objective's change is the value quoted in the sentences:
+- an LP (`--continuous`): the solved HiGHS model re-run warm, from its own basis;
+- whole units (the default): the same whole-unit search and fixed LP as `plan optimize`
+  (`solve.whole_objective`), so a what-if making that change returns the same figure. These cost
+  a search each, so they stop when `STEP_BUDGET_S` is spent; the limits not re-solved keep their
+  marginal value, labelled as such.
+Only with HiGHS; otherwise the marginal value stands.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from typing import Any
 
 from planner.answers.explain import LimitPrice, Prices, ranked, sentence, step_of
 from planner.model.families import POWER, SHARE_MAX, SHARE_MIN, SITE_POWER
+from planner.model.highs_run import SolverOptions
+from planner.model.solve import whole_objective
 from planner.model.variables import Model
 
 log = logging.getLogger(__name__)
 
 MAX_RESOLVES = 25
+
+STEP_BUDGET_S = 30.0
+"""A safety valve, not a schedule: whole-unit step re-solves stop starting once they have taken this
+long, or five times the plan's own solve if longer. Below it (every shipped plan, every test) the
+same limits are re-solved on any machine, so reruns and sweeps agree."""
 
 
 def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | None:
@@ -29,15 +43,25 @@ def _row_for(model: Model, price: LimitPrice, duals: dict[str, float]) -> str | 
     return max(sources, key=lambda name: abs(duals.get(name, 0.0)), default=None)
 
 
-def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: int = 5) -> Prices:
-    """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence."""
+def realise_steps(
+    model: Model,
+    prices: Prices,
+    duals: dict[str, float],
+    top: int = 5,
+    options: SolverOptions | None = None,
+    solve_seconds: float = 0.0,
+) -> Prices:
+    """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence.
+    `options`: the solve's (the whole-unit search must stop at the same gap); `solve_seconds`: how
+    long the plan's own solve took (the whole-unit re-solves' budget)."""
     highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
-    # A MILP's kept model is its LP with the integer columns fixed. Under `--integer` that holds
-    # every unit as it is, so a step re-solved there is worth nothing it could buy: none. With
-    # only yes-or-no decisions fixed (software stacks, training clusters), units and modules stay
-    # free: the re-solve is what the step adds with those choices as they are.
-    if highs is None or model.integer:
+    # A MILP's kept model is its LP with the integer columns fixed. With only yes-or-no decisions
+    # fixed (software stacks, training clusters) under `--continuous`, units and modules stay free:
+    # the re-solve is what the step adds with those choices as they are.
+    if highs is None:
         return prices
+    if model.integer:
+        return _realise_whole(model, prices, duals, top, options, solve_seconds)
     index = {row.name: i for i, row in enumerate(model.rows)}
     lp = model.linear_program
     lower, upper = lp.row_lower.tolist(), lp.row_upper.tolist()
@@ -47,8 +71,7 @@ def realise_steps(model: Model, prices: Prices, duals: dict[str, float], top: in
     # Re-solve until the top limits, ranked by their best-known value, all carry a solved value:
     # a re-solved limit can drop below one that was not yet tried.
     for _ in range(MAX_RESOLVES):
-        pending = [p for p in ranked(prices)[:top]
-                   if p.name not in tried and p.family not in (SHARE_MIN.name, SHARE_MAX.name)]
+        pending = _pending(prices, tried, top)
         if not pending:
             break
         price = pending[0]
@@ -81,3 +104,44 @@ def _resolve_with_step(
         value = max(0.0, after - base if maximise else base - after)
     highs.changeRowBounds(i, lower[i], upper[i])
     return value
+
+
+def _pending(prices: Prices, tried: set[str], top: int) -> list[LimitPrice]:
+    return [p for p in ranked(prices)[:top] if p.name not in tried and p.family not in (SHARE_MIN.name, SHARE_MAX.name)]
+
+
+def _realise_whole(
+    model: Model, prices: Prices, duals: dict[str, float], top: int, options: SolverOptions | None,
+    solve_seconds: float,
+) -> Prices:
+    """Whole units: each step re-solved by the whole-unit search, within the time budget."""
+    options = options or SolverOptions()
+    index = {row.name: i for i, row in enumerate(model.rows)}
+    lp = model.linear_program
+    base = model.highs.getInfo().objective_function_value
+    maximise = model.plan.objective.maximises
+    budget_s = max(STEP_BUDGET_S, 5 * solve_seconds)
+    started = time.perf_counter()
+    tried: set[str] = set()
+    for _ in range(MAX_RESOLVES):
+        pending = _pending(prices, tried, top)
+        if not pending or time.perf_counter() - started > budget_s:
+            break
+        price = pending[0]
+        tried.add(price.name)
+        name = _row_for(model, price, duals)
+        if name is None or name not in index:
+            continue
+        i, step = index[name], step_of(price.family).size
+        lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+        if price.sense == "<=":
+            upper[i] += step
+        else:
+            lower[i] -= step
+        after = whole_objective(model, replace(lp, row_lower=lower, row_upper=upper), options)
+        if after is None:
+            continue
+        value = max(0.0, after - base if maximise else base - after)
+        words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
+        prices = prices.with_solved(price.name, value, words)
+    return prices

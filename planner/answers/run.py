@@ -18,7 +18,8 @@ from planner.answers.verify import verify
 from planner.errors import SolverError
 from planner.inputs.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.model.build import build_model
-from planner.model.solve import SolveResult, Status, WarmStart, solve
+from planner.model.highs_run import SolverOptions, Status
+from planner.model.solve import SolveResult, WarmStart, solve
 from planner.model.solve import write_mps as solve_mps
 from planner.model.solvers import fallback_for
 from planner.model.variables import Model
@@ -98,10 +99,13 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
         raise SolverError(
             f"{result.solver.name} returned a plan that breaks {len(violations)} limit(s) on re-check:\n  {listed}"
         )
-    solved.prices = price_limits(loaded.plan, solved.ledger, model.rows, result.duals, result.slacks)
-    if options.solver == "highs":
+    solved.prices = price_limits(loaded.plan, solved.ledger, model.rows, result.duals, result.slacks,
+                                 result.binding_slacks)
+    if options.solver == "highs" and options.resolve_steps:
         started = time.perf_counter()
-        solved.prices = realise_steps(model, solved.prices, result.duals)
+        step_options = SolverOptions(options.time_limit_s, options.threads, options.gap)
+        solved.prices = realise_steps(model, solved.prices, result.duals, options=step_options,
+                                      solve_seconds=seconds.get("solve", 0.0))
         seconds["ranging"] = time.perf_counter() - started
     return solved
 

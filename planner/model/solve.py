@@ -10,55 +10,34 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 from planner.errors import SolverError
+from planner.model.highs_run import (
+    IPM_FROM_COLUMNS,
+    Answer,
+    SolverInfo,
+    SolverOptions,
+    Status,
+    highs_available,
+    highs_model,
+    highs_version,
+    run_highs,
+)
 from planner.model.lp import LinearProgram
 from planner.model.native_output import diverted_stdout
 from planner.model.solution import Solution
 from planner.model.variables import Model
+from planner.model.whole import WholeColumns, pricing_lp, solve_whole
 from planner.tolerances import SOLVER_NOISE
 
 log = logging.getLogger(__name__)
 
-IPM_FROM_COLUMNS = 50_000
-"""HiGHS's interior-point method (with crossover, so duals come from a vertex) beats its dual
-simplex on large capacity LPs: 51 s against 259 s on a 300 x 20 x 20 plan (286k columns,
-1.2M nonzeros, 2 cores). Below this many columns, simplex is as fast and needs no crossover."""
 KEEP_HIGHS_UP_TO_COLUMNS = 50_000
 """Above this many columns the solved HiGHS model is released once its answer is read: nothing
 re-solves it (ranging's whole-step re-solves cost more than they tell at that size)."""
-
-
-class Status(StrEnum):
-    """How a solve ended."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    """A plan was found but not proven optimal (time or gap limit)."""
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NO_SOLUTION = "no_solution"
-    """The solver stopped (time limit, error) without any plan."""
-
-
-@dataclass(frozen=True)
-class SolverInfo:
-    name: str
-    version: str
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    """How to run a solver: what the user chose, and whether to show its log (on stderr)."""
-
-    time_limit_s: float | None = None
-    threads: int = 1
-    gap: float | None = None
-    log: bool = False
 
 
 @dataclass
@@ -77,6 +56,11 @@ class SolveResult:
     time_limit_reached: bool = False
     duals_note: str = ""
     """How the duals were obtained, when not from the solve itself (integer mode)."""
+    whole_method: str = ""
+    """How units and modules were made whole (`planner.model.whole`); empty for an LP."""
+    binding_slacks: dict[str, float] = field(default_factory=dict)
+    """Whole units: each row's slack in the LP that prices the plan (`whole.pricing_lp`), which
+    decides whether a limit binds; empty when `slacks` decide."""
 
     @property
     def has_plan(self) -> bool:
@@ -88,21 +72,6 @@ class SolveResult:
         if self.objective_value is None or self.best_bound is None:
             return None
         return abs(self.best_bound - self.objective_value) / max(1e-9, abs(self.objective_value))
-
-
-@dataclass
-class Answer:
-    """What any solver returned, as arrays in the LP's order."""
-
-    status: Status
-    detail: str
-    """The solver's own word for how it ended."""
-    time_limit_reached: bool = False
-    objective: float | None = None
-    best_bound: float | None = None
-    values: np.ndarray | None = None
-    duals: np.ndarray | None = None
-    slacks: np.ndarray | None = None
 
 
 @dataclass
@@ -129,96 +98,6 @@ class WarmStart:
 
     def keep(self, lp: LinearProgram, basis: Any) -> None:
         self.basis, self.structure = basis, (lp.row_starts, lp.row_columns)
-
-
-# --- HiGHS, in-process ---------------------------------------------------------------------
-
-_HIGHS_STATUS = {
-    "kOptimal": Status.OPTIMAL, "kInfeasible": Status.INFEASIBLE, "kUnbounded": Status.UNBOUNDED,
-}
-"""HiGHS's model status -> planner's. Any other status (time, iteration, gap or memory limit,
-interrupt, error) is FEASIBLE when HiGHS holds a feasible plan, else NO_SOLUTION."""
-
-
-def highs_available() -> bool:
-    """Whether highspy can be imported here (the solver stack is not imported to find out)."""
-    import importlib.util  # noqa: PLC0415
-
-    return importlib.util.find_spec("highspy") is not None
-
-
-def highs_version() -> str:
-    import highspy  # noqa: PLC0415 - the solver stack loads only where a plan is solved
-
-    with diverted_stdout():
-        return str(highspy.Highs().version())  # type: ignore[no-untyped-call]
-
-
-def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) -> Any:
-    """A `highspy.Highs` holding `lp`, its options set (IPM for large LPs); with `names`, the
-    columns and rows named (for MPS files)."""
-    import highspy  # noqa: PLC0415
-
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", options.log)
-    highs.setOptionValue("threads", options.threads)
-    if options.time_limit_s is not None:
-        highs.setOptionValue("time_limit", float(options.time_limit_s))
-    if options.gap is not None:
-        highs.setOptionValue("mip_rel_gap", float(options.gap))
-    if lp.shape[1] >= IPM_FROM_COLUMNS and not lp.is_mip:
-        highs.setOptionValue("solver", "ipm")
-    m, n = lp.shape
-    empty = np.zeros(0, dtype=np.int32)
-    highs.addCols(n, lp.cost, lp.col_lower, lp.col_upper, 0, empty, empty, np.zeros(0))
-    if lp.is_mip:
-        integer = np.flatnonzero(lp.col_integer).astype(np.int32)
-        highs.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger))
-    if lp.maximize:
-        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    if lp.offset:
-        highs.changeObjectiveOffset(lp.offset)
-    # Zero coefficients stay out of HiGHS's matrix.
-    keep = lp.row_values != 0
-    starts = np.concatenate([[0], np.cumsum(keep)])[lp.row_starts]
-    highs.addRows(m, lp.row_lower, lp.row_upper, int(starts[-1]), starts[:-1].astype(np.int32),
-                  lp.row_columns[keep].astype(np.int32), lp.row_values[keep])
-    if names:
-        for column, name in enumerate(lp.column_names()):
-            highs.passColName(column, name)
-        for row, name in enumerate(lp.row_names()):
-            highs.passRowName(row, name)
-    return highs
-
-
-def run_highs(highs: Any, lp: LinearProgram) -> Answer:
-    """Run HiGHS on the LP it holds and read the answer back as arrays."""
-    highs.run()
-    status = highs.getModelStatus()
-    word = highs.modelStatusToString(status)
-    name = str(status).rsplit(".", 1)[-1]
-    if name == "kUnboundedOrInfeasible":
-        # Presolve saw one or the other; without presolve HiGHS tells which.
-        highs.setOptionValue("presolve", "off")
-        highs.run()
-        highs.setOptionValue("presolve", "choose")
-        status = highs.getModelStatus()
-        word, name = highs.modelStatusToString(status), str(status).rsplit(".", 1)[-1]
-    info = highs.getInfo()
-    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    ours = _HIGHS_STATUS.get(name, Status.FEASIBLE if has_plan else Status.NO_SOLUTION)
-    answer = Answer(ours, word, time_limit_reached=name == "kTimeLimit")
-    if ours not in (Status.OPTIMAL, Status.FEASIBLE):
-        return answer
-    solution = highs.getSolution()
-    answer.values = np.asarray(solution.col_value, dtype=np.float64)
-    answer.objective = float(info.objective_function_value)
-    if lp.is_mip and np.isfinite(info.mip_dual_bound):
-        answer.best_bound = float(info.mip_dual_bound)
-    if solution.dual_valid:
-        answer.duals = np.asarray(solution.row_dual, dtype=np.float64)
-        answer.slacks = lp.slack(np.asarray(solution.row_value, dtype=np.float64))
-    return answer
 
 
 # --- every other solver, through PuLP ------------------------------------------------------
@@ -351,6 +230,19 @@ def solve(
         return _solve_pulp(model, solver_name, options)
 
 
+def whole_columns(model: Model) -> WholeColumns | None:
+    """The columns that must come out whole (units bought or retired, modules), or None for the LP
+    (`--continuous`) or a plan with none."""
+    if not model.integer:
+        return None
+    n = model.columns
+    units, modules = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    units[model.ids("new")] = True
+    units[model.ids("retire")] = True
+    modules[model.ids("mod")] = True
+    return WholeColumns(units, modules) if units.any() or modules.any() else None
+
+
 def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -> SolveResult:
     lp = model.linear_program
     seconds: dict[str, float] = {}
@@ -358,23 +250,36 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
     if not highs_available():
         raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
     info = SolverInfo("HiGHS", highs_version())
-    highs = highs_model(lp, options)
-    if warm is not None and warm.fits(lp):
+    whole = whole_columns(model)
+    first = lp if whole is None else replace(lp, col_integer=lp.col_integer & ~whole.mask)  # LP or relaxation
+    highs = highs_model(first, options)
+    if warm is not None and warm.fits(lp) and not lp.is_mip:
         highs.setBasis(warm.basis)
         warm.started += 1
     seconds["hand_over"] = time.perf_counter() - started
     started = time.perf_counter()
-    answer = run_highs(highs, lp)
+    method = ""
+    if whole is None:
+        answer = run_highs(highs, lp)
+    else:
+        # The relaxation is solved on `highs` (kept for an infeasible plan's diagnosis), the search
+        # for whole units on models of its own.
+        found = solve_whole(lp, whole, options, relaxation=run_highs(highs, first))
+        answer, method = found.answer, found.method
     seconds["solver"] = time.perf_counter() - started
     started = time.perf_counter()
     if warm is not None and answer.status == Status.OPTIMAL and not lp.is_mip:
         warm.keep(lp, highs.getBasis())
     result = _result(model, answer, info, seconds)
+    result.whole_method = method
     if result.solution is not None and lp.is_mip:
         # A MILP has no duals: fix its integer columns, solve the LP that is left.
         fixed = _fixed_lp(model, answer)
         highs = highs_model(fixed, options)
         _take_fixed(model, result, answer, run_highs(highs, fixed))
+        if whole is not None and answer.values is not None and result.duals_note == INTEGER_DUALS_NOTE:
+            pricing = pricing_lp(lp, whole, answer.values)
+            _take_pricing(model, result, answer, run_highs(highs_model(pricing, options), pricing))
     if result.solution is not None:
         _read_duals(model, result, answer)
     model.highs = highs if lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS else None
@@ -382,9 +287,31 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
     return result
 
 
+def whole_objective(model: Model, lp: LinearProgram, options: SolverOptions) -> float | None:
+    """The objective `plan optimize` would report for `lp`, a variant of `model`'s LP (one bound
+    moved): the same whole-unit search, then the LP with its integer columns fixed. None without a
+    plan. HiGHS only; what a what-if with that change returns, to the last digit."""
+    whole = whole_columns(model)
+    assert whole is not None
+    with diverted_stdout(log_to_stderr=options.log):
+        found = solve_whole(lp, whole, options)
+        if found.answer.values is None:
+            return None
+        integer = np.flatnonzero(lp.col_integer)
+        fixed = lp.with_columns_fixed(integer, np.round(found.answer.values[integer]))
+        answer = run_highs(highs_model(fixed, options), fixed)
+    return answer.objective if answer.status == Status.OPTIMAL else None
+
+
 INTEGER_DUALS_NOTE = (
     "integer plan: shadow prices are those of the LP with its whole-number and yes-or-no decisions fixed at"
     " the plan's values, so they price only what is left free (dispatch, leases, assignment)"
+)
+WHOLE_DUALS_NOTE = (
+    "whole units: marginal values are the shadow prices of the LP with the plan's modules and yes-or-no"
+    " choices fixed and its units free to move in fractions, which hold for small steps; a limit binds where"
+    " that LP fills it (the whole plan may leave less than a unit's room); the top limits' steps are re-solved"
+    " in whole units"
 )
 STACK_DUALS_NOTE = (
     "software stacks chosen: shadow prices are those of the LP with the stacks in use each year fixed"
@@ -406,8 +333,9 @@ def _take_fixed(model: Model, result: SolveResult, answer: Answer, fixed: Answer
     solved, its plan: the same one with those columns exactly whole, so that a stack not in use
     buys exactly nothing (the MILP's tolerance, 1e-6 on a binary, times a big M of thousands of
     units, could leave a fraction of a unit)."""
-    result.duals_note = STACK_DUALS_NOTE if not model.integer else (
-        INTEGER_DUALS_NOTE + ("; the software stacks in use are fixed as chosen too" if model.use else ""))
+    result.duals_note = STACK_DUALS_NOTE if not model.integer else INTEGER_DUALS_NOTE
+    if model.use and model.integer:
+        result.duals_note = INTEGER_DUALS_NOTE + "; the software stacks in use are fixed as chosen too"
     if fixed.status != Status.OPTIMAL or fixed.values is None:
         result.duals_note = "integer plan: the LP with whole units fixed did not solve, so no shadow prices"
     else:
@@ -416,17 +344,39 @@ def _take_fixed(model: Model, result: SolveResult, answer: Answer, fixed: Answer
     answer.duals, answer.slacks = fixed.duals, fixed.slacks
 
 
+def _take_pricing(model: Model, result: SolveResult, answer: Answer, pricing: Answer) -> None:
+    """Whole units: the duals of `whole.pricing_lp`, and which limits it fills (`binding_slacks`)."""
+    if pricing.duals is None or pricing.slacks is None:
+        return  # the fixed LP's duals stand, with their note
+    answer.duals = pricing.duals
+    result.binding_slacks = dict(zip([row.name for row in model.rows], pricing.slacks.tolist(), strict=True))
+    result.duals_note = WHOLE_DUALS_NOTE
+
+
 def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> SolveResult:
     lp = model.linear_program
     solver, info = _pulp_solver(solver_name, options)
     started = time.perf_counter()
-    answer = run_pulp(lp, solver, info.name)
+    whole = whole_columns(model)
+    method = ""
+    if whole is None:
+        answer = run_pulp(lp, solver, info.name)
+    else:
+        def run(part: LinearProgram, part_options: SolverOptions, start: np.ndarray | None) -> Answer:
+            # PuLP's solvers start from variables' initial values only where they support it: none here.
+            return run_pulp(part, _pulp_solver(solver_name, part_options)[0], info.name)
+
+        found = solve_whole(lp, whole, options, run=run)
+        answer, method = found.answer, found.method
     seconds = {"solver": time.perf_counter() - started}
     result = _result(model, answer, info, seconds)
+    result.whole_method = method
     if result.solution is not None and lp.is_mip:
         # The fixed LP has no integer columns left: no gap to stop at.
         fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace(options, gap=None))[0], info.name)
         _take_fixed(model, result, answer, fixed)
+        if whole is not None and answer.values is not None and result.duals_note == INTEGER_DUALS_NOTE:
+            _take_pricing(model, result, answer, run(pricing_lp(lp, whole, answer.values), options, None))
     if result.solution is not None:
         _read_duals(model, result, answer)
     return result

@@ -294,10 +294,10 @@ def _provenance(figure: Figure, summary: dict[str, Any]) -> None:
     verification = summary["verification"]
     checked = ("every limit re-checked on the returned numbers, "
                f"{verification['violations']} violation(s) (tolerance {verification['tolerance']})")
-    gap = f", gap {solver['gap']:.3g}" if solver.get("gap") is not None else ""
-    kind = "MILP, whole racks and modules" if solver["integer"] else "LP"
     writer.line(f"Status: {summary['status']}; {checked}.", size=8)
-    writer.line(f"Solver: {solver['name']} {solver['version']} ({kind}{gap}); model {summary['model']['rows']} rows, "
+    writer.line(f"Units: {fmt.whole_units_words(solver)}.", size=8)
+    writer.line(f"Solver: {solver['name']} {solver['version']}; "
+                f"model {summary['model']['rows']} rows, "
                 f"{summary['model']['columns']} columns.  Planner version {summary['provenance']['planner_version']}.",
                 size=8)
     for line in _assumption_lines(summary["model"]["assumptions"]):

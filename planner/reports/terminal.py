@@ -35,7 +35,7 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
         f"Status: [bold]{status}[/bold], verified against every limit "
-        f"({solver['name']} {solver['version']}, {solve_s:.2f} s)"
+        f"({solver['name']} {solver['version']}, {solve_s:.2f} s); {fmt.whole_units_words(solver)}"
     )
     for note in run.notes:
         console.print(f"Note: {note}")

@@ -69,7 +69,8 @@ def solve_task(task: Task, warm: WarmStart | None = None) -> Outcome:
         "opex_usd": numbers.opex_usd,
         "delivered_pflops_quarters": numbers.delivered_training_pflops_quarters
         + numbers.delivered_inference_pflops_quarters,
-        # What `planner.reports.report.binding_limits` lists: binding, worth a step, not a source's power row.
+        # What `planner.reports.report.binding_limits` lists: binding, worth a step, not a source's power
+        # row. A sweep re-solves no step, so every limit worth a step at the margin counts.
         "binding_limits": float(len(ranked(prices))),
     }
     series = {

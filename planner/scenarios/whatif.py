@@ -83,7 +83,7 @@ class WhatIf:
 
 def solve_case(name: str, title: str, loaded: LoadedPlan, options: Options, *, explain: bool = True) -> Case:
     """Solve one side; an infeasible side gets a one-line diagnosis (when `explain`)."""
-    from planner.model.solve import Status  # noqa: PLC0415
+    from planner.model.highs_run import Status  # noqa: PLC0415
 
     run = optimize(with_objective(loaded, options.objective), options)
     case = Case(name, title, loaded, run)

@@ -78,10 +78,15 @@ def test_min_cost_prices_in_dollars(write_plan):
     assert "100 MW more at lab in 2026Q1 would save $5.11M" in site["sentence"]
 
 
-def test_integer_mode_reports_fixed_lp_duals(write_plan):
-    run = solve_plan(write_plan(min_cost_plan()), integer=True)
-    assert "whole-number and yes-or-no decisions fixed" in run.result.duals_note
-    assert run.result.duals
+def test_whole_units_price_limits_with_their_units_free(write_plan):
+    """Whole units: the marginal values are the shadow prices of the LP with the plan's modules and
+    binaries fixed and its units free, not those of the LP with every unit fixed (which price only
+    what is left free). The one-quarter plan has no modules: its power price is the LP's, 0.8 MW IT
+    per facility MW of beta at 400 PFLOPS per IT MW = 320 PFLOPS per MW
+    (see test_power_price_and_a_free_budget)."""
+    run = solve_plan(write_plan(base_plan()), integer=True)
+    assert "units free to move in fractions" in run.result.duals_note
+    assert price(run, "power")["shadow_price"] == pytest.approx(320, rel=1e-3)
 
 
 def diagnosed(write_plan, plan):
@@ -194,13 +199,21 @@ def test_no_budget_under_max_compute_is_said(write_plan, tmp_path):
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["notes"]
 
 
-def test_a_value_not_re_solved_says_it_is_marginal(write_plan):
-    """Under --integer the steps are not re-solved (every unit is held as it is): each binding
-    limit's value is the shadow price x the step, and its words say so rather than "would add"."""
-    run = solve_plan(write_plan(base_plan()), integer=True)
+def test_a_whole_step_is_worth_what_the_changed_plan_solves_to(write_plan):
+    """Whole units: the top limit's step is re-solved by the same whole-unit search, so its value is
+    exactly the gain of solving the plan with that change made. Power binds (800 beta on 8 MW IT);
+    its step is 100 MW at the site (relaxed at its grid), so the changed plan has 110 MW."""
+    plan = base_plan()
+    run = solve_plan(write_plan(plan), integer=True)
     table = run.tables.constraints
-    priced = table[table["sentence"] != ""]
-    assert not priced.empty
-    assert set(priced["step_value_method"]) == {"marginal"}
-    assert all("marginal" in words and "would add" not in words for words in priced["sentence"])
-    assert set(table.loc[table["sentence"] == "", "step_value_method"]) <= {""}
+    solved = table[table["step_value_method"] == "re-solved"]
+    assert list(solved["name"]) == ["site_power__lab__2026Q1"]  # one physical limit: the site, its one source
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 10 + 100
+    changed = solve_plan(write_plan(plan), integer=True)
+    gain = changed.result.objective_value - run.result.objective_value
+    assert solved["solved_step_value"].iloc[0] == pytest.approx(gain, rel=1e-9)
+    assert "would add" in solved["sentence"].iloc[0]
+    marginal = table[table["step_value_method"] == "marginal"]
+    assert all("marginal" in words and "would add" not in words for words in marginal["sentence"])
+
+

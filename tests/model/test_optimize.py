@@ -26,7 +26,9 @@ BETA_QUARTER_USD = 200_000 + 0.01 * 1.25 * 2190 * 40
 
 
 def solve_plan(path: Path, **options: object) -> RunResult:
-    chosen = Options(**options)  # type: ignore[arg-type]
+    """The plan solved as an LP unless the test asks for whole units (`integer=True`): the optima
+    in the docstrings are worked out on paper in continuous arithmetic."""
+    chosen = Options(**{"integer": False, **options})  # type: ignore[arg-type]
     return optimize(load(path, SMALL_CATALOG, chosen), chosen)
 
 
@@ -117,6 +119,36 @@ def test_integer_mode_gives_whole_units(write_plan):
     assert units(run, "alpha") == 73
     assert units(run, "beta") == 68
     assert run.result.objective_value == pytest.approx(36_373_810, rel=1e-6)
+
+
+def test_whole_units_under_a_budget_are_proven_by_branch_and_bound(write_plan):
+    """test_budget_bound in whole units. The LP buys 321.595 alpha (3,215.95 PFLOPS). Rounding
+    keeps 321 alpha ($99,814,950; the $185,050 left buys no alpha at $310,950 nor beta at
+    $201,095): 3,210 PFLOPS, 0.185% below the LP's bound, more than the 0.1% target. So HiGHS's
+    branch and bound runs from it and proves it best (320 alpha + 1 beta: 3,204). The gap to the
+    proven bound is within 0.1%; the LP's bound stays what `--continuous` gives."""
+    plan = base_plan(budget=[{"year": 2026, "limit_usd": "$100M"}])
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 100
+    path = write_plan(plan)
+    whole = solve_plan(path, integer=True)
+    assert units(whole, "alpha") == 321
+    assert units(whole, "beta") == 0
+    assert whole.compute_pflops_quarters == pytest.approx(3210, rel=1e-9)
+    assert whole.result.whole_method == "branch and bound"
+    assert whole.result.gap is not None
+    assert whole.result.gap <= 1e-3
+    lp = solve_plan(path)
+    assert lp.compute_pflops_quarters == pytest.approx(1e9 / ALPHA_QUARTER_USD, rel=1e-6)
+
+
+def test_whole_modules_are_rounded_and_repaired_without_a_search(write_plan):
+    """Phasing plan whole: see test_phasing_power_availability_and_lead_time for the LP; the
+    search rounds and repairs, stating a gap of at most 0.1%, and every unit and module is whole."""
+    run = solve_plan(write_plan(phasing_plan()), integer=True)
+    allocation = run.tables.allocation
+    assert (allocation["units"] == allocation["units"].round()).all()
+    assert run.result.gap is not None
+    assert run.result.gap <= 1e-3
 
 
 def test_highs_and_cbc_agree(write_plan):

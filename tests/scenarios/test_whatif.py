@@ -24,8 +24,9 @@ BASE = DATA / "one-quarter.yaml"
 
 
 def whatif(out: Path, *arguments: str) -> pd.DataFrame:
+    # The LP (--continuous): the expected figures are worked out on paper in fractions.
     result = runner.invoke(app, ["whatif", str(BASE), "--catalog", str(SMALL_CATALOG), "--out", str(out),
-                                 *arguments])
+                                 "--continuous", *arguments])
     assert result.exit_code == 0, result.output
     return pd.read_csv(out / "comparison.csv")
 
@@ -134,7 +135,9 @@ def test_shipped_scenarios_apply_and_solve(tmp_path, plan, name):
     result = runner.invoke(app, ["whatif", str(plan), "--out", str(out), "--no-charts", *arguments])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert all(s["status"] == "optimal" for s in summary["scenarios"])
+    # Whole units: a scenario whose whole optimum lies further below the LP's bound than 0.1% (the
+    # meta fleet's budget cut) may end its search at the time limit with a stated gap: feasible.
+    assert all(s["status"] in ("optimal", "feasible") for s in summary["scenarios"])
     if name == "ohio":
         assert {"amd-heavy", "rubin-slip", "no-tents"} <= {s["name"] for s in summary["scenarios"]}
         heavy = next(s for s in summary["scenarios"] if s["name"] == "amd-heavy")["totals"]

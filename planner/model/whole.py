@@ -1,0 +1,222 @@
+"""Whole racks, servers and modules: a plan in whole units from the LP, its gap to the LP's bound stated.
+
+A MILP over every unit and module proves its answer but costs 25-90 times the LP on the shipped
+plans (bench/README.md). Most of that work is spent on a handful of fractional modules; units come
+in thousands and round at almost no cost. So the search goes, each step a solve of its own:
+
+1. The LP relaxation (units and modules continuous; yes-or-no choices stay binary). Its objective
+   is the bound no whole plan can beat.
+2. The modules made whole, each choice fixed in turn while the units are re-optimised as an LP:
+   every fraction rounded up (keeps every unit the LP placed), then the best choice of up or down
+   for each fractional module (a small MILP, the units still fractional), then to nearest and down.
+3. For each, the units rounded in the LP's own neighbourhood: a MILP in which every unit column
+   may only take the whole number just below or just above its LP value, the modules fixed
+   (Berthold's RENS, "Relaxation enforced neighborhood search", 2007). It is tiny after presolve.
+4. The first plan within the target gap is kept, else the best. Only when its gap to the bound
+   exceeds the target, and the LP is small enough to search, does a MILP over everything run,
+   started from that plan
+   (`setSolution`), stopping at the target gap or the time limit; its proven bound then replaces the
+   LP's when tighter.
+
+Every step is deterministic for one LP (HiGHS with a fixed thread count), so a what-if that changes
+one bound gets exactly the plan the same search finds for the re-solved step (`ranging`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from planner.model.highs_run import IPM_FROM_COLUMNS, Answer, SolverOptions, Status, highs_model, run_highs
+from planner.model.lp import LinearProgram
+
+WHOLE_GAP = 1e-3
+"""The gap to the best bound, relative to the bound, at which a whole plan is good enough: 0.1%."""
+
+NEIGHBOURHOODS = (0.0, 10.0)
+"""How far beyond the floor and ceiling of its LP value a unit column may move when its units are
+rounded: first not at all (RENS); where that has no plan (a spend floor and a spend cap both tight,
+say), ten units either way."""
+
+SEARCH_TIME_LIMIT_S = 10.0
+"""The branch and bound's time limit when the user set none: it starts from a whole plan, so it
+only ever improves on one; a plan it leaves above the target gap says so (status and gap)."""
+
+MODULE_CHOICE_GAP = 1e-4
+"""The gap at which the choice of rounding each module up or down stops: a tenth of `WHOLE_GAP`'s
+tenth, so that the units' rounding has the rest."""
+
+WHOLE_TOLERANCE = 1e-6
+"""An LP value within this of a whole number is that number (HiGHS's own integrality tolerance)."""
+
+
+@dataclass(frozen=True)
+class WholeColumns:
+    """Which columns must come out whole: units (racks, servers, retired units) and modules."""
+
+    units: np.ndarray
+    """Boolean mask over the LP's columns."""
+    modules: np.ndarray
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Every whole column."""
+        mask: np.ndarray = self.units | self.modules
+        return mask
+
+
+@dataclass
+class WholeAnswer:
+    """The whole plan found, and how it was found."""
+
+    answer: Answer
+    """The plan (or the relaxation's status when it has none); `best_bound` is the best bound known."""
+    relaxation: Answer
+    method: str
+    """How the plan was made whole: "rounded and repaired" or "branch and bound"."""
+
+    @property
+    def gap(self) -> float | None:
+        if self.answer.objective is None or self.answer.best_bound is None:
+            return None
+        return relative_gap(self.answer.best_bound, self.answer.objective)
+
+
+def relative_gap(bound: float, value: float) -> float:
+    """|bound - value| relative to the bound (0 when both are 0)."""
+    return abs(bound - value) / max(1e-9, abs(bound))
+
+
+Run = Callable[[LinearProgram, SolverOptions, "np.ndarray | None"], Answer]
+"""Solve an LP or MILP (started from the given column values, where the solver can)."""
+
+
+def run_with_highs(lp: LinearProgram, options: SolverOptions, start: np.ndarray | None = None) -> Answer:
+    """HiGHS, started from `start` (every column's value) when given."""
+    highs = highs_model(lp, options)
+    if start is not None:
+        columns = np.arange(lp.shape[1], dtype=np.int32)
+        highs.setSolution(len(columns), columns, start)
+    return run_highs(highs, lp)
+
+
+def solve_whole(
+    lp: LinearProgram,
+    whole: WholeColumns,
+    options: SolverOptions,
+    run: Run = run_with_highs,
+    relaxation: Answer | None = None,
+) -> WholeAnswer:
+    """The best whole plan the search finds for `lp` (whose `whole` columns are integer).
+    `relaxation`: the relaxation's answer when the caller solved it already."""
+    relaxed = replace(lp, col_integer=lp.col_integer & ~whole.mask)
+    if relaxation is None:
+        relaxation = run(relaxed, replace(options, gap=None), None)
+    if relaxation.values is None or relaxation.objective is None:
+        return WholeAnswer(relaxation, relaxation, "none")
+    bound = relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective
+    best: Answer | None = None
+    target = options.gap if options.gap is not None else WHOLE_GAP
+    for rounded in _module_roundings(relaxed, relaxation.values, whole, options, run):
+        candidate = _whole_units(lp, relaxed, whole, rounded, options, run)
+        if candidate is not None and (best is None or _better(lp, candidate, best)):
+            best = candidate
+        if best is not None and relative_gap(bound, _objective(best)) <= target:
+            break  # good enough: the next rounding costs more solves
+    method = "rounded and repaired"
+    if (best is None or relative_gap(bound, _objective(best)) > target) and lp.shape[1] < IPM_FROM_COLUMNS:
+        limit = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
+        searched = run(lp, replace(options, gap=target, time_limit_s=limit), None if best is None else best.values)
+        if searched.values is not None and (best is None or _better(lp, searched, best)):
+            best, method = searched, "branch and bound"
+        if searched.best_bound is not None:
+            bound = min(bound, searched.best_bound) if lp.maximize else max(bound, searched.best_bound)
+        if best is None:
+            return WholeAnswer(searched, relaxation, method)
+    if best is None:
+        return WholeAnswer(Answer(Status.NO_SOLUTION, "no whole plan found near the LP's"), relaxation, "none")
+    best.best_bound = bound
+    if best.status == Status.FEASIBLE and relative_gap(bound, _objective(best)) <= target:
+        best.status = Status.OPTIMAL  # within the target gap, as HiGHS's own kOptimal is within mip_rel_gap
+    return WholeAnswer(best, relaxation, method)
+
+
+def _objective(answer: Answer) -> float:
+    assert answer.objective is not None
+    return answer.objective
+
+
+def _better(lp: LinearProgram, a: Answer, b: Answer) -> bool:
+    return _objective(a) > _objective(b) if lp.maximize else _objective(a) < _objective(b)
+
+
+def _module_roundings(
+    relaxed: LinearProgram, values: np.ndarray, whole: WholeColumns, options: SolverOptions, run: Run
+) -> Iterator[np.ndarray]:
+    """Whole module counts near the relaxation's, best first, each made only when asked for:
+    every fraction rounded up (keeps every unit the LP placed; one LP to check); the best choice of
+    up or down for each (a MILP over those choices alone, units still fractional); then every
+    fraction to nearest, and down."""
+    x = values[whole.modules]
+    up, down = np.ceil(x - WHOLE_TOLERANCE), np.floor(x + WHOLE_TOLERANCE)
+    tried: list[np.ndarray] = [up]
+    yield up
+    if np.array_equal(up, down):
+        return
+    lower, upper = relaxed.col_lower.copy(), relaxed.col_upper.copy()
+    lower[whole.modules], upper[whole.modules] = down, up
+    choices = replace(relaxed, col_lower=lower, col_upper=upper, col_integer=relaxed.col_integer | whole.modules)
+    chosen = run(choices, replace(options, gap=MODULE_CHOICE_GAP), None)
+    for rounded in ([] if chosen.values is None else [np.round(chosen.values[whole.modules])]) + [np.round(x), down]:
+        if not any(np.array_equal(rounded, r) for r in tried):
+            tried.append(rounded)
+            yield rounded
+
+
+def _whole_units(
+    lp: LinearProgram, relaxed: LinearProgram, whole: WholeColumns, modules: np.ndarray, options: SolverOptions,
+    run: Run,
+) -> Answer | None:
+    """Modules fixed at `modules`: the units re-optimised as an LP, then rounded within one unit of
+    it (RENS). None when either has no plan."""
+    columns = np.flatnonzero(whole.modules)
+    fixed = relaxed.with_columns_fixed(columns, modules)
+    repaired = run(fixed, replace(options, gap=None), None)
+    if repaired.values is None:
+        return None
+    target = options.gap if options.gap is not None else WHOLE_GAP
+    for widen in NEIGHBOURHOODS:
+        neighbourhood = _neighbourhood(fixed, whole.units, repaired.values, widen)
+        rounded = run(neighbourhood, replace(options, gap=target / 10), None)
+        if rounded.values is not None:
+            break
+    else:
+        return None
+    rounded.values = _snapped(rounded.values, whole)
+    return rounded
+
+
+def _neighbourhood(fixed: LinearProgram, units: np.ndarray, x: np.ndarray, widen: float) -> LinearProgram:
+    """`fixed` with its unit columns whole and within `widen` of the floor and ceiling of `x`."""
+    lower, upper = fixed.col_lower.copy(), fixed.col_upper.copy()
+    lower[units] = np.maximum(lower[units], np.floor(x[units] + WHOLE_TOLERANCE) - widen)
+    upper[units] = np.minimum(upper[units], np.ceil(x[units] - WHOLE_TOLERANCE) + widen)
+    return replace(fixed, col_lower=lower, col_upper=upper, col_integer=fixed.col_integer | units)
+
+
+def _snapped(values: np.ndarray, whole: WholeColumns) -> np.ndarray:
+    """Whole columns exactly whole (the solver's 1e-6 tolerance would leave 2005.0000001 racks)."""
+    mask = whole.mask
+    snapped = values.copy()
+    snapped[mask] = np.round(values[mask])
+    return snapped
+
+
+def pricing_lp(lp: LinearProgram, whole: WholeColumns, values: np.ndarray) -> LinearProgram:
+    """The LP that prices a whole plan's limits: its modules and yes-or-no choices fixed as the plan
+    has them, its units free to move in fractions. (The LP with every unit fixed too prices only
+    what is left free, dispatch and leases; the relaxation prices another plan's limits.)"""
+    fixed = np.flatnonzero((lp.col_integer & ~whole.units) | whole.modules)
+    return replace(lp, col_integer=np.zeros_like(lp.col_integer)).with_columns_fixed(fixed, np.round(values[fixed]))
