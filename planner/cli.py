@@ -100,19 +100,27 @@ def optimize(
 
 
 def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, quiet: bool) -> None:
+    from planner.files import check_file_destination  # noqa: PLC0415
     from planner.inputs.plan import read_plan, with_objective  # noqa: PLC0415
+    from planner.reports.destination import check_destination  # noqa: PLC0415
 
-    try:  # read and check the input before the solver stack is even imported: bad input fails fast
+    try:  # read and check the input and the destinations before the solver stack is even imported
         loaded = with_objective(read_plan(plan_file, catalog), options.objective)
+        out = out or Path("reports") / loaded.plan.name
+        check_destination(out, [*loaded.files, *loaded.catalog_files])
+        if options.write_mps is not None:
+            check_file_destination(options.write_mps, "--write-mps")
     except InputError as error:
         bad_input(error)
     from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
 
     try:
         run = run_optimize(loaded, options)
+        _finish(run, out, quiet)
+    except InputError as error:  # an output that cannot be written: the folder is left as it was
+        bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    _finish(run, out or Path("reports") / loaded.plan.name, quiet)
 
 
 def _finish(run: RunResult, out: Path, quiet: bool) -> None:
@@ -192,10 +200,14 @@ def schema(
 
     schemas = json_schemas()
     if write is not None:
-        write.mkdir(parents=True, exist_ok=True)
-        for name, text in schemas.items():
-            (write / f"{name}.schema.json").write_text(text, encoding="utf-8")
-            print(write / f"{name}.schema.json")
+        from planner.files import write_bytes  # noqa: PLC0415
+
+        try:
+            for name, text in schemas.items():
+                write_bytes(write / f"{name}.schema.json", text.encode("utf-8"), "--write")
+                print(write / f"{name}.schema.json")
+        except InputError as error:
+            bad_input(error)
         return
     print(schemas[kind.value], end="")
 
@@ -341,14 +353,18 @@ def generate(
     """Write a valid synthetic plan with realistic spreads (for benchmarks and trying scale)."""
     import yaml  # noqa: PLC0415
 
+    from planner.files import check_file_destination, write_bytes  # noqa: PLC0415
     from planner.inputs.generate import generate as make_plan  # noqa: PLC0415
-    from planner.reports.output import OutputFolder  # noqa: PLC0415
 
-    data = make_plan(sites, accelerators, quarters, seed)
-    header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
-              f"--quarters {quarters} --seed {seed}`.\n# Every number is a random draw, not a sourced figure.\n")
-    text = header + yaml.safe_dump(data, sort_keys=False, width=120)
-    OutputFolder(out.parent).write_bytes(out.name, text.encode("utf-8"))
+    try:
+        check_file_destination(out, "--out")
+        data = make_plan(sites, accelerators, quarters, seed)
+        header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
+                  f"--quarters {quarters} --seed {seed}`.\n# Every number is a random draw, not a sourced figure.\n")
+        text = header + yaml.safe_dump(data, sort_keys=False, width=120)
+        write_bytes(out, text.encode("utf-8"), "--out")
+    except InputError as error:
+        bad_input(error)
     print(out)
 
 
@@ -364,7 +380,12 @@ def main() -> None:
     with diverted_stdout():
         try:
             app()
-        except PlannerError as error:  # raised outside a command's own handling: still no traceback
+        except InputError as error:  # raised outside a command's own handling: still no traceback
+            try:
+                bad_input(error)
+            except typer.Exit as done:
+                sys.exit(done.exit_code)
+        except PlannerError as error:
             _stderr(f"error: {error}")
             sys.exit(EXIT_SOLVER)
 

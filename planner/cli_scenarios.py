@@ -113,18 +113,21 @@ def whatif_command(
 ) -> None:
     """Solve a plan and scenarios of it side by side; write and print what moved."""
     from planner.inputs.loading import load_file  # noqa: PLC0415
+    from planner.reports.destination import check_destination  # noqa: PLC0415
     from planner.scenarios.whatif import run_whatif, write_whatif  # noqa: PLC0415
 
     try:
         options = _options(objective, solver, time_limit, integer, charts=not no_charts, solver_log=solver_log)
         scenarios = _scenarios(scenario or [], set_ or [], combine)
+        if out is not None:
+            check_destination(out, [base, *(scenario or [])])
         result = run_whatif(load_file(base), scenarios, catalog, options)
+        folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
+        write_whatif(result, folder, options, charts=not no_charts, reports=reports)
     except InputError as error:
         bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
-    write_whatif(result, folder, options, charts=not no_charts, reports=reports)
     if quiet:
         typer.echo(str(folder))
     else:
@@ -241,20 +244,23 @@ def sweep_command(
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
+    from planner.reports.destination import check_destination  # noqa: PLC0415
+    from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
+
     try:
         options = replace(_options(objective, solver, time_limit, integer=False, solver_log=solver_log),
                           warm_start=warm_start)
+        if out is not None:
+            check_destination(out, [p for p in (base, sweep_file, *(scenario or [])) if p is not None])
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
                                                  scenario or [], catalog, options, tornado)
         result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
+        folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
+        write_sweep(result, folder, provenance, charts=not no_charts)
     except InputError as error:
         bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
-
-    folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
-    write_sweep(result, folder, provenance, charts=not no_charts)
     if quiet:
         typer.echo(str(folder))
     else:

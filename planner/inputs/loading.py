@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from planner.errors import InputError, Position, Problem, path_to_key
+from planner.inputs.gate import not_a_file, printable, read_input, resolve_inside
 
 MAX_FILE_BYTES = 32_000_000
 """A 10,000-site plan is about 6 MB; composing YAML costs roughly 100 bytes of memory per byte."""
@@ -187,23 +188,13 @@ class _TooLarge(Exception):
 def _display_name(path: Path) -> str:
     """The path as the user would write it: relative to the working folder when inside it."""
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        return printable(str(path.relative_to(Path.cwd())))
+    except (ValueError, OSError):
+        return printable(str(path))
 
 
 def _read_text(path: Path, display: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(None, "", f"{display}: no such file")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(None, "", f"{display}: expected a YAML file, found a folder")]) from None
-    except OSError as error:
-        raise InputError([Problem(None, "", f"{display}: cannot read ({error.strerror})")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        message = f"expected at most {MAX_FILE_BYTES:,} bytes, found {len(raw):,}"
-        raise InputError([Problem(Position(display, 1, 1), "", message)])
+    raw = read_input(path, display, MAX_FILE_BYTES)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark, as some Windows editors write: harmless
     try:
@@ -241,7 +232,7 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     Raises:
         InputError: The file cannot be read, is not valid YAML, or breaks a rule above.
     """
-    root = (root or path.parent).resolve()
+    root = resolve_inside(root or path.parent, _display_name(path), "", None)
     document = Document(data=None)
     document.data = _load_into(path, root, document, (), depth=0)
     return document
@@ -314,14 +305,15 @@ def _include(
         raise InputError([document.problem(key_path, message)])
     relative = Path(target)
     if relative.is_absolute() or ".." in relative.parts:
-        message = f"expected a path inside the plan's folder, found '{target}'"
+        message = f"expected a path inside the plan's folder, found '{printable(target)}'"
         raise InputError([document.problem(key_path, message)])
     candidate = file.parent / relative
-    resolved = candidate.resolve()
+    resolved = resolve_inside(candidate, target, path_to_key(key_path), document.position(key_path))
     if not resolved.is_relative_to(root):
-        message = f"expected a path inside the plan's folder, found '{target}' leading outside it"
+        message = f"expected a path inside the plan's folder, found '{printable(target)}' leading outside it"
         raise InputError([document.problem(key_path, message)])
-    if not resolved.is_file():
-        raise InputError([document.problem(key_path, f"no such file: '{target}'")])
+    refused = not_a_file(resolved)
+    if refused is not None:
+        raise InputError([document.problem(key_path, f"{refused}: '{printable(target)}'")])
     document.positions.pop(key_path, None)
     return _load_into(resolved, root, document, full_path, depth + 1)
