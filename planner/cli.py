@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import io
 import json
 import sys
 from enum import StrEnum
@@ -377,6 +378,9 @@ def main() -> None:
     # walking pandas' and matplotlib's objects costs 0.4 s of a `plan optimize`, and the memory
     # goes back to the OS anyway. Registered when the command runs, not when planner is imported.
     atexit.register(gc.freeze)
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped, never crashes
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     with diverted_stdout():
         try:
             app()

@@ -55,9 +55,13 @@ def reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def shown(path: Path) -> str:
+def shown(path: Path | str) -> str:
     """`path` printable under any locale (bytes that are not UTF-8 escaped), long names shortened."""
-    text = os.fspath(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = os.fspath(path)
+    try:  # a name read from the OS keeps its undecodable bytes as surrogates: show them as \xNN
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= 300 else f"{text[:150]}...{text[-100:]}"
 
 

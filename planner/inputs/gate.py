@@ -20,6 +20,7 @@ import stat
 from pathlib import Path
 
 from planner.errors import InputError, Position, Problem
+from planner.files import shown
 
 READ_BLOCK = 1 << 20
 MAX_NAME_CHARS = 4096
@@ -63,10 +64,9 @@ def _problem(display: str, message: str) -> InputError:
 
 
 def printable(text: str) -> str:
-    """`text` with any byte that is not UTF-8 (a file name from `os.fsdecode`) shown as an escape, so
-    that printing it never fails under a strict UTF-8 locale; very long names are shortened."""
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= 300 else f"{text[:150]}...{text[-100:]}"
+    """`text` (a file name) printable under any locale: bytes that are not UTF-8 shown as `\\xNN`, very
+    long names shortened."""
+    return shown(text)
 
 
 def _is_standard_input(info: os.stat_result) -> bool:

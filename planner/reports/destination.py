@@ -161,10 +161,21 @@ def check_destination(out: Path, inputs: Iterable[Path], option: str = "--out") 
                     f"expected a folder that holds no input of this run, found '{shown(path)}' in "
                     f"'{shown(out)}': the report could overwrite it; choose another folder"))])
     destination = claim(out, option)
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(out):
-            if is_report_name(entry.name):
-                destination.check_replaceable(entry.name)
+    try:
+        for name in _names(out):
+            if is_report_name(name):
+                destination.check_replaceable(name)
+    except InputError:
+        destination.release()
+        raise
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.name for entry in entries]
+    except OSError:
+        return []
 
 
 def _folder_problem(out: Path) -> str | None:
@@ -218,15 +229,15 @@ def claim(out: Path, option: str = "--out") -> Destination:
 
 def _remove_stale_temporaries(folder: Path) -> None:
     """Remove the temporaries left by runs that are no longer running (a live run's are its own)."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            if not entry.name.startswith(TEMPORARY_PREFIX) or not entry.is_file(follow_symlinks=False):
-                continue
-            owner = temporary_owner(entry.name)
-            if owner is not None and owner != os.getpid() and process_alive(owner):
-                continue
-            with contextlib.suppress(OSError):
-                Path(entry.path).unlink()
+    for name in _names(folder):
+        path = folder / name
+        if not name.startswith(TEMPORARY_PREFIX) or not path.is_file() or path.is_symlink():
+            continue
+        owner = temporary_owner(name)
+        if owner is not None and owner != os.getpid() and process_alive(owner):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 __all__ = ["MANIFEST", "OWNED", "REPORT_NAMES", "Destination", "check_destination", "claim", "is_report_name"]

@@ -10,10 +10,16 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from planner.errors import SolverError
+from planner.files import process_alive
 from planner.model.solve import WarmStart
 from planner.scenarios.sweep_worker import Outcome, Task, solve_task, solve_tasks
 
@@ -72,8 +78,40 @@ def _pool_context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+PARENT_CHECK_S = 0.25
+"""How often a pool worker checks that the process that started the sweep is still there."""
+
+
+def die_with_parent(sweep_pid: int) -> None:
+    """A pool worker's initializer: the worker ends as soon as the sweep's process does, so a sweep
+    that is killed (even by SIGKILL) leaves no worker behind. A thread watches the sweep's process
+    (the worker's own parent may be multiprocessing's fork server, which lives as long as any worker
+    does, and ends with the last one)."""
+    if not _running(sweep_pid):
+        os.kill(os.getpid(), signal.SIGKILL)
+    threading.Thread(target=_watch, args=(sweep_pid,), name="planner-sweep-watch", daemon=True).start()
+
+
+def _watch(sweep_pid: int) -> None:
+    while _running(sweep_pid):
+        time.sleep(PARENT_CHECK_S)
+    os.kill(os.getpid(), signal.SIGKILL)  # no clean-up to do: the sweep's process collects the results
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs: it exists and (where /proc says) is no zombie waiting to be reaped."""
+    if not process_alive(pid):
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
 def _execute_pool(chunks: Iterator[list[Task]], workers: int, finished: Finished) -> None:
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                                initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         pending: set[concurrent.futures.Future[list[Outcome]]] = set()
         for chunk in chunks:
             pending.add(pool.submit(solve_tasks, chunk))
