@@ -79,7 +79,7 @@ def optimize(
     out: Annotated[Path | None, typer.Option(help="Report folder \\[default: reports/<plan name>/].")] = None,
     objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
     solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01)] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01, max=1e6)] = None,
     threads: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256, envvar="PLANNER_THREADS")] = 1,
     integer: Annotated[bool, typer.Option("--integer", help="Whole racks and modules (MILP).")] = False,
     gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at (with --integer).", min=0)] = None,
@@ -349,7 +349,7 @@ def generate(
     sites: Annotated[int, typer.Option(help="Campuses.", min=1, max=20_000)] = 10,
     accelerators: Annotated[int, typer.Option(help="Catalog entries.", min=1, max=200)] = 8,
     quarters: Annotated[int, typer.Option(help="Quarters from 2026Q1.", min=1, max=80)] = 12,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.", min=0)] = 0,
 ) -> None:
     """Write a valid synthetic plan with realistic spreads (for benchmarks and trying scale)."""
     import yaml  # noqa: PLC0415

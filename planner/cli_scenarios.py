@@ -39,7 +39,7 @@ ScenarioOption = Annotated[list[Path] | None, typer.Option(
     "--scenario", metavar="FILE", help="Scenario file overlaying the base plan (repeat for several).")]
 ObjectiveOption = Annotated[str | None, typer.Option(
     help="Override the plan's objective: max-compute or min-cost.")]
-TimeLimitOption = Annotated[float | None, typer.Option(help="Solver time limit per run, seconds.", min=0.01)]
+TimeLimitOption = Annotated[float | None, typer.Option(help="Solver time limit per run, seconds.", min=0.01, max=1e6)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the output went; no progress.")]
 
 
@@ -221,7 +221,7 @@ def sweep_command(
         "--sweep", metavar="FILE", help="Sweep file: `set:`, `grid:` values or `samples:` distributions.")] = None,
     samples: Annotated[int, typer.Option(help="Draws from the sweep file's distributions.", min=0,
                                          max=10_000)] = 0,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same draws.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same draws.", min=0)] = 0,
     set_: SetOption = None,
     scenario: ScenarioOption = None,
     workers: Annotated[int, typer.Option(help="Local worker processes (1: solve in this process).", min=1,

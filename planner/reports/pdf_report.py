@@ -34,6 +34,7 @@ from planner.model.families import INTERNAL as INTERNAL_FAMILIES
 from planner.model.rows import KEY_FIELDS
 from planner.objective import Objective
 from planner.reports.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
+from planner.reports.literal import literal_text
 
 if TYPE_CHECKING:
     from planner.answers.diagnosis import Diagnosis
@@ -47,6 +48,7 @@ SHA_SHOWN = 16
 """Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
 MAX_FILES_SHOWN = 9
 
+@literal_text()
 def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> None:
     """Write each chart as a PNG and the whole report as `report.pdf` into `folder`: the summary
     page, a page per chart, then the table pages."""
@@ -540,6 +542,7 @@ def limit_pages(run: RunResult) -> list[Figure]:
 
 # --- diagnosis (a plan that cannot be met) -------------------------------------------------
 
+@literal_text()
 def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any], folder: OutputFolder) -> None:
     """`report.pdf` for a plan that cannot be met: one page saying what is short and why."""
     matplotlib.use("Agg")

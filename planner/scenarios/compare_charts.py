@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 
 from planner import __version__, fmt
 from planner.reports.charts import PAGE_INCHES, VENDOR_COLOURS, quarter_axis, value_axis
+from planner.reports.literal import literal_text
 from planner.reports.output import OutputFolder
 from planner.scenarios.comparison import SHOWN_METRICS, format_value, verdict
 
@@ -316,6 +317,7 @@ def _case_lines(result: WhatIf, case: Case) -> list[tuple[str, str]]:
     return texts
 
 
+@literal_text()
 def write_whatif_charts(result: WhatIf, table: pd.DataFrame, folder: OutputFolder) -> None:
     """The comparison charts as PNGs, and comparison.pdf (summary page, then the charts)."""
     matplotlib.use("Agg")

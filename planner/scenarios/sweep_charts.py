@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from planner import fmt
 from planner.reports.charts import quarter_axis, value_axis
+from planner.reports.literal import literal_text
 from planner.reports.output import OutputFolder
 from planner.scenarios.compare_charts import BASE_COLOUR, CASE_COLOURS, SUPTITLE, TITLE, blank_page, png_bytes
 from planner.scenarios.comparison import SHOWN_METRICS
@@ -229,6 +230,7 @@ def tornado(sweep: SweepResult) -> Figure:
     return figure
 
 
+@literal_text()
 def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> list[str]:
     """The sweep's charts as PNGs: lines (grid), bands (samples), tornado (when run)."""
     matplotlib.use("Agg")

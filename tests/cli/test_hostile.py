@@ -351,3 +351,74 @@ def test_sweep_workers_die_with_their_parent(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left
+
+
+# --- Text special to a library; degenerate plans -------------------------------------------------
+
+
+def test_dollar_signs_in_titles_and_names_are_drawn_literally(tmp_path):
+    text = PLAN.read_text().replace("title: One quarter, two accelerators", 'title: "Cost $\\\\undefined{x}$ of it"')
+    text = text.replace("name: Lab campus", 'name: "Lab $\\\\frac{$ campus"')
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_empty_fleet_at_the_end_still_gets_its_report(tmp_path):
+    """min-cost with no demand buys nothing: an empty plan, with its PDF (exit 0)."""
+    result = runner.invoke(app, ["optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--objective", "min-cost",
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert manifest_agrees(tmp_path / "o")
+    assert "report.pdf" in json.loads((tmp_path / "o" / "summary.json").read_text())["outputs"]
+
+
+def test_duplicate_ids_across_included_files_point_at_the_included_entry(tmp_path):
+    site = PLAN.read_text().split("sites:\n", 1)[1].split("budget:", 1)[0]
+    entry = "\n".join(line[4:] for line in site.splitlines())
+    (tmp_path / "a.yaml").write_text(entry)
+    (tmp_path / "b.yaml").write_text(entry)
+    text = PLAN.read_text().replace("sites:\n" + site, "sites:\n  - include: a.yaml\n  - include: b.yaml\n")
+    (tmp_path / "plan.yaml").write_text(text)
+    result = optimize(tmp_path / "plan.yaml", tmp_path / "out")
+    assert_refused(result, f"{tmp_path / 'b.yaml'}:1:1: sites[1].id", "found 'lab' again (first at sites[0])")
+
+
+# --- Options at their edges ----------------------------------------------------------------------
+
+POWER = "sites.lab.power_sources.grid.phases.0.available_mw"
+
+
+@pytest.mark.parametrize(("arguments", "words"), [
+    (["optimize", str(PLAN), "--time-limit", "inf"], ["--time-limit"]),
+    (["optimize", str(PLAN), "--time-limit", "nan"], ["--time-limit"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=5:15:3", "--seed", "-1"], ["--seed"]),
+    (["generate", "--seed", "-1"], ["--seed"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=x1..2:x2:3"], ["--set-range", "x1..2"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=x1e-:x2:3"], ["--set-range", "x1e-"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=x0:x2:3"], ["--set-range", "above 0"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=1:2:1000", "--set-range", "sites.lab.pue=1.1:1.3:1000",
+      "--set-range", "sites.lab.pue=1.1:1.3:1000"], ["at most 10,000 runs", "1,000,000,000"]),
+    (["fit", "--power", "nan", "--accelerator", "alpha"], ["--power", "at most 100,000 MW", "nan"]),
+    (["fit", "--power", "-1", "--accelerator", "alpha"], ["--power", "above 0"]),
+    (["fit", "--power", "0", "--accelerator", "alpha"], ["--power", "above 0"]),
+    (["fit", "--power", "inf", "--accelerator", "alpha"], ["--power", "inf"]),
+    (["fit", "--power", "1 GW", "--budget", "nan", "--accelerator", "alpha"], ["--budget"]),
+], ids=["time-inf", "time-nan", "seed", "generate-seed", "factor-dots", "factor-exponent", "factor-zero",
+        "grid-1e9", "fit-nan", "fit-negative", "fit-zero", "fit-inf", "fit-budget-nan"])
+def test_options_at_their_edges_are_refused_with_their_range(tmp_path, arguments, words):
+    started = time.perf_counter()
+    extra = [] if arguments[0] == "generate" else ["--catalog", str(SMALL_CATALOG)]
+    extra += ["--out", str(tmp_path / "o")] if arguments[0] != "fit" else []
+    result = runner.invoke(app, [*arguments, *extra])
+    assert_refused(result, *words)
+    assert time.perf_counter() - started < SECONDS
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_documented_most_samples_are_accepted():
+    from planner.scenarios.sweep_runs import MAX_RUNS, plan_runs
+
+    assert len(plan_runs([], None, [()] * MAX_RUNS, tornado=False)) == MAX_RUNS + 1
