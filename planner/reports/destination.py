@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import stat
@@ -49,6 +50,10 @@ def is_report_name(name: str) -> bool:
     return name in REPORT_NAMES or name.endswith(".png")
 
 
+Owned = dict[str, set[str]]
+"""File name -> the SHA-256 of every version of it planner wrote (old and new while a rewrite lands)."""
+
+
 @dataclass
 class Destination:
     """A report folder this process holds the lock of."""
@@ -56,7 +61,7 @@ class Destination:
     path: Path
     descriptor: int
     option: str
-    owned: set[str] = field(default_factory=set)
+    owned: Owned = field(default_factory=dict)
 
     def problem(self, message: str) -> InputError:
         return InputError([Problem(None, self.option, message)])
@@ -75,13 +80,24 @@ class Destination:
         """Whether `name` holds nothing or a regular file planner wrote."""
         return _replace_problem(self.path, name, self.owned) is None
 
-    def record_owned(self, names: Iterable[str]) -> None:
-        """Add `names` to `.planner-owned`, durably, before the files of those names land."""
-        self.owned |= set(names)
+    def record_owned(self, written: dict[str, str]) -> None:
+        """Add the files about to land (name -> SHA-256) to `.planner-owned`, durably, keeping the
+        versions they replace: a rewrite killed half way leaves old and new files both owned."""
+        for name, digest in written.items():
+            self.owned.setdefault(name, set()).add(digest)
+        self._write_record()
+
+    def settle(self, written: dict[str, str]) -> None:
+        """After a rewrite has landed: only the versions now in the folder are owned."""
+        self.owned = {name: {digest} for name, digest in written.items()}
+        self._write_record()
+
+    def _write_record(self) -> None:
         record = self.path / OWNED
         temporary = self.path / f"{TEMPORARY_PREFIX}{os.getpid()}-owned"
         with temporary.open("w", encoding="utf-8") as stream:
-            json.dump({"files": sorted(self.owned)}, stream)
+            json.dump({"files": {name: sorted(digests) for name, digests in sorted(self.owned.items())}}, stream,
+                      indent=1)
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
@@ -102,42 +118,67 @@ def _key(path: Path) -> str:
     return os.fspath(path.resolve())
 
 
-def _replace_problem(folder: Path, name: str, owned: set[str]) -> str | None:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _replace_problem(folder: Path, name: str, owned: Owned) -> str | None:
     target = folder / name
     try:
         info = os.lstat(target)
+        if not stat.S_ISREG(info.st_mode):
+            return (f"would replace '{shown(target)}', which is {kind_of(info.st_mode)}; planner replaces only "
+                    "regular files it wrote: choose another folder")
+        if name in owned and _sha256(target) in owned[name]:
+            return None
     except FileNotFoundError:
         return None
     except OSError as error:
         return f"cannot write '{shown(target)}' ({reason(error)})"
-    if not stat.S_ISREG(info.st_mode):
-        return (f"would replace '{shown(target)}', which is {kind_of(info.st_mode)}; planner replaces only "
-                "regular files it wrote: choose another folder")
-    if name not in owned:
-        return (f"would overwrite '{shown(target)}', which planner did not write: move it, or choose another "
-                "folder")
-    return None
+    return (f"would overwrite '{shown(target)}', which planner did not write (or which was changed since): move "
+            "it, or choose another folder")
 
 
-def _owned(folder: Path) -> set[str]:
-    """The files planner wrote into `folder`: its `.planner-owned`, or an earlier report's manifest."""
-    owned: set[str] = set()
-    for name, key in ((OWNED, "files"), (MANIFEST, "outputs")):
-        path = folder / name
-        try:
-            if not stat.S_ISREG(os.lstat(path).st_mode) or os.lstat(path).st_size > 1 << 24:
-                continue
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        listed = data.get(key) if isinstance(data, dict) else None
-        if name == MANIFEST and not (isinstance(listed, dict) and "provenance" in data):
-            continue  # not a planner manifest: it owns nothing, and is not owned
-        if isinstance(listed, (list, dict)):
-            owned |= {str(n) for n in listed if isinstance(n, str) and "/" not in n}
-            if name == MANIFEST:
-                owned.add(MANIFEST)
+def _owned(folder: Path) -> Owned:
+    """The files planner wrote into `folder`, by the record it keeps there (or, in a folder written
+    before there was one, by the previous report's manifest).
+
+    Raises:
+        InputError: `.planner-owned` is there but is not planner's record.
+    """
+    record = _json(folder / OWNED)
+    if record is not None:
+        files = record.get("files") if isinstance(record, dict) else None
+        if not isinstance(files, dict):
+            raise InputError([Problem(None, "", f"'{shown(folder / OWNED)}' is not planner's record of the "
+                                                "files it wrote: move it, or choose another folder")])
+        return {str(name): {str(d) for d in digests} for name, digests in files.items()
+                if isinstance(digests, list) and "/" not in str(name)}
+    manifest = _json(folder / MANIFEST)
+    if not (isinstance(manifest, dict) and isinstance(manifest.get("outputs"), dict) and "provenance" in manifest):
+        return {}  # no planner manifest: nothing here is planner's
+    owned = {str(name): {str(digest)} for name, digest in manifest["outputs"].items() if "/" not in str(name)}
+    owned[MANIFEST] = {_sha256(folder / MANIFEST)}
     return owned
+
+
+def _json(path: Path) -> object | None:
+    """The JSON in regular file `path` (at most 16 MB), None if there is none; an unreadable or
+    invalid file is a string (so that it is never taken for planner's)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > 1 << 24:
+        return "not a small regular file"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return "not JSON"
 
 
 def check_destination(out: Path, inputs: Iterable[Path], option: str = "--out") -> None:
@@ -221,7 +262,12 @@ def claim(out: Path, option: str = "--out") -> Destination:
         raise InputError([Problem(None, option, (
             f"another planner run is writing '{shown(out)}': wait for it to finish, or choose another "
             "folder"))]) from None
-    destination = Destination(out, descriptor, option, _owned(out))
+    try:
+        owned = _owned(out)
+    except InputError as error:
+        os.close(descriptor)
+        raise InputError([Problem(None, option, p.message) for p in error.problems]) from None
+    destination = Destination(out, descriptor, option, owned)
     _CLAIMS[_key(out)] = destination
     _remove_stale_temporaries(out)
     return destination

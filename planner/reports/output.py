@@ -212,11 +212,11 @@ class OutputFolder:
         return self.path / MANIFEST
 
     def _commit(self) -> None:
-        self.destination.record_owned(self.staged)
+        self.destination.record_owned(self.written)
         manifest = self.path / MANIFEST
         with contextlib.suppress(FileNotFoundError):
             manifest.unlink()  # before any new file lands: no manifest vouches for files it did not list
-        for name in sorted(self.destination.owned - set(self.staged)):
+        for name in sorted(set(self.destination.owned) - set(self.staged)):
             if is_report_name(name) and self.destination.replaceable(name):
                 with contextlib.suppress(FileNotFoundError):
                     (self.path / name).unlink()  # a previous run's output this run did not write again
@@ -227,6 +227,7 @@ class OutputFolder:
         self.staged.pop(MANIFEST).replace(manifest)
         self.staged.clear()
         _sync_folder(self.path)
+        self.destination.settle(self.written)
 
 
 def _sync_folder(path: Path) -> None:

@@ -214,6 +214,15 @@ def test_a_plan_inside_out_is_never_overwritten(tmp_path):
     assert plan.read_bytes() == PLAN.read_bytes()
 
 
+def test_a_report_file_changed_by_someone_else_is_never_overwritten(tmp_path):
+    out = tmp_path / "report"
+    assert optimize(PLAN, out).exit_code == 0
+    (out / "budget.csv").write_text("edited by hand")
+    assert_refused(optimize(PLAN, out), "budget.csv", "did not write (or which was changed since)")
+    assert (out / "budget.csv").read_text() == "edited by hand"
+    assert_refused(optimize(PLAN, out), "budget.csv")
+
+
 def test_a_file_planner_did_not_write_is_never_overwritten(tmp_path):
     out = tmp_path / "report"
     out.mkdir()
@@ -232,7 +241,8 @@ def test_a_report_is_rewritten_in_place_and_its_manifest_agrees(tmp_path):
     (out / "notes.txt").write_text("mine")
     (out / "chip-mix.png").write_bytes(b"")
     owned = json.loads((out / ".planner-owned").read_text())["files"]
-    (out / ".planner-owned").write_text(json.dumps({"files": [*owned, "chip-mix.png"]}))
+    owned["chip-mix.png"] = [hashlib.sha256(b"").hexdigest()]  # as if an earlier run had drawn it
+    (out / ".planner-owned").write_text(json.dumps({"files": owned}))
     assert optimize(PLAN, out).exit_code == 0
     assert manifest_agrees(out)
     assert (out / "notes.txt").read_text() == "mine"
