@@ -227,7 +227,8 @@ class OutputFolder:
         self.staged.pop(MANIFEST).replace(manifest)
         self.staged.clear()
         _sync_folder(self.path)
-        self.destination.settle(self.written)
+        with contextlib.suppress(OSError):  # the record then keeps old versions too: still true
+            self.destination.settle(self.written)
 
 
 def _sync_folder(path: Path) -> None:
