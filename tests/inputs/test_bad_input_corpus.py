@@ -88,6 +88,7 @@ CORPUS: dict[str, tuple[bytes, str]] = {
          ).encode(), "policy.shares[1].min_share"),
     "include name with a NUL byte": (swap("  - id: lab", '  - include: "a\\0b.yaml"\n  - id: lab').encode(),
                                      "sites[0].include"),
+    "flat list of 2.5 million items": (b"name: x\nsites: [" + b",".join([b"1"] * 2_500_000) + b"]\n", ""),
     "include name of 5,000 characters": (swap("  - id: lab", f"  - include: {'x' * 5000}\n  - id: lab").encode(),
                                          "sites[0].include"),
 }
