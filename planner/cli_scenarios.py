@@ -120,7 +120,7 @@ def whatif_command(
         options = _options(objective, solver, time_limit, integer, charts=not no_charts, solver_log=solver_log)
         scenarios = _scenarios(scenario or [], set_ or [], combine)
         if out is not None:
-            check_destination(out, [base, *(scenario or [])])
+            check_destination(out, [base, *(scenario or []), *([catalog] if catalog else [])])
         result = run_whatif(load_file(base), scenarios, catalog, options)
         folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
         write_whatif(result, folder, options, charts=not no_charts, reports=reports)
@@ -250,12 +250,11 @@ def sweep_command(
     try:
         options = replace(_options(objective, solver, time_limit, integer=False, solver_log=solver_log),
                           warm_start=warm_start)
-        if out is not None:
-            check_destination(out, [p for p in (base, sweep_file, *(scenario or [])) if p is not None])
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
                                                  scenario or [], catalog, options, tornado)
-        result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
         folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
+        check_destination(folder, [p for p in (base, sweep_file, catalog, *(scenario or [])) if p is not None])
+        result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
         write_sweep(result, folder, provenance, charts=not no_charts)
     except InputError as error:
         bad_input(error)
