@@ -309,13 +309,11 @@ def test_a_full_disk_leaves_the_previous_report_intact(tmp_path):
 def test_a_run_killed_while_rewriting_never_leaves_a_manifest_that_disagrees(tmp_path):
     out = tmp_path / "report"
     arguments = ("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "-q", "--no-report")
-    run = _cli(*arguments)
-    run.communicate(timeout=180)
     started = time.perf_counter()
     run = _cli(*arguments)
     run.communicate(timeout=180)
     duration = time.perf_counter() - started
-    for fraction in (0.8, 0.9, 0.97):
+    for fraction in (0.85, 0.95):
         run = _cli(*arguments)
         time.sleep(duration * fraction)
         run.send_signal(signal.SIGKILL)
@@ -366,23 +364,19 @@ def test_sweep_workers_die_with_their_parent(tmp_path):
 # --- Text special to a library; degenerate plans -------------------------------------------------
 
 
-def test_dollar_signs_in_titles_and_names_are_drawn_literally(tmp_path):
+def test_dollar_signs_and_an_empty_fleet_are_drawn_as_they_are(tmp_path):
+    """A title and a site name with `$...$` (invalid TeX) are drawn literally; min-cost with no demand
+    buys nothing, and that empty plan still gets its terminal summary and its PDF (exit 0)."""
     text = PLAN.read_text().replace("title: One quarter, two accelerators", 'title: "Cost $\\\\undefined{x}$ of it"')
     text = text.replace("name: Lab campus", 'name: "Lab $\\\\frac{$ campus"')
     path = tmp_path / "plan.yaml"
     path.write_text(text)
-    result = runner.invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "o" / "report.pdf").read_bytes().startswith(b"%PDF")
-
-
-def test_an_empty_fleet_at_the_end_still_gets_its_report(tmp_path):
-    """min-cost with no demand buys nothing: an empty plan, with its PDF (exit 0)."""
-    result = runner.invoke(app, ["optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--objective", "min-cost",
+    result = runner.invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG), "--objective", "min-cost",
                                  "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
+    assert "Buy and build nothing" in result.output
+    assert (tmp_path / "o" / "report.pdf").read_bytes().startswith(b"%PDF")
     assert manifest_agrees(tmp_path / "o")
-    assert "report.pdf" in json.loads((tmp_path / "o" / "summary.json").read_text())["outputs"]
 
 
 def test_duplicate_ids_across_included_files_point_at_the_included_entry(tmp_path):

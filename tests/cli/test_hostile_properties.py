@@ -30,7 +30,7 @@ from tests.conftest import DATA, SMALL_CATALOG
 
 runner = CliRunner()
 PLAN = DATA / "one-quarter.yaml"
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 SPECIAL_TARGETS = ["fifo.yaml", "folder", "loop.yaml", "dangling.yaml", "device.yaml", "missing.yaml", "site.yaml",
                    "sub/site.yaml", "x" * 300, "x" * 5000, "a\x00b", os.fsdecode(b"caf\xe9.yaml"), "/etc/hostname",
