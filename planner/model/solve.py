@@ -7,6 +7,7 @@ duals and slacks, in the LP's order. Values are read only when the solver return
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -467,7 +468,27 @@ def _read_duals(model: Model, result: SolveResult, answer: Answer) -> None:
 
 
 def write_mps(lp: LinearProgram, path: str) -> None:
-    """Write `lp` as a free-format MPS file, columns and rows named, through HiGHS."""
+    """Write `lp` as a free-format MPS file, columns and rows named, through HiGHS.
+
+    Raises:
+        OSError: HiGHS could not write the whole file (a full disk, a file-size limit).
+    """
+    import highspy  # noqa: PLC0415
+
     with diverted_stdout():
         highs = highs_model(lp, SolverOptions(), names=True)
-        highs.writeModel(path)
+        status = highs.writeModel(path)
+    if status != highspy.HighsStatus.kOk or not _ends_with_endata(path):
+        # HiGHS reports no error when a write is cut short (a full disk, a file-size limit): an MPS
+        # file is whole only when it ends with its ENDATA line.
+        raise OSError(errno.EIO, "HiGHS could not write the whole MPS file (disk full or a file-size limit?)")
+
+
+def _ends_with_endata(path: str) -> bool:
+    try:
+        with open(path, "rb") as stream:  # noqa: PTH123 - HiGHS takes the name as text
+            stream.seek(0, 2)
+            stream.seek(max(0, stream.tell() - 64))
+            return stream.read().rstrip().endswith(b"ENDATA")
+    except OSError:
+        return False

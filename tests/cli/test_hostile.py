@@ -306,6 +306,20 @@ def test_a_full_disk_leaves_the_previous_report_intact(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".planner-tmp-")]
 
 
+def test_a_full_disk_never_leaves_a_cut_mps_file(tmp_path):
+    """HiGHS says nothing when its write is cut short: the MPS file is whole (ends with ENDATA) or the
+    path keeps what it held."""
+    target = tmp_path / "lp.mps"
+    target.write_text("old")
+    run = _cli("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(tmp_path / "out"), "-q",
+               "--no-report", "--write-mps", str(target), limit_bytes=300)
+    _, stderr = run.communicate(timeout=180)
+    assert run.returncode == 2, stderr
+    assert b"--write-mps" in stderr
+    assert target.read_text() == "old"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".planner-tmp-")]
+
+
 def test_a_run_killed_while_rewriting_never_leaves_a_manifest_that_disagrees(tmp_path):
     out = tmp_path / "report"
     arguments = ("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "-q", "--no-report")
