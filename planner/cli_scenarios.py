@@ -119,9 +119,12 @@ def whatif_command(
     try:
         options = _options(objective, solver, time_limit, integer, charts=not no_charts, solver_log=solver_log)
         scenarios = _scenarios(scenario or [], set_ or [], combine)
-        if out is not None:
-            check_destination(out, [base, *(scenario or []), *([catalog] if catalog else [])])
-        result = run_whatif(load_file(base), scenarios, catalog, options)
+        document = load_file(base)
+        name = document.data.get("name") if isinstance(document.data, dict) else None
+        if out is not None or isinstance(name, str):  # the folder is checked before anything is solved
+            check_destination(out or Path("reports") / f"{name}-whatif",
+                              [*document.files, *(scenario or []), *([catalog] if catalog else [])])
+        result = run_whatif(document, scenarios, catalog, options)
         folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
         write_whatif(result, folder, options, charts=not no_charts, reports=reports)
     except InputError as error:

@@ -249,6 +249,19 @@ def test_a_report_is_rewritten_in_place_and_its_manifest_agrees(tmp_path):
     assert not (out / "chip-mix.png").exists()
 
 
+@pytest.mark.parametrize("command", ["whatif", "sweep"])
+def test_whatif_and_sweep_check_their_folder_before_solving(tmp_path, command):
+    out = tmp_path / "report"
+    out.mkdir()
+    name = "comparison.csv" if command == "whatif" else "sweep.csv"
+    (out / name).write_text("mine")
+    change = ["--set", "sites.lab.pue=1.3"] if command == "whatif" else ["--set-range", "sites.lab.pue=1.1:1.3:3"]
+    result = runner.invoke(app, [command, str(PLAN), "--catalog", str(SMALL_CATALOG), *change, "--out", str(out)])
+    assert_refused(result, name, "did not write")
+    assert "Solving" not in result.output
+    assert (out / name).read_text() == "mine"
+
+
 def test_a_folder_locked_by_another_run_is_refused(tmp_path):
     out = tmp_path / "report"
     out.mkdir()
