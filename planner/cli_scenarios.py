@@ -16,6 +16,7 @@ import typer
 from planner.cli_options import (
     BasePlanArgument,
     CatalogOption,
+    FormatOption,
     IntegerOption,
     JsonOption,
     NoChartsAlias,
@@ -62,12 +63,14 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _options(objective: Objective | None, solver: str, time_limit: float | None, threads: int, integer: bool,
-             charts: bool = False, solver_log: bool = False) -> Options:
+             charts: bool = False, solver_log: bool = False, formats: str = "csv") -> Options:
     """The solving options (each checked as the command line was read: `planner.cli_options`)."""
     from planner.answers.run import Options  # noqa: PLC0415
+    from planner.reports.formats import parse_formats  # noqa: PLC0415
 
     return Options(objective=objective.value if objective else None, solver=solver, time_limit_s=time_limit,
-                   threads=threads, integer=integer, charts=charts, solver_log=solver_log)
+                   threads=threads, integer=integer, charts=charts, solver_log=solver_log,
+                   formats=parse_formats(formats))
 
 
 def _printed(folder: Path, as_json: bool, quiet: bool) -> bool:
@@ -119,6 +122,7 @@ def whatif_command(
     reports: Annotated[bool, typer.Option("--reports", help="Also write each side's full report folder.")] = False,
     no_report: NoReportOption = False,
     no_charts: NoChartsAlias = False,
+    formats: FormatOption = "csv",
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     solver_log: SolverLogOption = False,
@@ -128,7 +132,8 @@ def whatif_command(
 
     charts = not (no_report or no_charts)
     try:
-        options = _options(objective, solver, time_limit, threads, integer, charts=charts, solver_log=solver_log)
+        options = _options(objective, solver, time_limit, threads, integer, charts=charts, solver_log=solver_log,
+                           formats=formats)
         scenarios = _scenarios(scenario or [], set_ or [], combine)
         document = plan_document(base)
         with solving(quiet or as_json or solver_log, f"solving the base and {len(scenarios)} scenario(s)"):
@@ -249,6 +254,7 @@ def sweep_command(
     catalog: CatalogOption = None,
     no_report: NoReportOption = False,
     no_charts: NoChartsAlias = False,
+    formats: FormatOption = "csv",
     as_json: JsonOption = False,
     warm_start: Annotated[bool, typer.Option(
         "--warm-start", help="Start each run's solve from the previous run's optimal basis where only numbers "
@@ -260,8 +266,8 @@ def sweep_command(
     """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
     charts = not (no_report or no_charts)
     try:
-        options = replace(_options(objective, solver, time_limit, threads, integer, solver_log=solver_log),
-                          warm_start=warm_start)
+        options = replace(_options(objective, solver, time_limit, threads, integer, solver_log=solver_log,
+                                   formats=formats), warm_start=warm_start)
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
                                                  scenario or [], catalog, options, tornado)
         result = _run_with_progress(sweep, runs, workers, scheduler, quiet or as_json)
@@ -272,7 +278,7 @@ def sweep_command(
     from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
 
     folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
-    write_sweep(result, folder, provenance, charts=charts)
+    write_sweep(result, folder, provenance, charts=charts, formats=options.formats)
     if not _printed(folder, as_json, quiet):
         print_sweep(result, folder)
 
@@ -328,7 +334,7 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
     inputs = [*base.document.files, *([sweep_path] if sweep_path else [])]
     used = {"objective": options.objective, "solver": options.solver, "samples": samples, "seed": seed,
             "tornado": tornado, "warm_start": options.warm_start, "threads": options.threads,
-            "integer": options.integer}
+            "integer": options.integer, "formats": list(options.formats)}
     provenance = _provenance(inputs, base.document.digests, base.catalog_files, used)
     title = sweep_file.title if sweep_file is not None and sweep_file.title else ""
     return (base, variables, title), runs, provenance

@@ -107,8 +107,12 @@ def compute_long(plan: Plan, compute: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_tables(folder: OutputFolder, plan: Plan, tables: Tables, formats: tuple[str, ...]) -> None:
-    """Write every table as CSV (`NAME.csv`), and in each other format asked for."""
-    named = table_set(plan, tables)
+    """Write every table of a report as CSV (`NAME.csv`), and in each other format asked for."""
+    write_named(folder, table_set(plan, tables), formats)
+
+
+def write_named(folder: OutputFolder, named: dict[str, pd.DataFrame], formats: tuple[str, ...]) -> None:
+    """Write each table as `NAME.csv`, and as `NAME.parquet` and in `tables.xlsx` when asked for."""
     for name, table in named.items():
         folder.write_csv(f"{name}.csv", table)
     if "parquet" in formats:

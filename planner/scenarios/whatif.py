@@ -19,6 +19,7 @@ from planner import __version__
 from planner.answers.run import Options, RunResult, objective_of, optimize
 from planner.inputs.loading import Document
 from planner.inputs.plan import LoadedPlan, plan_from_document, with_objective
+from planner.reports.formats import write_named
 from planner.reports.output import OutputFolder
 from planner.reports.report import binding_limits, headline
 from planner.scenarios.changes import InputChange, input_changes
@@ -224,9 +225,8 @@ def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = 
     """
     folder = OutputFolder(out)
     table = comparison_table(result)
-    folder.write_csv("comparison.csv", table)
-    folder.write_csv("limit_changes.csv", changes_table(result))
-    folder.write_csv("input_changes.csv", input_changes_table(result))
+    write_named(folder, {"comparison": table, "limit_changes": changes_table(result),
+                         "input_changes": input_changes_table(result)}, options.formats)
     if charts and any(case.solved for case in result.cases):
         from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
 

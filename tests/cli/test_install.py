@@ -139,7 +139,7 @@ def test_every_solving_command_speaks_the_same_options():
         params = {opt: param for param in command.commands[name].params for opt in param.opts}
         assert shared <= set(params), (name, shared - set(params))
         if name != "explain":  # explain writes no folder
-            assert {"--no-report", "--no-charts", "-q", "--out"} <= set(params), name
+            assert {"--no-report", "--no-charts", "-q", "--out", "--format"} <= set(params), name
             assert params["--no-charts"].hidden
             assert not params["--no-report"].hidden
         for option in ("--objective", "--solver", "--threads", "--time-limit"):

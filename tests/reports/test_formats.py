@@ -101,3 +101,22 @@ def test_bad_input_on_stdin_names_stdin(tmp_path):
     result = runner.invoke(app, ["validate", "-"], input=io.BytesIO(b"name: x\nname: y\n").getvalue())
     assert result.exit_code == 2
     assert "<stdin>:2:1" in result.output
+
+
+def test_whatif_and_sweep_write_their_tables_in_the_formats_asked(tmp_path):
+    for module in ("pyarrow", "openpyxl"):
+        pytest.importorskip(module)
+    plan = str(ONE_QUARTER)
+    whatif, sweep = tmp_path / "whatif", tmp_path / "sweep"
+    result = runner.invoke(app, ["whatif", plan, "--catalog", str(SMALL_CATALOG), "--set", "objective=min-cost",
+                                 "--no-report", "--format", "xlsx,parquet", "--out", str(whatif), "-q"])
+    assert result.exit_code in (0, 3), result.output
+    assert list(pd.read_excel(whatif / "tables.xlsx", sheet_name=None)) == ["comparison", "limit_changes",
+                                                                          "input_changes"]
+    assert len(pd.read_parquet(whatif / "comparison.parquet")) == len(pd.read_csv(whatif / "comparison.csv"))
+    result = runner.invoke(app, ["sweep", plan, "--catalog", str(SMALL_CATALOG), "--set-range",
+                                 "catalog.beta.unit_price_usd=x0.8:x1.2:2", "--workers", "1", "--no-report",
+                                 "--format", "parquet", "--out", str(sweep), "-q"])
+    assert result.exit_code == 0, result.output
+    outputs = json.loads((sweep / "summary.json").read_text())["outputs"]
+    assert {"sweep.csv", "sweep.parquet", "sweep_periods.csv", "sweep_periods.parquet"} <= set(outputs)
