@@ -34,7 +34,7 @@ def test_the_distribution_is_not_the_unrelated_planner_and_cbc_is_an_extra():
     extras = project["optional-dependencies"]
     assert extras["cbc"] == ["pulp[cbc]>=4.2,<5"]
     assert "pulp[cbc]>=4.2,<5" in extras["test"], "the tests compare HiGHS with CBC"
-    assert {"pyarrow>=14", "openpyxl>=3.1"} <= set(extras["test"]) & set(extras["formats"])
+    assert {"pyarrow>=15", "openpyxl>=3.1"} <= set(extras["test"]) & set(extras["formats"])
     assert project["scripts"] == {"plan": "planner.cli:main"}
     assert project["license-files"] == ["LICENSE"]
     assert "Apache License" in (REPO / "LICENSE").read_text(encoding="utf-8")
@@ -144,7 +144,8 @@ def test_every_solving_command_speaks_the_same_options():
             assert not params["--no-report"].hidden
         for option in ("--objective", "--solver", "--threads", "--time-limit"):
             param = params[option]
-            seen.setdefault(option, []).append((param.default, param.envvar, param.min, param.max, param.help))
+            bounds = (getattr(param, "min", None), getattr(param, "max", None), repr(getattr(param, "type", None)))
+            seen.setdefault(option, []).append((param.default, param.envvar, param.help, bounds))
     for option, variants in seen.items():
         assert len(set(variants)) == 1, (option, variants)
 
