@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
+import zipfile
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,6 +30,9 @@ NEEDS = {"parquet": "pyarrow", "xlsx": "openpyxl"}
 WORKBOOK = "tables.xlsx"
 EXCEL_MAX_ROWS = 1_048_576
 """Rows in one Excel sheet, header included."""
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+"""The time stamped on every part of the workbook (the zip format's first): same tables, same bytes."""
+CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 SITES_LONG_COLUMNS = ["period", "site", "part_kind", "part", "quantity", "value"]
 COMPUTE_LONG_COLUMNS = ["period", "vendor", "quantity", "value"]
 
@@ -138,4 +143,18 @@ def workbook(named: dict[str, pd.DataFrame]) -> bytes:
                 table = table.head(EXCEL_MAX_ROWS - 1)
                 sheet = f"{name[:15]} (first {EXCEL_MAX_ROWS - 1})"
             table.to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
-    return buffer.getvalue()
+    return _without_times(buffer.getvalue())
+
+
+def _without_times(workbook_bytes: bytes) -> bytes:
+    """The workbook with the time it was written taken out (its parts' zip times and the document's
+    created and modified dates), as the PDF leaves its dates out: the same tables give the same bytes."""
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes)) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = CORE_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
+            target.writestr(zipfile.ZipInfo(entry.filename, FIXED_ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    return fixed.getvalue()

@@ -120,3 +120,14 @@ def test_whatif_and_sweep_write_their_tables_in_the_formats_asked(tmp_path):
     assert result.exit_code == 0, result.output
     outputs = json.loads((sweep / "summary.json").read_text())["outputs"]
     assert {"sweep.csv", "sweep.parquet", "sweep_periods.csv", "sweep_periods.parquet"} <= set(outputs)
+
+
+def test_the_workbook_carries_no_time_of_writing(every_format):
+    """Same tables, same bytes (as the CSVs and the PDF): every zip part is stamped 1980-01-01 and
+    the document's created and modified dates are fixed."""
+    import zipfile
+
+    with zipfile.ZipFile(every_format / "tables.xlsx") as workbook:
+        assert {entry.date_time for entry in workbook.infolist()} == {formats.FIXED_ZIP_TIME}
+        core = workbook.read("docProps/core.xml").decode()
+    assert core.count("1980-01-01T00:00:00Z") == 2
