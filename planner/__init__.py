@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 
+DISTRIBUTION = "ai-capacity-planner"
+"""planner's name on the package index (`pip install ai-capacity-planner`); `planner` there is another project."""
+
 
 @functools.cache
 def _version() -> str:
@@ -11,7 +14,7 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
     try:
-        return version("planner")
+        return version(DISTRIBUTION)
     except PackageNotFoundError:  # a source tree that was never installed
         return "0.0.0+unknown"
 

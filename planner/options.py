@@ -21,6 +21,8 @@ class Options:
     """Write the exact LP solved to this MPS file (before solving)."""
     charts: bool = True
     """Write report.pdf and the PNG charts (CSV and JSON are always written)."""
+    formats: tuple[str, ...] = ("csv",)
+    """Table formats written: CSV always, and `parquet` or `xlsx` as asked (`planner.reports.formats`)."""
     solver_log: bool = False
     """Let the solver write its log, to stderr (stdout carries only what planner prints)."""
     warm_start: bool = False

@@ -10,6 +10,7 @@ module turns the nodes into dicts, lists and scalars itself, so that it can:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ MAX_DEPTH = 64
 MAX_INCLUDE_DEPTH = 8
 
 KeyPath = tuple[str | int, ...]
+
+STDIN = Path("-")
+"""The name of a plan read from standard input (`plan optimize -`), in `Document.files`."""
+STDIN_DISPLAY = "<stdin>"
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -72,6 +77,8 @@ class Document:
     data: Any
     positions: dict[KeyPath, Position] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    digests: dict[Path, str] = field(default_factory=dict)
+    """SHA-256 of the bytes parsed, by file: provenance for a plan read from stdin, which has no file."""
 
     def position(self, path: KeyPath) -> Position | None:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -192,14 +199,23 @@ class _TooLarge(Exception):
 
 def _display_name(path: Path) -> str:
     """The path as the user would write it: relative to the working folder when inside it."""
+    if path == STDIN:
+        return STDIN_DISPLAY
     try:
         return printable(str(path.relative_to(Path.cwd())))
     except (ValueError, OSError):
         return printable(str(path))
 
 
-def _read_text(path: Path, display: str) -> str:
-    raw = read_input(path, display, MAX_FILE_BYTES)
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, through the one input gate (regular files of bounded size only)."""
+    return read_input(path, display, MAX_FILE_BYTES)
+
+
+def _text(raw: bytes, display: str) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        message = f"expected at most {MAX_FILE_BYTES:,} bytes, found {len(raw):,}"
+        raise InputError([Problem(Position(display, 1, 1), "", message)])
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark, as some Windows editors write: harmless
     try:
@@ -258,6 +274,18 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     return document
 
 
+def load_stdin(raw: bytes, root: Path) -> Document:
+    """Read a plan given on standard input (the bytes read from it) by the rules of a file in
+    `root` (the working folder): its includes are read from there.
+
+    Raises:
+        InputError: The text is not valid YAML, or breaks a rule of `load_file`.
+    """
+    document = Document(data=None)
+    document.data = _load_into(STDIN, root.resolve(), document, (), depth=0, raw=raw)
+    return document
+
+
 def load_text(text: str, name: str) -> Document:
     """Read YAML `text` (a value typed on the command line, called `name` in messages) by the same
     rules as a plan file. It is no file, so it includes none: every include is refused as lying
@@ -268,11 +296,13 @@ def load_text(text: str, name: str) -> Document:
 
 
 def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, depth: int,
-               text: str | None = None) -> Any:
+               text: str | None = None, raw: bytes | None = None) -> Any:
     display = _display_name(path)
     if text is None:
-        text = _read_text(path, display)
+        raw = _read_bytes(path, display) if raw is None else raw
         document.files.append(path)
+        document.digests[path] = hashlib.sha256(raw).hexdigest()
+        text = _text(raw, display)
     _refuse_too_many_values(text, display)
     node = _compose(text, display)
     if node is None:

@@ -409,6 +409,16 @@ class LoadedPlan:
     plan: Plan
     files: tuple[Path, ...]
     catalog_files: tuple[Path, ...]
+    digests: dict[Path, str] = field(default_factory=dict)
+    """SHA-256 of the bytes parsed, by file in `files` (`Document.digests`)."""
+
+    def sha256(self, path: Path) -> str:
+        """The SHA-256 of input `path` as it was parsed (a plan from stdin has no file to hash again)."""
+        if path in self.digests:
+            return self.digests[path]
+        import hashlib  # noqa: PLC0415
+
+        return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_plan(path: Path, catalog_path: Path | None = None) -> LoadedPlan:
@@ -438,7 +448,7 @@ def plan_from_document(document: Document, catalog_path: Path | None = None) -> 
     for entry in plan_file.catalog:
         catalog[entry.id] = entry
     plan = resolve(plan_file, catalog, document)
-    return LoadedPlan(plan, tuple(document.files), tuple(catalog_files))
+    return LoadedPlan(plan, tuple(document.files), tuple(catalog_files), dict(document.digests))
 
 
 def _steps(values: list[tuple[int, float]], start: int, count: int, default: float) -> tuple[float, ...]:

@@ -234,7 +234,7 @@ def _pulp_solver(name: str, options: SolverOptions) -> tuple[Any, SolverInfo]:
         solver: Any = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
             threads=options.threads, options=["precision %.17g"], **common)
         if not solver.available():
-            raise SolverError("CBC is not available: install it with pip install 'pulp[cbc]'")
+            raise SolverError("CBC is not available: install it with pip install 'ai-capacity-planner[cbc]'")
         return solver, SolverInfo("CBC", _cbc_version(solver.path))
     known = {solver.lower(): solver for solver in pulp.listSolvers()}
     if name.lower() not in known:

@@ -651,10 +651,10 @@ def hall_space(run: ChartInput) -> Figure:
 
 
 CHARTS: dict[str, Callable[[ChartInput], Figure]] = {
-    "power-by-site.png": power_by_site,
-    "chip-mix.png": chip_mix,
+    "power_by_site.png": power_by_site,
+    "chip_mix.png": chip_mix,
     "budget.png": budget,
-    "compute-over-time.png": compute_over_time,
-    "hall-space.png": hall_space,
+    "compute_over_time.png": compute_over_time,
+    "hall_space.png": hall_space,
 }
 """Each chart's file name, in the order of the report's pages."""

@@ -18,6 +18,7 @@ from planner.answers.decision import decision
 from planner.answers.headline import headline as headline_of
 from planner.answers.outcome import objective_of
 from planner.answers.stacks import stacks_by_year
+from planner.reports.formats import write_tables
 from planner.reports.output import OutputFolder, sha256_file
 from planner.tolerances import STEP_VALUE_NOISE
 
@@ -90,7 +91,7 @@ def provenance(run: RunResult) -> dict[str, Any]:
     """What produced this report: planner version, inputs and catalog with SHA-256, options."""
     return {
         "planner_version": __version__,
-        "inputs": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.files],
+        "inputs": [{"path": _shown(p), "sha256": run.loaded.sha256(p)} for p in run.loaded.files],
         "catalog": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(run.options).items()},
     }
@@ -197,11 +198,7 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with _older_objects_frozen():
         folder = OutputFolder(out)
-        folder.write_csv("allocation.csv", run.tables.allocation)
-        folder.write_csv("sites.csv", run.tables.sites)
-        folder.write_csv("budget.csv", run.tables.budget)
-        folder.write_csv("compute.csv", run.tables.compute)
-        folder.write_csv("constraints.csv", run.tables.constraints)
+        write_tables(folder, run.plan, run.tables, run.options.formats)
         data = summary(run)
         if run.options.charts:
             from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here

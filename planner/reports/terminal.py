@@ -38,7 +38,7 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         f"({solver['name']} {solver['version']}, {solve_s:.2f} s)"
     )
     for note in run.notes:
-        console.print(f"Note: {note}")
+        console.print(f"Note: {note}", markup=False)
     if "decision" in summary:
         console.print(_decision_line(summary["decision"]), markup=False)
     console.print(_fleet_table(run, console))
@@ -292,7 +292,7 @@ def print_explanation(run: RunResult) -> None:
     for number, limit in enumerate(limits[:10], start=1):
         console.print(f"  {number}. {limit.words}")
     if run.result.duals_note:
-        console.print(f"Note: {run.result.duals_note}")
+        console.print(f"Note: {run.result.duals_note}", markup=False)
 
 
 def print_fit(result: Fit) -> None:

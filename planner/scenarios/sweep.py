@@ -125,13 +125,15 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
     return SweepResult(list(variables), table, series, tuple(periods), unit, words, title or base_plan.title)
 
 
-def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
-    """Write sweep.csv, sweep_periods.csv and the charts, then summary.json (the manifest) last."""
+def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, charts: bool = True,
+                formats: tuple[str, ...] = ("csv",)) -> dict[str, Any]:
+    """Write sweep.csv, sweep_periods.csv (and their other `formats`) and the charts, then summary.json
+    (the manifest) last."""
+    from planner.reports.formats import write_named  # noqa: PLC0415
     from planner.reports.output import OutputFolder  # noqa: PLC0415
 
     folder = OutputFolder(out)
-    folder.write_csv("sweep.csv", result.table)
-    folder.write_csv("sweep_periods.csv", result.periods)
+    write_named(folder, {"sweep": result.table, "sweep_periods": result.periods}, formats)
     if charts:
         from planner.scenarios.sweep_charts import write_sweep_charts  # noqa: PLC0415 - matplotlib loads only here
 

@@ -132,7 +132,7 @@ def _execute_dask(tasks: Iterator[Task], total: int, scheduler: str, finished: F
     try:
         from dask.distributed import Client, as_completed  # noqa: PLC0415
     except ImportError:
-        raise SolverError("--scheduler needs Dask: pip install 'planner[dask]'") from None
+        raise SolverError("--scheduler needs Dask: pip install 'ai-capacity-planner[dask]'") from None
     try:
         client = Client(scheduler, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as error:

@@ -138,7 +138,8 @@ class Base:
         plan_file = validate(schema.PlanFile, document)
         catalog = {**self.catalog, **{entry.id: entry for entry in plan_file.catalog}}
         plan = resolve(plan_file, catalog, document)
-        return with_objective(LoadedPlan(plan, tuple(document.files), self.catalog_files), self.options.objective)
+        return with_objective(LoadedPlan(plan, tuple(document.files), self.catalog_files,
+                                          dict(document.digests)), self.options.objective)
 
     def describe(self, path: str, origin: Position) -> tuple[Slot, Any]:
         return describe(self.document, Override(path, "set", 0, origin, ""), self.source)

@@ -33,7 +33,7 @@ from tests.conftest import DATA, SMALL_CATALOG
 
 matplotlib.use("Agg")
 
-PNGS = ("power-by-site.png", "chip-mix.png", "budget.png", "compute-over-time.png", "hall-space.png")
+PNGS = ("power_by_site.png", "chip_mix.png", "budget.png", "compute_over_time.png", "hall_space.png")
 TICK_UNIT = re.compile(r"MW|GW|kW|\$|FLOPS|^[0-9.,]+k?$")
 
 
