@@ -47,22 +47,24 @@ SHA_SHOWN = 16
 """Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
 MAX_FILES_SHOWN = 9
 
-def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> None:
+def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> dict[str, Figure]:
     """Write each chart as a PNG and the whole report as `report.pdf` into `folder`: the summary
-    page, a page per chart, then the table pages."""
+    page, a page per chart, then the table pages. Returns the drawn charts by PNG name (report.html shows them)."""
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: capacity plan", "Creator": f"planner {__version__}",
                 "CreationDate": None, "ModDate": None}
     with PdfPages(buffer, metadata=metadata) as pdf:
         save_page(pdf, summary_page(run, summary))
+        figures = {}
         for name, chart in CHARTS.items():
-            png, figure = render_chart(chart, run)
+            png, figures[name] = render_chart(chart, run)
             folder.write_bytes(name, png)
-            save_page(pdf, figure)
+            save_page(pdf, figures[name])
         for page in [*allocation_pages(run), *limit_pages(run)]:
             save_page(pdf, page)
     folder.write_bytes(PDF_NAME, buffer.getvalue())
+    return figures
 
 
 def render_chart(chart: Callable[[ChartInput], Figure], run: ChartInput) -> tuple[bytes, Figure]:

@@ -192,7 +192,8 @@ def reproducible() -> bool:
 
 
 def write_report(run: RunResult, out: Path) -> dict[str, Any]:
-    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
+    """Write the CSV tables, the charts, report.pdf and report.html, and summary.json (last) into `out`;
+    return the summary."""
     assert run.tables is not None
     started = time.perf_counter()
     with _older_objects_frozen():
@@ -204,9 +205,10 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
         folder.write_csv("constraints.csv", run.tables.constraints)
         data = summary(run)
         if run.options.charts:
+            from planner.reports.html_report import write_html_report  # noqa: PLC0415 - plotly loads only here
             from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-            write_charts_and_pdf(run, data, folder)
+            write_html_report(run, data, write_charts_and_pdf(run, data, folder), folder)
     if "seconds" in data:
         data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)
