@@ -25,6 +25,10 @@ import plotly.offline
 
 from planner.reports.html_charts import PANEL_HEIGHT_PX, Chart
 
+SHOWN_DIGITS = 6
+"""Significant digits of a table's numbers on the page (the CSV beside it has 10)."""
+PLAIN_COLUMNS = frozenset({"year", "run", "seed"})
+"""Columns of numbers that are names, written without thousands separators."""
 MAX_TABLE_ROWS = 2000
 """Rows shown of one table; the CSV beside the page has them all."""
 PLOT_CONFIG: dict[str, Any] = {
@@ -146,7 +150,7 @@ class Page:
         shown = frame.head(MAX_TABLE_ROWS)
         more = (f" (the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; {name} has them all)"
                 if len(frame) > MAX_TABLE_ROWS else "")
-        rows_words = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}"
+        rows_words = f"{len(frame):,} row{'s' if len(frame) != 1 else ''}, numbers to {SHOWN_DIGITS} digits"
         self.parts.append(
             f"<details><summary>{escaped(name)}: {escaped(words)} ({rows_words}){escaped(more)}</summary>"
             f'<div class="table-wrap">{table_html(shown)}</div></details>')
@@ -172,17 +176,20 @@ class Page:
         )
 
 
-def cell(value: Any) -> tuple[str, bool]:
-    """A table cell's text and whether it is a number: floats as the CSV writes them (10 significant
-    digits) with thousands separators, missing values empty."""
+def cell(value: Any, plain: bool = False) -> tuple[str, bool]:
+    """A table cell's text and whether it is a number: numbers with thousands separators (not in a
+    `plain` column: years, run numbers), floats to SHOWN_DIGITS significant digits (whole numbers
+    from 100,000 up), missing values empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "", False
     if isinstance(value, bool):
         return str(value), False
     if isinstance(value, int):
-        return f"{value:,}", True
+        return (str(value) if plain else f"{value:,}"), True
     if isinstance(value, float):
-        return f"{value:,.10g}", True
+        if math.isinf(value) or plain:
+            return f"{value:g}", True
+        return (f"{value:,.0f}" if abs(value) >= 1e5 else f"{value:,.{SHOWN_DIGITS}g}"), True
     return str(value), False
 
 
@@ -190,12 +197,13 @@ def table_html(frame: pd.DataFrame) -> str:
     """`frame` as an HTML table, every cell escaped; rows about a site carry `data-site`."""
     columns = [str(c) for c in frame.columns]
     head = "".join(f"<th>{escaped(c)}</th>" for c in columns)
+    plain = [c in PLAIN_COLUMNS for c in columns]
     sites: Sequence[Any] = frame["site"].tolist() if "site" in frame.columns else [None] * len(frame)
     rows = []
     for site, values in zip(sites, frame.itertuples(index=False, name=None), strict=True):
         cells = []
-        for value in values:
-            text, number = cell(value.item() if hasattr(value, "item") else value)
+        for value, bare in zip(values, plain, strict=True):
+            text, number = cell(value.item() if hasattr(value, "item") else value, bare)
             cells.append(f'<td class="number">{escaped(text)}</td>' if number else f"<td>{escaped(text)}</td>")
         attribute = f' data-site="{escaped(site)}"' if site is not None else ""
         rows.append(f"<tr{attribute}>{''.join(cells)}</tr>")

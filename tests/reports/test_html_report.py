@@ -17,6 +17,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import pandas as pd
 import plotly.offline
 import pytest
 from matplotlib.container import BarContainer
@@ -24,6 +25,7 @@ from matplotlib.container import BarContainer
 from planner.answers.run import RunResult
 from planner.reports import charts
 from planner.reports.html_charts import chart_from_figure
+from planner.reports.html_page import MAX_TABLE_ROWS, Page, cell
 from planner.reports.report import write_report
 from tests.browser import needs_browser, open_page
 from tests.reports.test_charts import four_quarter_plan, solve
@@ -199,3 +201,18 @@ def test_a_legend_click_hides_a_part_everywhere_and_a_site_can_be_hidden(run, pa
     assert int(opened.attribute("data-test-hidden") or 0) >= 2  # that part, in its panels of every site
     annex_rows = int((run.tables.allocation["site"] == "annex").sum() + (run.tables.sites["site"] == "annex").sum())
     assert int(opened.attribute("data-test-sites-hidden") or 0) >= 4 + annex_rows
+
+
+def test_table_cells_read_as_numbers_and_long_tables_say_they_are_cut():
+    assert cell(2026, plain=True) == ("2026", True)
+    assert cell(1234567.891) == ("1,234,568", True)
+    assert cell(71.02280897) == ("71.0228", True)
+    assert cell(float("nan")) == ("", False)
+    assert cell(True) == ("True", False)
+    frame = pd.DataFrame({"year": [2026 + i for i in range(MAX_TABLE_ROWS + 5)], "site": "a<b", "x_mw": 1.5})
+    page = Page("t")
+    page.table("long.csv", frame)
+    text = page.parts[-1]
+    assert f"the first {MAX_TABLE_ROWS:,} of {MAX_TABLE_ROWS + 5:,} rows; long.csv has them all" in text
+    assert text.count("<tr data-site=") == MAX_TABLE_ROWS
+    assert '<tr data-site="a&lt;b"><td class="number">2026</td><td>a&lt;b</td><td class="number">1.5</td></tr>' in text
