@@ -81,7 +81,7 @@ def chart_from_figure(chart_id: str, figure: Figure, periods: Sequence[str] = ()
     """
     title = figure.get_suptitle()
     legend = _figure_legend(figure)
-    panels = tuple(_panel(ax, periods, legend) for ax in figure.axes if ax.get_visible() and ax.has_data())
+    panels = tuple(_panel(ax, periods, legend) for ax in figure.axes if ax.get_visible())
     return Chart(chart_id, title, panels)
 
 
