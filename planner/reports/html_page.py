@@ -126,8 +126,9 @@ class Page:
         """Add markup that the caller built (and escaped)."""
         self.parts.append(markup)
 
-    def section(self, anchor: str, heading: str) -> None:
-        self.sections.append((anchor, heading))
+    def section(self, anchor: str, heading: str, link: str | None = None) -> None:
+        """A section heading; `link` names it in the navigation bar (the heading, if not given)."""
+        self.sections.append((anchor, link or heading))
         self.parts.append(f'<h2 id="{escaped(anchor)}">{escaped(heading)}</h2>')
 
     def chart(self, chart: Chart, link: str | None = None) -> None:
@@ -167,13 +168,19 @@ class Page:
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escaped(self.title)}</title>\n<style>{STYLE}</style>\n"
-            "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
-            f"<script>{plotly.offline.get_plotlyjs()}</script>\n</head>\n<body>\n"
+            + (self._plotly() if self._plots else "")
+            + "</head>\n<body>\n"
             + "\n".join(self.parts[:1])
             + f"\n<nav>{links}{toggles}</nav>\n"
             + "\n".join(self.parts[1:])
             + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
         )
+
+    @staticmethod
+    def _plotly() -> str:
+        """plotly.js, inlined (a page without charts goes without it)."""
+        return ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+                f"<script>{plotly.offline.get_plotlyjs()}</script>\n")
 
 
 def cell(value: Any, plain: bool = False) -> tuple[str, bool]:

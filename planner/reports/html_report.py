@@ -14,10 +14,12 @@ from planner import fmt
 from planner.answers.decision import unit_cost_words
 from planner.reports.html_charts import chart_from_figure
 from planner.reports.html_page import Page, escaped
+from planner.reports.pdf_report import diagnosis_sections
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from planner.answers.diagnosis import Diagnosis
     from planner.answers.outcome import RunResult
     from planner.reports.output import OutputFolder
 
@@ -36,6 +38,7 @@ TABLES = (
     ("compute.csv", "compute", "delivered compute against demand per quarter, in service by vendor"),
     ("constraints.csv", "constraints", "every limit: slack, shadow price and the value of one step"),
 )
+DIAGNOSIS_LINKS = ("What is short", "Because", "What would close it", "Conflicting limits")
 HELP = ("Hover a bar or a line for its value. Click a legend entry to hide or show that series in every chart; "
         "double-click one to show it alone in its chart. Drag to zoom, double-click the chart to zoom back. "
         "The tables at the end are the CSV files written beside this page.")
@@ -68,6 +71,30 @@ def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, Figu
     page.section("provenance", "Status and provenance")
     page.add(_provenance(summary))
     return page.render()
+
+
+def write_diagnosis_html(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any],
+                         folder: OutputFolder) -> None:
+    """report.html for a plan that cannot be met: what report.pdf's page says (no charts, so no plotly.js)."""
+    plan = run.plan
+    page = Page(f"{plan.title}: no plan fits")
+    first, last = plan.periods[0], plan.periods[-1]
+    page.add(f"<header><h1>{escaped(plan.title)}</h1>"
+             f'<p class="lead" style="color:#9b1c1c">{escaped(f"Capacity plan {plan.name!r}, {first} to {last}: ")}'
+             f"no plan meets every limit.</p><p>{escaped(diagnosis.headline())}</p></header>")
+    for number, ((title, lines), link) in enumerate(zip(diagnosis_sections(diagnosis), DIAGNOSIS_LINKS, strict=True),
+                                                    start=1):
+        if lines:
+            page.section(f"diagnosis-{number}", title, link)
+            page.add("<ul>" + "".join(f"<li>{escaped(line)}</li>" for line in lines) + "</ul>")
+    page.section("provenance", "Provenance")
+    files = [*provenance["inputs"], *provenance["catalog"]]
+    lines = [f"Solver: {run.result.solver.name} {run.result.solver.version}. "
+             f"Planner version {provenance['planner_version']}.",
+             *(f"{entry['path']}: SHA-256 {entry['sha256']}" for entry in files),
+             "diagnosis.json, written with this page, has every figure above."]
+    page.add('<div class="provenance">' + "".join(f"<p>{escaped(line)}</p>" for line in lines) + "</div>")
+    folder.write_bytes(HTML_NAME, page.render().encode("utf-8"))
 
 
 def _header(run: RunResult, summary: dict[str, Any]) -> str:

@@ -553,6 +553,19 @@ def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[s
     folder.write_bytes(PDF_NAME, buffer.getvalue())
 
 
+def diagnosis_sections(diagnosis: Diagnosis) -> list[tuple[str, list[str]]]:
+    """The diagnosis's sections, (title, lines), as report.pdf and report.html show them."""
+    return [
+        ("What is short, with every limit held", [s.words for s in diagnosis.short]),
+        ("Because", diagnosis.binding_while_short[:8]),
+        ("What would close it, all together, with every target held (money gives first, then space, power, "
+         "supply)", [s.words for s in diagnosis.would_close]
+         or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
+                                            "ask for compute before any allowed accelerator can serve it."])),
+        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_limits[:20]),
+    ]
+
+
 def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any]) -> Figure:
     """What is short with every limit held, why, what would close it, and the solver's IIS."""
     figure = Figure(figsize=PAGE_INCHES)
@@ -563,16 +576,7 @@ def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, A
     writer = _Writer(figure, 0.04, 0.86, 110)
     writer.line(diagnosis.headline(), size=11)
     writer.width_chars = 140
-    sections = [
-        ("What is short, with every limit held", [s.words for s in diagnosis.short]),
-        ("Because", diagnosis.binding_while_short[:8]),
-        ("What would close it, all together, with every target held (money gives first, then space, power, "
-         "supply)", [s.words for s in diagnosis.would_close]
-         or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
-                                            "ask for compute before any allowed accelerator can serve it."])),
-        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_limits[:20]),
-    ]
-    for title, lines in sections:
+    for title, lines in diagnosis_sections(diagnosis):
         if not lines:
             continue
         writer.heading(title)

@@ -171,9 +171,11 @@ def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
     folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
                                           **diagnosis.to_json()})
     if run.options.charts:
+        from planner.reports.html_report import write_diagnosis_html  # noqa: PLC0415 - loads matplotlib too
         from planner.reports.pdf_report import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
 
         write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
+        write_diagnosis_html(run, diagnosis, provenance(run), folder)
     folder.finish({
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},

@@ -21,13 +21,16 @@ import pandas as pd
 import plotly.offline
 import pytest
 from matplotlib.container import BarContainer
+from typer.testing import CliRunner
 
 from planner.answers.run import RunResult
+from planner.cli import app
 from planner.reports import charts
 from planner.reports.html_charts import chart_from_figure
 from planner.reports.html_page import MAX_TABLE_ROWS, Page, cell
 from planner.reports.report import write_report
-from tests.browser import needs_browser, open_page
+from tests.browser import browser, needs_browser, open_page
+from tests.conftest import SMALL_CATALOG, base_plan
 from tests.reports.test_charts import four_quarter_plan, solve
 
 matplotlib.use("Agg")
@@ -216,3 +219,24 @@ def test_table_cells_read_as_numbers_and_long_tables_say_they_are_cut():
     assert f"the first {MAX_TABLE_ROWS:,} of {MAX_TABLE_ROWS + 5:,} rows; long.csv has them all" in text
     assert text.count("<tr data-site=") == MAX_TABLE_ROWS
     assert '<tr data-site="a&lt;b"><td class="number">2026</td><td>a&lt;b</td><td class="number">1.5</td></tr>' in text
+
+
+def test_a_plan_that_cannot_be_met_gets_its_diagnosis_as_a_page(write_plan, tmp_path):
+    """What report.pdf's diagnosis page says, as a small page: no charts, so no plotly.js."""
+    plan = base_plan(policy={"exclude": ["alpha"]}, demand={"training": [{"from": "2026Q1", "pflops": "5 EFLOPS"}]})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["optimize", str(write_plan(plan)), "--catalog", str(SMALL_CATALOG),
+                                      "--out", str(out), "-q"])
+    assert result.exit_code == 3, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "no plan meets every limit" in page
+    assert "short by 1.80 EFLOPS" in page
+    assert '<h2 id="diagnosis-1">What is short, with every limit held</h2>' in page
+    assert "plotly.js" not in page
+    assert len(page) < 50_000
+    manifest = json.loads((out / "summary.json").read_text())
+    assert manifest["outputs"]["report.html"] == hashlib.sha256((out / "report.html").read_bytes()).hexdigest()
+    if browser() is not None:
+        opened = open_page(out / "report.html", tmp_path / "profile")
+        assert opened.console == []
+        assert opened.attribute("data-charts-drawn") == "0"
