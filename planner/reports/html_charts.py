@@ -92,6 +92,7 @@ class _Scale:
     """One axis of a panel: its ticks as the PNG shows them, and how a value on it reads."""
 
     limits: tuple[float, float]
+    """As the PNG shows them, left to right or bottom to top (an inverted axis stays inverted)."""
     ticks: list[float]
     labels: list[str]
     title: str
@@ -167,8 +168,6 @@ def _panel(ax: Axes, periods: Sequence[str], figure_legend: dict[str, str]) -> P
         "annotations": [a for a in (_note(text, ax, x, y) for text in ax.texts) if a is not None],
         "hoverlabel": {"namelength": -1, "align": "left"},
     }
-    if ax.xaxis_inverted() or ax.yaxis_inverted():  # none is today; keep the PNG's direction if one is
-        layout["xaxis"]["autorange"] = "reversed" if ax.xaxis_inverted() else None
     gid = ax.get_gid() or ""
     site = gid.removeprefix(SITE_GID) if gid.startswith(SITE_GID) else None
     title = ax.get_title(loc="left") or ax.get_title() or ax.get_title(loc="right")
