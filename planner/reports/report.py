@@ -172,9 +172,11 @@ def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
     folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
                                           **diagnosis.to_json()})
     if run.options.charts:
+        from planner.reports.html_report import write_diagnosis_html  # noqa: PLC0415 - loads matplotlib too
         from planner.reports.pdf_report import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
 
         write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
+        write_diagnosis_html(run, diagnosis, provenance(run), folder)
     folder.finish({
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
@@ -193,7 +195,8 @@ def reproducible() -> bool:
 
 
 def write_report(run: RunResult, out: Path) -> dict[str, Any]:
-    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
+    """Write the CSV tables, the charts, report.pdf and report.html, and summary.json (last) into `out`;
+    return the summary."""
     assert run.tables is not None
     started = time.perf_counter()
     with _older_objects_frozen():
@@ -201,9 +204,10 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
         write_tables(folder, run.plan, run.tables, run.options.formats)
         data = summary(run)
         if run.options.charts:
+            from planner.reports.html_report import write_html_report  # noqa: PLC0415 - plotly loads only here
             from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-            write_charts_and_pdf(run, data, folder)
+            write_html_report(run, data, write_charts_and_pdf(run, data, folder), folder)
     if "seconds" in data:
         data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)

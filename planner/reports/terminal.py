@@ -60,9 +60,11 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
 
 
 def _files_written(summary: dict[str, Any]) -> str:
-    """The report's files as a reader looks for them: the PDF first, then tables, charts, summary.json."""
+    """The report's files as a reader looks for them: the PDF and the HTML page first, then tables, charts,
+    summary.json."""
     names = sorted(summary.get("outputs", {}))
-    ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".csv")]
+    ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".html")]
+               + [n for n in names if n.endswith(".csv")]
                + [n for n in names if n.endswith(".png")])
     return ", ".join([*ordered, "summary.json"])
 

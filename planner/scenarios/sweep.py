@@ -127,8 +127,8 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
 
 def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, charts: bool = True,
                 formats: tuple[str, ...] = ("csv",)) -> dict[str, Any]:
-    """Write sweep.csv, sweep_periods.csv (and their other `formats`) and the charts, then summary.json
-    (the manifest) last."""
+    """Write sweep.csv, sweep_periods.csv (and their other `formats`), the charts and sweep.html, then
+    summary.json (the manifest) last."""
     from planner.reports.formats import write_named  # noqa: PLC0415
     from planner.reports.output import OutputFolder  # noqa: PLC0415
 
@@ -136,8 +136,9 @@ def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, c
     write_named(folder, {"sweep": result.table, "sweep_periods": result.periods}, formats)
     if charts:
         from planner.scenarios.sweep_charts import write_sweep_charts  # noqa: PLC0415 - matplotlib loads only here
+        from planner.scenarios.sweep_html import write_sweep_html  # noqa: PLC0415 - plotly loads only here
 
-        write_sweep_charts(result, folder)
+        write_sweep_html(result, write_sweep_charts(result, folder), folder)
     statuses = result.table["status"].value_counts().sort_index()
     data = {
         "sweep": {"title": result.title, "runs": len(result.table),

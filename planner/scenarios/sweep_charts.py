@@ -231,10 +231,11 @@ def tornado(sweep: SweepResult) -> Figure:
 
 
 @literal_text()
-def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> list[str]:
-    """The sweep's charts as PNGs: lines (grid), bands (samples), tornado (when run)."""
+def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> dict[str, Figure]:
+    """The sweep's charts as PNGs: lines (grid), bands (samples), tornado (when run); returns the
+    drawn charts by PNG name (sweep.html shows them)."""
     matplotlib.use("Agg")
-    written = []
+    written = {}
     kinds = set(sweep.table["kind"])
     charts = []
     if "grid" in kinds:
@@ -244,6 +245,6 @@ def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> list[str]:
     if sweep.sensitivities():
         charts.append(("tornado.png", tornado))
     for name, chart in charts:
-        folder.write_bytes(name, png_bytes(chart(sweep)))
-        written.append(name)
+        figure = written[name] = chart(sweep)
+        folder.write_bytes(name, png_bytes(figure))
     return written

@@ -219,18 +219,20 @@ def _shown(path: Path) -> str:
 
 def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = True,
                  reports: bool = False) -> dict[str, Any]:
-    """Write comparison.csv, limit_changes.csv, the charts and comparison.pdf, then summary.json.
+    """Write comparison.csv, limit_changes.csv, the charts, comparison.pdf and comparison.html, then summary.json.
 
     With `reports`, each side's own report folder too (`out/base/`, `out/<scenario>/`).
     """
     folder = OutputFolder(out)
-    table = comparison_table(result)
-    write_named(folder, {"comparison": table, "limit_changes": changes_table(result),
-                         "input_changes": input_changes_table(result)}, options.formats)
+    tables = {"comparison.csv": comparison_table(result), "limit_changes.csv": changes_table(result),
+              "input_changes.csv": input_changes_table(result)}
+    write_named(folder, {name.removesuffix(".csv"): table for name, table in tables.items()}, options.formats)
     if charts and any(case.solved for case in result.cases):
         from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
+        from planner.scenarios.compare_html import write_comparison_html  # noqa: PLC0415 - plotly loads only here
 
-        write_whatif_charts(result, table, folder)
+        figures = write_whatif_charts(result, tables["comparison.csv"], folder)
+        write_comparison_html(result, tables, figures, folder)
     if reports:
         from planner.reports.report import write_report  # noqa: PLC0415
 

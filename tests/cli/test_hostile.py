@@ -239,14 +239,14 @@ def test_a_report_is_rewritten_in_place_and_its_manifest_agrees(tmp_path):
     out = tmp_path / "report"
     assert optimize(PLAN, out).exit_code == 0
     (out / "notes.txt").write_text("mine")
-    (out / "chip-mix.png").write_bytes(b"")
+    (out / "chip_mix.png").write_bytes(b"")
     owned = json.loads((out / ".planner-owned").read_text())["files"]
-    owned["chip-mix.png"] = [hashlib.sha256(b"").hexdigest()]  # as if an earlier run had drawn it
+    owned["chip_mix.png"] = [hashlib.sha256(b"").hexdigest()]  # as if an earlier run had drawn it
     (out / ".planner-owned").write_text(json.dumps({"files": owned}))
     assert optimize(PLAN, out).exit_code == 0
     assert manifest_agrees(out)
     assert (out / "notes.txt").read_text() == "mine"
-    assert not (out / "chip-mix.png").exists()
+    assert not (out / "chip_mix.png").exists()
 
 
 @pytest.mark.parametrize("command", ["whatif", "sweep"])

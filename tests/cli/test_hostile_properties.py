@@ -87,7 +87,7 @@ def test_any_include_target_gives_a_plan_or_a_positioned_error(target):
         assert time.perf_counter() - started < 10
 
 
-REPORT_NAMES = ["summary.json", "allocation.csv", "sites.csv", "report.pdf", "chip-mix.png", "notes.txt",
+REPORT_NAMES = ["summary.json", "allocation.csv", "sites.csv", "report.pdf", "chip_mix.png", "notes.txt",
                 ".planner-owned", "diagnosis.json"]
 KINDS = ["user file", "link to a victim", "folder", "fifo", "link to a device"]
 entries = st.lists(st.tuples(st.sampled_from(REPORT_NAMES), st.sampled_from(KINDS)), max_size=4,

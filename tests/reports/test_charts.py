@@ -230,7 +230,7 @@ def test_summary_page_shows_provenance_and_limits(run):
 
 def test_same_input_same_bytes(run, report, tmp_path):
     write_report(run, tmp_path)
-    for name in (*PNGS, "report.pdf"):
+    for name in (*PNGS, "report.pdf", "report.html"):
         assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
     assert b"CreationDate" not in (report / "report.pdf").read_bytes()
 
