@@ -88,13 +88,15 @@ class Plan:
     _loaded: LoadedPlan
 
     def __init__(self, document: Document, catalog_path: Path | None, overrides: tuple[str, ...],
-                 objective: str | None) -> None:
-        """Resolve `document` (use `load_plan`, not this).
+                 objective: str | None, loaded: LoadedPlan | None = None) -> None:
+        """Resolve `document` (use `load_plan`, not this); `loaded`: the document already resolved.
 
         Raises:
             InputError: The plan does not validate.
         """
-        loaded = with_objective(plan_from_document(document, catalog_path), objective)
+        if loaded is None:
+            loaded = plan_from_document(document, catalog_path)
+        loaded = with_objective(loaded, objective)
         for name, value in (("_document", document), ("_catalog_path", catalog_path), ("_overrides", overrides),
                             ("_objective", objective), ("_loaded", loaded)):
             object.__setattr__(self, name, value)
@@ -207,7 +209,8 @@ class Plan:
         Raises:
             InputError: Neither of the two (the message lists them).
         """
-        return Plan(self._document, self._catalog_path, self._overrides, Options(objective=objective).objective)
+        chosen = Options(objective=objective).objective
+        return Plan(self._document, self._catalog_path, self._overrides, chosen, self._loaded)
 
     # --- shown ----------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ solver and fallback, same re-check of every limit, same numbers.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -141,7 +142,12 @@ class Result:
             from planner.reports.report import headline  # noqa: PLC0415
 
             self._memo["totals"] = headline(self._run)
-        return MappingProxyType(self._memo["totals"])
+        return MappingProxyType(copy.deepcopy(self._memo["totals"]))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What to know about how the plan was found: a solver fallback, a year without a budget."""
+        return tuple(self._run.notes)
 
     @property
     def diagnosis(self) -> str | None:
@@ -156,11 +162,6 @@ class Result:
 
             self._memo["diagnosis"] = diagnose(self._run.plan, self._run.model)
         return self._memo["diagnosis"]  # type: ignore[no-any-return]
-
-    @property
-    def run(self) -> RunResult:
-        """Everything the run produced, as the CLI's stages pass it (model, solution, ledger, wide tables)."""
-        return self._run
 
     def write_report(self, path: str | os.PathLike[str], *, charts: bool = True) -> Path:
         """Write the report folder `plan optimize` writes (CSVs, charts, report.pdf, summary.json last);
@@ -230,6 +231,12 @@ def compare(base: Result, *others: Result, names: Sequence[str] | None = None) -
     cases = []
     for label, other in zip(labels, others, strict=True):
         changes = input_changes(document_of(base.plan).data, document_of(other.plan).data, catalog)
-        cases.append(Case(label, other.plan.title, loaded_of(other.plan), other.run, changes=tuple(changes)))
-    whatif = WhatIf(Case("base", base.plan.title, loaded_of(base.plan), base.run), cases)
+        cases.append(Case(label, other.plan.title, loaded_of(other.plan), run_of(other), changes=tuple(changes)))
+    whatif = WhatIf(Case("base", base.plan.title, loaded_of(base.plan), run_of(base)), cases)
     return comparison_table(whatif)
+
+
+def run_of(result: Result) -> RunResult:
+    """Everything the run produced, as the CLI's stages pass it (model, solution, ledger, wide tables):
+    for `planner.api` and tests, not exported (a RunResult can be changed, and shares the plan's data)."""
+    return result._run

@@ -132,11 +132,10 @@ def _in_helper(base: Base, variables: list[Variable], runs: list[Run], workers: 
     Raises:
         InputError, SolverError: As the sweep raised them in the helper.
     """
-    import planner  # noqa: PLC0415
-
-    package_root = str(Path(planner.__file__).resolve().parent.parent)
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    # The helper imports what this process imports: its search path, in its order (a notebook's
+    # sys.path.insert included), then its own.
+    search = [entry or str(Path.cwd()) for entry in sys.path]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(search)}
     with tempfile.TemporaryDirectory(prefix="planner-sweep-") as folder:
         job, answer = Path(folder) / "job.pickle", Path(folder) / "answer.pickle"
         job.write_bytes(pickle.dumps((base, variables, runs, workers), protocol=pickle.HIGHEST_PROTOCOL))
