@@ -86,8 +86,12 @@ def _rows(runs: Sequence[Run], variables: Sequence[Variable], outcomes: dict[int
 
 
 def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *, workers: int = 2,
-              scheduler: str | None = None, progress: Progress | None = None, title: str = "") -> SweepResult:
+              scheduler: str | None = None, progress: Progress | None = None, title: str = "",
+              client: Any = None) -> SweepResult:
     """Prepare every distinct run's plan (lazily), solve them, and tabulate.
+
+    Where: `client` (a `dask.distributed.Client`), else a Dask `scheduler` address, else `workers`
+    local processes (in this process when 1).
 
     Runs with the same overrides are solved once (a grid end and a tornado end, say).
 
@@ -115,7 +119,7 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
                                   for p in error.problems]) from None
             yield Task(run.index, loaded, base.options)
 
-    outcomes = {o.index: o for o in execute(tasks(), len(distinct), workers, scheduler, progress)}
+    outcomes = {o.index: o for o in execute(tasks(), len(distinct), workers, scheduler, progress, client=client)}
     table, series, _ = _rows(runs, variables, outcomes, plans)
     series.insert(3, "period", [periods[t] for t in series["t"]])
     series = series.drop(columns="t")

@@ -34,8 +34,9 @@ Finished = Callable[[Outcome], None]
 
 
 def execute(tasks: Iterator[Task], total: int, workers: int = 2, scheduler: str | None = None,
-            progress: Progress | None = None) -> list[Outcome]:
-    """Solve every task: in this process (workers=1), a local process pool, or a Dask cluster.
+            progress: Progress | None = None, *, client: Any = None) -> list[Outcome]:
+    """Solve every task: in this process (workers=1), a local process pool, or a Dask cluster (at the
+    `scheduler` address, or through a `dask.distributed.Client` the caller made and keeps).
 
     Tasks are taken lazily, a few chunks ahead of the workers, so plans are prepared while others solve.
     """
@@ -46,7 +47,9 @@ def execute(tasks: Iterator[Task], total: int, workers: int = 2, scheduler: str 
         if progress is not None:
             progress(len(done), total)
 
-    if scheduler is not None:
+    if client is not None:
+        _execute_on_client(tasks, total, client, finished)
+    elif scheduler is not None:
         _execute_dask(tasks, total, scheduler, finished)
     elif workers <= 1:
         warm = WarmStart()  # used only with Options.warm_start
@@ -130,7 +133,7 @@ def _finish_all(outcomes: list[Outcome], finished: Finished) -> None:
 
 def _execute_dask(tasks: Iterator[Task], total: int, scheduler: str, finished: Finished) -> None:
     try:
-        from dask.distributed import Client, as_completed  # noqa: PLC0415
+        from dask.distributed import Client  # noqa: PLC0415
     except ImportError:
         raise SolverError("--scheduler needs Dask: pip install 'ai-capacity-planner[dask]'") from None
     try:
@@ -138,11 +141,18 @@ def _execute_dask(tasks: Iterator[Task], total: int, scheduler: str, finished: F
     except (OSError, TimeoutError) as error:
         raise SolverError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     with client:
-        threads = max(1, sum(client.nthreads().values()))  # type: ignore[no-untyped-call]
-        running = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
-        for chunk in _chunks(tasks, total, threads):
-            running.add(client.submit(solve_tasks, chunk, pure=False))  # type: ignore[no-untyped-call]
-            if running.count() >= 2 * threads:  # type: ignore[no-untyped-call]
-                _finish_all(next(running).result(), finished)
-        for future in running:
-            _finish_all(future.result(), finished)
+        _execute_on_client(tasks, total, client, finished)
+
+
+def _execute_on_client(tasks: Iterator[Task], total: int, client: Any, finished: Finished) -> None:
+    """Solve on a Dask cluster through `client` (left open: whoever made it closes it)."""
+    from dask.distributed import as_completed  # noqa: PLC0415
+
+    threads = max(1, sum(client.nthreads().values()))
+    running = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
+    for chunk in _chunks(tasks, total, threads):
+        running.add(client.submit(solve_tasks, chunk, pure=False))  # type: ignore[no-untyped-call]
+        if running.count() >= 2 * threads:  # type: ignore[no-untyped-call]
+            _finish_all(next(running).result(), finished)
+    for future in running:
+        _finish_all(future.result(), finished)
