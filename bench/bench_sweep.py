@@ -138,7 +138,7 @@ def sweeps(name: str, path: Path, catalog: Path | None, lever: str, ends: str, r
     try:
         from dask.distributed import LocalCluster  # noqa: PLC0415
     except ImportError:
-        print("dask not installed: pip install 'planner[dask]'")
+        print("dask not installed: pip install 'ai-capacity-planner[dask]'")
         return
     started = time.perf_counter()
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:

@@ -8,7 +8,7 @@ constraint; aggregations from halls to sites go through `groupby`, "ready by t" 
 It covers what the benchmark's generated plans use: effective compute at each part's utilisation,
 but no installed base to retire (its units stay a constant load) and no software stacks.
 
-Needs `pip install 'planner[bench]'` (linopy). Not imported by planner itself.
+Needs `pip install 'ai-capacity-planner[bench]'` (linopy). Not imported by planner itself.
 """
 
 from __future__ import annotations

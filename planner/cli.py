@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import io
 import json
 import sys
 from enum import StrEnum
@@ -17,10 +18,26 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli_options import CatalogOption, GapOption, SolverLogOption, SolverOption, WholeOption
+from planner.cli_options import (
+    CatalogOption,
+    FormatOption,
+    GapOption,
+    IntegerOption,
+    JsonOption,
+    NoChartsAlias,
+    NoReportOption,
+    ObjectiveOption,
+    PlanArgument,
+    QuietOption,
+    SolverLogOption,
+    SolverOption,
+    ThreadsOption,
+    TimeLimitOption,
+    plan_document,
+    solving,
+)
 from planner.errors import InputError, PlannerError, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
-from planner.objective import Objective
 
 if TYPE_CHECKING:
     from planner.answers.run import RunResult
@@ -30,7 +47,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Plan AI datacenter capacity: which accelerators, how many, at which site, in which quarter.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -40,7 +57,25 @@ def _print_version(value: bool) -> None:
         from planner import __version__  # noqa: PLC0415
 
         print(f"planner {__version__}")
+        clash = _other_planner()
+        if clash:
+            _stderr(clash)
         raise typer.Exit
+
+
+def _other_planner() -> str | None:
+    """A warning when the unrelated `planner` distribution (`pip install planner`) is installed
+    beside this one: both install the import package `planner`, so one overwrote the other's files."""
+    from importlib.metadata import PackageNotFoundError, metadata  # noqa: PLC0415
+
+    try:
+        other = metadata("planner")
+    except PackageNotFoundError:
+        return None
+    if (other["Summary"] or "").startswith("Datacenter power"):  # this project, installed under its old name
+        return None
+    return (f"warning: the unrelated package 'planner' {other['Version']} is installed too, in the same `planner` "
+            "folder; fix with: pip uninstall -y planner ai-capacity-planner && pip install ai-capacity-planner")
 
 
 @app.callback()
@@ -57,65 +92,75 @@ class SchemaKind(StrEnum):
     catalog = "catalog"
 
 
-def _solver(name: str) -> str:
-    """`--solver`, checked before anything is read or solved (exit 2 naming the option)."""
-    from planner.errors import Problem  # noqa: PLC0415
-    from planner.model.solvers import solver_problem  # noqa: PLC0415
-
-    problem = solver_problem(name)
-    if problem is not None:
-        bad_input(InputError([Problem(None, "--solver", problem)]))
-    return name
-
-
 def _stderr(text: str) -> None:
     print(text, file=sys.stderr)
 
 
 @app.command()
 def optimize(
-    plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
+    plan_file: PlanArgument,
     out: Annotated[Path | None, typer.Option(help="Report folder \\[default: reports/<plan name>/].")] = None,
-    objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
+    objective: ObjectiveOption = None,
     solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.", min=0.01)] = None,
-    threads: Annotated[int, typer.Option(help="Solver threads.", min=1, max=256, envvar="PLANNER_THREADS")] = 1,
-    integer: WholeOption = True,
+    time_limit: TimeLimitOption = None,
+    threads: ThreadsOption = 1,
+    integer: IntegerOption = True,
     gap: GapOption = None,
     catalog: CatalogOption = None,
     write_mps: Annotated[Path | None, typer.Option(help="Also write the exact LP solved, as MPS.")] = None,
-    no_report: Annotated[bool, typer.Option("--no-report", help="Skip charts and PDF (CSV and JSON only).")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the report went.")] = False,
+    no_report: NoReportOption = False,
+    no_charts: NoChartsAlias = False,
+    formats: FormatOption = "csv",
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
     from planner.options import Options  # noqa: PLC0415
+    from planner.reports.formats import parse_formats  # noqa: PLC0415
 
     options = Options(
-        objective=objective.value if objective else None, solver=_solver(solver), time_limit_s=time_limit,
-        threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not no_report,
-        solver_log=solver_log,
+        objective=objective.value if objective else None, solver=solver, time_limit_s=time_limit,
+        threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not (no_report or no_charts),
+        solver_log=solver_log, formats=parse_formats(formats),
     )
-    _optimize(plan_file, catalog, options, out, quiet)
+    _optimize(plan_file, catalog, options, out, Said.JSON if as_json else Said.QUIET if quiet else Said.ALL)
 
 
-def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, quiet: bool) -> None:
-    from planner.inputs.plan import read_plan, with_objective  # noqa: PLC0415
+class Said(StrEnum):
+    """What a command that writes a folder prints on stdout: its summary, the folder's JSON, or the folder alone."""
 
-    try:  # read and check the input before the solver stack is even imported: bad input fails fast
-        loaded = with_objective(read_plan(plan_file, catalog), options.objective)
+    ALL = "all"
+    JSON = "json"
+    QUIET = "quiet"
+
+
+def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, said: Said) -> None:
+    from planner.files import check_file_destination  # noqa: PLC0415
+    from planner.inputs.plan import plan_from_document, with_objective  # noqa: PLC0415
+    from planner.reports.destination import check_destination  # noqa: PLC0415
+
+    try:  # read and check the input and the destinations before the solver stack is even imported
+        loaded = with_objective(plan_from_document(plan_document(plan_file), catalog), options.objective)
+        out = out or Path("reports") / loaded.plan.name
+        check_destination(out, [*loaded.files, *loaded.catalog_files])
+        if options.write_mps is not None:
+            check_file_destination(options.write_mps, "--write-mps")
     except InputError as error:
         bad_input(error)
     from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
 
     try:
-        run = run_optimize(loaded, options)
+        with solving(said != Said.ALL or options.solver_log, f"solving {loaded.plan.name}"):
+            run = run_optimize(loaded, options)
+        _finish(run, out, said)
+    except InputError as error:  # an output that cannot be written: the folder is left as it was
+        bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    _finish(run, out or Path("reports") / loaded.plan.name, quiet)
 
 
-def _finish(run: RunResult, out: Path, quiet: bool) -> None:
+def _finish(run: RunResult, out: Path, said: Said) -> None:
     from planner.model.highs_run import Status  # noqa: PLC0415
     from planner.reports.report import write_report  # noqa: PLC0415
     from planner.reports.terminal import print_no_plan, print_summary  # noqa: PLC0415
@@ -126,15 +171,23 @@ def _finish(run: RunResult, out: Path, quiet: bool) -> None:
         from planner.reports.report import write_diagnosis  # noqa: PLC0415
         from planner.reports.terminal import print_diagnosis  # noqa: PLC0415
 
-        diagnosis = diagnose(run.plan, run.model)
-        path = write_diagnosis(run, diagnosis, out)
-        print_diagnosis(diagnosis, path)
+        with solving(said != Said.ALL, "no plan fits: finding what is short and what would close it"):
+            diagnosis = diagnose(run.plan, run.model)
+            path = write_diagnosis(run, diagnosis, out)
+        print_diagnosis(diagnosis, path)  # on stderr
+        if said == Said.JSON:
+            print(path.read_text(encoding="utf-8"), end="")
+        elif said == Said.QUIET:
+            print(out)
         raise typer.Exit(EXIT_INFEASIBLE)
     if status in (Status.UNBOUNDED, Status.NO_SOLUTION) or run.tables is None:
         print_no_plan(run)
         raise typer.Exit(EXIT_BAD_INPUT if status == Status.UNBOUNDED else EXIT_SOLVER)
-    data = write_report(run, out)
-    if quiet:
+    with solving(said != Said.ALL or not run.options.charts, f"writing {out}"):
+        data = write_report(run, out)
+    if said == Said.JSON:
+        print((out / "summary.json").read_text(encoding="utf-8"), end="")
+    elif said == Said.QUIET:
         print(out)
     else:
         print_summary(run, data, out)
@@ -142,16 +195,16 @@ def _finish(run: RunResult, out: Path, quiet: bool) -> None:
 
 @app.command()
 def validate(
-    plan_files: Annotated[list[Path], typer.Argument(help="Plan files to check.")],
+    plan_files: Annotated[list[Path], typer.Argument(help="Plan files to check; - reads one from stdin.")],
     catalog: CatalogOption = None,
 ) -> None:
     """Check plan files (and the catalog) without solving."""
-    from planner.inputs.plan import read_plan  # noqa: PLC0415
+    from planner.inputs.plan import plan_from_document  # noqa: PLC0415
 
     problems: list[InputError] = []
     for path in plan_files:
         try:
-            loaded = read_plan(path, catalog)
+            loaded = plan_from_document(plan_document(path), catalog)
         except InputError as error:
             problems.append(error)
             continue
@@ -192,31 +245,45 @@ def schema(
 
     schemas = json_schemas()
     if write is not None:
-        write.mkdir(parents=True, exist_ok=True)
-        for name, text in schemas.items():
-            (write / f"{name}.schema.json").write_text(text, encoding="utf-8")
-            print(write / f"{name}.schema.json")
+        from planner.files import write_bytes  # noqa: PLC0415
+
+        try:
+            for name, text in schemas.items():
+                write_bytes(write / f"{name}.schema.json", text.encode("utf-8"), "--write")
+                print(write / f"{name}.schema.json")
+        except InputError as error:
+            bad_input(error)
         return
     print(schemas[kind.value], end="")
 
 
 @app.command()
 def explain(
-    plan_file: Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml.")],
-    objective: Annotated[Objective | None, typer.Option(help="Override the plan's objective.")] = None,
+    plan_file: PlanArgument,
+    objective: ObjectiveOption = None,
     solver: SolverOption = "highs",
+    time_limit: TimeLimitOption = None,
+    threads: ThreadsOption = 1,
+    integer: IntegerOption = False,
     catalog: CatalogOption = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the ranked limits as one JSON document to stdout, and nothing else.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     solver_log: SolverLogOption = False,
 ) -> None:
-    """Solve a plan and rank every limit that binds by what one more step of it is worth."""
-    from planner.answers.run import Options, load  # noqa: PLC0415
+    """Solve a plan and rank every limit that binds by what one more step of it is worth (writes no files)."""
+    from planner.answers.run import Options  # noqa: PLC0415
     from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
+    from planner.inputs.plan import plan_from_document, with_objective  # noqa: PLC0415
     from planner.model.highs_run import Status  # noqa: PLC0415
     from planner.reports.terminal import print_explanation  # noqa: PLC0415
 
-    options = Options(objective=objective.value if objective else None, solver=_solver(solver), solver_log=solver_log)
+    options = Options(objective=objective.value if objective else None, solver=solver, time_limit_s=time_limit,
+                      threads=threads, integer=integer, solver_log=solver_log)
     try:
-        run = run_optimize(load(plan_file, catalog, options), options)
+        loaded = with_objective(plan_from_document(plan_document(plan_file), catalog), options.objective)
+        with solving(quiet or as_json or solver_log, f"solving {loaded.plan.name}"):
+            run = run_optimize(loaded, options)
     except InputError as error:
         bad_input(error)
     except SolverError as error:
@@ -225,10 +292,23 @@ def explain(
         from planner.answers.diagnose import diagnose  # noqa: PLC0415
         from planner.reports.terminal import print_diagnosis  # noqa: PLC0415
 
-        print_diagnosis(diagnose(run.plan, run.model), None)
+        diagnosis = diagnose(run.plan, run.model)
+        if as_json:
+            print(json.dumps({"status": "infeasible", "headline": diagnosis.headline(), **diagnosis.to_json()},
+                             indent=2))
+        else:
+            print_diagnosis(diagnosis, None)
         raise typer.Exit(EXIT_INFEASIBLE)
     if run.tables is None:
-        _finish(run, Path(), quiet=True)
+        _finish(run, Path(), Said.QUIET)
+    if as_json:
+        from dataclasses import asdict  # noqa: PLC0415
+
+        from planner.reports.report import binding_limits  # noqa: PLC0415
+
+        print(json.dumps({"plan": run.plan.name, "status": str(run.result.status),
+                          "binding": [asdict(limit) for limit in binding_limits(run)]}, indent=2))
+        return
     print_explanation(run)
 
 
@@ -336,19 +416,23 @@ def generate(
     sites: Annotated[int, typer.Option(help="Campuses.", min=1, max=20_000)] = 10,
     accelerators: Annotated[int, typer.Option(help="Catalog entries.", min=1, max=200)] = 8,
     quarters: Annotated[int, typer.Option(help="Quarters from 2026Q1.", min=1, max=80)] = 12,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.", min=0)] = 0,
 ) -> None:
     """Write a valid synthetic plan with realistic spreads (for benchmarks and trying scale)."""
     import yaml  # noqa: PLC0415
 
+    from planner.files import check_file_destination, write_bytes  # noqa: PLC0415
     from planner.inputs.generate import generate as make_plan  # noqa: PLC0415
-    from planner.reports.output import OutputFolder  # noqa: PLC0415
 
-    data = make_plan(sites, accelerators, quarters, seed)
-    header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
-              f"--quarters {quarters} --seed {seed}`.\n# Every number is a random draw, not a sourced figure.\n")
-    text = header + yaml.safe_dump(data, sort_keys=False, width=120)
-    OutputFolder(out.parent).write_bytes(out.name, text.encode("utf-8"))
+    try:
+        check_file_destination(out, "--out")
+        data = make_plan(sites, accelerators, quarters, seed)
+        header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "
+                  f"--quarters {quarters} --seed {seed}`.\n# Every number is a random draw, not a sourced figure.\n")
+        text = header + yaml.safe_dump(data, sort_keys=False, width=120)
+        write_bytes(out, text.encode("utf-8"), "--out")
+    except InputError as error:
+        bad_input(error)
     print(out)
 
 
@@ -361,17 +445,27 @@ def main() -> None:
     # walking pandas' and matplotlib's objects costs 0.4 s of a `plan optimize`, and the memory
     # goes back to the OS anyway. Registered when the command runs, not when planner is imported.
     atexit.register(gc.freeze)
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped, never crashes
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     with diverted_stdout():
         try:
             app()
-        except PlannerError as error:  # raised outside a command's own handling: still no traceback
+        except InputError as error:  # raised outside a command's own handling: still no traceback
+            try:
+                bad_input(error)
+            except typer.Exit as done:
+                sys.exit(done.exit_code)
+        except PlannerError as error:
             _stderr(f"error: {error}")
             sys.exit(EXIT_SOLVER)
 
 
-# What-if and sweeps (planner/cli_scenarios.py: typer and stdlib only at import time).
+# Examples, what-if and sweeps (typer and stdlib only at import time).
+from planner.cli_examples import example_command  # noqa: E402
 from planner.cli_scenarios import sweep_command, whatif_command  # noqa: E402
 
+app.command("example")(example_command)
 app.command("whatif")(whatif_command)
 app.command("sweep")(sweep_command)
 

@@ -13,7 +13,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from planner.cli_options import CatalogOption, SolverLogOption, SolverOption, WholeOption
+from planner.cli_options import (
+    BasePlanArgument,
+    CatalogOption,
+    FormatOption,
+    IntegerOption,
+    JsonOption,
+    NoChartsAlias,
+    NoReportOption,
+    ObjectiveOption,
+    QuietOption,
+    SolverLogOption,
+    SolverOption,
+    ThreadsOption,
+    TimeLimitOption,
+    plan_document,
+    solving,
+)
 from planner.errors import InputError, SolverError
 from planner.exits import EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
@@ -23,6 +39,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from planner.answers.run import Options
+    from planner.objective import Objective
     from planner.scenarios.changes import InputChange
     from planner.scenarios.scenarios import Scenario
     from planner.scenarios.sweep import SweepResult
@@ -37,10 +54,6 @@ SetOption = Annotated[list[str] | None, typer.Option(
          "policy.exclude=\\[tpu-ironwood], KEY=null (remove).")]
 ScenarioOption = Annotated[list[Path] | None, typer.Option(
     "--scenario", metavar="FILE", help="Scenario file overlaying the base plan (repeat for several).")]
-ObjectiveOption = Annotated[str | None, typer.Option(
-    help="Override the plan's objective: max-compute or min-cost.")]
-TimeLimitOption = Annotated[float | None, typer.Option(help="Solver time limit per run, seconds.", min=0.01)]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only where the output went; no progress.")]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -49,27 +62,26 @@ def _console(stderr: bool = False) -> Console:
     return make_console(stderr)
 
 
-def _options(objective: str | None, solver: str, time_limit: float | None, integer: bool,
-             charts: bool = False, solver_log: bool = False) -> Options:
+def _options(objective: Objective | None, solver: str, time_limit: float | None, threads: int, integer: bool,
+             charts: bool = False, solver_log: bool = False, formats: str = "csv") -> Options:
+    """The solving options (each checked as the command line was read: `planner.cli_options`)."""
     from planner.answers.run import Options  # noqa: PLC0415
-    from planner.errors import Problem  # noqa: PLC0415
+    from planner.reports.formats import parse_formats  # noqa: PLC0415
 
-    problems = []
-    from planner.objective import Objective  # noqa: PLC0415
-
-    if objective is not None and objective not in set(Objective):
-        problems.append(Problem(None, "--objective", f"expected max-compute or min-cost, found '{objective}'"))
-    from planner.model.solvers import solver_problem  # noqa: PLC0415
-
-    problem = solver_problem(solver)
-    if problem is not None:
-        problems.append(Problem(None, "--solver", problem))
-    if problems:
-        raise InputError(problems)
     # What-ifs and sweeps compare plans and count binding limits; no step value is shown, so none
     # is re-solved (a whole-unit re-solve costs a search per limit).
-    return Options(objective=objective, solver=solver, time_limit_s=time_limit, integer=integer, charts=charts,
-                   solver_log=solver_log, resolve_steps=False)
+    return Options(objective=objective.value if objective else None, solver=solver, time_limit_s=time_limit,
+                   threads=threads, integer=integer, charts=charts, solver_log=solver_log,
+                   formats=parse_formats(formats), resolve_steps=False)
+
+
+def _printed(folder: Path, as_json: bool, quiet: bool) -> bool:
+    """Print what `--json` or `-q` ask for (summary.json, or the folder); False when neither was asked."""
+    if as_json:
+        typer.echo((folder / "summary.json").read_text(encoding="utf-8"), nl=False)
+    elif quiet:
+        typer.echo(str(folder))
+    return as_json or quiet
 
 
 def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenario]:
@@ -98,7 +110,7 @@ def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenar
 
 
 def whatif_command(
-    base: Annotated[Path, typer.Argument(help="Base plan file, e.g. sites/ohio.yaml.")],
+    base: BasePlanArgument,
     scenario: ScenarioOption = None,
     set_: SetOption = None,
     combine: Annotated[bool, typer.Option("--combine", help="Apply every scenario file together, as one.")] = False,
@@ -106,30 +118,40 @@ def whatif_command(
     objective: ObjectiveOption = None,
     solver: SolverOption = "highs",
     time_limit: TimeLimitOption = None,
-    integer: WholeOption = True,
+    threads: ThreadsOption = 1,
+    integer: IntegerOption = True,
     catalog: CatalogOption = None,
     reports: Annotated[bool, typer.Option("--reports", help="Also write each side's full report folder.")] = False,
-    no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only (no PNG, no PDF).")] = False,
+    no_report: NoReportOption = False,
+    no_charts: NoChartsAlias = False,
+    formats: FormatOption = "csv",
+    as_json: JsonOption = False,
     quiet: QuietOption = False,
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve a plan and scenarios of it side by side; write and print what moved."""
-    from planner.inputs.loading import load_file  # noqa: PLC0415
+    from planner.reports.destination import check_destination  # noqa: PLC0415
     from planner.scenarios.whatif import run_whatif, write_whatif  # noqa: PLC0415
 
+    charts = not (no_report or no_charts)
     try:
-        options = _options(objective, solver, time_limit, integer, charts=not no_charts, solver_log=solver_log)
+        options = _options(objective, solver, time_limit, threads, integer, charts=charts, solver_log=solver_log,
+                           formats=formats)
         scenarios = _scenarios(scenario or [], set_ or [], combine)
-        result = run_whatif(load_file(base), scenarios, catalog, options)
+        document = plan_document(base)
+        name = document.data.get("name") if isinstance(document.data, dict) else None
+        if out is not None or isinstance(name, str):  # the folder is checked before anything is solved
+            check_destination(out or Path("reports") / f"{name}-whatif",
+                              [*document.files, *(scenario or []), *([catalog] if catalog else [])])
+        with solving(quiet or as_json or solver_log, f"solving the base and {len(scenarios)} scenario(s)"):
+            result = run_whatif(document, scenarios, catalog, options)
+        folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
+        write_whatif(result, folder, options, charts=charts, reports=reports)
     except InputError as error:
         bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"
-    write_whatif(result, folder, options, charts=not no_charts, reports=reports)
-    if quiet:
-        typer.echo(str(folder))
-    else:
+    if not _printed(folder, as_json, quiet):
         print_whatif(result, folder)
     unsolved = [case for case in result.cases if not case.solved]
     if unsolved:
@@ -220,22 +242,27 @@ def sweep_command(
         "--sweep", metavar="FILE", help="Sweep file: `set:`, `grid:` values or `samples:` distributions.")] = None,
     samples: Annotated[int, typer.Option(help="Draws from the sweep file's distributions.", min=0,
                                          max=10_000)] = 0,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same draws.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same draws.", min=0)] = 0,
     set_: SetOption = None,
     scenario: ScenarioOption = None,
     workers: Annotated[int, typer.Option(help="Local worker processes (1: solve in this process).", min=1,
                                          max=256, envvar="PLANNER_WORKERS")] = 2,
     scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://host:8786): run on that cluster instead (pip install 'planner\\[dask]').",
+        help="Dask scheduler address (tcp://host:8786): run on that cluster instead "
+             "(pip install 'ai-capacity-planner\\[dask]').",
         envvar="PLANNER_DASK_SCHEDULER")] = None,
     tornado: Annotated[bool, typer.Option(help="Also run each input alone at its low and high.")] = True,
     out: Annotated[Path | None, typer.Option(help="Output folder \\[default: reports/<plan name>-sweep/].")] = None,
     objective: ObjectiveOption = None,
     solver: SolverOption = "highs",
     time_limit: TimeLimitOption = None,
-    integer: WholeOption = True,
+    threads: ThreadsOption = 1,
+    integer: IntegerOption = True,
     catalog: CatalogOption = None,
-    no_charts: Annotated[bool, typer.Option("--no-charts", help="CSV and JSON only.")] = False,
+    no_report: NoReportOption = False,
+    no_charts: NoChartsAlias = False,
+    formats: FormatOption = "csv",
+    as_json: JsonOption = False,
     warm_start: Annotated[bool, typer.Option(
         "--warm-start", help="Start each run's solve from the previous run's optimal basis where only numbers "
                              "changed: faster; where a plan has several optimal answers, a row may show another "
@@ -244,23 +271,24 @@ def sweep_command(
     solver_log: SolverLogOption = False,
 ) -> None:
     """Solve many variants of a plan (a grid, or random draws) in parallel; write sweep.csv and charts."""
+    from planner.reports.destination import check_destination  # noqa: PLC0415
+    from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
+
+    charts = not (no_report or no_charts)
     try:
-        options = replace(_options(objective, solver, time_limit, integer, solver_log=solver_log),
-                          warm_start=warm_start)
+        options = replace(_options(objective, solver, time_limit, threads, integer, solver_log=solver_log,
+                                   formats=formats), warm_start=warm_start)
         sweep, runs, provenance = _prepare_sweep(base, set_range or [], sweep_file, samples, seed, set_ or [],
                                                  scenario or [], catalog, options, tornado)
-        result = _run_with_progress(sweep, runs, workers, scheduler, quiet)
+        folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
+        check_destination(folder, [p for p in (base, sweep_file, catalog, *(scenario or [])) if p is not None])
+        result = _run_with_progress(sweep, runs, workers, scheduler, quiet or as_json)
+        write_sweep(result, folder, provenance, charts=charts, formats=options.formats)
     except InputError as error:
         bad_input(error)
     except SolverError as error:
         fail(EXIT_SOLVER, f"error: {error}")
-    from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
-
-    folder = out or Path("reports") / f"{sweep[0].loaded([]).plan.name}-sweep"
-    write_sweep(result, folder, provenance, charts=not no_charts)
-    if quiet:
-        typer.echo(str(folder))
-    else:
+    if not _printed(folder, as_json, quiet):
         print_sweep(result, folder)
 
 
@@ -270,7 +298,6 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
     import numpy as np  # noqa: PLC0415
 
     from planner.errors import Problem  # noqa: PLC0415
-    from planner.inputs.loading import load_file  # noqa: PLC0415
     from planner.scenarios.overrides import Override, make_override, parse_override  # noqa: PLC0415
     from planner.scenarios.scenarios import Scenario, read_scenario  # noqa: PLC0415
     from planner.scenarios.sweep_file import draw_value, read_sweep_file  # noqa: PLC0415
@@ -282,7 +309,7 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
         sample_variables,
     )
 
-    document = load_file(base_path)
+    document = plan_document(base_path)
     sweep_file, sweep_document = read_sweep_file(sweep_path) if sweep_path else (None, None)
     fixed: list[Override] = []
     if sweep_file is not None and sweep_document is not None:
@@ -314,14 +341,16 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
         draws = [tuple(draw_value(draw, slot, rng) for _, draw, slot in sampled) for _ in range(samples)]
     runs = plan_runs(variables, [values for _, values in grid] if grid else None, draws, tornado)
     inputs = [*base.document.files, *([sweep_path] if sweep_path else [])]
-    provenance = _provenance(inputs, base.catalog_files, {"objective": options.objective, "solver": options.solver,
-                                                          "samples": samples, "seed": seed, "tornado": tornado,
-                                                          "warm_start": options.warm_start})
+    used = {"objective": options.objective, "solver": options.solver, "samples": samples, "seed": seed,
+            "tornado": tornado, "warm_start": options.warm_start, "threads": options.threads,
+            "integer": options.integer, "formats": list(options.formats)}
+    provenance = _provenance(inputs, base.document.digests, base.catalog_files, used)
     title = sweep_file.title if sweep_file is not None and sweep_file.title else ""
     return (base, variables, title), runs, provenance
 
 
-def _provenance(inputs: list[Path], catalog: tuple[Path, ...], options: dict[str, Any]) -> dict[str, Any]:
+def _provenance(inputs: list[Path], digests: dict[Path, str], catalog: tuple[Path, ...],
+                options: dict[str, Any]) -> dict[str, Any]:
     from planner import __version__  # noqa: PLC0415
     from planner.reports.output import sha256_file  # noqa: PLC0415
 
@@ -332,7 +361,8 @@ def _provenance(inputs: list[Path], catalog: tuple[Path, ...], options: dict[str
             return path.name
 
     return {"planner_version": __version__,
-            "inputs": [{"path": shown(p), "sha256": sha256_file(p)} for p in dict.fromkeys(inputs)],
+            "inputs": [{"path": shown(p), "sha256": digests.get(p) or sha256_file(p)}
+                       for p in dict.fromkeys(inputs)],
             "catalog": [{"path": shown(p), "sha256": sha256_file(p)} for p in catalog],
             "options": options}
 

@@ -47,6 +47,15 @@ class SolverError(PlannerError):
     """The solver failed, or stopped without a plan (exit 4)."""
 
 
+class KeyedValueError(ValueError):
+    """A ValueError from a model validator that names the key it is about, relative to the model
+    (`("sites", 3, "id")`), so the message points at that entry (in whichever file it was written)."""
+
+    def __init__(self, message: str, where: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.where = where
+
+
 def path_to_key(path: tuple[str | int, ...]) -> str:
     """Render a key path like ('sites', 0, 'pue') as `sites[0].pue`."""
     out = ""

@@ -61,3 +61,14 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert path.read_text(encoding="utf-8") == text, f"{name} changed: run pytest --update-golden if meant"
 
     return check
+
+
+def _cbc_installed() -> bool:
+    import pulp
+
+    return bool(pulp.COIN_CMD().available())
+
+
+needs_cbc = pytest.mark.skipif(not _cbc_installed(),
+                               reason="CBC is not installed: pip install 'ai-capacity-planner[cbc]'")
+"""For a test that solves with CBC: the `test` extra installs it; an install without it skips these."""

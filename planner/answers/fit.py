@@ -20,6 +20,20 @@ from planner.model.solve import solve
 from planner.objective import Objective
 
 ROOMY_HALL_MW = 1e6
+MAX_FIT_MW = 100_000.0
+"""The most facility power `plan fit` sizes: 100 GW, well above any campus announced."""
+MAX_FIT_USD = 5e12
+
+
+def check_range(option: str, value: float, most: float, unit: str) -> None:
+    """Refuse a value that is not a finite number above 0 and at most `most`, naming the range.
+
+    Raises:
+        InputError: `value` is NaN, infinite, zero, negative or above `most`.
+    """
+    if not (math.isfinite(value) and 0 < value <= most):
+        raise InputError([Problem(None, option, f"expected a number above 0 and at most {most:,.0f} {unit}, "
+                                                f"found {value}")])
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,9 @@ def fit(
     Raises:
         InputError: The accelerator cannot be bought (lease only) but a budget was given.
     """
+    check_range("--power", power_mw, MAX_FIT_MW, "MW")
+    if budget_usd is not None:
+        check_range("--budget", budget_usd, MAX_FIT_USD, "USD")
     if budget_usd is not None and accelerator.unit_price_usd is None:
         raise InputError([Problem(None, "--budget", f"'{accelerator.id}' has no unit price (lease only)")])
     plan = _plan(accelerator, power_mw, pue, budget_usd)

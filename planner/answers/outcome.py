@@ -36,6 +36,12 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     """Things the user should know about how the plan was found (a solver fallback, say)."""
 
+    def __repr__(self) -> str:
+        # The generated repr printed every field (the model's arrays, the tables): 213,135
+        # characters for Ohio. This one names what the run is.
+        return (f"<RunResult {self.plan.name!r}: {self.result.status}, {self.plan.objective}, "
+                f"solver {self.options.solver}>")
+
     @property
     def plan(self) -> Plan:
         return self.loaded.plan

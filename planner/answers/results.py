@@ -34,6 +34,9 @@ availability x the part's utilisation x its stack's maturity that quarter. `reti
 installed units retired early at the start of that quarter (no longer in `units`)."""
 
 
+ALLOCATION_TEXT_COLUMNS = ("period", "site", "hall", "accelerator", "vendor")
+
+
 @dataclass(frozen=True)
 class Tables:
     """Everything the reports show, as tables."""
@@ -86,7 +89,9 @@ def allocation_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFr
             "effective_bf16_pflops": leased * accelerator.bf16_pflops * plan.effective_share(accelerator, t),
             "retired_units": 0.0,
         })
-    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+    table = pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+    # Numbers are floats even with no row (an empty fleet), so sums and sorts find every column.
+    return table.astype({c: float for c in ALLOCATION_COLUMNS if c not in ALLOCATION_TEXT_COLUMNS})
 
 
 def sites_table(plan: Plan, solution: Solution, books: Ledger) -> pd.DataFrame:

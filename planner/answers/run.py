@@ -16,6 +16,7 @@ from planner.answers.ranging import realise_steps
 from planner.answers.results import make_tables
 from planner.answers.verify import verify
 from planner.errors import SolverError
+from planner.files import replace_file
 from planner.inputs.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.model.build import build_model
 from planner.model.highs_run import SolverOptions, Status
@@ -123,11 +124,14 @@ def _plan_notes(plan: Plan) -> list[str]:
 
 
 def write_mps(model: Model, path: Path) -> None:
-    """Write the LP as MPS, whole or not at all (temporary name, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".planner-tmp-{path.name}.mps")  # HiGHS writes MPS by the name's ending
-    solve_mps(model.linear_program, str(temporary))
-    temporary.replace(path)
+    """Write the LP as MPS, whole or not at all, and only over a regular file (`planner.files`).
+
+    Raises:
+        InputError: PATH is not a regular file planner may replace, or cannot be written.
+    """
+    # HiGHS writes MPS by the name's ending.
+    replace_file(path, lambda temporary: solve_mps(model.linear_program, str(temporary)), "--write-mps",
+                 suffix=".mps")
 
 
 __all__ = ["ObjectiveValue", "Options", "RunResult", "Solved", "Status", "load", "objective_of", "optimize",

@@ -10,6 +10,7 @@ module turns the nodes into dicts, lists and scalars itself, so that it can:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 
 from planner.errors import InputError, Position, Problem, path_to_key
+from planner.inputs.gate import not_a_file, printable, read_input, resolve_inside
 
 MAX_FILE_BYTES = 32_000_000
 """A 10,000-site plan is about 6 MB; composing YAML costs roughly 100 bytes of memory per byte."""
@@ -26,10 +28,19 @@ MAX_EXPANSION = 10
 """Aliases may expand a document to at most this many times its own nodes..."""
 MIN_NODE_BUDGET = 10_000
 """...or to this many nodes, whichever is more: a "billion laughs" file stops here, fast."""
+MAX_VALUES = 2_000_000
+"""Values (keys, items and scalars) a file may hold, or expand to through aliases: a 20,000-site plan
+from `plan generate` (200 parts, 80 quarters) holds about 1.5 million. YAML costs about 10 us and
+700 bytes a value to compose, so a file of more (a 31 MB flat list holds 15 million) is refused
+before it is composed."""
 MAX_DEPTH = 64
 MAX_INCLUDE_DEPTH = 8
 
 KeyPath = tuple[str | int, ...]
+
+STDIN = Path("-")
+"""The name of a plan read from standard input (`plan optimize -`), in `Document.files`."""
+STDIN_DISPLAY = "<stdin>"
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -66,6 +77,8 @@ class Document:
     data: Any
     positions: dict[KeyPath, Position] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    digests: dict[Path, str] = field(default_factory=dict)
+    """SHA-256 of the bytes parsed, by file: provenance for a plan read from stdin, which has no file."""
 
     def position(self, path: KeyPath) -> Position | None:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -186,21 +199,20 @@ class _TooLarge(Exception):
 
 def _display_name(path: Path) -> str:
     """The path as the user would write it: relative to the working folder when inside it."""
+    if path == STDIN:
+        return STDIN_DISPLAY
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        return printable(str(path.relative_to(Path.cwd())))
+    except (ValueError, OSError):
+        return printable(str(path))
 
 
-def _read_text(path: Path, display: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(None, "", f"{display}: no such file")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(None, "", f"{display}: expected a YAML file, found a folder")]) from None
-    except OSError as error:
-        raise InputError([Problem(None, "", f"{display}: cannot read ({error.strerror})")]) from None
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, through the one input gate (regular files of bounded size only)."""
+    return read_input(path, display, MAX_FILE_BYTES)
+
+
+def _text(raw: bytes, display: str) -> str:
     if len(raw) > MAX_FILE_BYTES:
         message = f"expected at most {MAX_FILE_BYTES:,} bytes, found {len(raw):,}"
         raise InputError([Problem(Position(display, 1, 1), "", message)])
@@ -213,6 +225,21 @@ def _read_text(path: Path, display: str) -> str:
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         message = f"expected UTF-8 text, found the byte 0x{raw[error.start]:02x}"
         raise InputError([Problem(Position(display, line, column), "", message)]) from None
+
+
+def _refuse_too_many_values(text: str, display: str) -> None:
+    """Refuse, before composing, text that would hold more than MAX_VALUES values. Every value but the
+    first is preceded by a separator (a comma, a colon or a line end), so their count, taken in C by
+    `str.count`, bounds the values a file can hold to within a small factor.
+
+    Raises:
+        InputError: The estimate is above MAX_VALUES.
+    """
+    estimate = text.count(",") + text.count(":") + text.count("\n")
+    if estimate > MAX_VALUES:
+        message = (f"expected at most {MAX_VALUES:,} values (keys, items and numbers), found about {estimate:,}: "
+                   "split the plan, or generate a smaller one")
+        raise InputError([Problem(Position(display, 1, 1), "", message)])
 
 
 def _compose(text: str, display: str) -> yaml.Node | None:
@@ -241,9 +268,21 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     Raises:
         InputError: The file cannot be read, is not valid YAML, or breaks a rule above.
     """
-    root = (root or path.parent).resolve()
+    root = resolve_inside(root or path.parent, _display_name(path), "", None)
     document = Document(data=None)
     document.data = _load_into(path, root, document, (), depth=0)
+    return document
+
+
+def load_stdin(raw: bytes, root: Path) -> Document:
+    """Read a plan given on standard input (the bytes read from it) by the rules of a file in
+    `root` (the working folder): its includes are read from there.
+
+    Raises:
+        InputError: The text is not valid YAML, or breaks a rule of `load_file`.
+    """
+    document = Document(data=None)
+    document.data = _load_into(STDIN, root.resolve(), document, (), depth=0, raw=raw)
     return document
 
 
@@ -257,16 +296,19 @@ def load_text(text: str, name: str) -> Document:
 
 
 def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, depth: int,
-               text: str | None = None) -> Any:
+               text: str | None = None, raw: bytes | None = None) -> Any:
     display = _display_name(path)
     if text is None:
-        text = _read_text(path, display)
+        raw = _read_bytes(path, display) if raw is None else raw
         document.files.append(path)
+        document.digests[path] = hashlib.sha256(raw).hexdigest()
+        text = _text(raw, display)
+    _refuse_too_many_values(text, display)
     node = _compose(text, display)
     if node is None:
         raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])
     positions: dict[KeyPath, Position] = {}
-    limit = max(MIN_NODE_BUDGET, MAX_EXPANSION * _distinct_nodes(node))
+    limit = min(MAX_VALUES, max(MIN_NODE_BUDGET, MAX_EXPANSION * _distinct_nodes(node)))
     reader = _Reader(path, display, positions, limit)
     try:
         data = reader.read(node, ())
@@ -314,14 +356,15 @@ def _include(
         raise InputError([document.problem(key_path, message)])
     relative = Path(target)
     if relative.is_absolute() or ".." in relative.parts:
-        message = f"expected a path inside the plan's folder, found '{target}'"
+        message = f"expected a path inside the plan's folder, found '{printable(target)}'"
         raise InputError([document.problem(key_path, message)])
     candidate = file.parent / relative
-    resolved = candidate.resolve()
+    resolved = resolve_inside(candidate, target, path_to_key(key_path), document.position(key_path))
     if not resolved.is_relative_to(root):
-        message = f"expected a path inside the plan's folder, found '{target}' leading outside it"
+        message = f"expected a path inside the plan's folder, found '{printable(target)}' leading outside it"
         raise InputError([document.problem(key_path, message)])
-    if not resolved.is_file():
-        raise InputError([document.problem(key_path, f"no such file: '{target}'")])
+    refused = not_a_file(resolved)
+    if refused is not None:
+        raise InputError([document.problem(key_path, f"{refused}: '{printable(target)}'")])
     document.positions.pop(key_path, None)
     return _load_into(resolved, root, document, full_path, depth + 1)

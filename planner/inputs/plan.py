@@ -409,6 +409,16 @@ class LoadedPlan:
     plan: Plan
     files: tuple[Path, ...]
     catalog_files: tuple[Path, ...]
+    digests: dict[Path, str] = field(default_factory=dict)
+    """SHA-256 of the bytes parsed, by file in `files` (`Document.digests`)."""
+
+    def sha256(self, path: Path) -> str:
+        """The SHA-256 of input `path` as it was parsed (a plan from stdin has no file to hash again)."""
+        if path in self.digests:
+            return self.digests[path]
+        import hashlib  # noqa: PLC0415
+
+        return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_plan(path: Path, catalog_path: Path | None = None) -> LoadedPlan:
@@ -438,7 +448,7 @@ def plan_from_document(document: Document, catalog_path: Path | None = None) -> 
     for entry in plan_file.catalog:
         catalog[entry.id] = entry
     plan = resolve(plan_file, catalog, document)
-    return LoadedPlan(plan, tuple(document.files), tuple(catalog_files))
+    return LoadedPlan(plan, tuple(document.files), tuple(catalog_files), dict(document.digests))
 
 
 def _steps(values: list[tuple[int, float]], start: int, count: int, default: float) -> tuple[float, ...]:
@@ -626,7 +636,32 @@ class _Resolver:
                           f"expected one of {', '.join(sorted(known))}, found '{group}'")
             first = period_index(bound.start) - self.start if bound.start else 0
             out.append(ShareBound(kind, group, bound.min_share, bound.max_share, max(0, first)))
+        self.minimum_shares_possible(out)
         return tuple(out)
+
+    def minimum_shares_possible(self, bounds: list[ShareBound]) -> None:
+        """Refuse minimum shares of one kind (vendors, or ecosystems: each a split of the fleet) that sum
+        above 1 in a quarter: no fleet meets them, and only an empty one would seem to."""
+        for i, bound in enumerate(bounds):
+            in_force: dict[str, float] = {}
+            for j, other in enumerate(bounds):  # those in force once this one is (the later of equals last)
+                if other.group_kind == bound.group_kind and (other.first_period, j) <= (bound.first_period, i):
+                    in_force[other.group] = max(in_force.get(other.group, 0.0), other.min_share)
+            if sum(in_force.values()) > 1 + 1e-9 and bound.min_share > 0:
+                parts = " + ".join(f"{group} {share:g}" for group, share in in_force.items() if share > 0)
+                self.fail(("policy", "shares", i, "min_share"),
+                          f"expected the minimum shares of every {bound.group_kind} in force in "
+                          f"{period_name(self.start + bound.first_period)} to sum to at most 1, found "
+                          f"{sum(in_force.values()):g} ({parts})")
+                return
+
+    def budget_years_in_horizon(self, plan_file: schema.PlanFile) -> None:
+        """Refuse a budget for a year the horizon does not reach: it would limit nothing, silently."""
+        first, last = int(period_name(self.start)[:4]), int(period_name(self.start + self.count - 1)[:4])
+        for i, budget in enumerate(plan_file.budget):
+            if not first <= budget.year <= last:
+                self.fail(("budget", i, "year"), f"expected a year of the horizon ({first} to {last}), "
+                                                 f"found {budget.year}")
 
     def budget_limits(self, plan_file: schema.PlanFile, field_name: str) -> dict[int, float]:
         """One kind of yearly limit, by year, for the years of the horizon that set it."""
@@ -678,6 +713,7 @@ class _Resolver:
             self.known(minimum.accelerator, ("policy", "min_units", i, "accelerator"))
             minimums.append(MinUnits(minimum.accelerator, minimum.units,
                                      max(0, period_index(minimum.by) - self.start)))
+        self.budget_years_in_horizon(f)
         demand = f.demand
         installed_stacks = {self.catalog[lot.accelerator].ecosystem
                             for site in sites for hall in site.halls for lot in hall.installed}

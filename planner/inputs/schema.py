@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from planner import fmt
+from planner.errors import KeyedValueError
 from planner.inputs import units
 
 PERIOD_PATTERN = re.compile(r"^(20[0-9]{2})Q([1-4])$")
@@ -103,14 +104,18 @@ class Sourced(StrictModel):
         return sources
 
 
-def _unique_ids(items: list[BaseModel], what: str) -> None:
-    seen: set[str] = set()
-    for item in items:
-        item_id = getattr(item, "id", None) or getattr(item, "accelerator", None)
-        if item_id in seen:
-            raise ValueError(f"duplicate {what} id '{item_id}'")
+def _unique_ids(items: list[BaseModel], what: str, key: str) -> None:
+    """Refuse a second entry of list `key` with the same id; the error points at that entry's id."""
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        item_id = getattr(item, "id", None)
+        field = "id" if item_id is not None else "accelerator"
+        item_id = item_id or getattr(item, "accelerator", None)
+        if isinstance(item_id, str) and item_id in seen:
+            raise KeyedValueError(f"duplicate {what} id: expected a new id, found '{item_id}' again (first at "
+                                  f"{key}[{seen[item_id]}])", (key, index, field))
         if isinstance(item_id, str):
-            seen.add(item_id)
+            seen[item_id] = index
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -214,7 +219,7 @@ class CatalogFile(StrictModel):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Self:
-        _unique_ids(list(self.accelerators), "accelerator")
+        _unique_ids(list(self.accelerators), "accelerator", "accelerators")
         return self
 
 
@@ -388,8 +393,8 @@ class Site(Sourced):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Self:
-        _unique_ids(list(self.power_sources), "power source")
-        _unique_ids(list(self.halls), "hall")
+        _unique_ids(list(self.power_sources), "power source", "power_sources")
+        _unique_ids(list(self.halls), "hall", "halls")
         if self.design_pue is not None and self.design_pue < self.pue:
             raise ValueError(f"`design_pue` ({self.design_pue:g}) is below the annual `pue` ({self.pue:g}): "
                              "the hottest hour needs at least the average")
@@ -527,6 +532,21 @@ class Supply(Sourced):
     start: Period | None = Field(default=None, alias="from")
     until: Period | None = None
 
+    @model_validator(mode="after")
+    def _window_in_order(self) -> Self:
+        window_in_order(self.start, self.until)
+        return self
+
+
+def window_in_order(start: str | None, until: str | None) -> None:
+    """Refuse a window of quarters that ends (`until`) before it starts (`from`).
+
+    Raises:
+        ValueError: `until` is before `from`.
+    """
+    if start is not None and until is not None and period_index(until) < period_index(start):
+        raise ValueError(f"expected `until` no earlier than `from` ({start}), found {until}")
+
 
 class CloudOffer(Sourced):
     """Leased accelerators: no site power, paid per accelerator-hour."""
@@ -537,6 +557,11 @@ class CloudOffer(Sourced):
     max_accelerators: float = Field(gt=0, le=100_000_000)
     start: Period | None = Field(default=None, alias="from")
     until: Period | None = None
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> Self:
+        window_in_order(self.start, self.until)
+        return self
 
 
 FABRIC_POWER_SHARE_ESTIMATE = 0.07
@@ -664,10 +689,10 @@ class PlanFile(Sourced):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Self:
-        _unique_ids(list(self.sites), "site")
-        _unique_ids(list(self.cloud_offers), "cloud offer")
-        _unique_ids(list(self.catalog), "accelerator")
-        _unique_ids(list(self.stacks), "stack")
+        _unique_ids(list(self.sites), "site", "sites")
+        _unique_ids(list(self.cloud_offers), "cloud offer", "cloud_offers")
+        _unique_ids(list(self.catalog), "accelerator", "catalog")
+        _unique_ids(list(self.stacks), "stack", "stacks")
         years = [entry.year for entry in self.budget]
         if len(set(years)) != len(years):
             raise ValueError("budget years must not repeat")

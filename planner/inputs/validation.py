@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import InputError, Problem
+from planner.errors import InputError, KeyedValueError, Problem
 from planner.inputs.loading import Document, KeyPath
 
 _MAX_FOUND_CHARS = 60
@@ -88,6 +88,9 @@ def validate[M: BaseModel](model: type[M], document: Document) -> M:
         problems: list[Problem] = []
         for item in error.errors():
             path = tuple(part for part in item["loc"] if isinstance(part, str | int))
+            cause = (item.get("ctx") or {}).get("error")
+            if isinstance(cause, KeyedValueError):  # it names the entry it is about
+                path = (*path, *cause.where)
             path = _trim_to_data(document.data, path)
             problems.append(document.problem(path, _message(model, item, path)))
         raise InputError(problems) from None

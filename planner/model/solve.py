@@ -7,6 +7,7 @@ duals and slacks, in the LP's order. Values are read only when the solver return
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -112,7 +113,7 @@ def _pulp_solver(name: str, options: SolverOptions) -> tuple[Any, SolverInfo]:
         solver: Any = pulp.COIN_CMD(  # type: ignore[no-untyped-call]
             threads=options.threads, options=["precision %.17g"], **common)
         if not solver.available():
-            raise SolverError("CBC is not available: install it with pip install 'pulp[cbc]'")
+            raise SolverError("CBC is not available: install it with pip install 'ai-capacity-planner[cbc]'")
         return solver, SolverInfo("CBC", _cbc_version(solver.path))
     known = {solver.lower(): solver for solver in pulp.listSolvers()}
     if name.lower() not in known:
@@ -417,7 +418,33 @@ def _read_duals(model: Model, result: SolveResult, answer: Answer) -> None:
 
 
 def write_mps(lp: LinearProgram, path: str) -> None:
-    """Write `lp` as a free-format MPS file, columns and rows named, through HiGHS."""
+    """Write `lp` as a free-format MPS file, columns and rows named, through HiGHS.
+
+    Raises:
+        OSError: HiGHS could not write the whole file (a full disk, a file-size limit).
+    """
+    import highspy  # noqa: PLC0415
+
     with diverted_stdout():
         highs = highs_model(lp, SolverOptions(), names=True)
-        highs.writeModel(path)
+        status = highs.writeModel(path)
+    if status != highspy.HighsStatus.kOk or not _ends_with_endata(path):
+        # HiGHS reports no error when a write is cut short (a full disk, a file-size limit): an MPS
+        # file is whole only when it ends with its ENDATA line.
+        raise OSError(errno.EIO, "HiGHS could not write the whole MPS file (disk full or a file-size limit?)")
+
+
+def _ends_with_endata(path: str) -> bool:
+    try:
+        with open(path, "rb") as stream:  # noqa: PTH123 - HiGHS takes the name as text
+            stream.seek(0, 2)
+            stream.seek(max(0, stream.tell() - 64))
+            return stream.read().rstrip().endswith(b"ENDATA")
+    except OSError:
+        return False
+
+
+__all__ = [
+    "Answer", "SolveResult", "SolverInfo", "SolverOptions", "Status", "WarmStart", "highs_model", "pulp_problem",
+    "read_solution", "run_highs", "solve", "whole_columns", "whole_objective", "write_mps",
+]

@@ -7,7 +7,8 @@ the CLI can check the option before the solver stack loads.
 from __future__ import annotations
 
 OWN_SOLVERS = ("highs", "cbc")
-"""HiGHS in-process through highspy (the default), and CBC through PuLP (`pulp[cbc]`)."""
+"""HiGHS in-process through highspy (the default), and CBC through PuLP (the `cbc` extra:
+`pip install 'ai-capacity-planner[cbc]'`)."""
 FALLBACK = {"highs": "cbc"}
 """The solver that answers the same LP when the chosen one is missing or crashes; every solver
 but HiGHS falls back to HiGHS."""

@@ -82,6 +82,8 @@ RESERVE_LINE: dict[str, Any] = {"color": "#b22222", "linewidth": 1.2, "linestyle
 DEMAND_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.6, "linestyle": "--"}
 EFFECTIVE_LINE: dict[str, Any] = {"color": "#111111", "linewidth": 1.4, "linestyle": ":", "marker": "o",
                                   "markersize": 2.5}
+SITE_GID = "site:"
+"""A panel about one site has the gid `site:<id>` (no file shows it; report.html toggles panels by site)."""
 NOTE: dict[str, Any] = {"fontsize": 8, "color": "#444444"}
 TITLE: dict[str, Any] = {"fontsize": 10, "loc": "left"}
 
@@ -304,6 +306,7 @@ def power_by_site(run: ChartInput) -> Figure:
     figure, grid = _panels(len(run.plan.sites))
     for index, site in enumerate(run.plan.sites):
         ax = grid[index][0]
+        ax.set_gid(SITE_GID + site.id)
         series: list[Series] = []
         events: list[tuple[int, str]] = []
         kinds: dict[str, int] = {}
@@ -403,6 +406,7 @@ def chip_mix(run: ChartInput) -> Figure:
             [("accelerators", "Accelerators in service", "count"), ("bf16_pflops", "BF16 compute", "pflops")]
         ):
             ax = grid[index][column]
+            ax.set_gid(SITE_GID + site_id)
             series = []
             for accelerator_id in ids:
                 if accelerator_id in by.index.get_level_values(0):
@@ -613,6 +617,7 @@ def hall_space(run: ChartInput) -> Figure:
     figure, grid = _panels(len(run.plan.sites))
     for index, site in enumerate(run.plan.sites):
         ax = grid[index][0]
+        ax.set_gid(SITE_GID + site.id)
         halls = [(h, _column(sites, site.id, f"hall_{h.id}_ready_mw", periods),
                   _column(sites, site.id, f"hall_{h.id}_used_mw", periods)) for h in site.halls]
         halls = [(h, ready, used) for h, ready, used in halls if max([*ready, *used]) > 1e-9] or halls
@@ -651,10 +656,10 @@ def hall_space(run: ChartInput) -> Figure:
 
 
 CHARTS: dict[str, Callable[[ChartInput], Figure]] = {
-    "power-by-site.png": power_by_site,
-    "chip-mix.png": chip_mix,
+    "power_by_site.png": power_by_site,
+    "chip_mix.png": chip_mix,
     "budget.png": budget,
-    "compute-over-time.png": compute_over_time,
-    "hall-space.png": hall_space,
+    "compute_over_time.png": compute_over_time,
+    "hall_space.png": hall_space,
 }
 """Each chart's file name, in the order of the report's pages."""

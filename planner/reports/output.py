@@ -1,4 +1,5 @@
-"""Write report files whole or not at all: temporary name in the same folder, then os.replace.
+"""Write report files whole or not at all: staged under temporary names in the same folder, then
+put in place together (os.replace), the manifest last.
 
 `summary.json` (the manifest) is written last and lists the SHA-256 of every other output,
 so a folder whose manifest is missing or disagrees was not written completely.
@@ -21,27 +22,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-TEMPORARY_PREFIX = ".planner-tmp-"
+from planner.errors import InputError
+from planner.files import file_mode, reason, shown, temporary_prefix
+from planner.inputs.gate import input_digest
+from planner.inputs.loading import MAX_FILE_BYTES
+from planner.reports.destination import claim, is_report_name
+
 MANIFEST = "summary.json"
 CSV_FLOAT_FORMAT = "%.10g"
-
-
-def _file_mode() -> int:
-    """0666 less the process's umask, as open() would give."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_FILE_MODE = _file_mode()
+_FILE_MODE = file_mode()
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The SHA-256 of input file `path` as it was parsed (`planner.inputs.gate.input_digest`)."""
+    return input_digest(path, MAX_FILE_BYTES)
 
 
 CSV_CHUNK_ROWS = 8192
@@ -126,26 +120,39 @@ def csv_text(table: pd.DataFrame) -> str:
 
 
 class OutputFolder:
-    """A report folder being written; each file appears whole, the manifest last."""
+    """A report folder being written: every file is staged under a temporary name, and `finish`
+    puts them all in place at once, the manifest last.
 
-    def __init__(self, path: Path) -> None:
+    Until `finish`, the folder's previous report is untouched, so a run that is killed, fills the
+    disk or meets any other OS error leaves it as it was. `finish` first removes the previous
+    manifest (no manifest ever vouches for files it did not list), then renames every file into
+    place and writes the manifest. The folder is checked, locked for the run and owned file by file
+    (`planner.reports.destination`): nothing but a regular file planner wrote is ever replaced.
+    """
+
+    def __init__(self, path: Path, option: str = "--out") -> None:
         self.path = path
         self.written: dict[str, str] = {}
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob(f"{TEMPORARY_PREFIX}*"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+        self.staged: dict[str, Path] = {}
+        self.destination = claim(path, option)
 
     def write_bytes(self, name: str, data: bytes) -> Path:
-        """Write `data` to `name` atomically and remember its hash."""
+        """Stage `data` as `name` and remember its hash."""
         return self.write_chunks(name, [data])
 
     def write_chunks(self, name: str, chunks: Iterable[bytes]) -> Path:
-        """Write `chunks` one after the other to `name` atomically and remember the file's hash."""
-        target = self.path / name
+        """Stage `chunks`, one after the other, as `name` and remember the file's hash.
+
+        Raises:
+            InputError: `name` is taken by something planner may not replace, or the file cannot be
+                written (every file staged so far is then removed; the folder is as it was).
+        """
+        self.destination.check_replaceable(name)
         digest = hashlib.sha256()
-        descriptor, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=self.path)
+        temporary: Path | None = None
         try:
+            descriptor, created = tempfile.mkstemp(prefix=temporary_prefix(), dir=self.path)
+            temporary = Path(created)
             with os.fdopen(descriptor, "wb") as stream:
                 # mkstemp makes the file private (0600); a report is an ordinary file.
                 os.fchmod(stream.fileno(), _FILE_MODE)
@@ -154,13 +161,31 @@ class OutputFolder:
                     digest.update(chunk)
                 stream.flush()
                 os.fsync(stream.fileno())
-            Path(temporary).replace(target)
+        except OSError as error:
+            self._abandon(temporary)
+            raise self._cannot_write(name, error) from None
         except BaseException:
-            with contextlib.suppress(OSError):
-                Path(temporary).unlink()
+            self._abandon(temporary)
             raise
+        previous = self.staged.pop(name, None)
+        if previous is not None:
+            with contextlib.suppress(OSError):
+                previous.unlink()
+        self.staged[name] = temporary
         self.written[name] = digest.hexdigest()
-        return target
+        return self.path / name
+
+    def _cannot_write(self, name: str, error: OSError) -> InputError:
+        return self.destination.problem(
+            f"cannot write '{shown(self.path / name)}' ({reason(error)}); the folder was left as it was")
+
+    def _abandon(self, temporary: Path | None) -> None:
+        """Remove every temporary this folder staged, and unlock it."""
+        for path in [*self.staged.values(), *([temporary] if temporary else [])]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self.staged.clear()
+        self.destination.release()
 
     def write_csv(self, name: str, table: pd.DataFrame) -> Path:
         return self.write_chunks(name, (chunk.encode("utf-8") for chunk in csv_chunks(table)))
@@ -170,6 +195,47 @@ class OutputFolder:
         return self.write_bytes(name, text.encode("utf-8"))
 
     def finish(self, summary: dict[str, Any]) -> Path:
-        """Write the manifest last, listing every file written before it with its SHA-256."""
+        """Stage the manifest (every file written before it, with its SHA-256), then put every file in
+        place, the manifest last, and unlock the folder.
+
+        Raises:
+            InputError: A file cannot be put in place (the folder then has no manifest).
+        """
         summary = {**summary, "outputs": dict(sorted(self.written.items()))}
-        return self.write_json(MANIFEST, summary)
+        self.write_json(MANIFEST, summary)
+        try:
+            self._commit()
+        except OSError as error:
+            self._abandon(None)
+            raise self._cannot_write(MANIFEST, error) from None
+        self.destination.release()
+        return self.path / MANIFEST
+
+    def _commit(self) -> None:
+        self.destination.record_owned(self.written)
+        manifest = self.path / MANIFEST
+        with contextlib.suppress(FileNotFoundError):
+            manifest.unlink()  # before any new file lands: no manifest vouches for files it did not list
+        for name in sorted(set(self.destination.owned) - set(self.staged)):
+            if is_report_name(name) and self.destination.replaceable(name):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.path / name).unlink()  # a previous run's output this run did not write again
+        for name, temporary in self.staged.items():
+            if name != MANIFEST:
+                temporary.replace(self.path / name)
+        _sync_folder(self.path)
+        self.staged.pop(MANIFEST).replace(manifest)
+        self.staged.clear()
+        _sync_folder(self.path)
+        with contextlib.suppress(OSError):  # the record then keeps old versions too: still true
+            self.destination.settle(self.written)
+
+
+def _sync_folder(path: Path) -> None:
+    """Make the renames in `path` durable (where the OS allows a folder to be synced)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -34,6 +34,7 @@ from planner.model.families import INTERNAL as INTERNAL_FAMILIES
 from planner.model.rows import KEY_FIELDS
 from planner.objective import Objective
 from planner.reports.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
+from planner.reports.literal import literal_text
 
 if TYPE_CHECKING:
     from planner.answers.diagnosis import Diagnosis
@@ -47,22 +48,25 @@ SHA_SHOWN = 16
 """Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
 MAX_FILES_SHOWN = 9
 
-def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> None:
+@literal_text()
+def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> dict[str, Figure]:
     """Write each chart as a PNG and the whole report as `report.pdf` into `folder`: the summary
-    page, a page per chart, then the table pages."""
+    page, a page per chart, then the table pages. Returns the drawn charts by PNG name (report.html shows them)."""
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: capacity plan", "Creator": f"planner {__version__}",
                 "CreationDate": None, "ModDate": None}
     with PdfPages(buffer, metadata=metadata) as pdf:
         save_page(pdf, summary_page(run, summary))
+        figures = {}
         for name, chart in CHARTS.items():
-            png, figure = render_chart(chart, run)
+            png, figures[name] = render_chart(chart, run)
             folder.write_bytes(name, png)
-            save_page(pdf, figure)
+            save_page(pdf, figures[name])
         for page in [*allocation_pages(run), *limit_pages(run)]:
             save_page(pdf, page)
     folder.write_bytes(PDF_NAME, buffer.getvalue())
+    return figures
 
 
 def render_chart(chart: Callable[[ChartInput], Figure], run: ChartInput) -> tuple[bytes, Figure]:
@@ -540,6 +544,7 @@ def limit_pages(run: RunResult) -> list[Figure]:
 
 # --- diagnosis (a plan that cannot be met) -------------------------------------------------
 
+@literal_text()
 def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any], folder: OutputFolder) -> None:
     """`report.pdf` for a plan that cannot be met: one page saying what is short and why."""
     matplotlib.use("Agg")
@@ -549,6 +554,19 @@ def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[s
     with PdfPages(buffer, metadata=metadata) as pdf:
         save_page(pdf, diagnosis_page(run, diagnosis, provenance))
     folder.write_bytes(PDF_NAME, buffer.getvalue())
+
+
+def diagnosis_sections(diagnosis: Diagnosis) -> list[tuple[str, list[str]]]:
+    """The diagnosis's sections, (title, lines), as report.pdf and report.html show them."""
+    return [
+        ("What is short, with every limit held", [s.words for s in diagnosis.short]),
+        ("Because", diagnosis.binding_while_short[:8]),
+        ("What would close it, all together, with every target held (money gives first, then space, power, "
+         "supply)", [s.words for s in diagnosis.would_close]
+         or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
+                                            "ask for compute before any allowed accelerator can serve it."])),
+        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_limits[:20]),
+    ]
 
 
 def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any]) -> Figure:
@@ -561,16 +579,7 @@ def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, A
     writer = _Writer(figure, 0.04, 0.86, 110)
     writer.line(diagnosis.headline(), size=11)
     writer.width_chars = 140
-    sections = [
-        ("What is short, with every limit held", [s.words for s in diagnosis.short]),
-        ("Because", diagnosis.binding_while_short[:8]),
-        ("What would close it, all together, with every target held (money gives first, then space, power, "
-         "supply)", [s.words for s in diagnosis.would_close]
-         or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
-                                            "ask for compute before any allowed accelerator can serve it."])),
-        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_limits[:20]),
-    ]
-    for title, lines in sections:
+    for title, lines in diagnosis_sections(diagnosis):
         if not lines:
             continue
         writer.heading(title)

@@ -18,6 +18,7 @@ from planner.answers.decision import decision
 from planner.answers.headline import headline as headline_of
 from planner.answers.outcome import objective_of
 from planner.answers.stacks import stacks_by_year
+from planner.reports.formats import write_tables
 from planner.reports.output import OutputFolder, sha256_file
 from planner.tolerances import STEP_VALUE_NOISE
 
@@ -90,7 +91,7 @@ def provenance(run: RunResult) -> dict[str, Any]:
     """What produced this report: planner version, inputs and catalog with SHA-256, options."""
     return {
         "planner_version": __version__,
-        "inputs": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.files],
+        "inputs": [{"path": _shown(p), "sha256": run.loaded.sha256(p)} for p in run.loaded.files],
         "catalog": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(run.options).items()},
     }
@@ -172,9 +173,11 @@ def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
     folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
                                           **diagnosis.to_json()})
     if run.options.charts:
+        from planner.reports.html_report import write_diagnosis_html  # noqa: PLC0415 - loads matplotlib too
         from planner.reports.pdf_report import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
 
         write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
+        write_diagnosis_html(run, diagnosis, provenance(run), folder)
     folder.finish({
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
@@ -193,21 +196,19 @@ def reproducible() -> bool:
 
 
 def write_report(run: RunResult, out: Path) -> dict[str, Any]:
-    """Write the CSV tables, the charts and report.pdf, and summary.json (last) into `out`; return the summary."""
+    """Write the CSV tables, the charts, report.pdf and report.html, and summary.json (last) into `out`;
+    return the summary."""
     assert run.tables is not None
     started = time.perf_counter()
     with _older_objects_frozen():
         folder = OutputFolder(out)
-        folder.write_csv("allocation.csv", run.tables.allocation)
-        folder.write_csv("sites.csv", run.tables.sites)
-        folder.write_csv("budget.csv", run.tables.budget)
-        folder.write_csv("compute.csv", run.tables.compute)
-        folder.write_csv("constraints.csv", run.tables.constraints)
+        write_tables(folder, run.plan, run.tables, run.options.formats)
         data = summary(run)
         if run.options.charts:
+            from planner.reports.html_report import write_html_report  # noqa: PLC0415 - plotly loads only here
             from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-            write_charts_and_pdf(run, data, folder)
+            write_html_report(run, data, write_charts_and_pdf(run, data, folder), folder)
     if "seconds" in data:
         data["seconds"]["report"] = round(time.perf_counter() - started, 4)
     folder.finish(data)

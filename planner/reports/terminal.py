@@ -38,7 +38,7 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         f"({solver['name']} {solver['version']}, {solve_s:.2f} s); {fmt.whole_units_words(solver)}"
     )
     for note in run.notes:
-        console.print(f"Note: {note}")
+        console.print(f"Note: {note}", markup=False)
     if "decision" in summary:
         console.print(_decision_line(summary["decision"]), markup=False)
     console.print(_fleet_table(run, console))
@@ -60,9 +60,11 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
 
 
 def _files_written(summary: dict[str, Any]) -> str:
-    """The report's files as a reader looks for them: the PDF first, then tables, charts, summary.json."""
+    """The report's files as a reader looks for them: the PDF and the HTML page first, then tables, charts,
+    summary.json."""
     names = sorted(summary.get("outputs", {}))
-    ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".csv")]
+    ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".html")]
+               + [n for n in names if n.endswith(".csv")]
                + [n for n in names if n.endswith(".png")])
     return ", ".join([*ordered, "summary.json"])
 
@@ -292,7 +294,7 @@ def print_explanation(run: RunResult) -> None:
     for number, limit in enumerate(limits[:10], start=1):
         console.print(f"  {number}. {limit.words}")
     if run.result.duals_note:
-        console.print(f"Note: {run.result.duals_note}")
+        console.print(f"Note: {run.result.duals_note}", markup=False)
 
 
 def print_fit(result: Fit) -> None:

@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 
 from planner import __version__, fmt
 from planner.reports.charts import PAGE_INCHES, VENDOR_COLOURS, quarter_axis, value_axis
+from planner.reports.literal import literal_text
 from planner.reports.output import OutputFolder
 from planner.scenarios.comparison import SHOWN_METRICS, format_value, verdict
 
@@ -316,8 +317,10 @@ def _case_lines(result: WhatIf, case: Case) -> list[tuple[str, str]]:
     return texts
 
 
-def write_whatif_charts(result: WhatIf, table: pd.DataFrame, folder: OutputFolder) -> None:
-    """The comparison charts as PNGs, and comparison.pdf (summary page, then the charts)."""
+@literal_text()
+def write_whatif_charts(result: WhatIf, table: pd.DataFrame, folder: OutputFolder) -> dict[str, Figure]:
+    """The comparison charts as PNGs, and comparison.pdf (summary page, then the charts); returns
+    the drawn charts by PNG name (comparison.html shows them)."""
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{result.base.title}: what-if", "Creator": f"planner {__version__}",
@@ -325,8 +328,10 @@ def write_whatif_charts(result: WhatIf, table: pd.DataFrame, folder: OutputFolde
     with PdfPages(buffer, metadata=metadata) as pdf:
         for page in summary_pages(result, table):
             pdf.savefig(page)
+        figures = {}
         for name, chart in WHATIF_CHARTS.items():
-            figure = chart(result)
+            figure = figures[name] = chart(result)
             folder.write_bytes(name, png_bytes(figure))
             pdf.savefig(figure)
     folder.write_bytes("comparison.pdf", buffer.getvalue())
+    return figures

@@ -76,7 +76,7 @@ def read_scenario(path: Path) -> Scenario:
     meta = validate(ScenarioMeta, Document(meta_data if meta_data is not None else {},
                                            marks.child("scenario").flatten(), document.files))
     marks.children.pop("scenario", None)
-    overlay = Document(data, marks.flatten(), list(document.files))
+    overlay = Document(data, marks.flatten(), list(document.files), dict(document.digests))
     name = meta.name or re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "scenario"
     return Scenario(name, meta.title or name, (overlay,))
 
@@ -92,10 +92,11 @@ def apply_scenario(base: Document, scenario: Scenario, catalog: CatalogSource,
         InputError: An overlay or override that cannot apply (a bad path, nothing to remove).
     """
     data, marks = base.data, base_marks if base_marks is not None else Marks.of(base.positions)
-    files = list(base.files)
+    files, digests = list(base.files), dict(base.digests)
     for overlay in scenario.overlays:
         data, marks = merge_overlay(data, marks, overlay, catalog)
         files += overlay.files
+        digests.update(overlay.digests)
     problems: list[Problem] = []
     for override in scenario.overrides:
         try:
@@ -104,4 +105,4 @@ def apply_scenario(base: Document, scenario: Scenario, catalog: CatalogSource,
             problems += error.problems
     if problems:
         raise InputError(problems)
-    return Document(data, marks.flatten(), files)
+    return Document(data, marks.flatten(), files, digests)

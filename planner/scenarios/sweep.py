@@ -86,8 +86,12 @@ def _rows(runs: Sequence[Run], variables: Sequence[Variable], outcomes: dict[int
 
 
 def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *, workers: int = 2,
-              scheduler: str | None = None, progress: Progress | None = None, title: str = "") -> SweepResult:
+              scheduler: str | None = None, progress: Progress | None = None, title: str = "",
+              client: Any = None) -> SweepResult:
     """Prepare every distinct run's plan (lazily), solve them, and tabulate.
+
+    Where: `client` (a `dask.distributed.Client`), else a Dask `scheduler` address, else `workers`
+    local processes (in this process when 1).
 
     Runs with the same overrides are solved once (a grid end and a tornado end, say).
 
@@ -115,7 +119,7 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
                                   for p in error.problems]) from None
             yield Task(run.index, loaded, base.options)
 
-    outcomes = {o.index: o for o in execute(tasks(), len(distinct), workers, scheduler, progress)}
+    outcomes = {o.index: o for o in execute(tasks(), len(distinct), workers, scheduler, progress, client=client)}
     table, series, _ = _rows(runs, variables, outcomes, plans)
     series.insert(3, "period", [periods[t] for t in series["t"]])
     series = series.drop(columns="t")
@@ -125,17 +129,20 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
     return SweepResult(list(variables), table, series, tuple(periods), unit, words, title or base_plan.title)
 
 
-def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, charts: bool = True) -> dict[str, Any]:
-    """Write sweep.csv, sweep_periods.csv and the charts, then summary.json (the manifest) last."""
+def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, charts: bool = True,
+                formats: tuple[str, ...] = ("csv",)) -> dict[str, Any]:
+    """Write sweep.csv, sweep_periods.csv (and their other `formats`), the charts and sweep.html, then
+    summary.json (the manifest) last."""
+    from planner.reports.formats import write_named  # noqa: PLC0415
     from planner.reports.output import OutputFolder  # noqa: PLC0415
 
     folder = OutputFolder(out)
-    folder.write_csv("sweep.csv", result.table)
-    folder.write_csv("sweep_periods.csv", result.periods)
+    write_named(folder, {"sweep": result.table, "sweep_periods": result.periods}, formats)
     if charts:
         from planner.scenarios.sweep_charts import write_sweep_charts  # noqa: PLC0415 - matplotlib loads only here
+        from planner.scenarios.sweep_html import write_sweep_html  # noqa: PLC0415 - plotly loads only here
 
-        write_sweep_charts(result, folder)
+        write_sweep_html(result, write_sweep_charts(result, folder), folder)
     statuses = result.table["status"].value_counts().sort_index()
     data = {
         "sweep": {"title": result.title, "runs": len(result.table),

@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from planner import fmt
 from planner.reports.charts import quarter_axis, value_axis
+from planner.reports.literal import literal_text
 from planner.reports.output import OutputFolder
 from planner.scenarios.compare_charts import BASE_COLOUR, CASE_COLOURS, SUPTITLE, TITLE, blank_page, png_bytes
 from planner.scenarios.comparison import SHOWN_METRICS
@@ -229,10 +230,12 @@ def tornado(sweep: SweepResult) -> Figure:
     return figure
 
 
-def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> list[str]:
-    """The sweep's charts as PNGs: lines (grid), bands (samples), tornado (when run)."""
+@literal_text()
+def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> dict[str, Figure]:
+    """The sweep's charts as PNGs: lines (grid), bands (samples), tornado (when run); returns the
+    drawn charts by PNG name (sweep.html shows them)."""
     matplotlib.use("Agg")
-    written = []
+    written = {}
     kinds = set(sweep.table["kind"])
     charts = []
     if "grid" in kinds:
@@ -242,6 +245,6 @@ def write_sweep_charts(sweep: SweepResult, folder: OutputFolder) -> list[str]:
     if sweep.sensitivities():
         charts.append(("tornado.png", tornado))
     for name, chart in charts:
-        folder.write_bytes(name, png_bytes(chart(sweep)))
-        written.append(name)
+        figure = written[name] = chart(sweep)
+        folder.write_bytes(name, png_bytes(figure))
     return written

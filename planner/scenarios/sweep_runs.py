@@ -8,6 +8,7 @@ resolved against a catalog read once.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,25 @@ from planner.scenarios.sweep_file import Draw, SweepFile, quantile
 
 MAX_RUNS = 10_000
 _SIGNED_INT = re.compile(r"^[+-]?[0-9]{1,3}$")
-_FACTOR = re.compile(r"^[x*]([0-9.eE+-]+)$")
+_FACTOR = re.compile(r"^[x*](?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?$")
+MAX_FACTOR = 1_000.0
+
+
+def factor_of(value: Any) -> float | None:
+    """A scale factor written `x1.5` (or `*1.5`) as its number; None for a value of another form.
+
+    Raises:
+        ValueError: It starts as a factor does but is not one (`x1..2`, `x1e-`), or is not above 0 and
+            at most MAX_FACTOR.
+    """
+    if not isinstance(value, str) or not value.startswith(("x", "*")):
+        return None
+    if not _FACTOR.match(value):
+        raise ValueError(f"expected a scale factor such as x0.8 or x1.5, found '{value}'")
+    number = float(value[1:])
+    if not (math.isfinite(number) and 0 < number <= MAX_FACTOR):
+        raise ValueError(f"expected a scale factor above 0 and at most {MAX_FACTOR:,.0f}, found '{value}'")
+    return number
 
 
 @dataclass(frozen=True)
@@ -119,7 +138,8 @@ class Base:
         plan_file = validate(schema.PlanFile, document)
         catalog = {**self.catalog, **{entry.id: entry for entry in plan_file.catalog}}
         plan = resolve(plan_file, catalog, document)
-        return with_objective(LoadedPlan(plan, tuple(document.files), self.catalog_files), self.options.objective)
+        return with_objective(LoadedPlan(plan, tuple(document.files), self.catalog_files,
+                                          dict(document.digests)), self.options.objective)
 
     def describe(self, path: str, origin: Position) -> tuple[Slot, Any]:
         return describe(self.document, Override(path, "set", 0, origin, ""), self.source)
@@ -157,9 +177,12 @@ def range_variable(base: Base, argument: str, number: int) -> tuple[Variable, li
         raise fail(f"expected quarters (2026Q3:2027Q2:4) or slips in quarters (0:4:5), found '{low}:{high}'")
     if not slot.is_number:
         raise fail("only numbers and quarters can be swept with --set-range; a sweep file's `grid:` takes any values")
-    factors = [_FACTOR.match(low), _FACTOR.match(high)]
-    if factors[0] and factors[1]:
-        values = _linspace(float(factors[0][1]), float(factors[1][1]), count)
+    try:
+        factors = [factor_of(low), factor_of(high)]
+    except ValueError as error:
+        raise fail(str(error)) from None
+    if factors[0] is not None and factors[1] is not None:
+        values = _linspace(factors[0], factors[1], count)
         return Variable(path, "factor", 1.0, values[0], values[-1], origin), values
     try:
         bottom, top = (as_number(parse_value(text, origin), slot) for text in (low, high))
@@ -177,8 +200,12 @@ def file_variables(base: Base, sweep: SweepFile, document: Document) -> list[tup
         origin = document.position(("grid", path)) or Position("sweep", 1, 1)
         slot, current = base.describe(path, origin)
         texts = [str(v) for v in values]
-        if values and all(isinstance(v, str) and _FACTOR.match(v) for v in values):
-            numbers: list[Any] = [float(_FACTOR.match(v)[1]) for v in texts]  # type: ignore[index]
+        try:
+            factors = [factor_of(v) for v in values]
+        except ValueError as error:
+            raise InputError([Problem(origin, f"grid.{path}", str(error))]) from None
+        if values and all(f is not None for f in factors):
+            numbers: list[Any] = factors
             out.append((Variable(path, "factor", 1.0, numbers[0], numbers[-1], origin), numbers))
         elif values and slot.is_period and all(isinstance(v, str) and _SIGNED_INT.match(v) for v in values):
             numbers = [int(v) for v in texts]
@@ -222,7 +249,15 @@ def _sample_variable(path: str, draw: Draw, slot: Slot, current: Any, origin: Po
 def plan_runs(variables: Sequence[Variable], grid: Sequence[Sequence[Any]] | None,
               samples: list[tuple[Any, ...]] | None, tornado: bool) -> list[Run]:
     """Run 0 is the base plan; then the grid (first variable slowest) or the samples; then,
-    with `tornado`, each variable alone at its low and its high."""
+    with `tornado`, each variable alone at its low and its high.
+
+    Raises:
+        InputError: More than MAX_RUNS grid points or samples, counted before any is built.
+    """
+    variants = (math.prod(len(values) for values in grid) if grid is not None else 0) + len(samples or [])
+    if variants > MAX_RUNS:
+        raise InputError([Problem(None, "", f"expected at most {MAX_RUNS:,} runs (grid points or samples), "
+                                            f"found {variants:,}")])
     runs = [Run(0, "base", tuple([None] * len(variables)))]
     if grid is not None:
         for combination in _product(grid):
@@ -235,8 +270,6 @@ def plan_runs(variables: Sequence[Variable], grid: Sequence[Sequence[Any]] | Non
                 alone: list[Any] = [None] * len(variables)
                 alone[i] = value
                 runs.append(Run(len(runs), kind, tuple(alone), variable.column))
-    if len(runs) > MAX_RUNS:
-        raise InputError([Problem(None, "", f"expected at most {MAX_RUNS:,} runs, found {len(runs):,}")])
     return runs
 
 

@@ -19,7 +19,8 @@ from planner import __version__
 from planner.answers.run import Options, RunResult, objective_of, optimize
 from planner.inputs.loading import Document
 from planner.inputs.plan import LoadedPlan, plan_from_document, with_objective
-from planner.reports.output import OutputFolder, sha256_file
+from planner.reports.formats import write_named
+from planner.reports.output import OutputFolder
 from planner.reports.report import binding_limits, headline
 from planner.scenarios.changes import InputChange, input_changes
 from planner.scenarios.comparison import limit_changes, span
@@ -196,7 +197,7 @@ def summary(result: WhatIf, options: Options) -> dict[str, Any]:
             data["diagnosis"] = case.diagnosis
         if case is not result.base:
             data["inputs_changed"] = [change.to_json() for change in case.changes]
-        data["inputs"] = [{"path": _shown(p), "sha256": sha256_file(p)} for p in case.loaded.files]
+        data["inputs"] = [{"path": _shown(p), "sha256": case.loaded.sha256(p)} for p in case.loaded.files]
         return data
 
     base = result.base
@@ -218,19 +219,20 @@ def _shown(path: Path) -> str:
 
 def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = True,
                  reports: bool = False) -> dict[str, Any]:
-    """Write comparison.csv, limit_changes.csv, the charts and comparison.pdf, then summary.json.
+    """Write comparison.csv, limit_changes.csv, the charts, comparison.pdf and comparison.html, then summary.json.
 
     With `reports`, each side's own report folder too (`out/base/`, `out/<scenario>/`).
     """
     folder = OutputFolder(out)
-    table = comparison_table(result)
-    folder.write_csv("comparison.csv", table)
-    folder.write_csv("limit_changes.csv", changes_table(result))
-    folder.write_csv("input_changes.csv", input_changes_table(result))
+    tables = {"comparison.csv": comparison_table(result), "limit_changes.csv": changes_table(result),
+              "input_changes.csv": input_changes_table(result)}
+    write_named(folder, {name.removesuffix(".csv"): table for name, table in tables.items()}, options.formats)
     if charts and any(case.solved for case in result.cases):
         from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
+        from planner.scenarios.compare_html import write_comparison_html  # noqa: PLC0415 - plotly loads only here
 
-        write_whatif_charts(result, table, folder)
+        figures = write_whatif_charts(result, tables["comparison.csv"], folder)
+        write_comparison_html(result, tables, figures, folder)
     if reports:
         from planner.reports.report import write_report  # noqa: PLC0415
 

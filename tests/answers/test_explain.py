@@ -139,7 +139,7 @@ def test_infeasible_plan_exits_3_and_writes_the_diagnosis(write_plan, tmp_path):
     manifest = json.loads((out / "summary.json").read_text())
     assert manifest["status"] == "infeasible"
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert set(manifest["outputs"]) == {"diagnosis.json", "report.pdf"}
+    assert set(manifest["outputs"]) == {"diagnosis.json", "report.pdf", "report.html"}
 
 
 def test_fit_power_and_budget():

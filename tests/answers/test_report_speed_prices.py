@@ -18,7 +18,7 @@ from planner.answers.explain import price_limits, ranked, step_of
 from planner.answers.run import Options, RunResult, load, optimize
 from planner.model.families import INTERNAL, PRICED
 from planner.tolerances import STEP_VALUE_NOISE as NOISE
-from tests.conftest import DATA, SMALL_CATALOG
+from tests.conftest import DATA, SMALL_CATALOG, needs_cbc
 
 
 def solve(**options: object) -> RunResult:
@@ -124,6 +124,7 @@ def test_rows_missing_from_the_solver(run):
     assert by_name["budget__2026__2026"] == prices_of(run).limit(list(prices.name).index("budget__2026__2026"))
 
 
+@needs_cbc
 def test_limit_pages_without_any_re_solve():
     """CBC re-solves nothing: every solved_step_value is missing (NaN, a float column), and the
     PDF's limit pages read it as such."""

@@ -20,13 +20,14 @@ from typer.testing import CliRunner
 from planner.answers.run import Options, load, optimize
 from planner.cli import app
 from planner.model import solve as solve_module
-from tests.conftest import REPO, SMALL_CATALOG, as_lp, base_plan
+from tests.conftest import REPO, SMALL_CATALOG, as_lp, base_plan, needs_cbc
 from tests.model.test_optimize import phasing_plan
 
 runner = CliRunner()
 SHIPPED = sorted((REPO / "sites").glob("*.yaml"))
 
 
+@needs_cbc
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
 def test_highs_and_cbc_agree_on_every_shipped_plan(path):
     objectives = {}
@@ -65,7 +66,7 @@ def test_same_input_same_bytes_across_processes(tmp_path):
     for out, seed in ((first, "1"), (second, "2")):
         assert _run_cli(plan, out, seed).wait(timeout=120) == 0
     a, b = _files(first), _files(second)
-    assert set(a) >= {"summary.json", "allocation.csv", "report.pdf", "power-by-site.png"}
+    assert set(a) >= {"summary.json", "allocation.csv", "report.pdf", "power_by_site.png"}
     assert a == b, [name for name in a if a[name] != b.get(name)]
 
 
@@ -133,6 +134,7 @@ def test_a_plan_found_but_not_proven_optimal_says_so(tmp_path, write_plan, monke
     assert "NOT proven optimal" in result.output
 
 
+@needs_cbc
 def test_missing_highs_falls_back_to_cbc(write_plan, tmp_path, monkeypatch):
     monkeypatch.setattr(solve_module, "highs_available", lambda: False)
     out = tmp_path / "out"
@@ -146,6 +148,7 @@ def test_missing_highs_falls_back_to_cbc(write_plan, tmp_path, monkeypatch):
     assert summary["objective"]["value"] == pytest.approx(3200)
 
 
+@needs_cbc
 def test_crashing_cbc_falls_back_to_highs(write_plan, tmp_path, monkeypatch):
     def crash(self, lp, **kwargs):
         raise pulp.PulpSolverError("cbc: killed by signal 11")

@@ -75,6 +75,22 @@ CORPUS: dict[str, tuple[bytes, str]] = {
                                       "sites[0].include"),
     "tabs for indentation": (swap("    pue: 1.25", "\tpue: 1.25").encode(), ""),
     "unclosed bracket": (b"name: [unclosed\n", ""),
+    # issue 17: valid YAML whose meaning no plan can have
+    "budget for a year outside the horizon": (swap("  - year: 2026", "  - year: 2030").encode(), "budget[0].year"),
+    "supply window that ends before it starts": (
+        (GOOD + "supply:\n  - {accelerator: alpha, units_per_quarter: 10, from: 2026Q2, until: 2026Q1}\n").encode(),
+        "supply[0]"),
+    "cloud offer window that ends before it starts": (
+        (GOOD + "cloud_offers:\n  - {id: c, accelerator: alpha, usd_per_accelerator_hour: 2, max_accelerators: 10,"
+                " from: 2026Q3, until: 2026Q2}\n").encode(), "cloud_offers[0]"),
+    "minimum shares summing above 1": (
+        (GOOD + "policy:\n  shares:\n    - {vendor: nvidia, min_share: 0.6}\n    - {vendor: amd, min_share: 0.5}\n"
+         ).encode(), "policy.shares[1].min_share"),
+    "include name with a NUL byte": (swap("  - id: lab", '  - include: "a\\0b.yaml"\n  - id: lab').encode(),
+                                     "sites[0].include"),
+    "flat list of 2.5 million items": (b"name: x\nsites: [" + b",".join([b"1"] * 2_500_000) + b"]\n", ""),
+    "include name of 5,000 characters": (swap("  - id: lab", f"  - include: {'x' * 5000}\n  - id: lab").encode(),
+                                         "sites[0].include"),
 }
 
 

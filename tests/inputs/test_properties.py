@@ -31,9 +31,14 @@ scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True), text,
     st.sampled_from(["10 MW", "1 GW", "5 MWh", "$2.5B", "$79/MWh", "2026Q3", "2026Q5", "yes", "NO", "0755",
-                     "9**9**9 W", "-1 MW", "1e400 W", ".nan", "lab", "gb300-nvl72", "\u202elab"]),
+                     "9**9**9 W", "-1 MW", "1e400 W", ".nan", "lab", "gb300-nvl72", "\u202elab",
+                     # issue 17: text special to a library or the OS, numbers at the edges of meaning
+                     "x1..2", "x1e-", "$\\frac{$", "a\x00b.yaml", "/dev/zero", "x" * 300, 2030, 1999, 0.6, 1.01]),
 )
-trees = st.recursive(scalars, lambda children: st.one_of(
+includes = st.builds(lambda target: {"include": target}, st.sampled_from(
+    ["/dev/zero", "/dev/stdin", "a\x00b.yaml", "x" * 5000, ".", "..", "plan.yaml", "missing.yaml", ""]))
+"""Includes of what is no file to read (issue 17): a device, a NUL byte, a long name, a folder, itself."""
+trees = st.recursive(st.one_of(scalars, includes), lambda children: st.one_of(
     st.lists(children, max_size=4), st.dictionaries(st.text(max_size=12), children, max_size=5)), max_leaves=20)
 
 

@@ -27,7 +27,7 @@ from planner.model.build import build_model
 from planner.model.rows import KEY_FIELDS, RowKey
 from planner.model.solve import Status, pulp_problem, solve
 from planner.model.variables import Model
-from tests.conftest import REPO, as_lp
+from tests.conftest import REPO, as_lp, needs_cbc
 
 
 def _generated(sites: int, accelerators: int, quarters: int, seed: int) -> Plan:
@@ -143,6 +143,7 @@ def test_the_pulp_problem_is_the_lp(plans: dict[str, Plan]) -> None:
         assert -constraint.constant == pytest.approx(lp.rows[i].rhs)
 
 
+@needs_cbc
 @pytest.mark.parametrize("name", ["generated", "ohio"])
 def test_highs_and_cbc_give_the_same_answer(plans: dict[str, Plan], name: str) -> None:
     """Same LP, two solvers through two public APIs: the same optimum, the same slacks, and duals of

@@ -12,7 +12,7 @@ import pytest
 from planner.answers.run import objective_of
 from planner.answers.verify import verify
 from planner.model.build import build_model
-from tests.conftest import base_plan
+from tests.conftest import base_plan, needs_cbc
 from tests.model.test_family_binding import solve_plan, units
 
 
@@ -66,6 +66,7 @@ def test_verify_flags_training_outside_a_cluster(write_plan):
     assert {v.family for v in verify(run.plan, elsewhere)} == {"cluster_split", "cluster"}
 
 
+@needs_cbc
 def test_cbc_finds_the_same_clusters(write_plan):
     """The MILP through PuLP's CBC: the same 120 alpha, $37.314M."""
     run = solve_plan(write_plan(cluster_plan(1_200)), solver="cbc")

@@ -19,7 +19,7 @@ import pytest
 from planner.answers.accounting import ledger
 from planner.answers.run import Options, RunResult, load, optimize
 from planner.answers.verify import verify
-from tests.conftest import SMALL_CATALOG, base_plan
+from tests.conftest import SMALL_CATALOG, base_plan, needs_cbc
 
 ALPHA_QUARTER_USD = 300_000 + 0.1 * 1.25 * 2190 * 40
 BETA_QUARTER_USD = 200_000 + 0.01 * 1.25 * 2190 * 40
@@ -151,6 +151,7 @@ def test_whole_modules_are_rounded_and_repaired_without_a_search(write_plan):
     assert run.result.gap <= 1e-3
 
 
+@needs_cbc
 def test_highs_and_cbc_agree(write_plan):
     path = write_plan(min_cost_plan())
     highs = solve_plan(path, solver="highs")

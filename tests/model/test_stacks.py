@@ -30,7 +30,7 @@ from planner.inputs.plan import plan_from_document
 from planner.model.build import build_model
 from planner.model.solve import SolverOptions, Status, highs_model, read_solution, run_highs, solve
 from planner.objective import Objective
-from tests.conftest import SMALL_CATALOG, base_plan
+from tests.conftest import SMALL_CATALOG, base_plan, needs_cbc
 from tests.model.test_family_binding import TIE_BREAK, assert_binds, limit, solve_plan, units
 
 PARTS = {a["id"]: {**a, "utilisation": 1.0} for a in yaml.safe_load(SMALL_CATALOG.read_text())["accelerators"]}
@@ -100,6 +100,7 @@ def test_summary_lists_the_stacks_in_use_each_year(write_plan, tmp_path):
     assert "Software stacks: 2026 cuda, rocm (adopting); 2027 cuda, rocm (new)." in " ".join(result.output.split())
 
 
+@needs_cbc
 def test_cbc_adopts_the_same_stack(write_plan):
     """The PuLP path (CBC) solves the same MILP and fixes the same binaries for its duals."""
     run = solve_plan(write_plan(two_year_plan("$2M")), solver="cbc")

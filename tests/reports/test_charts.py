@@ -33,7 +33,7 @@ from tests.conftest import DATA, SMALL_CATALOG
 
 matplotlib.use("Agg")
 
-PNGS = ("power-by-site.png", "chip-mix.png", "budget.png", "compute-over-time.png", "hall-space.png")
+PNGS = ("power_by_site.png", "chip_mix.png", "budget.png", "compute_over_time.png", "hall_space.png")
 TICK_UNIT = re.compile(r"MW|GW|kW|\$|FLOPS|^[0-9.,]+k?$")
 
 
@@ -230,7 +230,7 @@ def test_summary_page_shows_provenance_and_limits(run):
 
 def test_same_input_same_bytes(run, report, tmp_path):
     write_report(run, tmp_path)
-    for name in (*PNGS, "report.pdf"):
+    for name in (*PNGS, "report.pdf", "report.html"):
         assert (tmp_path / name).read_bytes() == (report / name).read_bytes(), name
     assert b"CreationDate" not in (report / "report.pdf").read_bytes()
 

@@ -94,7 +94,8 @@ def test_written_file_and_its_hash(tmp_path, monkeypatch):
     assert data == pandas_csv(table).encode("utf-8")
     manifest = json.loads((tmp_path / MANIFEST).read_text())
     assert manifest["outputs"] == {"table.csv": hashlib.sha256(data).hexdigest()}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "table.csv"]
+    # .planner-owned: the record of what planner wrote here (planner.reports.destination)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".planner-owned", MANIFEST, "table.csv"]
 
 
 def test_a_failed_write_leaves_nothing(tmp_path):

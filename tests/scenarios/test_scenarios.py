@@ -122,6 +122,7 @@ def test_set_paths_through_ids():
     document = apply(
         "budget.2026.limit_usd=$100M",
         "budget.2027.limit_usd=$5B",                     # a new year is added
+        "horizon.end=2027Q4",                            # (which the horizon must reach: issue 17)
         "sites.lab.pue=1.5",
         "sites.lab.power_sources.grid.phases.0.available_mw=20 MW",
         "catalog.alpha.unit_price_usd=x2",               # from the catalog, times 2
@@ -137,7 +138,7 @@ def test_set_paths_through_ids():
     assert catalog["alpha"]["unit_price_usd"] == 600_000
     assert catalog["beta"]["first_available"] == "2026Q3"
     assert data["policy"] == {"exclude": ["beta"], "shares": [{"vendor": "nvidia", "min_share": 0.5}]}
-    assert str(document.positions["sites", 0, "pue"]) == "--set:3:15"
+    assert str(document.positions["sites", 0, "pue"]) == "--set:4:15"
     plan = plan_from_document(document, SMALL_CATALOG).plan
     assert [a.id for a in plan.accelerators] == ["alpha"]
     assert plan.catalog["alpha"].unit_price_usd == 600_000

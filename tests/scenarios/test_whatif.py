@@ -60,7 +60,7 @@ def test_outputs_are_complete_and_deterministic(tmp_path):
     summary = json.loads((first / "summary.json").read_text())
     outputs = summary["outputs"]
     assert set(outputs) == {"comparison.csv", "limit_changes.csv", "input_changes.csv", "chip_mix.png", "power.png",
-                            "budget.png", "compute.png", "comparison.pdf"}
+                            "budget.png", "compute.png", "comparison.pdf", "comparison.html"}
     assert summary["scenarios"][0]["inputs_changed"] == [{"path": "policy.exclude", "base": "not set",
                                                           "scenario": '["beta"]'}]
     assert summary["scenarios"][0]["name"] == "no-beta"

@@ -1,0 +1,455 @@
+"""Issue 17: hostile input and faults. No traceback, no hang, nothing lost, no folder that lies.
+
+Each family is fixed by one mechanism; these cases check the mechanism from outside:
+- the input gate (`planner.inputs.gate`): FIFOs, devices, odd names and standard input;
+- single files planner replaces (`planner.files`): never anything but a regular file;
+- report folders (`planner.reports.destination`, `OutputFolder`): checked before any work,
+  locked for the run, owned file by file, staged and put in place together;
+- sweep workers that end with their parent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from tests.conftest import DATA, SMALL_CATALOG
+
+runner = CliRunner()
+PLAN = DATA / "one-quarter.yaml"
+ROOT = os.geteuid() == 0
+SECONDS = 20
+
+
+def optimize(plan: Path | str, out: Path, *extra: str) -> object:
+    return runner.invoke(app, ["optimize", str(plan), "--catalog", str(SMALL_CATALOG), "--out", str(out),
+                               "--no-report", *extra])
+
+
+def assert_refused(result: object, *words: str) -> None:
+    output = result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 2, output  # type: ignore[attr-defined]
+    assert "Traceback" not in output
+    for word in words:
+        assert word in output, output
+
+
+def plan_copy(folder: Path, name: str = "plan.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(PLAN.read_bytes())
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def manifest_agrees(folder: Path) -> bool:
+    summary = json.loads((folder / "summary.json").read_text())
+    return all(hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+               for name, digest in summary["outputs"].items())
+
+
+# --- The input gate ------------------------------------------------------------------------------
+
+
+def _include(tmp_path: Path, target: str) -> Path:
+    text = PLAN.read_text().replace("  - id: lab", f"  - include: {json.dumps(target)}\n  - id: lab", 1)
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("make", "words"), [
+    (lambda tmp: os.mkfifo(tmp / "fifo") or tmp / "fifo", ["FIFO"]),
+    (lambda tmp: Path("/dev/zero"), ["/dev/zero", "character device"]),
+    (lambda tmp: tmp, ["found a folder"]),
+    (lambda tmp: (tmp / "loop").symlink_to(tmp / "loop") or tmp / "loop", ["symbolic link loop"]),
+    (lambda tmp: tmp / ("x" * 5000), ["at most 4,096 characters"]),
+    (lambda tmp: tmp / "missing.yaml", ["no such file"]),
+], ids=["fifo", "dev-zero", "folder", "symlink-loop", "5000-char-name", "missing"])
+def test_a_plan_that_is_no_regular_file_is_refused_at_once(tmp_path, make, words):
+    started = time.perf_counter()
+    result = optimize(make(tmp_path), tmp_path / "out")
+    assert_refused(result, *words)
+    assert time.perf_counter() - started < SECONDS
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("option", ["--catalog", "--scenario"])
+def test_a_catalog_or_scenario_that_is_a_device_or_fifo_is_refused(tmp_path, option):
+    os.mkfifo(tmp_path / "fifo")
+    for bad in ("/dev/zero", str(tmp_path / "fifo")):
+        if option == "--catalog":
+            result = runner.invoke(app, ["optimize", str(PLAN), "--catalog", bad, "--out", str(tmp_path / "o")])
+        else:
+            result = runner.invoke(app, ["whatif", str(PLAN), "--catalog", str(SMALL_CATALOG), "--scenario", bad,
+                                         "--out", str(tmp_path / "o")])
+        assert_refused(result, bad)
+
+
+@pytest.mark.parametrize(("target", "words"), [
+    ("a\x00b.yaml", ["sites[0].include", "NUL byte"]),
+    ("x" * 5000, ["sites[0].include", "at most 4,096 characters"]),
+    ("loop.yaml", ["sites[0].include", "symbolic link loop"]),
+    ("fifo.yaml", ["sites[0].include", "FIFO"]),
+    ("dev.yaml", ["sites[0].include", "leading outside it"]),
+], ids=["nul", "5000-chars", "loop", "fifo", "device"])
+def test_a_bad_include_name_is_a_positioned_error(tmp_path, target, words):
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "dev.yaml").symlink_to("/dev/zero")
+    path = _include(tmp_path, target)
+    result = optimize(path, tmp_path / "out")
+    assert_refused(result, f"{path}:", *words)
+
+
+@pytest.mark.skipif(ROOT, reason="root reads every file")
+def test_a_plan_that_cannot_be_read_is_refused(tmp_path):
+    path = plan_copy(tmp_path)
+    path.chmod(0)
+    assert_refused(optimize(path, tmp_path / "out"), "Permission denied")
+
+
+def test_a_plan_from_standard_input_is_hashed_from_the_bytes_parsed(tmp_path):
+    data = PLAN.read_bytes()
+    process = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "planner.cli", "optimize", "/dev/stdin", "--catalog", str(SMALL_CATALOG),
+         "--out", str(tmp_path / "out"), "--no-report", "-q"], input=data, capture_output=True, timeout=120,
+        check=False)
+    assert process.returncode == 0, process.stderr
+    inputs = json.loads((tmp_path / "out" / "summary.json").read_text())["provenance"]["inputs"]
+    assert inputs[0]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_name_that_is_not_utf8_is_printed_safely(tmp_path):
+    folder = tmp_path / os.fsdecode(b"caf\xe9")
+    path = plan_copy(folder)
+    path.write_text("name: [unclosed\n")
+    process = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "planner.cli", "validate", str(path)], capture_output=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"})
+    assert process.returncode == 2, process.stderr
+    assert b"Traceback" not in process.stderr
+    assert b"caf\\xe9" in process.stderr
+
+
+# --- Single files: --write-mps, generate --out, schema --write -------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder", "fifo"])
+def test_a_single_file_output_never_replaces_what_is_not_a_regular_file(tmp_path, kind):
+    target = tmp_path / "target"
+    if kind == "symlink":
+        (tmp_path / "victim").write_text("keep me")
+        target.symlink_to(tmp_path / "victim")
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)
+    for arguments in (["optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(tmp_path / "out"),
+                       "--no-report", "--write-mps", str(target)],
+                      ["generate", "--sites", "1", "--out", str(target)]):
+        result = runner.invoke(app, arguments)
+        assert_refused(result, str(target))
+    assert target.is_symlink() or target.is_dir() or target.is_fifo()
+    if kind == "symlink":
+        assert (tmp_path / "victim").read_text() == "keep me"
+    assert not (tmp_path / "out").exists()
+
+
+def test_generate_refuses_an_empty_name_and_schema_a_file_for_its_folder(tmp_path):
+    assert_refused(runner.invoke(app, ["generate", "--out", ""]), "--out", "expected a file name")
+    (tmp_path / "file").write_text("x")
+    assert_refused(runner.invoke(app, ["schema", "--write", str(tmp_path / "file")]), "--write")
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_write_mps_replaces_a_regular_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "lp.mps"
+    target.write_text("old")
+    assert optimize(PLAN, tmp_path / "out", "--write-mps", str(target)).exit_code == 0
+    assert target.read_text().startswith("NAME")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".planner-tmp-")]
+
+
+# --- Report folders ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["file", "under-a-file", "device-link"])
+def test_an_out_that_cannot_be_a_folder_is_refused_before_any_work(tmp_path, kind):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "device").symlink_to("/dev/null")
+    out = {"file": tmp_path / "file", "under-a-file": tmp_path / "file" / "report",
+           "device-link": tmp_path / "device"}[kind]
+    assert_refused(optimize(PLAN, out), "--out")
+    assert (tmp_path / "file").read_text() == "x"
+    assert (tmp_path / "device").is_symlink()
+
+
+@pytest.mark.skipif(ROOT, reason="root writes into read-only folders")
+def test_a_read_only_out_is_refused_before_any_work(tmp_path):
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    assert_refused(optimize(PLAN, tmp_path / "ro" / "report"), "--out", "cannot write")
+
+
+def test_a_plan_inside_out_is_never_overwritten(tmp_path):
+    """The plan kept in the report folder under the manifest's name: refused, the plan intact."""
+    out = tmp_path / "report"
+    plan = plan_copy(out, "summary.json")
+    assert_refused(optimize(plan, out), "holds no input of this run")
+    assert plan.read_bytes() == PLAN.read_bytes()
+
+
+def test_a_report_file_changed_by_someone_else_is_never_overwritten(tmp_path):
+    out = tmp_path / "report"
+    assert optimize(PLAN, out).exit_code == 0
+    (out / "budget.csv").write_text("edited by hand")
+    assert_refused(optimize(PLAN, out), "budget.csv", "did not write (or which was changed since)")
+    assert (out / "budget.csv").read_text() == "edited by hand"
+    assert_refused(optimize(PLAN, out), "budget.csv")
+
+
+def test_a_file_planner_did_not_write_is_never_overwritten(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "allocation.csv").write_text("my own numbers")
+    (out / "notes.txt").write_text("mine")
+    assert_refused(optimize(PLAN, out), "allocation.csv", "did not write")
+    assert (out / "allocation.csv").read_text() == "my own numbers"
+    assert snapshot(out) == {"allocation.csv": b"my own numbers", "notes.txt": b"mine"}
+
+
+def test_a_report_is_rewritten_in_place_and_its_manifest_agrees(tmp_path):
+    """A second run into its own folder replaces its files (owned), leaves other files alone and
+    removes the outputs it did not write again."""
+    out = tmp_path / "report"
+    assert optimize(PLAN, out).exit_code == 0
+    (out / "notes.txt").write_text("mine")
+    (out / "chip_mix.png").write_bytes(b"")
+    owned = json.loads((out / ".planner-owned").read_text())["files"]
+    owned["chip_mix.png"] = [hashlib.sha256(b"").hexdigest()]  # as if an earlier run had drawn it
+    (out / ".planner-owned").write_text(json.dumps({"files": owned}))
+    assert optimize(PLAN, out).exit_code == 0
+    assert manifest_agrees(out)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not (out / "chip_mix.png").exists()
+
+
+@pytest.mark.parametrize("command", ["whatif", "sweep"])
+def test_whatif_and_sweep_check_their_folder_before_solving(tmp_path, command):
+    out = tmp_path / "report"
+    out.mkdir()
+    name = "comparison.csv" if command == "whatif" else "sweep.csv"
+    (out / name).write_text("mine")
+    change = ["--set", "sites.lab.pue=1.3"] if command == "whatif" else ["--set-range", "sites.lab.pue=1.1:1.3:3"]
+    result = runner.invoke(app, [command, str(PLAN), "--catalog", str(SMALL_CATALOG), *change, "--out", str(out)])
+    assert_refused(result, name, "did not write")
+    assert "Solving" not in result.output
+    assert (out / name).read_text() == "mine"
+
+
+def test_a_folder_locked_by_another_run_is_refused(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    holder = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True)\n"
+         "time.sleep(60)", str(out)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == b"held\n"
+        assert_refused(optimize(PLAN, out), "another planner run is writing")
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert not list(out.iterdir())
+
+
+def _cli(*arguments: str, limit_bytes: int | None = None) -> subprocess.Popen[bytes]:
+    def limit() -> None:
+        if limit_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "planner.cli", *arguments], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=limit, env={**os.environ, "SOURCE_DATE_EPOCH": "0"})  # noqa: PLW1509 - setrlimit only
+
+
+def test_two_concurrent_runs_into_one_folder_leave_a_folder_that_agrees(tmp_path):
+    out = tmp_path / "report"
+    arguments = ("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "-q", "--no-report")
+    runs = [_cli(*arguments) for _ in range(2)]
+    outputs = [run.communicate(timeout=180) for run in runs]
+    codes = sorted(run.returncode for run in runs)
+    assert codes in ([0, 0], [0, 2]), outputs
+    for _, stderr in outputs:
+        assert b"Traceback" not in stderr
+    assert manifest_agrees(out)
+    assert not [p for p in out.iterdir() if p.name.startswith(".planner-tmp-")]
+
+
+def test_a_full_disk_leaves_the_previous_report_intact(tmp_path):
+    """A file-size limit (as a full disk would) stops the rewrite: exit 2, a message naming the file,
+    and the previous report byte for byte, its manifest agreeing."""
+    out = tmp_path / "report"
+    assert optimize(PLAN, out).exit_code == 0
+    before = snapshot(out)
+    run = _cli("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "-q", "--no-report",
+               limit_bytes=1500)
+    _, stderr = run.communicate(timeout=180)
+    assert run.returncode == 2, stderr
+    assert b"Traceback" not in stderr
+    assert b"File too large" in stderr
+    assert snapshot(out) == before
+    assert manifest_agrees(out)
+    assert not [p for p in out.iterdir() if p.name.startswith(".planner-tmp-")]
+
+
+def test_a_full_disk_never_leaves_a_cut_mps_file(tmp_path):
+    """HiGHS says nothing when its write is cut short: the MPS file is whole (ends with ENDATA) or the
+    path keeps what it held."""
+    target = tmp_path / "lp.mps"
+    target.write_text("old")
+    run = _cli("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(tmp_path / "out"), "-q",
+               "--no-report", "--write-mps", str(target), limit_bytes=300)
+    _, stderr = run.communicate(timeout=180)
+    assert run.returncode == 2, stderr
+    assert b"--write-mps" in stderr
+    assert target.read_text() == "old"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".planner-tmp-")]
+
+
+def test_a_run_killed_while_rewriting_never_leaves_a_manifest_that_disagrees(tmp_path):
+    out = tmp_path / "report"
+    arguments = ("optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "-q", "--no-report")
+    started = time.perf_counter()
+    run = _cli(*arguments)
+    run.communicate(timeout=180)
+    duration = time.perf_counter() - started
+    for fraction in (0.85, 0.95):
+        run = _cli(*arguments)
+        time.sleep(duration * fraction)
+        run.send_signal(signal.SIGKILL)
+        run.communicate(timeout=30)
+        if (out / "summary.json").exists():
+            assert manifest_agrees(out)
+
+
+# --- Sweep workers -------------------------------------------------------------------------------
+
+
+def _group(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sweep_workers_die_with_their_parent(tmp_path):
+    power = "sites.lab.power_sources.grid.phases.0.available_mw"
+    sweep = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "planner.cli", "sweep", str(PLAN), "--catalog", str(SMALL_CATALOG),
+         "--set-range", f"{power}=5:15:1000", "--set-range", "sites.lab.pue=1.1:1.3:5", "--workers", "2",
+         "--no-charts", "-q", "--out", str(tmp_path / "s")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(_group(sweep.pid)) < 4 and time.monotonic() < deadline:  # the sweep, tracker, server, a worker
+        time.sleep(0.1)
+    assert len(_group(sweep.pid)) >= 4
+    sweep.send_signal(signal.SIGKILL)
+    sweep.wait()
+    deadline = time.monotonic() + 10
+    while _group(sweep.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group(sweep.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
+
+
+# --- Text special to a library; degenerate plans -------------------------------------------------
+
+
+def test_dollar_signs_and_an_empty_fleet_are_drawn_as_they_are(tmp_path):
+    """A title and a site name with `$...$` (invalid TeX) are drawn literally; min-cost with no demand
+    buys nothing, and that empty plan still gets its terminal summary and its PDF (exit 0)."""
+    text = PLAN.read_text().replace("title: One quarter, two accelerators", 'title: "Cost $\\\\undefined{x}$ of it"')
+    text = text.replace("name: Lab campus", 'name: "Lab $\\\\frac{$ campus"')
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG), "--objective", "min-cost",
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "Buy and build nothing" in result.output
+    assert (tmp_path / "o" / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert manifest_agrees(tmp_path / "o")
+
+
+def test_duplicate_ids_across_included_files_point_at_the_included_entry(tmp_path):
+    site = PLAN.read_text().split("sites:\n", 1)[1].split("budget:", 1)[0]
+    entry = "\n".join(line[4:] for line in site.splitlines())
+    (tmp_path / "a.yaml").write_text(entry)
+    (tmp_path / "b.yaml").write_text(entry)
+    text = PLAN.read_text().replace("sites:\n" + site, "sites:\n  - include: a.yaml\n  - include: b.yaml\n")
+    (tmp_path / "plan.yaml").write_text(text)
+    result = optimize(tmp_path / "plan.yaml", tmp_path / "out")
+    assert_refused(result, f"{tmp_path / 'b.yaml'}:1:1: sites[1].id", "found 'lab' again (first at sites[0])")
+
+
+# --- Options at their edges ----------------------------------------------------------------------
+
+POWER = "sites.lab.power_sources.grid.phases.0.available_mw"
+
+
+@pytest.mark.parametrize(("arguments", "words"), [
+    (["optimize", str(PLAN), "--time-limit", "inf"], ["--time-limit"]),
+    (["optimize", str(PLAN), "--time-limit", "nan"], ["--time-limit"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=5:15:3", "--seed", "-1"], ["--seed"]),
+    (["generate", "--seed", "-1"], ["--seed"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=x1..2:x2:3"], ["--set-range", "x1..2"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=x1e-:x2:3"], ["--set-range", "x1e-"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=x0:x2:3"], ["--set-range", "above 0"]),
+    (["sweep", str(PLAN), "--set-range", f"{POWER}=1:2:1000", "--set-range", "sites.lab.pue=1.1:1.3:1000",
+      "--set-range", "sites.lab.pue=1.1:1.3:1000"], ["at most 10,000 runs", "1,000,000,000"]),
+    (["fit", "--power", "nan", "--accelerator", "alpha"], ["--power", "at most 100,000 MW", "nan"]),
+    (["fit", "--power", "-1", "--accelerator", "alpha"], ["--power", "above 0"]),
+    (["fit", "--power", "0", "--accelerator", "alpha"], ["--power", "above 0"]),
+    (["fit", "--power", "inf", "--accelerator", "alpha"], ["--power", "inf"]),
+    (["fit", "--power", "1 GW", "--budget", "nan", "--accelerator", "alpha"], ["--budget"]),
+], ids=["time-inf", "time-nan", "seed", "generate-seed", "factor-dots", "factor-exponent", "factor-zero",
+        "grid-1e9", "fit-nan", "fit-negative", "fit-zero", "fit-inf", "fit-budget-nan"])
+def test_options_at_their_edges_are_refused_with_their_range(tmp_path, arguments, words):
+    started = time.perf_counter()
+    extra = [] if arguments[0] == "generate" else ["--catalog", str(SMALL_CATALOG)]
+    extra += ["--out", str(tmp_path / "o")] if arguments[0] != "fit" else []
+    result = runner.invoke(app, [*arguments, *extra])
+    assert_refused(result, *words)
+    assert time.perf_counter() - started < SECONDS
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_documented_most_samples_are_accepted():
+    from planner.scenarios.sweep_runs import MAX_RUNS, plan_runs
+
+    assert len(plan_runs([], None, [()] * MAX_RUNS, tornado=False)) == MAX_RUNS + 1
