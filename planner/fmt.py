@@ -70,6 +70,6 @@ def whole_units_words(solver: dict[str, object]) -> str:
     if not solver.get("integer"):
         return "fractional racks and modules (--continuous: the LP, an upper bound on whole units)"
     gap = solver.get("gap")
-    method = solver.get("whole_method") or "branch and bound"
+    method = solver.get("whole_method") or "method unknown"
     within = f"within {100 * gap:.2f}% of the best bound" if isinstance(gap, float) else "gap unknown"
     return f"whole racks and modules, {within} ({method})"

@@ -38,9 +38,6 @@ class Options:
     resolve_steps: bool = True
     """Re-solve the top limits' steps (`planner.answers.ranging`); what-ifs and sweeps, which show
     no step values, skip them."""
-    """Re-solve the top limits' steps (`planner.answers.ranging`); what-ifs and sweeps, which show
-    no step values, skip them."""
-    """Whole units and modules (`planner.model.whole`); False: the LP, with fractions."""
     gap: float | None = None
     write_mps: Path | None = None
     """Write the exact LP solved to this MPS file (before solving)."""

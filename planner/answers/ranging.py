@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 
 MAX_RESOLVES = 25
 
+TOP = 5
+"""The limits whose steps are re-solved: the top five, as the terminal lists them."""
+SEARCHED_TOP = 0
+"""Where the plan's whole units needed a branch and bound (Louisiana: ~6 s), none: every re-solve
+would be such a search. Its limits keep their marginal values, labelled as such; a what-if gives
+any one step's true worth."""
+
 STEP_BUDGET_S = 30.0
 """A safety valve, not a schedule: whole-unit step re-solves stop starting once they have taken this
 long, or five times the plan's own solve if longer. Below it (every shipped plan, every test) the
@@ -47,7 +54,7 @@ def realise_steps(
     model: Model,
     prices: Prices,
     duals: dict[str, float],
-    top: int = 5,
+    top: int = TOP,
     options: SolverOptions | None = None,
     solve_seconds: float = 0.0,
 ) -> Prices:

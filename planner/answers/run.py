@@ -12,7 +12,7 @@ from pathlib import Path
 from planner.answers.accounting import Ledger, ledger
 from planner.answers.explain import Prices, price_limits
 from planner.answers.outcome import ObjectiveValue, RunResult, objective_of
-from planner.answers.ranging import realise_steps
+from planner.answers.ranging import SEARCHED_TOP, TOP, realise_steps
 from planner.answers.results import make_tables
 from planner.answers.verify import verify
 from planner.errors import SolverError
@@ -24,6 +24,7 @@ from planner.model.solve import SolveResult, WarmStart, solve
 from planner.model.solve import write_mps as solve_mps
 from planner.model.solvers import fallback_for
 from planner.model.variables import Model
+from planner.model.whole import SEARCHED
 from planner.options import Options
 
 
@@ -105,7 +106,8 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     if options.solver == "highs" and options.resolve_steps:
         started = time.perf_counter()
         step_options = SolverOptions(options.time_limit_s, options.threads, options.gap)
-        solved.prices = realise_steps(model, solved.prices, result.duals, options=step_options,
+        top = SEARCHED_TOP if result.whole_method == SEARCHED else TOP
+        solved.prices = realise_steps(model, solved.prices, result.duals, top, options=step_options,
                                       solve_seconds=seconds.get("solve", 0.0))
         seconds["ranging"] = time.perf_counter() - started
     return solved

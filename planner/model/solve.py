@@ -240,6 +240,7 @@ def whole_columns(model: Model) -> WholeColumns | None:
     units, modules = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     units[model.ids("new")] = True
     units[model.ids("retire")] = True
+    units[model.ids("keep")] = True  # an installed lot's units still in service: whole, as those retired
     modules[model.ids("mod")] = True
     return WholeColumns(units, modules) if units.any() or modules.any() else None
 

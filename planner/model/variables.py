@@ -318,6 +318,6 @@ def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     upper[model.ids("cluster")] = 1.0
     integer[model.ids("cluster")] = True
     if model.integer:
-        integer[model.ids("new")] = True
-        integer[model.ids("mod")] = True
+        for family in ("new", "mod", "keep", "retire"):  # `planner.model.whole`: whole units and modules
+            integer[model.ids(family)] = True
     return lower, upper, integer

@@ -32,6 +32,10 @@ import numpy as np
 from planner.model.highs_run import IPM_FROM_COLUMNS, Answer, SolverOptions, Status, highs_model, run_highs
 from planner.model.lp import LinearProgram
 
+SEARCHED = "branch and bound"
+"""`WholeAnswer.method` when the rounded plans were not good enough and HiGHS's search ran."""
+ROUNDED = "rounded and repaired"
+
 WHOLE_GAP = 1e-3
 """The gap to the best bound, relative to the bound, at which a whole plan is good enough: 0.1%."""
 
@@ -125,12 +129,12 @@ def solve_whole(
             best = candidate
         if best is not None and relative_gap(bound, _objective(best)) <= target:
             break  # good enough: the next rounding costs more solves
-    method = "rounded and repaired"
+    method = ROUNDED
     if (best is None or relative_gap(bound, _objective(best)) > target) and lp.shape[1] < IPM_FROM_COLUMNS:
         limit = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
         searched = run(lp, replace(options, gap=target, time_limit_s=limit), None if best is None else best.values)
         if searched.values is not None and (best is None or _better(lp, searched, best)):
-            best, method = searched, "branch and bound"
+            best, method = searched, SEARCHED
         if searched.best_bound is not None:
             bound = min(bound, searched.best_bound) if lp.maximize else max(bound, searched.best_bound)
         if best is None:

@@ -62,7 +62,7 @@ def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, Figu
     page.add(_headline(summary))
     page.add(_binding(summary))
     for name, figure in figures.items():
-        chart = chart_from_figure(name.removesuffix(".png"), figure, plan.periods)
+        chart = chart_from_figure(name.removesuffix(".png").replace("_", "-"), figure, plan.periods)
         page.chart(chart, CHART_HEADINGS.get(name))
     if run.tables is not None:
         page.section("tables", "Tables")

@@ -25,7 +25,7 @@ def test_generate_is_deterministic_valid_and_solvable(tmp_path):
         assert result.exit_code == 0, result.output
     assert first.read_bytes() == second.read_bytes()
     out = tmp_path / "report"
-    result = runner.invoke(app, ["optimize", str(first), "--out", str(out), "--no-report", "-q",
+    result = runner.invoke(app, ["optimize", str(first), "--out", str(out), "--no-report", "-q", "--continuous",
                                  "--catalog", str(SMALL_CATALOG)])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())

@@ -163,7 +163,7 @@ def test_a_fleet_power_table_has_a_row_per_site_and_fits_the_terminal(tmp_path):
     path = tmp_path / "fleet.yaml"
     data = generate(12, 4, 12, 3)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    result = plan("optimize", path, "--out", tmp_path / "out", "--no-report", columns=100)
+    result = plan("optimize", path, "--out", tmp_path / "out", "--no-report", "--continuous", columns=100)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Peak draw"))
