@@ -46,6 +46,14 @@ def _checked_formats(text: str) -> str:
     return text
 
 
+def _checked_seconds(value: float | None) -> float | None:
+    """`--time-limit`, a number of seconds in range: click's own range check lets NaN through in
+    the click releases typer's floor allows (NaN compares false with both ends)."""
+    if value is not None and not 0.01 <= value <= 1e6:
+        bad_input(InputError([Problem(None, "--time-limit", f"expected seconds from 0.01 to 1e6, found {value}")]))
+    return value
+
+
 PlanArgument = Annotated[Path, typer.Argument(help="Plan file, e.g. sites/ohio.yaml; - reads it from stdin.")]
 BasePlanArgument = Annotated[Path, typer.Argument(
     help="Base plan file, e.g. sites/ohio.yaml; - reads it from stdin.")]
@@ -59,7 +67,8 @@ SolverOption = Annotated[str, typer.Option(
          "solver PuLP finds installed.", envvar="PLANNER_SOLVER", callback=_checked_solver)]
 ThreadsOption = Annotated[int, typer.Option(
     help="Solver threads (per run).", min=1, max=256, envvar="PLANNER_THREADS")]
-TimeLimitOption = Annotated[float | None, typer.Option(help="Solver time limit (per run), seconds.", min=0.01, max=1e6)]
+TimeLimitOption = Annotated[float | None, typer.Option(
+    help="Solver time limit (per run), seconds.", min=0.01, max=1e6, callback=_checked_seconds)]
 IntegerOption = Annotated[bool, typer.Option(
     "--integer/--continuous",
     help="Whole racks, servers and modules, the gap to the best bound stated (the default); or the LP's "
