@@ -14,13 +14,19 @@ Only with HiGHS; otherwise the marginal value stands.
 from __future__ import annotations
 
 import logging
+import math
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
+
+import numpy as np
 
 from planner.answers.explain import LimitPrice, Prices, ranked, sentence, step_of
 from planner.model.families import POWER, SHARE_MAX, SHARE_MIN, SITE_POWER
 from planner.model.highs_run import SolverOptions
+from planner.model.lp import LinearProgram
 from planner.model.solve import whole_objective
 from planner.model.variables import Model
 
@@ -67,71 +73,36 @@ def realise_steps(
     # the re-solve is what the step adds with those choices as they are.
     if highs is None:
         return prices
-    if model.integer:
-        return _realise_whole(model, prices, duals, top, options, solve_seconds)
-    index = {row.name: i for i, row in enumerate(model.rows)}
-    lp = model.linear_program
-    lower, upper = lp.row_lower.tolist(), lp.row_upper.tolist()
-    base = highs.getInfo().objective_function_value
+    base = float(highs.getInfo().objective_function_value)
     maximise = model.plan.objective.maximises
-    tried: set[str] = set()
-    # Re-solve until the top limits, ranked by their best-known value, all carry a solved value:
-    # a re-solved limit can drop below one that was not yet tried.
-    for _ in range(MAX_RESOLVES):
-        pending = _pending(prices, tried, top)
-        if not pending:
-            break
-        price = pending[0]
-        tried.add(price.name)
-        name = _row_for(model, price, duals)
-        if name is None or name not in index:
-            continue
-        value = _resolve_with_step(highs, index[name], price, lower, upper, base, maximise)
-        if value is not None:
-            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
-            prices = prices.with_solved(price.name, value, words)
-    if tried:
-        highs.run()  # back to the plan's own optimum, so the model is left as it was solved
+
+    def gain(after: float) -> float:
+        return max(0.0, after - base if maximise else base - after)
+
+    if model.integer:
+        objective = _whole_objective(model, options or SolverOptions())
+        return _realise(model, prices, duals, top, objective, gain, max(STEP_BUDGET_S, 5 * solve_seconds))
+    prices = _realise(model, prices, duals, top, partial(_lp_objective, highs, model.linear_program), gain, math.inf)
+    highs.run()  # back to the plan's own optimum, so the model is left as it was solved
     return prices
 
 
-def _resolve_with_step(
-    highs: Any, i: int, price: LimitPrice, lower: list[float], upper: list[float], base: float, maximise: bool
-) -> float | None:
-    """The objective's gain when row i is relaxed by one step (None if the re-solve failed)."""
-    step = step_of(price.family).size
-    if price.sense == "<=":
-        highs.changeRowBounds(i, lower[i], upper[i] + step)
-    else:
-        highs.changeRowBounds(i, lower[i] - step, upper[i])
-    highs.run()
-    value = None
-    if str(highs.getModelStatus()).endswith("kOptimal"):
-        after = highs.getInfo().objective_function_value
-        value = max(0.0, after - base if maximise else base - after)
-    highs.changeRowBounds(i, lower[i], upper[i])
-    return value
+StepObjective = Callable[[int, LimitPrice], "float | None"]
+"""The plan's objective with row i relaxed by the limit's step (None if the re-solve failed)."""
 
 
-def _pending(prices: Prices, tried: set[str], top: int) -> list[LimitPrice]:
-    return [p for p in ranked(prices)[:top] if p.name not in tried and p.family not in (SHARE_MIN.name, SHARE_MAX.name)]
-
-
-def _realise_whole(
-    model: Model, prices: Prices, duals: dict[str, float], top: int, options: SolverOptions | None,
-    solve_seconds: float,
+def _realise(
+    model: Model, prices: Prices, duals: dict[str, float], top: int, objective: StepObjective,
+    gain: Callable[[float], float], budget_s: float,
 ) -> Prices:
-    """Whole units: each step re-solved by the whole-unit search, within the time budget."""
-    options = options or SolverOptions()
+    """Re-solve until the top limits, ranked by their best-known value, all carry a solved value (a
+    re-solved limit can drop below one not yet tried), or the budget is spent."""
     index = {row.name: i for i, row in enumerate(model.rows)}
-    lp = model.linear_program
-    base = model.highs.getInfo().objective_function_value
-    maximise = model.plan.objective.maximises
-    budget_s = max(STEP_BUDGET_S, 5 * solve_seconds)
     started = time.perf_counter()
     tried: set[str] = set()
     for _ in range(MAX_RESOLVES):
-        pending = _pending(prices, tried, top)
+        pending = [p for p in ranked(prices)[:top]
+                   if p.name not in tried and p.family not in (SHARE_MIN.name, SHARE_MAX.name)]
         if not pending or time.perf_counter() - started > budget_s:
             break
         price = pending[0]
@@ -139,16 +110,40 @@ def _realise_whole(
         name = _row_for(model, price, duals)
         if name is None or name not in index:
             continue
-        i, step = index[name], step_of(price.family).size
-        lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
-        if price.sense == "<=":
-            upper[i] += step
-        else:
-            lower[i] -= step
-        after = whole_objective(model, replace(lp, row_lower=lower, row_upper=upper), options)
-        if after is None:
-            continue
-        value = max(0.0, after - base if maximise else base - after)
-        words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
-        prices = prices.with_solved(price.name, value, words)
+        after = objective(index[name], price)
+        if after is not None:
+            value = gain(after)
+            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
+            prices = prices.with_solved(price.name, value, words)
     return prices
+
+
+def _relaxed_bounds(lp: LinearProgram, i: int, price: LimitPrice) -> tuple[np.ndarray, np.ndarray]:
+    """Row bounds with row i moved by the limit's step."""
+    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    if price.sense == "<=":
+        upper[i] += step_of(price.family).size
+    else:
+        lower[i] -= step_of(price.family).size
+    return lower, upper
+
+
+def _lp_objective(highs: Any, lp: LinearProgram, i: int, price: LimitPrice) -> float | None:
+    """The LP: the solved HiGHS model re-run warm with row i moved, then put back."""
+    lower, upper = _relaxed_bounds(lp, i, price)
+    highs.changeRowBounds(i, lower[i], upper[i])
+    highs.run()
+    after = highs.getInfo().objective_function_value if str(highs.getModelStatus()).endswith("kOptimal") else None
+    highs.changeRowBounds(i, lp.row_lower[i], lp.row_upper[i])
+    return float(after) if after is not None else None
+
+
+def _whole_objective(model: Model, options: SolverOptions) -> StepObjective:
+    """Whole units: the same whole-unit search as the plan's, on its LP with row i moved."""
+    lp = model.linear_program
+
+    def objective(i: int, price: LimitPrice) -> float | None:
+        lower, upper = _relaxed_bounds(lp, i, price)
+        return whole_objective(model, replace(lp, row_lower=lower, row_upper=upper), options)
+
+    return objective
