@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
 from planner.inputs.plan import Plan
+
+if TYPE_CHECKING:
+    from planner.answers.outcome import RunResult
 
 DATA = Path(__file__).parent / "data"
 SMALL_CATALOG = DATA / "catalog-small.yaml"
@@ -27,6 +32,16 @@ def write_plan(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@functools.cache
+def shipped_run(name: str) -> RunResult:
+    """sites/NAME.yaml solved as `plan optimize` solves it (whole units), without re-solving its step
+    values: once per test process, for the tests that only read the plan. Do not change it."""
+    from planner.answers.run import Options, load, optimize  # noqa: PLC0415
+
+    options = Options(resolve_steps=False)
+    return optimize(load(REPO / "sites" / f"{name}.yaml", None, options), options)
 
 
 def base_plan(**overrides: object) -> dict:

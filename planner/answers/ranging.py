@@ -37,9 +37,9 @@ MAX_RESOLVES = 25
 TOP = 5
 """The limits whose steps are re-solved: the top five, as the terminal lists them."""
 SEARCHED_TOP = 0
-"""Where the plan's whole units needed a branch and bound (Louisiana: ~6 s), none: every re-solve
-would be such a search. Its limits keep their marginal values, labelled as such; a what-if gives
-any one step's true worth."""
+"""Where the plan's whole units needed a search (of its modules, or a branch and bound: Louisiana's
+takes seconds), none: every re-solve would be such a search. Its limits keep their marginal values,
+labelled as such; a what-if gives any one step's true worth."""
 
 STEP_BUDGET_S = 30.0
 """A safety valve, not a schedule: whole-unit step re-solves stop starting once they have taken this

@@ -24,7 +24,7 @@ from planner.model.solve import SolveResult, WarmStart, solve
 from planner.model.solve import write_mps as solve_mps
 from planner.model.solvers import fallback_for
 from planner.model.variables import Model
-from planner.model.whole import SEARCHED
+from planner.model.whole import ROUNDED
 from planner.options import Options
 
 
@@ -106,7 +106,7 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     if options.solver == "highs" and options.resolve_steps:
         started = time.perf_counter()
         step_options = SolverOptions(options.time_limit_s, options.threads, options.gap)
-        top = SEARCHED_TOP if result.whole_method == SEARCHED else TOP
+        top = TOP if result.whole_method in (ROUNDED, "") else SEARCHED_TOP
         solved.prices = realise_steps(model, solved.prices, result.duals, top, options=step_options,
                                       solve_seconds=seconds.get("solve", 0.0))
         seconds["ranging"] = time.perf_counter() - started

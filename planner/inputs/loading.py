@@ -35,6 +35,10 @@ from `plan generate` (200 parts, 80 quarters) holds about 1.5 million. YAML cost
 before it is composed."""
 MAX_DEPTH = 64
 MAX_INCLUDE_DEPTH = 8
+MAX_ITEMS = 20_000
+"""Items of one list, or keys of one mapping: the longest list the schema takes (sites, 20,000). A
+longer one is refused as it is read, before the schema checks each of its items (150,000 invalid
+sites cost 16 s and 530 MB there, to be refused for their number in the end)."""
 
 KeyPath = tuple[str | int, ...]
 
@@ -164,6 +168,10 @@ class _Reader:
         if node.tag not in _STANDARD_TAGS:
             self.fail(node, path, f"expected plain YAML, found the tag '{node.tag}'")
             return None
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and len(node.value) > MAX_ITEMS:
+            what = "keys" if isinstance(node, yaml.MappingNode) else "items"
+            self.fail(node, path, f"expected at most {MAX_ITEMS:,} {what}, found {len(node.value):,}")
+            return None
         if isinstance(node, yaml.MappingNode):
             return self.read_mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -242,6 +250,50 @@ def _refuse_too_many_values(text: str, display: str) -> None:
         raise InputError([Problem(Position(display, 1, 1), "", message)])
 
 
+def _refuse_long_collections(text: str, display: str) -> None:
+    """Refuse, before composing, a list or mapping of more than MAX_ITEMS entries. Composing costs
+    about 7 us and 500 bytes a node; PyYAML's event stream, read here in constant memory, a third of
+    that, and it stops at the first collection too long. Text too short to hold one is not read.
+    A YAML error is left to the composer, which positions it.
+
+    Raises:
+        InputError: A list or mapping longer than MAX_ITEMS, with its position and path.
+    """
+    if len(text) <= 2 * MAX_ITEMS:  # an item takes at least two characters ("1,")
+        return
+    parser = _Loader(text)
+    # One frame per open collection: [entries so far, is a mapping, its start mark, its key or index].
+    frames: list[list[Any]] = []
+    try:
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, yaml.CollectionEndEvent):
+                frames.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if frames:
+                frame = frames[-1]
+                frame[0] += 1
+                if frame[1] and frame[0] % 2 == 1 and isinstance(event, yaml.ScalarEvent):
+                    frame[3] = event.value  # a mapping's key
+                elif not frame[1]:
+                    frame[3] = frame[0] - 1  # a list's index
+                entries = (frame[0] + 1) // 2 if frame[1] else frame[0]
+                if entries > MAX_ITEMS:
+                    what = "keys" if frame[1] else "items"
+                    mark = frame[2]
+                    path = tuple(f[3] for f in frames[:-1])
+                    message = f"expected at most {MAX_ITEMS:,} {what}, found more"
+                    raise InputError([Problem(Position(display, mark.line + 1, mark.column + 1),
+                                              path_to_key(path), message)])
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append([0, isinstance(event, yaml.MappingStartEvent), event.start_mark, None])
+    except yaml.YAMLError:
+        return
+    finally:
+        parser.dispose()
+
+
 def _compose(text: str, display: str) -> yaml.Node | None:
     loader = _Loader(text)
     try:
@@ -304,6 +356,7 @@ def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, dept
         document.digests[path] = hashlib.sha256(raw).hexdigest()
         text = _text(raw, display)
     _refuse_too_many_values(text, display)
+    _refuse_long_collections(text, display)
     node = _compose(text, display)
     if node is None:
         raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])

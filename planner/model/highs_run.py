@@ -44,6 +44,9 @@ class SolverOptions:
     threads: int = 1
     gap: float | None = None
     log: bool = False
+    max_nodes: int | None = None
+    """Stop a MILP's branch and bound after this many nodes: a limit on work that, unlike a time
+    limit, ends at the same plan on any machine."""
 
 
 @dataclass
@@ -96,6 +99,11 @@ def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) 
         highs.setOptionValue("time_limit", float(options.time_limit_s))
     if options.gap is not None:
         highs.setOptionValue("mip_rel_gap", float(options.gap))
+    if options.max_nodes is not None:
+        highs.setOptionValue("mip_max_nodes", int(options.max_nodes))
+    if lp.is_mip:
+        highs.setOptionValue("mip_heuristic_run_rins", False)
+        highs.setOptionValue("mip_heuristic_run_rens", False)
     if lp.shape[1] >= IPM_FROM_COLUMNS and not lp.is_mip:
         highs.setOptionValue("solver", "ipm")
     m, n = lp.shape

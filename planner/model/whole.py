@@ -12,11 +12,15 @@ in thousands and round at almost no cost. So the search goes, each step a solve 
 3. For each, the units rounded in the LP's own neighbourhood: a MILP in which every unit column
    may only take the whole number just below or just above its LP value, the modules fixed
    (Berthold's RENS, "Relaxation enforced neighborhood search", 2007). It is tiny after presolve.
-4. The first plan within the target gap is kept, else the best. Only when its gap to the bound
-   exceeds the target, and the LP is small enough to search, does a MILP over everything run,
-   started from that plan
-   (`setSolution`), stopping at the target gap or the time limit; its proven bound then replaces the
-   LP's when tighter.
+4. The first plan within the target gap is kept, else the best. When its gap to the LP's bound
+   exceeds the target, the LP's bound may be what is loose: where modules are large (Louisiana's
+   buildings), no whole plan comes within 1.3% of it. Then the modules alone are searched: a MILP
+   with whole modules and fractional units, started from the best plan. It is a relaxation of the
+   whole problem, so its proven bound is a bound for every whole plan, and tighter than the LP's;
+   its modules, with the units rounded as in 3, make the next plan.
+5. Only when that plan is still above the target gap, and the LP is small enough to search, does a
+   MILP over everything run, started from the best plan (`setSolution`), stopping at the target gap
+   or the time limit; its proven bound then replaces the others when tighter.
 
 Every step is deterministic for one LP (HiGHS with a fixed thread count), so a what-if that changes
 one bound gets exactly the plan the same search finds for the re-solved step (`ranging`).
@@ -34,6 +38,8 @@ from planner.model.lp import LinearProgram
 
 SEARCHED = "branch and bound"
 """`WholeAnswer.method` when the rounded plans were not good enough and HiGHS's search ran."""
+MODULES_SEARCHED = "modules searched, units rounded"
+"""`WholeAnswer.method` when the modules came from the MILP over modules alone (step 4)."""
 ROUNDED = "rounded and repaired"
 
 WHOLE_GAP = 1e-3
@@ -43,6 +49,10 @@ NEIGHBOURHOODS = (0.0, 10.0)
 """How far beyond the floor and ceiling of its LP value a unit column may move when its units are
 rounded: first not at all (RENS); where that has no plan (a spend floor and a spend cap both tight,
 say), ten units either way."""
+
+NEIGHBOURHOOD_NODES = 200
+"""A rounding's branch and bound stops after this many nodes, with the best plan it holds: rounding
+is meant to be quick, and a node limit (unlike a time limit) gives the same plan on any machine."""
 
 SEARCH_TIME_LIMIT_S = 10.0
 """The branch and bound's time limit when the user set none: it starts from a whole plan, so it
@@ -106,6 +116,31 @@ def run_with_highs(lp: LinearProgram, options: SolverOptions, start: np.ndarray 
     return run_highs(highs, lp)
 
 
+@dataclass
+class _Best:
+    """The best whole plan so far, the best bound known, and how the plan was found."""
+
+    lp: LinearProgram
+    bound: float
+    target: float
+    plan: Answer | None = None
+    method: str = ROUNDED
+
+    def offer(self, candidate: Answer | None, method: str) -> None:
+        if candidate is not None and candidate.values is not None and (
+                self.plan is None or _better(self.lp, candidate, self.plan)):
+            self.plan, self.method = candidate, method
+
+    def tighten(self, bound: float | None) -> None:
+        if bound is not None:
+            self.bound = min(self.bound, bound) if self.lp.maximize else max(self.bound, bound)
+
+    @property
+    def short(self) -> bool:
+        """No plan yet, or one further from the bound than the target gap."""
+        return self.plan is None or relative_gap(self.bound, _objective(self.plan)) > self.target
+
+
 def solve_whole(
     lp: LinearProgram,
     whole: WholeColumns,
@@ -120,31 +155,38 @@ def solve_whole(
         relaxation = run(relaxed, replace(options, gap=None), None)
     if relaxation.values is None or relaxation.objective is None:
         return WholeAnswer(relaxation, relaxation, "none")
-    bound = relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective
-    best: Answer | None = None
     target = options.gap if options.gap is not None else WHOLE_GAP
+    best = _Best(lp, relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective, target)
     for rounded in _module_roundings(relaxed, relaxation.values, whole, options, run):
-        candidate = _whole_units(lp, relaxed, whole, rounded, options, run)
-        if candidate is not None and (best is None or _better(lp, candidate, best)):
-            best = candidate
-        if best is not None and relative_gap(bound, _objective(best)) <= target:
+        best.offer(_whole_units(lp, relaxed, whole, rounded, options, run), ROUNDED)
+        if not best.short:
             break  # good enough: the next rounding costs more solves
-    method = ROUNDED
-    if (best is None or relative_gap(bound, _objective(best)) > target) and lp.shape[1] < IPM_FROM_COLUMNS:
-        limit = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
-        searched = run(lp, replace(options, gap=target, time_limit_s=limit), None if best is None else best.values)
-        if searched.values is not None and (best is None or _better(lp, searched, best)):
-            best, method = searched, SEARCHED
-        if searched.best_bound is not None:
-            bound = min(bound, searched.best_bound) if lp.maximize else max(bound, searched.best_bound)
-        if best is None:
-            return WholeAnswer(searched, relaxation, method)
-    if best is None:
+    searchable = lp.shape[1] < IPM_FROM_COLUMNS
+    limit = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
+    start = None if best.plan is None else best.plan.values
+    if best.short and searchable and whole.modules.any():
+        modules = replace(relaxed, col_integer=relaxed.col_integer | whole.modules)
+        # Half the target gap, so that rounding the units has the other half.
+        searched = run(modules, replace(options, gap=target / 2, time_limit_s=limit), start)
+        if searched.status in (Status.OPTIMAL, Status.FEASIBLE):
+            best.tighten(searched.best_bound)
+        if searched.values is not None:
+            rounded = np.round(searched.values[whole.modules])
+            best.offer(_whole_units(lp, relaxed, whole, rounded, options, run), MODULES_SEARCHED)
+    if best.short and searchable:
+        start = None if best.plan is None else best.plan.values
+        searched = run(lp, replace(options, gap=target, time_limit_s=limit), start)
+        best.offer(searched, SEARCHED)
+        best.tighten(searched.best_bound)
+        if best.plan is None:
+            return WholeAnswer(searched, relaxation, SEARCHED)
+    if best.plan is None:
         return WholeAnswer(Answer(Status.NO_SOLUTION, "no whole plan found near the LP's"), relaxation, "none")
-    best.best_bound = bound
-    if best.status == Status.FEASIBLE and relative_gap(bound, _objective(best)) <= target:
-        best.status = Status.OPTIMAL  # within the target gap, as HiGHS's own kOptimal is within mip_rel_gap
-    return WholeAnswer(best, relaxation, method)
+    found = best.plan
+    found.best_bound = best.bound
+    if found.status == Status.FEASIBLE and not best.short:
+        found.status = Status.OPTIMAL  # within the target gap, as HiGHS's own kOptimal is within mip_rel_gap
+    return WholeAnswer(found, relaxation, best.method)
 
 
 def _objective(answer: Answer) -> float:
@@ -193,7 +235,7 @@ def _whole_units(
     target = options.gap if options.gap is not None else WHOLE_GAP
     for widen in NEIGHBOURHOODS:
         neighbourhood = _neighbourhood(fixed, whole.units, repaired.values, widen)
-        rounded = run(neighbourhood, replace(options, gap=target / 10), None)
+        rounded = run(neighbourhood, replace(options, gap=target / 10, max_nodes=NEIGHBOURHOOD_NODES), None)
         if rounded.values is not None:
             break
     else:

@@ -1,17 +1,17 @@
 """One sweep run in a worker: a resolved plan in (`Task`), plain numbers out (`Outcome`).
 
 A run is built, solved and verified exactly as `planner.answers.run.optimize` does it (same model, same
-solver and fallback, the same re-check of every limit, the same re-solves that price the top
-limits), but a sweep row needs a dozen numbers, not the report: they come from
-`planner.answers.headline`, as summary.json's totals do, without the report's pandas tables (some 40% of
-an Ohio run's time went there). No PuLP model crosses a process; tasks travel in chunks, so a
-process pool pays one round trip per chunk.
+solver and fallback, the same re-check of every limit), but no limit's step is re-solved: a sweep
+row shows no step value, and the re-solves cost more than the run. A row needs a dozen numbers,
+not the report: they come from `planner.answers.headline`, as summary.json's totals do, without the
+report's pandas tables (some 40% of an Ohio run's time went there). No PuLP model crosses a
+process; tasks travel in chunks, so a process pool pays one round trip per chunk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.answers.explain import ranked
 from planner.answers.headline import headline
@@ -51,7 +51,7 @@ def solve_tasks(tasks: Sequence[Task]) -> list[Outcome]:
 def solve_task(task: Task, warm: WarmStart | None = None) -> Outcome:
     """Build, solve, verify and price one run, as `plan optimize` does; only plain numbers come back."""
     try:
-        solved = solve_verified(task.loaded, task.options, warm)
+        solved = solve_verified(task.loaded, replace(task.options, resolve_steps=False), warm)
     except SolverError:
         return Outcome(task.index, "error", {}, {}, {})
     result, plan = solved.result, task.loaded.plan

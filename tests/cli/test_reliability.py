@@ -80,7 +80,7 @@ def test_a_killed_run_never_leaves_a_half_written_file(tmp_path):
     duration = time.perf_counter() - started
     expected = _files(reference)
     half_written = 0
-    for trial, fraction in enumerate((0.5, 0.65, 0.75, 0.85, 0.92, 0.97)):
+    for trial, fraction in enumerate((0.5, 0.75, 0.9, 0.97)):
         out = tmp_path / f"killed-{trial}"
         process = _run_cli(plan, out, "0")
         time.sleep(duration * fraction)
@@ -145,8 +145,9 @@ def test_missing_highs_falls_back_to_cbc(write_plan, tmp_path, monkeypatch):
     result = runner.invoke(app, ["optimize", str(write_plan(base_plan())), "--catalog", str(SMALL_CATALOG),
                                  "--out", str(out), "--no-report"])
     assert result.exit_code == 0, result.output
-    assert "HiGHS is not available" in result.output
-    assert "solved with CBC instead" in result.output
+    words = " ".join(result.output.split())  # the note wraps at the terminal's width
+    assert "HiGHS is not available" in words
+    assert "solved with CBC instead" in words
     summary = json.loads((out / "summary.json").read_text())
     assert summary["solver"]["name"] == "CBC"
     assert summary["objective"]["value"] == pytest.approx(3200)

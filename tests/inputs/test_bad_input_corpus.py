@@ -89,6 +89,11 @@ CORPUS: dict[str, tuple[bytes, str]] = {
     "include name with a NUL byte": (swap("  - id: lab", '  - include: "a\\0b.yaml"\n  - id: lab').encode(),
                                      "sites[0].include"),
     "flat list of 2.5 million items": (b"name: x\nsites: [" + b",".join([b"1"] * 2_500_000) + b"]\n", ""),
+    # Under the size and value caps, but a list (or mapping) longer than any the schema takes: refused
+    # as the text is read, before 150,000 sites are composed and checked one by one.
+    "150,000 invalid sites": (b"name: x\nsites:\n" + b"  - {id: s, pue: x}\n" * 10 + b"  - s\n" * 150_000, "sites"),
+    "500,000 unknown keys": (("name: x\nextra:\n" + "".join(f"  k{i}: 1\n" for i in range(500_000))).encode(),
+                             "extra"),
     "include name of 5,000 characters": (swap("  - id: lab", f"  - include: {'x' * 5000}\n  - id: lab").encode(),
                                          "sites[0].include"),
 }

@@ -55,11 +55,9 @@ def test_the_catalogs_default_volume_caps_a_part_unless_the_plan_says(write_plan
 @pytest.mark.parametrize("name", ["ohio", "louisiana", "meta-fleet"])
 def test_no_shipped_plan_buys_a_part_outside_its_availability(name):
     """Every unit a shipped plan buys is bought between its part's first and last quarter."""
-    from planner.answers.run import Options, load, optimize  # noqa: PLC0415
-    from tests.conftest import REPO  # noqa: PLC0415
+    from tests.conftest import shipped_run  # noqa: PLC0415
 
-    options = Options(resolve_steps=False)  # the plan's limits, not its step values
-    run = optimize(load(REPO / "sites" / f"{name}.yaml", None, options), options)
+    run = shipped_run(name)
     bought = [(c, t) for (_, _, c, t), n in run.result.solution.new.items() if n > 1e-6]
     assert bought
     for c, t in bought:

@@ -177,11 +177,9 @@ def test_every_shipped_plan_keeps_its_peak_within_firm_power(name):
     """In every quarter the peak draw at design PUE is within firm power (less the N-1 reserve
     at Prometheus), and at Hyperion the solar counts for nothing at the peak hour (a night):
     its firm column is 0 while it still delivers 1,500 MW x 0.22 = 330 MW on average."""
-    from planner.answers.run import Options, load, optimize  # noqa: PLC0415
-    from tests.conftest import REPO  # noqa: PLC0415
+    from tests.conftest import shipped_run  # noqa: PLC0415
 
-    options = Options(resolve_steps=False)  # the plan's limits, not its step values
-    run = optimize(load(REPO / "sites" / f"{name}.yaml", None, options), options)
+    run = shipped_run(name)
     assert run.violations == []
     sites = run.tables.sites
     assert (sites["power_peak_mw"] <= sites["power_firm_mw"] + 1e-6).all()

@@ -151,6 +151,30 @@ def test_whole_modules_are_rounded_and_repaired_without_a_search(write_plan):
     assert run.result.gap <= 1e-3
 
 
+def test_large_modules_are_searched_when_the_lp_bound_is_loose():
+    """Louisiana's halls come in large modules, so the LP's bound is loose: it builds fractions of
+    them, and no whole plan comes within 1% of it (its objective is ~17.44M PFLOPS-quarters, the
+    whole plan ~17.22M). Rounding the LP's modules leaves a gap above the 0.1% target, so the modules
+    alone are searched (whole modules, fractional units): a relaxation of the whole problem whose
+    proven bound is below the LP's. The plan made from its modules is within 0.1% of that bound."""
+    from planner.answers.run import Options, load, optimize  # noqa: PLC0415
+    from planner.model.whole import MODULES_SEARCHED  # noqa: PLC0415
+    from tests.conftest import REPO, shipped_run  # noqa: PLC0415
+
+    whole = shipped_run("louisiana")
+    options = Options(integer=False, resolve_steps=False)
+    lp = optimize(load(REPO / "sites" / "louisiana.yaml", None, options), options)
+    assert whole.result.whole_method == MODULES_SEARCHED
+    bound, value = whole.result.best_bound, whole.result.objective_value
+    assert bound is not None
+    assert bound < lp.result.objective_value * 0.99  # the LP's bound is more than 1% above
+    assert value <= bound
+    assert whole.result.gap is not None
+    assert whole.result.gap <= 1e-3
+    allocation = whole.tables.allocation
+    assert (allocation["units"] == allocation["units"].round()).all()
+
+
 @needs_cbc
 def test_highs_and_cbc_agree(write_plan):
     path = write_plan(min_cost_plan())
