@@ -117,7 +117,7 @@ def power_panel(run: ChartInput, ax: Axes) -> None:
                  **PANEL_TITLE)
     value_axis(ax, "Facility power", "mw")
     quarter_axis(ax, periods, width_share=0.4)
-    ax.legend(**LEGEND)
+    _legend(ax)
 
 
 def compute_panel(run: ChartInput, ax: Axes) -> None:
@@ -148,7 +148,7 @@ def compute_panel(run: ChartInput, ax: Axes) -> None:
                  f"by vendor (bars); {fmt.pflops(peak)} peak{words}", **PANEL_TITLE)
     value_axis(ax, "BF16 compute, effective", "pflops")
     quarter_axis(ax, periods, width_share=0.4)
-    ax.legend(**LEGEND)
+    _legend(ax)
 
 
 def hall_panel(run: ChartInput, ax: Axes) -> None:
@@ -168,7 +168,7 @@ def hall_panel(run: ChartInput, ax: Axes) -> None:
                  "every hall of every site: IT MW ready (light) and in use (dark)", **PANEL_TITLE)
     value_axis(ax, "IT power in halls", "mw")
     quarter_axis(ax, periods, width_share=0.4)
-    ax.legend(**LEGEND)
+    _legend(ax)
 
 
 def spend_panel(run: ChartInput, ax: Axes) -> None:
@@ -194,7 +194,7 @@ def spend_panel(run: ChartInput, ax: Axes) -> None:
     words = _used_words(capex, opex, limits, capex_limits)
     ax.set_title(f"Spending over the horizon: {fmt.usd(sum(capex) + sum(opex))}{words}\n"
                  f"capex {fmt.usd(sum(capex))} and opex {fmt.usd(sum(opex))}, by calendar year", **PANEL_TITLE)
-    ax.legend(**LEGEND)
+    _legend(ax)
 
 
 def _limit_ticks(ax: Axes, values: Sequence[float], label: str, colour: str,
@@ -218,3 +218,9 @@ def _used_words(capex: Sequence[float], opex: Sequence[float], limits: dict[int,
         spent = sum(capex[i] for i in capex_limits)
         return f"; capex {fmt.share(spent / sum(capex_limits.values()))} of the yearly capex limits"
     return "; no yearly budget limit is set"
+
+
+def _legend(ax: Axes) -> None:
+    """The panel's legend, under it; none where nothing is drawn (an empty plan)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**LEGEND)
