@@ -4,6 +4,8 @@ Every chart reads only `run.tables` and `run.plan`, draws on a fresh `Figure` (n
 no global state and nothing to close), and keeps what it plots inspectable: each bar series is
 a labelled `BarContainer`, each line a labelled `Line2D`. Colours are fixed per vendor across
 every chart; numbers on axes go through `planner.fmt`, so they read as "1.5 GW" or "$4.5B".
+Every figure is one page of `PAGE_INCHES`: a chart with a row per site (power, chip mix, hall
+space) returns a list of pages, `site_pages.SITES_PER_PAGE` sites at most on each.
 
 matplotlib is imported here and in `pdf_report.py` only; `report.py` imports those lazily, so
 `import planner` never loads it. Charts read a run through `ChartInput` (its plan and tables).
@@ -24,6 +26,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from planner import fmt
+from planner.reports.site_pages import CLOUD, SitePage, site_pages
 
 if TYPE_CHECKING:
     from planner.answers.results import Tables
@@ -41,9 +44,10 @@ class ChartInput(Protocol):
 
 
 PAGE_INCHES = (11.0, 8.5)
+"""The one page size: every chart page and every page of report.pdf is landscape Letter (a chart
+with a row per site runs over several such pages, `planner.reports.site_pages`)."""
 MIN_SLOTS = 6
 """Bars are never wider than a sixth of their panel, however short the horizon."""
-"""Every chart is one landscape letter page, so the PDF's pages are all one size."""
 
 VENDOR_COLOURS = {
     "nvidia": "#76b900",
@@ -220,9 +224,8 @@ def _empty(ax: Axes, text: str) -> None:
 
 
 def _panels(rows: int, columns: int = 1, *, sharex: bool = True) -> tuple[Figure, list[list[Axes]]]:
-    """A page-sized figure of rows x columns panels; taller than a page only past 3 rows."""
-    height = PAGE_INCHES[1] if rows <= 3 else PAGE_INCHES[1] * rows / 3
-    figure = Figure(figsize=(PAGE_INCHES[0], height), layout="constrained")
+    """A page of rows x columns panels (a page, whatever the rows: charts page their sites)."""
+    figure = Figure(figsize=PAGE_INCHES, layout="constrained")
     grid = figure.subplots(rows, columns, squeeze=False, sharex=sharex)
     return figure, [list(row) for row in grid]
 
@@ -241,11 +244,30 @@ def _tables(run: ChartInput) -> Any:
     return run.tables
 
 
+TITLE_CHARS = 140
+"""The longest a full-width panel's title runs on one line (past it, it would leave the page)."""
+
+
+def _lines(head: str, tail: str) -> str:
+    """'head; tail' where that fits on one line of a full-width panel's title, else tail on a line below."""
+    if not tail:
+        return head
+    return f"{head}; {tail}" if len(head) + 2 + len(tail) <= TITLE_CHARS else f"{head}\n{tail}"
+
+
+def _paged(figure: Figure, page: SitePage, name: str, words: str) -> Figure:
+    """Title a page of a chart drawn a row per site; its label keeps the chart's title without the
+    page's place, which report.html (one chart of every page's panels) shows."""
+    figure.suptitle(page.title(name, words), fontsize=12, x=0.01, ha="left")
+    figure.set_label(f"{name}: {words}")
+    return figure
+
+
 def _site_title(run: ChartInput, site_id: str) -> str:
     for site in run.plan.sites:
         if site.id == site_id:
             return site.name
-    return "Leased from clouds" if site_id == "cloud" else site_id
+    return "Leased from clouds" if site_id == CLOUD else site_id
 
 
 Mark = tuple[float, float, str]
@@ -298,13 +320,19 @@ def _upper_limit(ax: Axes, top: float, mark_rows: int = 0) -> None:
 
 # --- 2. power ------------------------------------------------------------------------------
 
-def power_by_site(run: ChartInput) -> Figure:
-    """Per site: available facility power stacked by source (bars) and power used (line)."""
+def power_by_site(run: ChartInput) -> list[Figure]:
+    """Per site: available facility power stacked by source (bars) and power used (line); a page
+    per `SITES_PER_PAGE` sites."""
+    return [_power_page(run, page) for page in site_pages([s.id for s in run.plan.sites])]
+
+
+def _power_page(run: ChartInput, page: SitePage) -> Figure:
     sites = _tables(run).sites
     periods = run.plan.periods
     x = list(range(len(periods)))
-    figure, grid = _panels(len(run.plan.sites))
-    for index, site in enumerate(run.plan.sites):
+    figure, grid = _panels(len(page.rows))
+    by_id = {site.id: site for site in run.plan.sites}
+    for index, site in enumerate(by_id[row] for row in page.rows):
         ax = grid[index][0]
         ax.set_gid(SITE_GID + site.id)
         series: list[Series] = []
@@ -341,18 +369,17 @@ def power_by_site(run: ChartInput) -> Figure:
             _empty(ax, "no power available in the horizon")
         exposed = max(_column(sites, site.id, "it_at_risk_n1_mw", periods), default=0.0)
         unbacked = max(_column(sites, site.id, "it_without_backup_mw", periods), default=0.0)
-        risk = "".join([
-            f"; up to {fmt.mw(exposed)} of IT lost if its largest unit trips (no reserve)" if exposed > 0 else "",
-            f"; up to {fmt.mw(unbacked)} of IT without backup power" if unbacked > 0 else ""])
-        ax.set_title(
-            f"{_site_title(run, site.id)}: peak draw {fmt.mw(used[-1])} of {fmt.mw(tops[-1])} firm "
-            f"in {periods[-1]} (highest {fmt.mw(max(used))}){risk}", **TITLE)
+        risk = "; ".join([
+            *([f"up to {fmt.mw(exposed)} of IT lost if its largest unit trips (no reserve)"] if exposed > 0 else []),
+            *([f"up to {fmt.mw(unbacked)} of IT without backup power"] if unbacked > 0 else [])])
+        head = (f"{_site_title(run, site.id)}: peak draw {fmt.mw(used[-1])} of {fmt.mw(tops[-1])} firm "
+                f"in {periods[-1]} (highest {fmt.mw(max(used))})")
+        ax.set_title(_lines(head, risk), **TITLE)
         value_axis(ax, "Facility power", "mw")
-        quarter_axis(ax, periods, labelled=index == len(run.plan.sites) - 1)
+        quarter_axis(ax, periods, labelled=page.is_last_row(index))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-    figure.suptitle("Power by site: firm power of each source (bars) and the peak facility draw at design PUE (line)",
-                    fontsize=12, x=0.01, ha="left")
-    return figure
+    return _paged(figure, page, "Power by site",
+                  "firm power of each source (bars) and the peak facility draw at design PUE (line)")
 
 
 # --- 3. chip mix ---------------------------------------------------------------------------
@@ -390,16 +417,26 @@ def _accelerator_label(run: ChartInput, accelerator_id: str) -> str:
     return f"{accelerator.vendor}: {accelerator.name}"
 
 
-def chip_mix(run: ChartInput) -> Figure:
-    """Per site (and cloud leases): accelerators and BF16 compute in service by accelerator."""
+def chip_mix_rows(run: ChartInput) -> list[str]:
+    """The chip mix's rows: every site, then `cloud` where capacity is leased."""
+    allocation = _tables(run).allocation
+    return [s.id for s in run.plan.sites] + ([CLOUD] if (allocation["site"] == CLOUD).any() else [])
+
+
+def chip_mix(run: ChartInput) -> list[Figure]:
+    """Per site (and cloud leases): accelerators and BF16 compute in service by accelerator; a page
+    per `SITES_PER_PAGE` rows."""
+    return [_chip_mix_page(run, page) for page in site_pages(chip_mix_rows(run))]
+
+
+def _chip_mix_page(run: ChartInput, page: SitePage) -> Figure:
     allocation = _tables(run).allocation
     periods = run.plan.periods
     x = list(range(len(periods)))
-    site_ids = [s.id for s in run.plan.sites] + (["cloud"] if (allocation["site"] == "cloud").any() else [])
     ids = _accelerator_order(run, allocation["accelerator"])
     colours = accelerator_colours(run, ids)
-    figure, grid = _panels(len(site_ids), 2)
-    for index, site_id in enumerate(site_ids):
+    figure, grid = _panels(len(page.rows), 2)
+    for index, site_id in enumerate(page.rows):
         rows = allocation[allocation["site"] == site_id]
         by = rows.groupby(["accelerator", "period"])[["accelerators", "bf16_pflops"]].sum()
         for column, (measure, quantity, kind) in enumerate(
@@ -420,15 +457,13 @@ def chip_mix(run: ChartInput) -> Figure:
             total = fmt.count(tops[-1]) + " accelerators" if measure == "accelerators" else fmt.pflops(tops[-1])
             ax.set_title(f"{_site_title(run, site_id)}: {total}", **TITLE)
             value_axis(ax, quantity, kind)
-            quarter_axis(ax, periods, labelled=index == len(site_ids) - 1, width_share=0.4)
+            quarter_axis(ax, periods, labelled=page.is_last_row(index), width_share=0.4)
     handles = [Patch(facecolor=colours[a], edgecolor="none") for a in ids if a in set(allocation["accelerator"])]
     if handles:
         figure.legend(handles, [_accelerator_label(run, a) for a in ids], loc="outside right upper",
                       fontsize=7.5, frameon=False, title="accelerator, by vendor", title_fontsize=8)
-    figure.suptitle(f"Chip mix by site: accelerators in service (left) and their BF16 compute (right); "
-                    f"totals for {periods[-1]}",
-                    fontsize=12, x=0.01, ha="left")
-    return figure
+    return _paged(figure, page, "Chip mix by site",
+                  f"accelerators in service (left) and their BF16 compute (right); totals for {periods[-1]}")
 
 
 # --- 4. budget -----------------------------------------------------------------------------
@@ -610,12 +645,18 @@ def _delivered_panel(run: ChartInput, ax: Axes, workload: str) -> None:
 
 # --- 6. hall space -------------------------------------------------------------------------
 
-def hall_space(run: ChartInput) -> Figure:
-    """Per site and hall type: IT MW ready (light bars) and in use (dark bars), module arrivals marked."""
+def hall_space(run: ChartInput) -> list[Figure]:
+    """Per site and hall type: IT MW ready (light bars) and in use (dark bars), module arrivals marked;
+    a page per `SITES_PER_PAGE` sites."""
+    return [_hall_page(run, page) for page in site_pages([s.id for s in run.plan.sites])]
+
+
+def _hall_page(run: ChartInput, page: SitePage) -> Figure:
     sites = _tables(run).sites
     periods = run.plan.periods
-    figure, grid = _panels(len(run.plan.sites))
-    for index, site in enumerate(run.plan.sites):
+    figure, grid = _panels(len(page.rows))
+    by_id = {site.id: site for site in run.plan.sites}
+    for index, site in enumerate(by_id[row] for row in page.rows):
         ax = grid[index][0]
         ax.set_gid(SITE_GID + site.id)
         halls = [(h, _column(sites, site.id, f"hall_{h.id}_ready_mw", periods),
@@ -648,18 +689,7 @@ def hall_space(run: ChartInput) -> Figure:
         ax.set_title(f"{_site_title(run, site.id)}: {fmt.mw(used_end)} IT in use of {fmt.mw(ready_end)} ready "
                      f"in {periods[-1]}", **TITLE)
         value_axis(ax, "IT power in halls", "mw")
-        quarter_axis(ax, periods, labelled=index == len(run.plan.sites) - 1)
+        quarter_axis(ax, periods, labelled=page.is_last_row(index))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-    figure.suptitle("Hall space: IT MW ready (light) and in use (dark) per hall type; new modules marked",
-                    fontsize=12, x=0.01, ha="left")
-    return figure
+    return _paged(figure, page, "Hall space", "IT MW ready (light) and in use (dark) per hall type; new modules marked")
 
-
-CHARTS: dict[str, Callable[[ChartInput], Figure]] = {
-    "power_by_site.png": power_by_site,
-    "chip_mix.png": chip_mix,
-    "budget.png": budget,
-    "compute_over_time.png": compute_over_time,
-    "hall_space.png": hall_space,
-}
-"""Each chart's file name, in the order of the report's pages."""

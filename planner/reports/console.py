@@ -78,6 +78,11 @@ def fitted_table(
     return table, hidden
 
 
+def narrowest_width(columns: Sequence[TextColumn], rows: Sequence[Sequence[str]]) -> int:
+    """The fewest characters `fitted_table` can show every column of `rows` in (no text cut)."""
+    return sum(_narrowest(column, [row[i] for row in rows]) + CELL_CHROME for i, column in enumerate(columns)) + 1
+
+
 def _shrunk_to(width: int, widest: dict[int, int], narrowest: dict[int, int]) -> dict[int, int]:
     """Column text widths that fit `width`: each column as wide as its widest cell, then the columns
     with the most room to give narrowed one character at a time, never below `narrowest`."""

@@ -85,6 +85,21 @@ def chart_from_figure(chart_id: str, figure: Figure, periods: Sequence[str] = ()
     return Chart(chart_id, title, panels)
 
 
+def chart_from_pages(chart_id: str, figures: Sequence[Figure], periods: Sequence[str] = ()) -> Chart:
+    """One chart of the panels of every page of a paged chart (a row per site, `charts.SitePage`), in
+    the pages' order, titled as its pages are without the place of each (the figures' label, which
+    `charts` sets on a paged chart; else the first page's title).
+
+    Args:
+        chart_id: a name for the chart, unique on its page ("power-by-site").
+        figures: the chart's pages, as the PNGs and the PDF show them (at least one).
+        periods: the plan's quarters (`chart_from_figure`).
+    """
+    pages = [chart_from_figure(chart_id, figure, periods) for figure in figures]
+    title = str(figures[0].get_label()) or pages[0].title
+    return Chart(chart_id, title, tuple(panel for page in pages for panel in page.panels))
+
+
 # --- axes --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

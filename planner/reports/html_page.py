@@ -143,7 +143,8 @@ class Page:
                 div_id=f"{chart.id}-{self._plots}", default_height=f"{PANEL_HEIGHT_PX}px", default_width="100%")
             site = f' data-site="{escaped(panel.site)}"' if panel.site is not None else ""
             notes = "".join(f'<p class="notes">{escaped(note)}</p>' for note in panel.notes)
-            self.parts.append(f'<figure class="panel"{site}><figcaption>{escaped(panel.title)}</figcaption>'
+            caption = escaped(panel.title).replace("\n", "<br>")  # a title on two lines keeps them
+            self.parts.append(f'<figure class="panel"{site}><figcaption>{caption}</figcaption>'
                               f"{div}{notes}</figure>")
 
     def table(self, name: str, frame: pd.DataFrame, words: str = "") -> None:

@@ -1,7 +1,7 @@
 """`report.html`: the optimize report as one interactive page that works offline.
 
 It shows what report.pdf shows, from the same sources: the headline numbers and the limits that
-bind from summary.json's content, the five charts from the very figures the PNGs and the PDF were
+bind from summary.json's content, the charts (a fleet's roll-up first) from the very figures the PNGs and the PDF were
 drawn from (`html_charts` reads them), and the CSV tables. Written beside report.pdf, whole or
 not at all, and listed in the manifest like every other output.
 """
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from planner import fmt
 from planner.answers.decision import unit_cost_words
-from planner.reports.html_charts import chart_from_figure
+from planner.reports.chart_pages import REPORT_CHARTS
+from planner.reports.html_charts import chart_from_pages
 from planner.reports.html_page import Page, escaped
 from planner.reports.pdf_report import diagnosis_sections
 
@@ -24,13 +25,6 @@ if TYPE_CHECKING:
     from planner.reports.output import OutputFolder
 
 HTML_NAME = "report.html"
-CHART_HEADINGS = {
-    "power_by_site.png": "Power by site",
-    "chip_mix.png": "Chip mix",
-    "budget.png": "Budget",
-    "compute_over_time.png": "Compute over time",
-    "hall_space.png": "Hall space",
-}
 TABLES = (
     ("allocation.csv", "allocation", "units, power, capex and compute per quarter, site, hall and accelerator"),
     ("sites.csv", "sites", "power and hall space per quarter and site"),
@@ -44,14 +38,15 @@ HELP = ("Hover a bar or a line for its value. Click a legend entry to hide or sh
         "The tables at the end are the CSV files written beside this page.")
 
 
-def write_html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, Figure],
+def write_html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, list[Figure]],
                       folder: OutputFolder) -> None:
-    """Write report.html into `folder` from the run's summary, its drawn charts (by PNG name) and tables."""
+    """Write report.html into `folder` from the run's summary, its drawn charts (each chart's pages, by
+    the chart's name: `pdf_report.write_charts_and_pdf`) and tables."""
     folder.write_bytes(HTML_NAME, html_report(run, summary, figures).encode("utf-8"))
 
 
-def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, Figure]) -> str:
-    """report.html's text."""
+def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, list[Figure]]) -> str:
+    """report.html's text: a chart with several pages (a fleet's sites) is one chart of all their panels."""
     plan = run.plan
     page = Page(f"{plan.title}: capacity plan")
     page.add(_header(run, summary))
@@ -61,9 +56,10 @@ def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, Figu
     page.section("summary", "Summary")
     page.add(_headline(summary))
     page.add(_binding(summary))
-    for name, figure in figures.items():
-        chart = chart_from_figure(name.removesuffix(".png").replace("_", "-"), figure, plan.periods)
-        page.chart(chart, CHART_HEADINGS.get(name))
+    for chart in REPORT_CHARTS:
+        pages = figures.get(chart.name, [])
+        if pages:
+            page.chart(chart_from_pages(chart.anchor, pages, plan.periods), chart.heading)
     if run.tables is not None:
         page.section("tables", "Tables")
         for name, attribute, words in TABLES:

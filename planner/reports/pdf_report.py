@@ -5,7 +5,7 @@ file goes through `OutputFolder.write_bytes` (atomic, hashed for the manifest). 
 changes from run to run reaches the files: the PDF has no creation date, PNGs no software tag,
 and the summary page shows no timings, so identical inputs give identical bytes.
 
-Pages are saved in reading order (summary, charts, tables), in PDF's own Helvetica where it has
+Pages are saved in reading order (summary, charts, tables: `pdf_tables`), in PDF's own Helvetica where it has
 every character (`save_page`), which is what keeps the table pages fast.
 """
 
@@ -13,28 +13,28 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from planner import __version__, fmt
 from planner.answers.decision import unit_cost_words
-from planner.model.families import FAMILIES
-from planner.model.families import INTERNAL as INTERNAL_FAMILIES
-from planner.model.rows import KEY_FIELDS
 from planner.objective import Objective
-from planner.reports.charts import CHARTS, PAGE_INCHES, ChartInput, ecosystem_pflops, vendor_colours
+from planner.reports.chart_pages import REPORT_CHARTS, contents
+from planner.reports.charts import PAGE_INCHES, ChartInput, vendor_colours
 from planner.reports.literal import literal_text
+from planner.reports.pdf_tables import (  # noqa: F401 - Column, table_pages: re-exported, where they were
+    Column,
+    allocation_pages,
+    limit_pages,
+    table_pages,
+)
 
 if TYPE_CHECKING:
     from planner.answers.diagnosis import Diagnosis
@@ -42,16 +42,16 @@ if TYPE_CHECKING:
     from planner.reports.output import OutputFolder
 
 PNG_DPI = 150
-ROWS_PER_PAGE = 40
 PDF_NAME = "report.pdf"
 SHA_SHOWN = 16
 """Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
 MAX_FILES_SHOWN = 9
 
 @literal_text()
-def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> dict[str, Figure]:
-    """Write each chart as a PNG and the whole report as `report.pdf` into `folder`: the summary
-    page, a page per chart, then the table pages. Returns the drawn charts by PNG name (report.html shows them)."""
+def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> dict[str, list[Figure]]:
+    """Write each chart page as a PNG and the whole report as `report.pdf` into `folder`: the summary
+    page, the pages of each chart (`chart_pages.REPORT_CHARTS`), then the table pages. Returns each
+    chart's drawn pages by its name (report.html shows them); a chart with no page for this run has none."""
     matplotlib.use("Agg")
     buffer = io.BytesIO()
     metadata = {"Title": f"{run.plan.title}: capacity plan", "Creator": f"planner {__version__}",
@@ -59,14 +59,21 @@ def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: Output
     with PdfPages(buffer, metadata=metadata) as pdf:
         save_page(pdf, summary_page(run, summary))
         figures = {}
-        for name, chart in CHARTS.items():
-            png, figures[name] = render_chart(chart, run)
-            folder.write_bytes(name, png)
-            save_page(pdf, figures[name])
+        for chart in REPORT_CHARTS:
+            pages = render_pages(chart.draw, run)
+            figures[chart.name] = [figure for _, figure in pages]
+            for name, (png, figure) in zip(chart.files(len(pages)), pages, strict=True):
+                folder.write_bytes(name, png)
+                save_page(pdf, figure)
         for page in [*allocation_pages(run), *limit_pages(run)]:
             save_page(pdf, page)
     folder.write_bytes(PDF_NAME, buffer.getvalue())
     return figures
+
+
+def render_pages(chart: Callable[[ChartInput], list[Figure]], run: ChartInput) -> list[tuple[bytes, Figure]]:
+    """Each page of a chart: its PNG bytes, and its figure with the layout the PNG got (`render_chart`)."""
+    return [(png_bytes(figure), _laid_out(figure)) for figure in chart(run)]
 
 
 def render_chart(chart: Callable[[ChartInput], Figure], run: ChartInput) -> tuple[bytes, Figure]:
@@ -74,8 +81,13 @@ def render_chart(chart: Callable[[ChartInput], Figure], run: ChartInput) -> tupl
     page, and no second layout pass)."""
     figure = chart(run)
     png = png_bytes(figure)
+    return png, _laid_out(figure)
+
+
+def _laid_out(figure: Figure) -> Figure:
+    """`figure` with its layout frozen as it was when last saved (no second layout pass on the PDF page)."""
     figure.set_layout_engine("none")
-    return png, figure
+    return figure
 
 
 def png_bytes(figure: Figure) -> bytes:
@@ -169,26 +181,29 @@ def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
                size=8, color="#555555")
     bar_bottom = right.y - 0.1
     _vendor_bar(figure, run, totals, bar_bottom)
-    _contents(figure, min(bar_bottom - 0.08, 0.405))
+    _contents(figure, min(bar_bottom - 0.08, 0.405), run)
     _provenance(figure, summary)
     return figure
 
 
-CONTENTS = (
-    "2  Power by site: firm power by source against the peak draw",
-    "3  Chip mix: accelerators and compute by site",
-    "4  Budget: capex and opex by year against the limit",
-    "5  Compute over time: by vendor, by ecosystem, against demand",
-    "6  Hall space: ready and in use, new modules",
-    "7  Tables: allocation at the end; every limit with its slack",
-)
+CONTENTS_FLOOR = 0.235
+"""The lowest the contents may reach: below it, the provenance's lines run across the page."""
 
 
-def _contents(figure: Figure, top: float) -> None:
+def _contents(figure: Figure, top: float, run: RunResult) -> None:
+    """The report's parts with their pages (`chart_pages.contents`, counted for this run): a line each
+    saying what it shows where there is room above the provenance, else their headings run together."""
     writer = _Writer(figure, 0.55, top, 80)
     writer.line("In this report", size=10, weight="bold", color="#1f2d3d")
-    for line in CONTENTS:
-        writer.line(line, size=8)
+    entries = contents(run)
+    room = (writer.y - CONTENTS_FLOOR) / (8 * 1.45 / 72 / figure.get_figheight())
+    if len(entries) <= room:
+        for entry in entries:
+            writer.line(f"{entry.pages}  {entry.heading}: {entry.words}", size=8)
+        return
+    # No-break spaces inside an entry and before each dot: lines break after a dot only.
+    writer.line("\u00a0\u00b7  ".join(f"{entry.pages}\u00a0{entry.heading}".replace(" ", "\u00a0")
+                                       for entry in entries), size=8)
 
 
 def _decision(figure: Figure, decision: dict[str, Any]) -> float:
@@ -349,197 +364,6 @@ def _assumption_lines(assumptions: dict[str, Any]) -> list[str]:
         useful += f"; training in clusters of at least {fmt.count(cluster)} accelerators of one family at one site"
     return [f"Assumptions: {shown}.", fabric, useful + ".",
             "Left out: " + ", ".join(assumptions["simplifications"]) + " (README: 'The site model')."]
-
-
-# --- 7. tables -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: float
-    """Share of the page width."""
-    right: bool = False
-
-
-def table_pages(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], note: str,
-                bold_rows: frozenset[int] = frozenset()) -> Iterator[Figure]:
-    """A table as pages of `ROWS_PER_PAGE` rows, header repeated, 'page i of n' in the title."""
-    pages = max(1, math.ceil(len(rows) / ROWS_PER_PAGE))
-    for page in range(pages):
-        figure = Figure(figsize=PAGE_INCHES)
-        suffix = f" (page {page + 1} of {pages})" if pages > 1 else ""
-        figure.text(0.04, 0.955, title + suffix, fontsize=13, weight="bold", va="top", color="#1f2d3d")
-        lines = textwrap.wrap(note, 190)
-        figure.text(0.04, 0.915, "\n".join(lines), fontsize=8, va="top", color="#555555", parse_math=False)
-        y = 0.915 - 0.0175 * len(lines) - 0.022
-        step = (y - 0.05) / ROWS_PER_PAGE
-        _table_row(figure, columns, [c.header for c in columns], y, weight="bold")
-        figure.add_artist(_rule(figure, y - step * 0.55))
-        start = page * ROWS_PER_PAGE
-        for i, row in enumerate(rows[start:start + ROWS_PER_PAGE]):
-            y -= step
-            if i % 2 == 1:
-                figure.add_artist(_band(figure, y, step))
-            _table_row(figure, columns, row, y, weight="bold" if start + i in bold_rows else "normal")
-        if not rows:
-            figure.text(0.04, y - step, "(none)", fontsize=8)
-        yield figure
-
-
-def _table_row(figure: Figure, columns: Sequence[Column], cells: Sequence[str], y: float, weight: str) -> None:
-    """One row of cells; column widths are shares of the 0.92 of the page between the margins."""
-    total = sum(c.width for c in columns)
-    x = 0.04
-    for column, cell in zip(columns, cells, strict=True):
-        width = 0.92 * column.width / total
-        figure.text(x + width - 0.006 if column.right else x, y, cell, fontsize=7.5, va="center",
-                    ha="right" if column.right else "left", weight=weight, parse_math=False)
-        x += width
-
-
-def _rule(figure: Figure, y: float) -> Line2D:
-    return Line2D([0.04, 0.96], [y, y], transform=figure.transFigure, color="#555555", linewidth=0.6)
-
-
-def _band(figure: Figure, y: float, height: float) -> Rectangle:
-    return Rectangle((0.04, y - height / 2), 0.92, height, transform=figure.transFigure, color="#f1f3f6",
-                     zorder=-1, linewidth=0)
-
-
-def allocation_pages(run: RunResult) -> list[Figure]:
-    """Every accelerator in service at the end of the horizon, by site and hall, with totals."""
-    assert run.tables is not None
-    end = run.plan.periods[-1]
-    table = run.tables.allocation
-    at_end = table[table["period"] == end]
-    grouped = at_end.groupby(["site", "hall", "accelerator", "vendor"], sort=False).sum(numeric_only=True)
-    site_order = {s.id: i for i, s in enumerate(run.plan.sites)}
-    keys = sorted(grouped.index,
-                  key=lambda k: (site_order.get(k[0], len(site_order)), k[1], -grouped.loc[k, "bf16_pflops"]))
-    columns = [Column("site", 0.1), Column("hall", 0.1), Column("accelerator", 0.24), Column("vendor", 0.07),
-               Column("units", 0.06, True), Column("accelerators", 0.08, True), Column("IT power", 0.08, True),
-               Column("facility power", 0.09, True), Column("BF16", 0.1, True), Column("FP8", 0.1, True)]
-    rows = []
-    for site, hall, accelerator, vendor in keys:
-        r = grouped.loc[(site, hall, accelerator, vendor)]
-        rows.append([str(site), str(hall), run.plan.catalog[str(accelerator)].name, str(vendor), fmt.count(r["units"]),
-                     fmt.count(r["accelerators"]), fmt.mw(r["it_mw"]), fmt.mw(r["facility_mw"]),
-                     fmt.pflops(r["bf16_pflops"]), fmt.pflops(r["fp8_pflops"])])
-    total = at_end.sum(numeric_only=True)
-    rows.append(["total", "", "", "", fmt.count(total["units"]) if len(at_end) else "0",
-                 fmt.count(total["accelerators"]), fmt.mw(total["it_mw"]), fmt.mw(total["facility_mw"]),
-                 fmt.pflops(total["bf16_pflops"]), fmt.pflops(total["fp8_pflops"])])
-    leased = " Site 'cloud' is leased capacity (no site power)." if any(k[0] == "cloud" for k in keys) else ""
-    note = (f"Units and accelerators in service in {end}, the last quarter of the horizon. Facility power is IT power "
-            f"x the hall's PUE.{leased} allocation.csv has every quarter.")
-    return list(table_pages(f"Allocation at the end of the horizon ({end})", columns, rows, note,
-                            bold_rows=frozenset({len(rows) - 1})))
-
-
-SENSES = {"<=": r"$\leq$", ">=": r"$\geq$", "==": "="}
-"""Mathtext, so that a page of limits stays in the core fonts (which have no \u2264)."""
-
-
-def _number(value: float, formatter: Callable[[float], str]) -> str:
-    """A cell: '-' for a missing value, and solver noise (|x| < 1e-6) shown as zero, not '-0 kW'."""
-    if value != value:
-        return "-"
-    return formatter(0.0 if abs(value) < 1e-6 else value)
-
-
-class _Levels:
-    """A limit's level and what is used of it, in the user's terms where the LP row's own sides
-    are not: hall rows hold modules on the left, share rows compute minus share x total."""
-
-    def __init__(self, run: RunResult) -> None:
-        assert run.tables is not None
-        self.run = run
-        self.sites = run.tables.sites.set_index(["site", "period"])
-        compute = run.tables.compute.set_index("period")
-        self.totals = compute["bf16_pflops_in_service"]
-        self.groups: dict[tuple[str, str], dict[str, float]] = {}
-        for column in compute.columns:
-            if column.startswith("bf16_pflops_") and column != "bf16_pflops_in_service":
-                vendor = column.removeprefix("bf16_pflops_")
-                self.groups["vendor", vendor] = {str(p): float(v) for p, v in compute[column].items()}
-        for ecosystem, values in ecosystem_pflops(run).items():
-            self.groups["ecosystem", ecosystem] = dict(zip(run.plan.periods, values, strict=True))
-
-    def __call__(self, limit: Any, formatter: Callable[[float], str]) -> tuple[str, str]:
-        """(level, used) of one row of the constraints table."""
-        family, period, rhs, lhs = str(limit.family), str(limit.period), float(limit.rhs), float(limit.lhs)
-        # sites.csv's columns (level, used) for rows whose sides hold terms moved across.
-        columns = {
-            "hall": (f"hall_{limit.hall}_ready_mw", f"hall_{limit.hall}_used_mw"),
-            "power": (f"source_{limit.source}_available_mw", f"source_{limit.source}_used_mw"),
-            "firm": ("power_firm_mw", "power_peak_mw"),
-            "cooling_liquid": (f"hall_{limit.hall}_liquid_cooling_mw", f"hall_{limit.hall}_liquid_heat_mw"),
-            "cooling_air": (f"hall_{limit.hall}_air_cooling_mw", f"hall_{limit.hall}_air_heat_mw"),
-        }.get(family)
-        if columns and (str(limit.site), period) in self.sites.index:
-            row = self.sites.loc[(str(limit.site), period)]
-            return fmt.mw(float(row[columns[0]])), fmt.mw(float(row[columns[1]]))
-        if family in ("share_min", "share_max"):
-            kind, group = ("vendor", str(limit.vendor)) if limit.vendor else ("ecosystem", str(limit.ecosystem))
-            t = self.run.plan.periods.index(period)
-            bounds = [b for b in self.run.plan.shares if b.group_kind == kind and b.group == group
-                      and b.first_period <= t]
-            total = float(self.totals.get(period, 0.0))
-            share = self.groups.get((kind, group), {}).get(period, 0.0) / total if total > 0 else float("nan")
-            bound = (max((b.min_share for b in bounds), default=float("nan")) if family == "share_min"
-                     else min((b.max_share for b in bounds), default=float("nan")))
-            return _number(bound, _percent), _number(share, _percent)
-        return _number(rhs, formatter), _number(lhs, formatter)
-
-
-def _price(value: float) -> str:
-    """A dual as the solver gives it: 4 significant figures, thousands separated, no exponent
-    between 0.001 and a billion."""
-    if value == 0 or 1e-3 <= abs(value) < 1e4:
-        return f"{value:.4g}"
-    if 1e4 <= abs(value) < 1e9:
-        return f"{value:,.0f}"
-    return f"{value:.3e}"
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def limit_pages(run: RunResult) -> list[Figure]:
-    """Every limit with its slack and prices, binding ones first (constraints.csv's order)."""
-    assert run.tables is not None
-    table = run.tables.constraints
-    table = table[~table["family"].isin(INTERNAL_FAMILIES)]
-    columns = [Column("limit", 0.115), Column("key", 0.18), Column("period", 0.055), Column("", 0.02),
-               Column("limit value", 0.08, True), Column("used", 0.08, True), Column("slack", 0.08, True),
-               Column("shadow price", 0.08, True), Column("binds", 0.05, True),
-               Column("worth of one more step", 0.22, True)]
-    rows, bold = [], set()
-    levels = _Levels(run)
-    worth = fmt.pflops if run.plan.objective.maximises else fmt.usd
-    for i, r in enumerate(table.itertuples(index=False)):
-        family = FAMILIES[str(r.family)]
-        words, formatter = family.title, partial(fmt.quantity, unit=family.unit)
-        solved = float(getattr(r, "solved_step_value", float("nan")))
-        value = float(r.step_value) if solved != solved else solved  # re-solved worth where there is one
-        suffix = "-quarters" if run.plan.objective.maximises else ""
-        where = " / ".join(str(getattr(r, f)) for f in KEY_FIELDS if getattr(r, f))
-        rows.append([words, where, str(r.period), SENSES.get(str(r.sense), str(r.sense)),
-                     *levels(r, formatter),
-                     _number(float(r.slack), formatter), _number(float(r.shadow_price), _price),
-                     "yes" if r.binding else "", f"{worth(value)}{suffix} per {r.step}" if value > 1e-9 else ""])
-        if r.binding:
-            bold.add(i)
-    binding = len(bold)
-    unit = run.plan.objective.value_unit
-    note = (f"{len(rows)} limits, {binding} binding (shown first, in bold, most valuable first). Shadow price: the "
-            f"solver's dual, in {unit} per unit of the limit (MW, USD, units, PFLOPS); worth of one more step: the "
-            "same in a person's step (100 MW, $1B, 1,000 units), re-solved with the step for the top-ranked limits. "
-            f"Rows that only tie the model together ({', '.join(sorted(INTERNAL_FAMILIES))}) are in constraints.csv, "
-            "with every row's name.")
-    return list(table_pages("Limits: every limit with its slack, binding first", columns, rows, note,
-                            bold_rows=frozenset(bold)))
 
 
 # --- diagnosis (a plan that cannot be met) -------------------------------------------------

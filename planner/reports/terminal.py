@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from planner import fmt
 from planner.answers.decision import unit_cost_words
-from planner.reports.console import TextColumn, fitted_table, make_console
+from planner.reports.console import TextColumn, fitted_table, make_console, narrowest_width
 from planner.reports.report import binding_limits
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         console.print(_decision_line(summary["decision"]), markup=False)
     console.print(_fleet_table(run, console))
     console.print(_compute_line(run, totals))
-    console.print(_power_table(run))
+    console.print(_power_table(run, console))
     console.print(_budget_table(run))
     if "stacks" in summary:
         console.print(_stacks_line(summary["stacks"]))
@@ -130,12 +131,12 @@ SITES_ACROSS_UP_TO = 2
 get a row each (a fleet would not fit the terminal's width the other way)."""
 
 
-def _power_table(run: RunResult) -> Table:
+def _power_table(run: RunResult, console: Console) -> Table:
     """Peak facility MW (design PUE) of firm MW, and the share used: quarters down and sites
     across for a site or two, else sites down and the last quarter of each year across."""
     assert run.tables is not None
     if len(run.plan.sites) > SITES_ACROSS_UP_TO:
-        return _fleet_power_table(run)
+        return _fleet_power_table(run, console)
     sites = run.tables.sites
     # Firm power is net of any N-1 reserve (README, "The site model").
     table = Table(title="Peak draw (design PUE) of firm power", title_justify="left")
@@ -154,33 +155,47 @@ def _power_table(run: RunResult) -> Table:
     return table
 
 
-def _fleet_power_table(run: RunResult) -> Table:
-    """A row per site, then all sites together: firm MW and peak draw in the last quarter, and the
-    share of firm power used in the last quarter of each year."""
+ELLIPSIS = "\u2026"
+"""The header of the column that stands for years left out of the fleet power table."""
+
+
+def _fleet_power_table(run: RunResult, console: Console) -> Table:
+    """A row per site, then all sites together: peak draw and firm MW in the last quarter, and the
+    share of firm power used in the last quarter of each year, as many years as fit the terminal
+    (the first ones and the last, an ellipsis column between where years are left out)."""
     assert run.tables is not None
     sites = run.tables.sites
     plan = run.plan
-    shown = [t for t, period in enumerate(plan.periods) if period.endswith("Q4") or t == len(plan.periods) - 1]
-    table = Table(title="Peak draw (design PUE) of firm power, by site, and the share of firm power used",
-                  title_justify="left")
-    table.add_column("site")
-    table.add_column(f"peak {plan.periods[-1]}", justify="right")
-    table.add_column(f"firm {plan.periods[-1]}", justify="right")
-    for t in shown:
-        table.add_column(plan.periods[t], justify="right")
-    def cells(name: str, by_period: Any) -> list[str]:
-        """Peak and firm MW at the end, then the share used in each shown quarter."""
-        peak, firm = by_period["power_peak_mw"], by_period["power_firm_mw"]
-        end = plan.periods[-1]
-        return [name, fmt.mw(float(peak[end])), fmt.mw(float(firm[end])),
-                *(fmt.share(float(peak[plan.periods[t]]) / float(firm[plan.periods[t]]))
-                  if float(firm[plan.periods[t]]) > 0 else "-" for t in shown)]
+    end = plan.periods[-1]
+    years = [t for t, period in enumerate(plan.periods) if period.endswith("Q4") or t == len(plan.periods) - 1]
+    frames = [(site.id, sites[sites["site"] == site.id].set_index("period")) for site in plan.sites]
+    frames.append(("all sites", sites.groupby("period")[["power_peak_mw", "power_firm_mw"]].sum()))
 
-    for site in plan.sites:
-        table.add_row(*cells(site.id, sites[sites["site"] == site.id].set_index("period")))
-    table.add_row(*cells("all sites", sites.groupby("period")[["power_peak_mw", "power_firm_mw"]].sum()),
-                  style="bold")
+    def share(frame: Any, period: str) -> str:
+        firm = float(frame["power_firm_mw"].get(period, 0.0))
+        return fmt.share(float(frame["power_peak_mw"].get(period, 0.0)) / firm) if firm > 0 else "-"
+
+    title = "Peak draw (design PUE) of firm power, by site, and the share of firm power used"
+    for shown in _year_choices(years):
+        columns = [TextColumn("site", identifier=True), TextColumn(f"peak {end}", "right"),
+                   TextColumn(f"firm {end}", "right"),
+                   *(TextColumn(plan.periods[t] if t >= 0 else ELLIPSIS, "right") for t in shown)]
+        rows = [[name, fmt.mw(float(frame["power_peak_mw"].get(end, 0.0))),
+                 fmt.mw(float(frame["power_firm_mw"].get(end, 0.0))),
+                 *(share(frame, plan.periods[t]) if t >= 0 else ELLIPSIS for t in shown)] for name, frame in frames]
+        if narrowest_width(columns, rows) <= console.width:
+            break
+    table, _ = fitted_table(console, columns, rows, title=title)
+    table.rows[-1].style = "bold"
     return table
+
+
+def _year_choices(years: list[int]) -> Iterator[list[int]]:
+    """The quarters to show, widest first: every one, then the first k - 1 and the last with -1 (an
+    ellipsis column) before it, k falling to 1 (the last alone, after the ellipsis)."""
+    yield years
+    for kept in range(len(years) - 1, 0, -1):
+        yield [*years[:kept - 1], -1, years[-1]]
 
 
 def _stacks_line(by_year: dict[str, list[dict[str, Any]]]) -> str:

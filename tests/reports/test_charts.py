@@ -27,13 +27,15 @@ from matplotlib.patches import StepPatch
 
 from planner.answers.run import Options, RunResult, load, optimize
 from planner.reports import charts
-from planner.reports.pdf_report import allocation_pages, limit_pages, render_chart, save_page, summary_page
+from planner.reports.chart_pages import REPORT_CHARTS
+from planner.reports.pdf_report import allocation_pages, limit_pages, render_pages, save_page, summary_page
 from planner.reports.report import binding_limits, summary, write_report
 from tests.conftest import DATA, SMALL_CATALOG
 
 matplotlib.use("Agg")
 
-PNGS = ("power_by_site.png", "chip_mix.png", "budget.png", "compute_over_time.png", "hall_space.png")
+PNGS = ("fleet.png", "power_by_site.png", "chip_mix.png", "budget.png", "compute_over_time.png", "hall_space.png")
+"""The two-site plan's charts: a page each (a roll-up, as it has more than one site)."""
 TICK_UNIT = re.compile(r"MW|GW|kW|\$|FLOPS|^[0-9.,]+k?$")
 
 
@@ -139,7 +141,7 @@ def test_pdf_pages_and_pngs(run, report):
 
 def test_power_by_site_matches_sites_table(run):
     """Bars: each source's firm MW; line: the peak draw at design PUE (sites.csv's columns)."""
-    figure = charts.power_by_site(run)
+    (figure,) = charts.power_by_site(run)
     for ax, site in zip(figure.axes, run.plan.sites, strict=True):
         reserve = by_site(run, "sites", "reserve_mw", site.id)
         firm = [net + held for net, held in zip(by_site(run, "sites", "power_firm_mw", site.id), reserve, strict=True)]
@@ -155,7 +157,7 @@ def test_power_by_site_matches_sites_table(run):
 
 
 def test_chip_mix_matches_allocation(run):
-    figure = charts.chip_mix(run)
+    (figure,) = charts.chip_mix(run)
     allocation = run.tables.allocation
     site_ids = [s.id for s in run.plan.sites] + (["cloud"] if (allocation["site"] == "cloud").any() else [])
     assert len(figure.axes) == 2 * len(site_ids)
@@ -200,7 +202,7 @@ def test_compute_matches_compute_table(run):
 
 
 def test_hall_space_matches_sites_table(run):
-    figure = charts.hall_space(run)
+    (figure,) = charts.hall_space(run)
     for ax, site in zip(figure.axes, run.plan.sites, strict=True):
         drawn = bars(ax)
         for hall in site.halls:
@@ -253,8 +255,9 @@ def test_pdf_pages_in_reading_order(run, report):
     buffer = io.BytesIO()
     with PdfPages(buffer) as pdf:
         save_page(pdf, summary_page(run, summary(run)))
-        for chart in charts.CHARTS.values():
-            save_page(pdf, render_chart(chart, run)[1])
+        for chart in REPORT_CHARTS:
+            for _, figure in render_pages(chart.draw, run):
+                save_page(pdf, figure)
         for page in [*allocation_pages(run), *limit_pages(run)]:
             save_page(pdf, page)
     assert page_drawings((report / "report.pdf").read_bytes()) == page_drawings(buffer.getvalue())
@@ -279,7 +282,7 @@ def test_pages_use_the_pdf_core_font_unless_a_character_is_missing_from_it():
 
 
 def chart_figures(run: RunResult) -> list[Figure]:
-    return [chart(run) for chart in charts.CHARTS.values()]
+    return [figure for chart in REPORT_CHARTS for figure in chart.draw(run)]
 
 
 def test_axes_carry_units_and_legends_have_entries(run):
@@ -298,7 +301,7 @@ def test_axes_carry_units_and_legends_have_entries(run):
 
 
 def test_tick_labels_are_for_people(run):
-    figure = charts.power_by_site(run)
+    figure = charts.power_by_site(run)[0]
     figure.canvas.draw()
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels() if t.get_text()]
     assert labels[0] == "0"

@@ -37,7 +37,7 @@ matplotlib.use("Agg")
 
 TITLE = 'Lab & annex <script>alert("title")</script>'
 SITE_NAME = "Annex <b>&</b> co"
-CHART_IDS = ("power-by-site", "chip-mix", "budget", "compute-over-time", "hall-space")
+CHART_IDS = ("fleet", "power-by-site", "chip-mix", "budget", "compute-over-time", "hall-space")
 TABLES = ("allocation.csv", "sites.csv", "budget.csv", "compute.csv", "constraints.csv")
 NEW_PLOT = re.compile(r'Plotly\.newPlot\(\s*"([^"]+)",\s*(\[.*?\]),\s*(\{.*?\}),\s*\{"displaylogo', re.S)
 
@@ -136,7 +136,7 @@ def test_hover_values_carry_units_and_quarters(run, page):
 
 def test_panels_show_the_png_charts_series(run):
     """The chip mix's panels: the same bar series, in the same colours, with the same values and titles."""
-    figure = charts.chip_mix(run)
+    (figure,) = charts.chip_mix(run)
     figure.savefig(io.BytesIO(), format="png")  # lays the ticks out, as the PNG's rendering does
     chart = chart_from_figure("chip-mix", figure, run.plan.periods)
     assert chart.title == figure.get_suptitle()
