@@ -36,7 +36,7 @@ from planner.cli_options import (
     plan_document,
     solving,
 )
-from planner.errors import InputError, PlannerError, SolverError
+from planner.errors import InputError, PlannerError, Problem, SolverError
 from planner.exits import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER, bad_input, fail
 
 if TYPE_CHECKING:
@@ -347,7 +347,6 @@ def _fit(fit_function: Any, power: str, accelerator: str, pue: float, fabric: fl
          claim: str | None, catalog: Path | None) -> Any:
     import difflib  # noqa: PLC0415
 
-    from planner.errors import Problem  # noqa: PLC0415
     from planner.inputs import units  # noqa: PLC0415
     from planner.inputs.catalog import load_catalog  # noqa: PLC0415
     from planner.inputs.plan import Accelerator  # noqa: PLC0415
@@ -422,9 +421,18 @@ def generate(
     import yaml  # noqa: PLC0415
 
     from planner.files import check_file_destination, write_bytes  # noqa: PLC0415
+    from planner.inputs.generate import UNIT_COLUMNS_PER_SITE_PART_QUARTER  # noqa: PLC0415
     from planner.inputs.generate import generate as make_plan  # noqa: PLC0415
+    from planner.model.size import MAX_COLUMNS  # noqa: PLC0415
 
     try:
+        columns = round(UNIT_COLUMNS_PER_SITE_PART_QUARTER * sites * accelerators * quarters)
+        if columns > MAX_COLUMNS:  # a plan `plan optimize` would refuse: not written
+            raise InputError([Problem(None, "--sites", (
+                f"expected sites x accelerators x quarters whose LP has at most {MAX_COLUMNS:,} columns (about 2 GB "
+                f"to solve), found {sites:,} x {accelerators:,} x {quarters:,}: about {columns:,}; "
+                f"at most {MAX_COLUMNS // round(UNIT_COLUMNS_PER_SITE_PART_QUARTER * accelerators * quarters):,} "
+                f"sites with {accelerators} accelerators and {quarters} quarters"))])
         check_file_destination(out, "--out")
         data = make_plan(sites, accelerators, quarters, seed)
         header = (f"# Synthetic plan from `plan generate --sites {sites} --accelerators {accelerators} "

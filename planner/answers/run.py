@@ -15,11 +15,13 @@ from planner.answers.outcome import ObjectiveValue, RunResult, objective_of
 from planner.answers.ranging import SEARCHED_TOP, TOP, realise_steps
 from planner.answers.results import make_tables
 from planner.answers.verify import verify
-from planner.errors import SolverError
+from planner.errors import Position, SolverError
 from planner.files import replace_file
+from planner.inputs.loading import display_name
 from planner.inputs.plan import LoadedPlan, Plan, read_plan, with_objective
 from planner.model.build import build_model
 from planner.model.highs_run import SolverOptions, Status
+from planner.model.size import refuse_oversized
 from planner.model.solve import SolveResult, WarmStart, solve
 from planner.model.solve import write_mps as solve_mps
 from planner.model.solvers import fallback_for
@@ -72,6 +74,7 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     """
     seconds: dict[str, float] = {}
     started = time.perf_counter()
+    refuse_oversized(loaded.plan, Position(display_name(loaded.files[0]), 1, 1) if loaded.files else None)
     model = build_model(loaded.plan, integer=options.integer)
     seconds["build"] = time.perf_counter() - started
     if options.write_mps is not None:

@@ -205,7 +205,7 @@ class _TooLarge(Exception):
         self.path = path
 
 
-def _display_name(path: Path) -> str:
+def display_name(path: Path) -> str:
     """The path as the user would write it: relative to the working folder when inside it."""
     if path == STDIN:
         return STDIN_DISPLAY
@@ -320,7 +320,7 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     Raises:
         InputError: The file cannot be read, is not valid YAML, or breaks a rule above.
     """
-    root = resolve_inside(root or path.parent, _display_name(path), "", None)
+    root = resolve_inside(root or path.parent, display_name(path), "", None)
     document = Document(data=None)
     document.data = _load_into(path, root, document, (), depth=0)
     return document
@@ -349,7 +349,7 @@ def load_text(text: str, name: str) -> Document:
 
 def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, depth: int,
                text: str | None = None, raw: bytes | None = None) -> Any:
-    display = _display_name(path)
+    display = display_name(path)
     if text is None:
         raw = _read_bytes(path, display) if raw is None else raw
         document.files.append(path)

@@ -52,6 +52,7 @@ from planner.model.families import (
 )
 from planner.model.lp import F, LinearProgram, Rows, Terms, merge_duplicates
 from planner.model.rows import RowKey
+from planner.model.size import refuse_oversized
 from planner.model.stacks import (
     add_stack_constraints,
     add_stack_variables,
@@ -783,6 +784,7 @@ def objective_costs(model: Model, costs: Terms) -> np.ndarray:
 def build_model(plan: Plan, integer: bool = False) -> Model:
     """Build the LP of `plan`: a MILP with whole units and modules (`integer`), or where a software
     stack is adopted by choice (`planner.model.stacks`)."""
+    refuse_oversized(plan)
     model = Model(plan=plan, integer=integer)
     add_variables(model)
     add_stack_variables(model)

@@ -16,6 +16,7 @@ import numpy as np
 from planner.inputs.plan import Plan
 from planner.model.lp import ColumnFamily, F, LinearProgram, Rows
 from planner.model.rows import RowInfo, RowKey
+from planner.model.size import purchase_blocks
 from planner.model.solution import NewKey
 
 FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain", "cluster",
@@ -179,11 +180,7 @@ def add_variables(model: Model) -> None:
     T = len(plan.periods)
     model.halls = [(s, h) for s, site in enumerate(plan.sites) for h in range(len(site.halls))]
     purchasable = [c for c in plan.accelerators if c.purchasable]
-    blocks = []  # (q, accelerator, first t) of every (hall, accelerator) pair with variables
-    for q, (s, h) in enumerate(model.halls):
-        hall = plan.sites[s].halls[h]
-        blocks += [(q, c, max(0, c.first_period)) for c in purchasable if hall.fits(c) and c.first_period < T
-                   and (c.last_period is None or c.last_period >= 0)]
+    blocks = purchase_blocks(plan, model.halls)  # (q, accelerator, first t) of every pair with variables
     new_keys = [(*model.halls[q], c.id, t) for q, c, first in blocks for t in range(first, T)]
     model.new = number_columns(model, "new", new_keys)
     mod_keys = [
