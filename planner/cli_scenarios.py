@@ -140,9 +140,12 @@ def whatif_command(
         scenarios = _scenarios(scenario or [], set_ or [], combine)
         document = plan_document(base)
         name = document.data.get("name") if isinstance(document.data, dict) else None
-        if out is not None or isinstance(name, str):  # the folder is checked before anything is solved
-            check_destination(out or Path("reports") / f"{name}-whatif",
-                              [*document.files, *(scenario or []), *([catalog] if catalog else [])])
+        if out is not None or isinstance(name, str):  # the folders are checked before anything is solved
+            inputs = [*document.files, *(scenario or []), *([catalog] if catalog else [])]
+            checked = out or Path("reports") / f"{name}-whatif"
+            check_destination(checked, inputs)
+            for side in ["base", *(s.name for s in scenarios)] if reports else []:
+                check_destination(checked / side, inputs, "--reports")
         with solving(quiet or as_json or solver_log, f"solving the base and {len(scenarios)} scenario(s)"):
             result = run_whatif(document, scenarios, catalog, options)
         folder = out or Path("reports") / f"{result.base.loaded.plan.name}-whatif"

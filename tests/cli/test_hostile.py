@@ -223,6 +223,24 @@ def test_a_report_file_changed_by_someone_else_is_never_overwritten(tmp_path):
     assert_refused(optimize(PLAN, out), "budget.csv")
 
 
+def test_a_side_report_folder_is_checked_before_anything_is_solved(tmp_path, monkeypatch):
+    """whatif --reports writes out/base/ and out/<scenario>/: a file there that planner did not write
+    is refused up front (no solve runs), and left as it was."""
+    from planner.scenarios import whatif  # noqa: PLC0415
+
+    def no_solve(*_args, **_kwargs):
+        raise AssertionError("solved before the folders were checked")
+
+    monkeypatch.setattr(whatif, "run_whatif", no_solve)
+    out = tmp_path / "w"
+    (out / "overrides").mkdir(parents=True)
+    (out / "overrides" / "summary.json").write_text("mine")
+    result = runner.invoke(app, ["whatif", str(PLAN), "--catalog", str(SMALL_CATALOG), "--set",
+                                 "sites.lab.pue=1.3", "--reports", "--out", str(out)])
+    assert_refused(result, "--reports", "summary.json", "did not write")
+    assert (out / "overrides" / "summary.json").read_text() == "mine"
+
+
 def test_a_file_planner_did_not_write_is_never_overwritten(tmp_path):
     out = tmp_path / "report"
     out.mkdir()
