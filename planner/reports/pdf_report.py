@@ -457,8 +457,9 @@ def allocation_pages(run: RunResult) -> list[Figure]:
                             bold_rows=frozenset({len(rows) - 1})))
 
 
-SENSES = {"<=": r"$\leq$", ">=": r"$\geq$", "==": "="}
-"""Mathtext, so that a page of limits stays in the core fonts (which have no \u2264)."""
+SENSES = {"<=": "<=", ">=": ">=", "==": "="}
+"""As written: the core fonts have no \u2264, and table cells are drawn literally (no mathtext), so
+'$\\leq$' showed as typed."""
 
 
 def _number(value: float, formatter: Callable[[float], str]) -> str:

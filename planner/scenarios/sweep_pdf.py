@@ -202,14 +202,16 @@ def _input_cells(number: int, variable: Variable) -> list[str]:
     return [f"[{number}]", short_label(variable.path, variable.kind), _spread(variable), variable.path]
 
 
-INPUT_COLUMNS = (Column("", 0.03), Column("input", 0.19), Column("values", 0.43),
-                 Column("path, as --set takes it", 0.27))
+INPUT_COLUMNS = (Column("", 0.03), Column("input", 0.27),
+                 Column("values (x: times the plan's value; q: quarters)", 0.37),
+                 Column("path, as --set takes it", 0.3))
 
 
 def input_pages(sweep: SweepResult) -> list[Figure]:
     """Every swept input as table pages (for a sweep of more than page 1 has room for)."""
     rows = [_input_cells(number, v) for number, v in enumerate(sweep.variables, start=1)]
-    note = "Each input's values (a grid) or distribution (samples), and its path as --set takes it."
+    note = ("Each input's values (a grid) or distribution (samples): x, times the plan's value; q, quarters of slip. "
+            "Its path as --set takes it.")
     return list(table_pages(f"What was swept: {len(rows)} inputs", INPUT_COLUMNS, rows, note))
 
 

@@ -62,8 +62,8 @@ def test_a_sampled_sweep_has_its_pdf(tmp_path):
     assert quantile_on_page(first, "P90") == pytest.approx(solved.quantile(0.9), rel=5e-3)
     assert "6 runs: the base plan, 5 random draws (seed 3). 6 found a plan (optimal), 0 had none" in first
     assert "training in BF16, inference in BF16" in first  # the precision compute is counted in
-    assert "the plan's value x a factor drawn uniformly from x0.5 to x1.5" in first
-    assert "the plan's value x a factor drawn from a triangle from x0.8 to x1.3, most likely x1" in first
+    assert "x0.5 to x1.5, uniform" in first
+    assert "x0.8 to x1.3, triangular, most likely x1" in first
     assert POWER in first
     assert "catalog.alpha.unit_price_usd" in first
     assert "Solver: HiGHS" in first
