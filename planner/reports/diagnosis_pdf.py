@@ -37,6 +37,8 @@ FOOT_TOP = 0.15
 """Page 1's provenance starts here; the sections above stop short of it."""
 MAX_LINES = 12
 """Lines of one section on page 1 (diagnosis.json has every one)."""
+MAX_SIDE_LINES = 6
+"""Lines of a section in a column, so that what would close the gap keeps its room."""
 
 
 @literal_text()
@@ -146,14 +148,15 @@ def _side_by_side(figure: Figure, top: float, left: Section, right: Section) -> 
         if lines and top > FOOT_TOP + 0.06:
             writer = Writer(figure, x, top, 80)
             writer.heading(title)
-            _lines(writer, lines)
+            _lines(writer, lines, MAX_SIDE_LINES)
             ends.append(writer.y)
     return min(ends)
 
 
-def _lines(writer: Writer, lines: list[str]) -> None:
-    """A section's lines as a list, stopping short of the page's foot (diagnosis.json has them all)."""
-    for number, text in enumerate(lines[:MAX_LINES]):
+def _lines(writer: Writer, lines: list[str], most: int = MAX_LINES) -> None:
+    """A section's lines as a list, at most `most`, stopping short of the page's foot (diagnosis.json
+    has them all)."""
+    for number, text in enumerate(lines[:most]):
         if writer.y < FOOT_TOP + 0.04:
             writer.line(f"... {len(lines) - number} more in diagnosis.json", color=GREY)
             return
@@ -161,8 +164,8 @@ def _lines(writer: Writer, lines: list[str]) -> None:
             writer.line(text, size=8, color=GREY)
         else:
             writer.line(f"- {text}")
-    if len(lines) > MAX_LINES:
-        writer.line(f"... {len(lines) - MAX_LINES} more in diagnosis.json", color=GREY)
+    if len(lines) > most:
+        writer.line(f"... {len(lines) - most} more in diagnosis.json", color=GREY)
 
 
 def _fixes(writer: Writer, diagnosis: Diagnosis) -> None:
@@ -171,7 +174,7 @@ def _fixes(writer: Writer, diagnosis: Diagnosis) -> None:
     fixes = diagnosis.limit_fixes
     noted: set[str] = set()
     for number, fix in enumerate(fixes):
-        if writer.y < FOOT_TOP + 0.1:
+        if writer.y < FOOT_TOP + 0.13:  # room for this fix and the total under it
             writer.line(f"... {len(fixes) - number} more in diagnosis.json", color=GREY)
             break
         writer.line(f"- {fix.words}: {fix.cost_words()}", weight="bold")
