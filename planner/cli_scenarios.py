@@ -393,7 +393,7 @@ def print_sweep(result: SweepResult, folder: Path) -> None:
     statuses = ", ".join(f"{count} {status}" for status, count in table["status"].value_counts().sort_index().items())
     console.print(f"[bold]Sweep of {result.title}[/bold]: {len(table)} runs ({statuses}); "
                   f"inputs: {', '.join(v.column for v in result.variables)}", markup=True, soft_wrap=True)
-    solved = table[(table["status"] == "optimal") & table["kind"].isin(["grid", "sample"])]["objective"]
+    solved = result.varied_solved()["objective"]
     if len(solved):
         unit = result.objective_unit
         quantiles = [format_value(float(solved.quantile(q)), unit) for q in (0.1, 0.5, 0.9)]
@@ -406,7 +406,7 @@ def print_sweep(result: SweepResult, folder: Path) -> None:
             moves = [f"{variable.text(end)} -> {_change(value, result.objective_unit)}"
                      for end, value in ((variable.low, low), (variable.high, high))]
             console.print(f"  {variable.label}: {', '.join(moves)}", markup=False, soft_wrap=True)
-    console.print(f"Sweep: {folder}/ (sweep.csv, sweep_periods.csv, charts, summary.json)")
+    console.print(f"Sweep: {folder}/ (sweep.csv, sweep_periods.csv, sweep.pdf, charts, sweep.html, summary.json)")
 
 
 def _change(value: float, unit: str) -> str:

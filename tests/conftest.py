@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,10 @@ from planner.inputs.plan import Plan
 
 if TYPE_CHECKING:
     from planner.answers.outcome import RunResult
+
+# pytest-xdist's workers run with COLUMNS=80 set; the suite reads output as a pipe gives it (no
+# COLUMNS: `console.PIPED_WIDTH`) in every process, and tests of other widths set it themselves.
+os.environ.pop("COLUMNS", None)
 
 DATA = Path(__file__).parent / "data"
 SMALL_CATALOG = DATA / "catalog-small.yaml"

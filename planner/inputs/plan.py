@@ -108,6 +108,8 @@ class Expansion:
     first_start: int
     lease_usd_per_mw_year: float = 0.0
     """Leased from a partner (opex from the quarter it is online; no capex); 0: built by the plan."""
+    price_note: str = ""
+    """Where its price comes from, as the plan file's `sources.expansion` says (empty: not said)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ class Hall:
     """Air heat rejection per ready IT MW; None: not limited."""
     lease_usd_per_mw_year: float = 0.0
     """Leased from a partner, per IT MW (modules from ready, existing MW always); 0: built by the plan."""
+    price_note: str = ""
+    """Where its module price (or lease) comes from, as the plan file's `sources` says (empty: not said)."""
 
     def fits(self, accelerator: Accelerator) -> bool:
         """Whether units of `accelerator` can go into this hall (cooling kind, and rack density
@@ -534,6 +538,7 @@ class _Resolver:
                 lease_usd_per_mw_year=(e.lease_usd_per_kw_year or 0.0) * 1000.0,
                 lead_periods=e.lead_quarters,
                 first_start=max(0, period_index(e.first_start) - self.start) if e.first_start else 0,
+                price_note=source.sources.get("expansion", ""),
             )
         resolved = PowerSource(
             id=source.id, kind=source.kind, available_mw=tuple(mw * factor for mw in rating),
@@ -592,6 +597,8 @@ class _Resolver:
             air_cooling_share=hall.air_cooling_share, lease_usd_per_mw_year=hall.lease_usd_per_mw_year or 0.0,
             pue=hall.pue if hall.pue is not None else site.pue,
             design_pue=hall.design_pue if hall.design_pue is not None else site_design_pue,
+            price_note=hall.sources.get("lease_usd_per_mw_year" if hall.lease_usd_per_mw_year else "module_capex_usd",
+                                        ""),
         )
 
     def site(self, site: schema.Site, index: int) -> Site:

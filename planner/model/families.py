@@ -85,7 +85,7 @@ HALL = Family(
     "hall", "1. hall space", "hall space", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more hall space ({where}) in {period}"),
     Elastic(100.0, 2, "+{amount} of hall space at {where} in {period}"),
-    full="hall space {where} is full in {period}",
+    full="hall space at {where} is full in {period}",
 )
 MODULES = Family(
     "modules", "1. hall space: modules built", "hall modules", "modules", Role.LIMIT,
@@ -118,7 +118,7 @@ COOLING = Family(
     "cooling_{kind}", "9. cooling: {kind} heat rejection per hall type", "{kind} cooling", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more {kind} cooling ({where}) in {period}"),
     Elastic(100.0, 2, "+{amount} of {kind} cooling at {where} in {period}"),
-    full="{kind} cooling {where} is full in {period}",
+    full="{kind} cooling at {where} is full in {period}",
 )
 """Heat rejection per hall type, one family per kind (liquid loops, air handling) so that
 each is priced and relaxed on its own: `of_kind(COOLING, "liquid")`."""

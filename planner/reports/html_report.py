@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from planner import fmt
 from planner.answers.decision import unit_cost_words
 from planner.reports.chart_pages import REPORT_CHARTS
-from planner.reports.html_charts import chart_from_pages
+from planner.reports.diagnosis_pdf import diagnosis_sections
+from planner.reports.html_charts import chart_from_figure, chart_from_pages
 from planner.reports.html_page import Page, escaped
-from planner.reports.pdf_report import diagnosis_sections
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,7 +32,6 @@ TABLES = (
     ("compute.csv", "compute", "delivered compute against demand per quarter, in service by vendor"),
     ("constraints.csv", "constraints", "every limit: slack, shadow price and the value of one step"),
 )
-DIAGNOSIS_LINKS = ("What is short", "Because", "What would close it", "Conflicting limits")
 HELP = ("Hover a bar or a line for its value. Click a legend entry to hide or show that series in every chart; "
         "double-click one to show it alone in its chart. Drag to zoom, double-click the chart to zoom back. "
         "The tables at the end are the CSV files written beside this page.")
@@ -70,19 +69,23 @@ def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, list
 
 
 def write_diagnosis_html(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any],
-                         folder: OutputFolder) -> None:
-    """report.html for a plan that cannot be met: what report.pdf's page says (no charts, so no plotly.js)."""
+                         figures: dict[str, Figure], folder: OutputFolder) -> None:
+    """report.html for a plan that cannot be met: what report.pdf says, and its chart (`figures`, by
+    PNG name: demand against what the plan can deliver) where a demand is short."""
     plan = run.plan
     page = Page(f"{plan.title}: no plan fits")
     first, last = plan.periods[0], plan.periods[-1]
     page.add(f"<header><h1>{escaped(plan.title)}</h1>"
-             f'<p class="lead" style="color:#9b1c1c">{escaped(f"Capacity plan {plan.name!r}, {first} to {last}: ")}'
-             f"no plan meets every limit.</p><p>{escaped(diagnosis.headline())}</p></header>")
-    for number, ((title, lines), link) in enumerate(zip(diagnosis_sections(diagnosis), DIAGNOSIS_LINKS, strict=True),
-                                                    start=1):
+             f'<p class="lead" style="color:#9b1c1c">No plan meets every limit of capacity plan '
+             f"{escaped(repr(plan.name))} ({escaped(first)} to {escaped(last)}).</p>"
+             f"<p>{escaped(diagnosis.headline())}</p></header>")
+    for number, (title, link, lines) in enumerate(diagnosis_sections(diagnosis), start=1):
         if lines:
             page.section(f"diagnosis-{number}", title, link)
             page.add("<ul>" + "".join(f"<li>{escaped(line)}</li>" for line in lines) + "</ul>")
+    for name, figure in figures.items():
+        page.chart(chart_from_figure(name.removesuffix(".png").replace("_", "-"), figure, plan.periods),
+                   "Demand against capacity")
     page.section("provenance", "Provenance")
     files = [*provenance["inputs"], *provenance["catalog"]]
     lines = [f"Solver: {run.result.solver.name} {run.result.solver.version}. "

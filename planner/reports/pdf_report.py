@@ -29,15 +29,9 @@ from planner.objective import Objective
 from planner.reports.chart_pages import REPORT_CHARTS, contents
 from planner.reports.charts import PAGE_INCHES, ChartInput, vendor_colours
 from planner.reports.literal import literal_text
-from planner.reports.pdf_tables import (  # noqa: F401 - Column, table_pages: re-exported, where they were
-    Column,
-    allocation_pages,
-    limit_pages,
-    table_pages,
-)
+from planner.reports.pdf_tables import ASCENT, allocation_pages, limit_pages
 
 if TYPE_CHECKING:
-    from planner.answers.diagnosis import Diagnosis
     from planner.answers.outcome import RunResult
     from planner.reports.output import OutputFolder
 
@@ -129,8 +123,9 @@ def save_page(pdf: PdfPages, figure: Figure) -> None:
 
 # --- 1. summary ----------------------------------------------------------------------------
 
-class _Writer:
-    """Lines of text placed down a column of a figure, in figure coordinates."""
+class Writer:
+    """Lines of text placed down a column of a figure, in figure coordinates (every report's
+    text pages use it: the diagnosis, a sweep's first page)."""
 
     def __init__(self, figure: Figure, x: float, y: float, width_chars: int) -> None:
         self.figure, self.x, self.y, self.width_chars = figure, x, y, width_chars
@@ -138,7 +133,12 @@ class _Writer:
     def line(self, text: str, size: float = 9.5, gap: float = 1.0, **style: Any) -> None:
         for part in textwrap.wrap(text, self.width_chars, break_on_hyphens=False) or [""]:
             # parse_math off: two "$" in a line ("$58B of $58B") would otherwise be read as TeX.
-            self.figure.text(self.x, self.y, part, fontsize=size, va="top", ha="left", parse_math=False, **style)
+            # Placed by its baseline, one ascent below the line's top: aligned by its top, a line with
+            # an apostrophe or a backtick drops by half a line in the PDF's Helvetica (matplotlib
+            # measures those two glyphs far taller than they are).
+            baseline = self.y - size * ASCENT / 72 / self.figure.get_figheight()
+            self.figure.text(self.x, baseline, part, fontsize=size, va="baseline", ha="left", parse_math=False,
+                             **style)
             self.y -= size * 1.45 * gap / 72 / self.figure.get_figheight()
 
     def heading(self, text: str) -> None:
@@ -148,6 +148,22 @@ class _Writer:
 
     def space(self, lines: float = 1.0) -> None:
         self.y -= lines * 9.5 * 1.45 / 72 / self.figure.get_figheight()
+
+
+_Writer = Writer
+"""The name page 1's code knew it by (kept while page 1 changes on other branches)."""
+
+
+def file_hash_lines(writer: Writer, provenance: dict[str, Any], listed_in: str = "summary.json") -> None:
+    """Each input and catalog file of `provenance` with the start of its SHA-256 (the first
+    MAX_FILES_SHOWN), small, as every report's first page stamps them; `listed_in` has them all."""
+    files = ([("input", e) for e in provenance.get("inputs", [])]
+             + [("catalog", e) for e in provenance.get("catalog", [])])
+    for label, entry in files[:MAX_FILES_SHOWN]:
+        writer.line(f"{label:8} SHA-256 {entry['sha256'][:SHA_SHOWN]}...  {entry['path']}", size=8,
+                    family="monospace")
+    if len(files) > MAX_FILES_SHOWN:
+        writer.line(f"... and {len(files) - MAX_FILES_SHOWN} more input files, listed in {listed_in}", size=8)
 
 
 def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
@@ -323,12 +339,7 @@ def _provenance(figure: Figure, summary: dict[str, Any]) -> None:
         writer.line(line, size=8)
     writer.space(0.3)
     provenance = summary["provenance"]
-    files = [("input", e) for e in provenance["inputs"]] + [("catalog", e) for e in provenance["catalog"]]
-    for label, entry in files[:MAX_FILES_SHOWN]:
-        writer.line(f"{label:8} SHA-256 {entry['sha256'][:SHA_SHOWN]}...  {entry['path']}", size=8,
-                    family="monospace")
-    if len(files) > MAX_FILES_SHOWN:
-        writer.line(f"... and {len(files) - MAX_FILES_SHOWN} more input files, listed in summary.json", size=8)
+    file_hash_lines(writer, provenance)
     options = ", ".join(f"{k}={v}" for k, v in provenance["options"].items() if v is not None)
     writer.line(f"Options: {options}.", size=8)
     writer.line("Full hashes of inputs and of every output file are in summary.json, written with this report.",
@@ -366,55 +377,3 @@ def _assumption_lines(assumptions: dict[str, Any]) -> list[str]:
             "Left out: " + ", ".join(assumptions["simplifications"]) + " (README: 'The site model')."]
 
 
-# --- diagnosis (a plan that cannot be met) -------------------------------------------------
-
-@literal_text()
-def write_diagnosis_pdf(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any], folder: OutputFolder) -> None:
-    """`report.pdf` for a plan that cannot be met: one page saying what is short and why."""
-    matplotlib.use("Agg")
-    buffer = io.BytesIO()
-    metadata = {"Title": f"{run.plan.title}: no plan fits", "Creator": f"planner {__version__}",
-                "CreationDate": None, "ModDate": None}
-    with PdfPages(buffer, metadata=metadata) as pdf:
-        save_page(pdf, diagnosis_page(run, diagnosis, provenance))
-    folder.write_bytes(PDF_NAME, buffer.getvalue())
-
-
-def diagnosis_sections(diagnosis: Diagnosis) -> list[tuple[str, list[str]]]:
-    """The diagnosis's sections, (title, lines), as report.pdf and report.html show them."""
-    return [
-        ("What is short, with every limit held", [s.words for s in diagnosis.short]),
-        ("Because", diagnosis.binding_while_short[:8]),
-        ("What would close it, all together, with every target held (money gives first, then space, power, "
-         "supply)", [s.words for s in diagnosis.would_close]
-         or ([] if diagnosis.closable else ["No change to power, space, budget or supply closes it: the targets "
-                                            "ask for compute before any allowed accelerator can serve it."])),
-        ("Conflicting limits found by HiGHS (irreducible infeasible subsystem)", diagnosis.iis_limits[:20]),
-    ]
-
-
-def diagnosis_page(run: RunResult, diagnosis: Diagnosis, provenance: dict[str, Any]) -> Figure:
-    """What is short with every limit held, why, what would close it, and the solver's IIS."""
-    figure = Figure(figsize=PAGE_INCHES)
-    figure.text(0.04, 0.955, run.plan.title, fontsize=18, weight="bold", va="top", color="#1f2d3d")
-    first, last = run.plan.periods[0], run.plan.periods[-1]
-    figure.text(0.04, 0.905, f"Capacity plan '{run.plan.name}', {first} to {last}: no plan meets every limit.",
-                fontsize=10.5, va="top", color="#9b1c1c", weight="bold")
-    writer = _Writer(figure, 0.04, 0.86, 110)
-    writer.line(diagnosis.headline(), size=11)
-    writer.width_chars = 140
-    for title, lines in diagnosis_sections(diagnosis):
-        if not lines:
-            continue
-        writer.heading(title)
-        for text in lines[:12]:
-            writer.line(f"- {text}")
-        if len(lines) > 12:
-            writer.line(f"... {len(lines) - 12} more in diagnosis.json", color="#555555")
-    foot = _Writer(figure, 0.04, 0.16, 150)
-    foot.line("Provenance", size=10, weight="bold", color="#1f2d3d")
-    foot.line(f"Solver: {run.result.solver.name} {run.result.solver.version}.  "
-              f"Planner version {provenance['planner_version']}.", size=8)
-    for entry in [*provenance["inputs"], *provenance["catalog"]][:MAX_FILES_SHOWN]:
-        foot.line(f"SHA-256 {entry['sha256'][:SHA_SHOWN]}...  {entry['path']}", size=8, family="monospace")
-    return figure

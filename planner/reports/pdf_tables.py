@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from planner.answers.outcome import RunResult
 
 ROWS_PER_PAGE = 40
+ASCENT = 0.72
+"""Height of a capital above the baseline, per point of font size (Helvetica's cap height)."""
 
 
 # --- 7. tables -----------------------------------------------------------------------------
@@ -51,26 +53,27 @@ def table_pages(title: str, columns: Sequence[Column], rows: Sequence[Sequence[s
         figure.text(0.04, 0.915, "\n".join(lines), fontsize=8, va="top", color="#555555", parse_math=False)
         y = 0.915 - 0.0175 * len(lines) - 0.022
         step = (y - 0.05) / ROWS_PER_PAGE
-        _table_row(figure, columns, [c.header for c in columns], y, weight="bold")
+        table_row(figure, columns, [c.header for c in columns], y, weight="bold")
         figure.add_artist(_rule(figure, y - step * 0.55))
         start = page * ROWS_PER_PAGE
         for i, row in enumerate(rows[start:start + ROWS_PER_PAGE]):
             y -= step
             if i % 2 == 1:
                 figure.add_artist(_band(figure, y, step))
-            _table_row(figure, columns, row, y, weight="bold" if start + i in bold_rows else "normal")
+            table_row(figure, columns, row, y, weight="bold" if start + i in bold_rows else "normal")
         if not rows:
             figure.text(0.04, y - step, "(none)", fontsize=8)
         yield figure
 
 
-def _table_row(figure: Figure, columns: Sequence[Column], cells: Sequence[str], y: float, weight: str) -> None:
+def table_row(figure: Figure, columns: Sequence[Column], cells: Sequence[str], y: float, weight: str) -> None:
     """One row of cells; column widths are shares of the 0.92 of the page between the margins."""
     total = sum(c.width for c in columns)
     x = 0.04
+    baseline = y - 7.5 * ASCENT / 2 / 72 / figure.get_figheight()  # capitals centred on y (see Writer.line)
     for column, cell in zip(columns, cells, strict=True):
         width = 0.92 * column.width / total
-        figure.text(x + width - 0.006 if column.right else x, y, cell, fontsize=7.5, va="center",
+        figure.text(x + width - 0.006 if column.right else x, baseline, cell, fontsize=7.5, va="baseline",
                     ha="right" if column.right else "left", weight=weight, parse_math=False)
         x += width
 
@@ -114,8 +117,9 @@ def allocation_pages(run: RunResult) -> list[Figure]:
                             bold_rows=frozenset({len(rows) - 1})))
 
 
-SENSES = {"<=": r"$\leq$", ">=": r"$\geq$", "==": "="}
-"""Mathtext, so that a page of limits stays in the core fonts (which have no \u2264)."""
+SENSES = {"<=": "<=", ">=": ">=", "==": "="}
+"""As written: the core fonts have no \u2264, and table cells are drawn literally (no mathtext), so
+'$\\leq$' showed as typed."""
 
 
 def _number(value: float, formatter: Callable[[float], str]) -> str:

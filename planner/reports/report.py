@@ -168,16 +168,17 @@ def summary(run: RunResult) -> dict[str, Any]:
 
 
 def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
-    """Write diagnosis.json (and the manifest) for a plan that cannot be met."""
+    """Write diagnosis.json, report.pdf, its chart and report.html (unless `--no-report`), then the
+    manifest, for a plan that cannot be met."""
     folder = OutputFolder(out)
     folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
                                           **diagnosis.to_json()})
     if run.options.charts:
+        from planner.reports.diagnosis_pdf import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
         from planner.reports.html_report import write_diagnosis_html  # noqa: PLC0415 - loads matplotlib too
-        from planner.reports.pdf_report import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-        write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
-        write_diagnosis_html(run, diagnosis, provenance(run), folder)
+        figures = write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
+        write_diagnosis_html(run, diagnosis, provenance(run), figures, folder)
     folder.finish({
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},

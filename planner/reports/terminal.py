@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner import fmt
@@ -267,11 +269,8 @@ def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
         console.print("Because:")
         for words in diagnosis.binding_while_short[:8]:
             console.print(f"  - {words}")
-    if diagnosis.would_close:
-        console.print("What would close it, all together, with every target held (money gives first, then space,"
-                      " power, supply):")
-        for item in diagnosis.would_close:
-            console.print(f"  - {item.words}")
+    if diagnosis.limit_fixes:
+        _print_fixes(console, diagnosis)
     elif not diagnosis.closable:
         console.print("No change to power, space, budget or supply closes it: the targets ask for compute "
                       "before any allowed accelerator can serve it.")
@@ -281,6 +280,28 @@ def print_diagnosis(diagnosis: Diagnosis, path: Path | None) -> None:
                       markup=False)
     if path is not None:
         console.print(f"Diagnosis: {path}")
+
+
+def _print_fixes(console: Console, diagnosis: Diagnosis) -> None:
+    """Each change that would close the gap with its price and how it is priced (a price's source
+    note the first time), the total, then the targets lowered instead."""
+    console.print("What would close it, all together, with every target held (money gives first, then space,"
+                  " power, supply), and what each costs:")
+    noted: set[str] = set()
+    for fix in diagnosis.limit_fixes:
+        note = ""
+        if fix.source_note:
+            shown = "as above" if fix.source_note in noted else textwrap.shorten(fix.source_note, 110,
+                                                                               placeholder=" ...")
+            note = f" (price from the plan file: {shown})"
+            noted.add(fix.source_note)
+        console.print(f"  - {escape(fix.words)}: [bold]{escape(fix.cost_words())}[/bold]")
+        console.print(f"      {fix.cost_basis}{note}", markup=False)
+    console.print(f"  {diagnosis.cost_words()}", markup=False)
+    if diagnosis.target_fixes:
+        console.print("Or, instead, lower the targets (no dollar cost):")
+        for fix in diagnosis.target_fixes:
+            console.print(f"  - {fix.words}", markup=False)
 
 
 def print_explanation(run: RunResult) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.inputs.plan import Plan
 from planner.objective import Objective
 from planner.scenarios.sweep_executors import Progress, execute
 from planner.scenarios.sweep_runs import Base, Run, Variable, overrides_of
@@ -44,6 +45,18 @@ class SweepResult:
     objective_unit: str
     sensitivity_words: str
     title: str = ""
+    plan_name: str = ""
+    objective_words: str = ""
+    """What the objective counts, in words, with the precision compute is counted in."""
+    solvers: tuple[str, ...] = ()
+    """The solvers that answered the runs, with their versions."""
+    objective_label: str = "objective"
+    """The objective as an axis names it."""
+
+    def varied_solved(self) -> pd.DataFrame:
+        """The grid's or the samples' runs that found a plan (what P10, P50 and P90 are taken over)."""
+        table = self.table
+        return table[(table["status"] == "optimal") & table["kind"].isin(["grid", "sample"])]
 
     def sensitivities(self) -> list[tuple[Variable, float, float]]:
         """Per variable run alone at its ends: (variable, objective change at low, at high)."""
@@ -123,16 +136,36 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
     table, series, _ = _rows(runs, variables, outcomes, plans)
     series.insert(3, "period", [periods[t] for t in series["t"]])
     series = series.drop(columns="t")
-    objective = base_plan.objective
-    unit = "PFLOPS-quarters (weighted)" if Objective(objective).maximises else "USD (discounted)"
+    maximises = Objective(base_plan.objective).maximises
+    unit = "PFLOPS-quarters (weighted)" if maximises else "USD (discounted)"
     words = "P10 and P90 of its distribution" if any(r.kind == "sample" for r in runs) else "at the ends of its range"
-    return SweepResult(list(variables), table, series, tuple(periods), unit, words, title or base_plan.title)
+    return SweepResult(list(variables), table, series, tuple(periods), unit, words, title or base_plan.title,
+                       base_plan.name, objective_words(base_plan),
+                       tuple(sorted({o.solver for o in outcomes.values() if o.solver})), objective_label(base_plan))
+
+
+def objective_words(plan: Plan) -> str:
+    """What `plan`'s objective counts, in words, naming the precision its compute is counted in."""
+    if not Objective(plan.objective).maximises:
+        return f"cost over the horizon, capex + opex discounted at {plan.discount_rate:.0%} a year"
+    weights = ("" if plan.training_weight == plan.inference_weight == 1.0 else
+               f", weighted x{plan.training_weight:g} and x{plan.inference_weight:g}")
+    return (f"effective compute delivered over the horizon, summed over its quarters: training in "
+            f"{plan.training_precision.upper()}, inference in {plan.inference_precision.upper()}{weights}")
+
+
+def objective_label(plan: Plan) -> str:
+    """The objective as an axis names it, short enough for a panel's side (its ticks carry the unit)."""
+    if not Objective(plan.objective).maximises:
+        return "discounted cost"
+    training, inference = plan.training_precision.upper(), plan.inference_precision.upper()
+    return f"effective {training if training == inference else f'{training} / {inference}'} x quarters"
 
 
 def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, charts: bool = True,
                 formats: tuple[str, ...] = ("csv",)) -> dict[str, Any]:
-    """Write sweep.csv, sweep_periods.csv (and their other `formats`), the charts and sweep.html, then
-    summary.json (the manifest) last."""
+    """Write sweep.csv, sweep_periods.csv (and their other `formats`), the charts, sweep.pdf and
+    sweep.html, then summary.json (the manifest) last."""
     from planner.reports.formats import write_named  # noqa: PLC0415
     from planner.reports.output import OutputFolder  # noqa: PLC0415
 
@@ -141,15 +174,19 @@ def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, c
     if charts:
         from planner.scenarios.sweep_charts import write_sweep_charts  # noqa: PLC0415 - matplotlib loads only here
         from planner.scenarios.sweep_html import write_sweep_html  # noqa: PLC0415 - plotly loads only here
+        from planner.scenarios.sweep_pdf import write_sweep_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-        write_sweep_html(result, write_sweep_charts(result, folder), folder)
+        figures = write_sweep_charts(result, folder)
+        write_sweep_pdf(result, figures, provenance, folder)
+        write_sweep_html(result, figures, folder)
     statuses = result.table["status"].value_counts().sort_index()
     data = {
         "sweep": {"title": result.title, "runs": len(result.table),
                   "variables": [{"path": v.path, "kind": v.kind, "column": v.column, "base": v.base,
-                                 "low": v.low, "high": v.high} for v in result.variables],
+                                 "low": v.low, "high": v.high, "spread": v.spread} for v in result.variables],
                   "status": {str(k): int(v) for k, v in statuses.items()},
-                  "objective_unit": result.objective_unit},
+                  "objective_unit": result.objective_unit, "objective": result.objective_words,
+                  "solvers": list(result.solvers)},
         "provenance": provenance,
     }
     folder.finish(data)

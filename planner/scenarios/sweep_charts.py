@@ -72,13 +72,11 @@ def short_label(path: str, kind: str = "value") -> str:
     return words + {"factor": " (x plan value)", "slip": " slip (quarters)"}.get(kind, "")
 
 
-def _metric_axis(ax: Axes, metric: str, unit: str, objective_unit: str) -> None:
+def _metric_axis(ax: Axes, metric: str, unit: str, sweep: SweepResult) -> None:
     name = SHOWN_METRICS.get(metric, metric)
     if metric == "objective":
-        value_axis(ax, "Objective", "pflops" if not objective_unit.startswith("USD") else "usd")
-        ax.set_ylabel("objective (FLOPS x quarters)" if not objective_unit.startswith("USD") else "objective (USD)",
-                      fontsize=8)
-        ax.yaxis.set_major_formatter(_ticks(objective_formatter(objective_unit)))
+        value_axis(ax, sweep.objective_label, "pflops" if not sweep.objective_unit.startswith("USD") else "usd")
+        ax.yaxis.set_major_formatter(_ticks(objective_formatter(sweep.objective_unit)))
     elif unit == "EFLOPS":
         value_axis(ax, name, "pflops")
         ax.yaxis.set_major_formatter(_ticks(lambda v: fmt.pflops(v * 1000)))
@@ -110,7 +108,7 @@ def sweep_lines(sweep: SweepResult) -> Figure:
         if not base.empty and base["status"].iloc[0] == "optimal":
             ax.axhline(float(base[metric].iloc[0]), color=BASE_COLOUR, linestyle=":", linewidth=1.2,
                        label="base plan")
-        _metric_axis(ax, metric, unit, sweep.objective_unit)
+        _metric_axis(ax, metric, unit, sweep)
         low = ax.get_ylim()[0]
         ax.set_title(title + (" (zoomed: the axis does not start at zero)" if low > 0 else ""), **TITLE)
         if categorical:
@@ -144,7 +142,7 @@ def sweep_bands(sweep: SweepResult) -> Figure:
         ax.plot(x, base.set_index("period")["bf16_pflops_in_service"].reindex(list(periods)).to_numpy(),
                 color=BASE_COLOUR, linestyle="--", linewidth=1.4, label="base plan (no draw)")
     ax.set_ylim(bottom=0)
-    value_axis(ax, "BF16 compute in service", "pflops")
+    value_axis(ax, "BF16 compute in service, peak", "pflops")
     quarter_axis(ax, periods)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_title(f"BF16 compute in service per quarter across {len(pivot)} sampled runs", **TITLE)
@@ -160,11 +158,14 @@ def _objective_histogram(ax: Axes, sweep: SweepResult) -> None:
     formatter = objective_formatter(sweep.objective_unit)
     if len(values):
         ax.hist(values, bins=min(30, max(5, len(values) // 3)), color=CASE_COLOURS[0], alpha=0.6)
+        low, high = float(values.min()), float(values.max())
         for q, style in ((0.1, ":"), (0.5, "-"), (0.9, ":")):
             v = float(np.quantile(values, q))
             ax.axvline(v, color="#111111", linestyle=style, linewidth=1.2)
+            right = high > low and (v - low) / (high - low) > 0.75  # near the right edge: label to the left
             ax.annotate(f"P{int(q * 100)}\n{formatter(v)}", xy=(v, 1), xycoords=("data", "axes fraction"),
-                        xytext=(3, -4), textcoords="offset points", fontsize=7.5, va="top")
+                        xytext=(-3 if right else 3, -4), textcoords="offset points", fontsize=7.5, va="top",
+                        ha="right" if right else "left")
     base = sweep.table[(sweep.table["kind"] == "base") & (sweep.table["status"] == "optimal")]
     if not base.empty:
         ax.axvline(float(base["objective"].iloc[0]), color=BASE_COLOUR, linestyle="--", linewidth=1.4)
@@ -175,7 +176,7 @@ def _objective_histogram(ax: Axes, sweep: SweepResult) -> None:
     ax.tick_params(labelsize=7.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_xlabel(f"objective ({sweep.objective_unit})", fontsize=8)
+    ax.set_xlabel(f"objective: {sweep.objective_label}", fontsize=8)
     ax.set_title(f"Objective across sampled runs ({len(values)} found a plan, of {len(samples.index)})", **TITLE)
 
 
@@ -214,7 +215,7 @@ def tornado(sweep: SweepResult) -> Figure:
     ax.axvline(0, color="#111111", linewidth=1)
     ax.xaxis.set_major_formatter(_ticks(formatter))
     ax.tick_params(axis="x", labelsize=7.5)
-    ax.set_xlabel(f"change of the objective from the base plan ({sweep.objective_unit})", fontsize=8)
+    ax.set_xlabel(f"change of the objective from the base plan: {sweep.objective_label}", fontsize=8)
     ax.legend(handles=[Patch(color=LOW_COLOUR, label="input at its low end"),
                        Patch(color=HIGH_COLOUR, label="input at its high end")],
               loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)

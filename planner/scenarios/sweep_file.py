@@ -99,6 +99,30 @@ def quantile(draw: Draw, slot: Slot, q: float) -> Any:
     return pairs[-1][0]
 
 
+def draw_words(draw: Draw) -> str:
+    """A distribution as a person reads it: `x0.85 to x1.15, uniform` (x: times the plan's value)."""
+    if draw.uniform_factor:
+        low, high = draw.uniform_factor
+        return f"x{low:g} to x{high:g}, uniform"
+    if draw.triangular_factor:
+        low, mode, high = draw.triangular_factor
+        return f"x{low:g} to x{high:g}, triangular, most likely x{mode:g}"
+    if draw.uniform:
+        first, last = (f"{v:g}" if isinstance(v, float) else str(v) for v in draw.uniform)
+        return f"{first} to {last}, uniform"
+    if isinstance(draw.slip_quarters, list):
+        fewest, most = draw.slip_quarters
+        return f"{fewest:+d} q to {most:+d} q, each as likely"
+    choices = draw.slip_quarters if draw.slip_quarters is not None else draw.choice
+    assert choices is not None
+    weights = choices.weights or [1.0] * len(choices.values)
+    total = sum(weights)
+    slip = draw.slip_quarters is not None
+    shown = [f"{v:+d} q" if slip and isinstance(v, int) else str(v) for v in choices.values]
+    listed = ", ".join(f"{value} ({100 * weight / total:.0f}%)" for value, weight in zip(shown, weights, strict=True))
+    return listed if slip else f"one of {listed}"
+
+
 def draw_value(draw: Draw, slot: Slot, rng: np.random.Generator) -> Any:
     """One draw, rounded so the value in sweep.csv reproduces the run exactly."""
     if draw.uniform_factor:

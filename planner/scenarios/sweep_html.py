@@ -41,7 +41,7 @@ def sweep_html(sweep: SweepResult, figures: dict[str, Figure]) -> str:
     swept = "".join(
         f"<li>{escaped(short_label(v.path, v.kind))} (<code>{escaped(v.column)}</code>): base {escaped(v.text(v.base))}"
         + (f", from {escaped(v.text(v.low))} to {escaped(v.text(v.high))}" if v.low is not None and v.high is not None
-           else "") + "</li>"
+           else "") + (f"; {escaped(v.spread)}" if v.spread else "") + "</li>"
         for v in sweep.variables)
     page.add(f"<header><h1>{escaped('Sweep: ' + title)}</h1><p class=\"subtitle\">{escaped(subtitle)}</p>"
              '<p class="help">Hover a point, a bar or a band for its value; click a legend entry to hide or show '

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from planner.scenarios.overrides import Override, parse_value
 from planner.scenarios.plan_tree import CatalogSource, Marks, Slot, as_number, shift_period
 from planner.scenarios.scenarios import Scenario, apply_scenario
 from planner.scenarios.set_paths import describe
-from planner.scenarios.sweep_file import Draw, SweepFile, quantile
+from planner.scenarios.sweep_file import Draw, SweepFile, draw_words, quantile
 
 MAX_RUNS = 10_000
 _SIGNED_INT = re.compile(r"^[+-]?[0-9]{1,3}$")
@@ -67,6 +67,8 @@ class Variable:
     high: Any = None
     """Ends for the one-at-a-time (tornado) runs: a grid's ends, or a distribution's P10/P90."""
     origin: Position = field(default_factory=lambda: Position("--set-range", 1, 1))
+    spread: str = ""
+    """Its values in words: a grid's values, or the distribution drawn from."""
 
     @property
     def column(self) -> str:
@@ -149,12 +151,29 @@ def _linspace(low: float, high: float, count: int) -> list[float]:
     return [float(v) for v in np.linspace(low, high, count)]
 
 
+def grid_words(variable: Variable, values: Sequence[Any], shown: int = 12) -> str:
+    """A grid's values in words: `5 values: $5B, $7.5B, $10B, $12.5B, $15B`."""
+    texts = [variable.text(v) for v in values]
+    listed = ", ".join(texts[:shown]) + (f", ... ({len(texts) - shown} more), {texts[-1]}" if len(texts) > shown
+                                         else "")
+    return f"{len(texts)} value{'s' if len(texts) != 1 else ''}: {listed}"
+
+
+def _with_grid_words(found: tuple[Variable, list[Any]]) -> tuple[Variable, list[Any]]:
+    variable, values = found
+    return replace(variable, spread=grid_words(variable, values)), values
+
+
 def range_variable(base: Base, argument: str, number: int) -> tuple[Variable, list[Any]]:
     """`PATH=LO:HI:N` -> the variable and its N values (numbers, quarters, slips or factors).
 
     Raises:
         InputError: Not PATH=LO:HI:N, a path that does not exist, or values of the wrong kind.
     """
+    return _with_grid_words(_range_variable(base, argument, number))
+
+
+def _range_variable(base: Base, argument: str, number: int) -> tuple[Variable, list[Any]]:
     origin = Position("--set-range", number, 1)
     path, _, spec = argument.partition("=")
     parts = spec.rsplit(":", 2)
@@ -213,7 +232,7 @@ def file_variables(base: Base, sweep: SweepFile, document: Document) -> list[tup
         else:
             kind = "period" if slot.is_period else "value"
             out.append((Variable(path, kind, current, values[0], values[-1], origin), list(values)))
-    return out
+    return [_with_grid_words(found) for found in out]
 
 
 def sample_variables(base: Base, sweep: SweepFile, document: Document) -> list[tuple[Variable, Draw, Slot]]:
@@ -226,7 +245,7 @@ def sample_variables(base: Base, sweep: SweepFile, document: Document) -> list[t
             variable = _sample_variable(path, draw, slot, current, origin)
         except ValueError as error:
             raise InputError([Problem(origin, path, str(error))]) from None
-        out.append((variable, draw, slot))
+        out.append((replace(variable, spread=draw_words(draw)), draw, slot))
     return out
 
 

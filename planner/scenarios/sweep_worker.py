@@ -39,6 +39,8 @@ class Outcome:
     results: dict[str, float]
     vendors: dict[str, float]
     periods: dict[str, tuple[float, ...]]
+    solver: str = ""
+    """The solver that answered, with its version (`HiGHS 1.16.0`); empty where none did."""
 
 
 def solve_tasks(tasks: Sequence[Task]) -> list[Outcome]:
@@ -55,8 +57,9 @@ def solve_task(task: Task, warm: WarmStart | None = None) -> Outcome:
     except SolverError:
         return Outcome(task.index, "error", {}, {}, {})
     result, plan = solved.result, task.loaded.plan
+    solver = f"{result.solver.name} {result.solver.version}"
     if result.solution is None or solved.ledger is None or solved.prices is None:
-        return Outcome(task.index, str(result.status), {}, {}, {})
+        return Outcome(task.index, str(result.status), {}, {}, {}, solver)
     solution, books, prices = result.solution, solved.ledger, solved.prices
     numbers = headline(plan, solution, books)
     results = {
@@ -79,4 +82,4 @@ def solve_task(task: Task, warm: WarmStart | None = None) -> Outcome:
         "facility_mw_used": numbers.facility_mw_used,
     }
     vendors = dict(sorted(numbers.accelerators_end_by_vendor.items()))
-    return Outcome(task.index, str(result.status), results, vendors, series)
+    return Outcome(task.index, str(result.status), results, vendors, series, solver)

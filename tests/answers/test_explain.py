@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from planner.answers.diagnose import diagnose
 from planner.answers.run import Options, load, optimize
 from planner.cli import app
+from planner.model.rows import RowKey
 from tests.conftest import SMALL_CATALOG, base_plan
 from tests.model.test_optimize import ALPHA_QUARTER_USD, min_cost_plan, solve_plan
 
@@ -104,11 +105,12 @@ def test_demand_300_mw_beyond_power_is_reported_exactly(write_plan):
                      demand={"training": [{"from": "2026Q1", "pflops": 320 * 310}], "inference_precision": "bf16"})
     plan["sites"][0]["halls"][0]["existing_it_mw"] = 1000
     diagnosis = diagnosed(write_plan, plan)
-    assert [(s.family, s.key) for s in diagnosis.short] == [("demand", "training")]
+    assert [(s.family, s.key) for s in diagnosis.short] == [("demand", RowKey(workload="training"))]
     assert diagnosis.short[0].amount == pytest.approx(96_000, rel=1e-6)
-    assert [(s.family, s.key) for s in diagnosis.would_close] == [("power", "lab.grid")]
+    assert [(s.family, s.key) for s in diagnosis.would_close] == [("power", RowKey(site="lab", source="grid"))]
     assert diagnosis.would_close[0].amount == pytest.approx(300, rel=1e-6)
-    assert "power__lab.grid__2026Q1" in diagnosis.iis_rows
+    conflicts = [(c.family, c.key, c.period) for c in diagnosis.iis]
+    assert ("power", RowKey(site="lab", source="grid"), "2026Q1") in conflicts
     assert "power source (lab / grid, 2026Q1)" in diagnosis.iis_limits
     assert "power from lab / grid is full in 2026Q1" in diagnosis.binding_while_short
 
@@ -122,7 +124,7 @@ def test_budget_2b_short_is_reported_exactly(write_plan):
     plan["sites"][0]["halls"][0]["existing_it_mw"] = 1000
     plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 1000
     diagnosis = diagnosed(write_plan, plan)
-    assert [(s.family, s.key) for s in diagnosis.would_close] == [("budget", "2026")]
+    assert [(s.family, s.key) for s in diagnosis.would_close] == [("budget", RowKey(year="2026"))]
     assert diagnosis.would_close[0].amount == pytest.approx(2e9, rel=1e-6)
     assert "+$2.00B of budget in 2026" in diagnosis.headline()
 
@@ -139,7 +141,7 @@ def test_infeasible_plan_exits_3_and_writes_the_diagnosis(write_plan, tmp_path):
     manifest = json.loads((out / "summary.json").read_text())
     assert manifest["status"] == "infeasible"
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert set(manifest["outputs"]) == {"diagnosis.json", "report.pdf", "report.html"}
+    assert set(manifest["outputs"]) == {"diagnosis.json", "report.pdf", "report.html", "demand_shortfall.png"}
 
 
 def test_fit_power_and_budget():

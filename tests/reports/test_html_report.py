@@ -222,21 +222,24 @@ def test_table_cells_read_as_numbers_and_long_tables_say_they_are_cut():
 
 
 def test_a_plan_that_cannot_be_met_gets_its_diagnosis_as_a_page(write_plan, tmp_path):
-    """What report.pdf's diagnosis page says, as a small page: no charts, so no plotly.js."""
+    """What report.pdf says, sections and chart: demand against what the plan can deliver, from the
+    very figure of demand_shortfall.png (so plotly.js comes with it)."""
     plan = base_plan(policy={"exclude": ["alpha"]}, demand={"training": [{"from": "2026Q1", "pflops": "5 EFLOPS"}]})
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["optimize", str(write_plan(plan)), "--catalog", str(SMALL_CATALOG),
                                       "--out", str(out), "-q"])
     assert result.exit_code == 3, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "no plan meets every limit" in page
+    assert "No plan meets every limit" in page
     assert "short by 1.80 EFLOPS" in page
     assert '<h2 id="diagnosis-1">What is short, with every limit held</h2>' in page
-    assert "plotly.js" not in page
-    assert len(page) < 50_000
+    assert "What would close it" in page
+    assert "no price in the plan" in page  # the lab's grid has no expansion to price
+    assert '<h2 id="demand-shortfall">Demand against capacity' in page
     manifest = json.loads((out / "summary.json").read_text())
-    assert manifest["outputs"]["report.html"] == hashlib.sha256((out / "report.html").read_bytes()).hexdigest()
+    for name in ("report.html", "demand_shortfall.png", "report.pdf"):
+        assert manifest["outputs"][name] == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
     if browser() is not None:
         opened = open_page(out / "report.html", tmp_path / "profile")
         assert opened.console == []
-        assert opened.attribute("data-charts-drawn") == "0"
+        assert opened.attribute("data-charts-drawn") == "1"
