@@ -33,8 +33,8 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         gap_words = f", gap {100 * gap:.2f}% to the best bound" if gap is not None else ""
         status = f"feasible, NOT proven optimal (the solver stopped at a limit{gap_words})"
     console.print(
-        f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective}); "
-        f"{fmt.as_of_words(summary['as_of'])}\n"
+        f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
+        f"{fmt.as_of_words(summary['as_of'])}.\n"
         f"Status: [bold]{status}[/bold], verified against every limit "
         f"({solver['name']} {solver['version']}, {solve_s:.2f} s); {fmt.whole_units_words(solver)}"
     )

@@ -82,11 +82,11 @@ def weigh_estimates(run: RunResult, document: Document, catalog_path: Path | Non
                                                   for f in (LOW_FACTOR, HIGH_FACTOR))
         effects.append(EstimateEffect(estimate.path, estimate.paths, estimate.words, estimate.value_text,
                                       estimate.values, estimate.source, low, high, low_status, high_status))
-    unit = objective_of(run.plan, run.result).unit
-    risks = Risks(run.plan.objective, unit, METHOD.format(low=LOW_FACTOR, high=HIGH_FACTOR, draws=DRAWS,
-                                                                  seed=SEED),
-                  LOW_FACTOR, HIGH_FACTOR, MATTERS_SHARE, SEED, centre, len(estimates), tuple(effects), (), (), 0)
-    matter = [estimate for estimate, effect in zip(ranked, effects, strict=False) if risks.matters(effect)]
+    method = METHOD.format(low=LOW_FACTOR, high=HIGH_FACTOR, draws=DRAWS, seed=SEED)
+    risks = Risks(run.plan.objective, objective_of(run.plan, run.result).unit, method, LOW_FACTOR, HIGH_FACTOR,
+                  MATTERS_SHARE, SEED, centre, len(estimates), tuple(effects), varied=(), draws=(), runs=0)
+    matter = [estimate for estimate, effect in zip(ranked[:len(effects)], effects, strict=True)
+              if risks.matters(effect)]
     draws = [solver.headline([o for estimate, factor in zip(matter, row, strict=True)
                               for o in estimate.overrides(float(factor))])
              for row in _factors(len(matter))]

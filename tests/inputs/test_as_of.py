@@ -45,6 +45,6 @@ def test_summary_and_terminal_say_as_of(write_plan, tmp_path):
     result = CliRunner().invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG), "--no-report",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "Figures as of 2026-05 (plan)" in result.output.splitlines()[0]
+    assert result.output.splitlines()[1] == "Figures as of 2026-05 (plan)."
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["as_of"] == {"date": "2026-05", "from": "plan"}
