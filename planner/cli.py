@@ -26,6 +26,7 @@ from planner.cli_options import (
     JsonOption,
     NoChartsAlias,
     NoReportOption,
+    NoRisksOption,
     ObjectiveOption,
     PlanArgument,
     QuietOption,
@@ -114,6 +115,7 @@ def optimize(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     solver_log: SolverLogOption = False,
+    no_risks: NoRisksOption = False,
 ) -> None:
     """Solve a plan, print a summary, and write the report folder."""
     from planner.options import Options  # noqa: PLC0415
@@ -122,7 +124,7 @@ def optimize(
     options = Options(
         objective=objective.value if objective else None, solver=solver, time_limit_s=time_limit,
         threads=threads, integer=integer, gap=gap, write_mps=write_mps, charts=not (no_report or no_charts),
-        solver_log=solver_log, formats=parse_formats(formats),
+        solver_log=solver_log, formats=parse_formats(formats), risks=not no_risks,
     )
     _optimize(plan_file, catalog, options, out, Said.JSON if as_json else Said.QUIET if quiet else Said.ALL)
 
@@ -141,7 +143,8 @@ def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path
     from planner.reports.destination import check_destination  # noqa: PLC0415
 
     try:  # read and check the input and the destinations before the solver stack is even imported
-        loaded = with_objective(plan_from_document(plan_document(plan_file), catalog), options.objective)
+        document = plan_document(plan_file)
+        loaded = with_objective(plan_from_document(document, catalog), options.objective)
         out = out or Path("reports") / loaded.plan.name
         check_destination(out, [*loaded.files, *loaded.catalog_files])
         if options.write_mps is not None:
@@ -153,6 +156,11 @@ def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path
     try:
         with solving(said != Said.ALL or options.solver_log, f"solving {loaded.plan.name}"):
             run = run_optimize(loaded, options)
+        if options.risks and run.tables is not None:
+            from planner.scenarios.risks import weigh_estimates  # noqa: PLC0415
+
+            with solving(said != Said.ALL or options.solver_log, "weighing the estimates (--no-risks skips it)"):
+                run.risks = weigh_estimates(run, document, catalog)
         _finish(run, out, said)
     except InputError as error:  # an output that cannot be written: the folder is left as it was
         bad_input(error)

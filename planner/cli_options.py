@@ -80,6 +80,10 @@ SolverLogOption = Annotated[bool, typer.Option(
     envvar="PLANNER_SOLVER_LOG")]
 NoReportOption = Annotated[bool, typer.Option("--no-report", help="Skip charts and PDF (tables and JSON only).")]
 NoChartsAlias = Annotated[bool, typer.Option("--no-charts", hidden=True, help="Old spelling of --no-report.")]
+NoRisksOption = Annotated[bool, typer.Option(
+    "--no-risks", envvar="PLANNER_NO_RISKS",
+    help="Skip the main risks: the small sweep over the inputs marked as estimates that the report's first page "
+         "shows (about 2 s for sites/ohio.yaml).")]
 FormatOption = Annotated[str, typer.Option(
     "--format", metavar="FORMATS",
     help="Table formats, comma-separated: csv (always written, the contract), parquet, xlsx (one workbook, a "

@@ -72,7 +72,7 @@ def _options(objective: Objective | None, solver: str, time_limit: float | None,
     # is re-solved (a whole-unit re-solve costs a search per limit).
     return Options(objective=objective.value if objective else None, solver=solver, time_limit_s=time_limit,
                    threads=threads, integer=integer, charts=charts, solver_log=solver_log,
-                   formats=parse_formats(formats), resolve_steps=False)
+                   formats=parse_formats(formats), resolve_steps=False, risks=False)
 
 
 def _printed(folder: Path, as_json: bool, quiet: bool) -> bool:

@@ -73,3 +73,10 @@ def whole_units_words(solver: dict[str, object]) -> str:
     method = solver.get("whole_method") or "method unknown"
     within = f"within {100 * gap:.2f}% of the best bound" if isinstance(gap, float) else "gap unknown"
     return f"whole racks and modules, {within} ({method})"
+
+
+def as_of_words(as_of: dict[str, str | None]) -> str:
+    """summary.json's `as_of` in words: `Figures as of 2026-06 (catalog)`, or that the inputs give no date."""
+    if not as_of.get("date"):
+        return "Figures undated (neither the plan nor the catalog gives as_of)"
+    return f"Figures as of {as_of['date']} ({as_of['from']})"

@@ -47,6 +47,9 @@ class Options:
     """Table formats written: CSV always, and `parquet` or `xlsx` as asked (`planner.reports.formats`)."""
     solver_log: bool = False
     """Let the solver write its log, to stderr (stdout carries only what planner prints)."""
+    risks: bool = True
+    """Weigh the inputs marked as estimates for the report's main risks (`planner.scenarios.risks`,
+    about 2 s for Ohio): `plan optimize --no-risks` skips it; what-ifs and sweeps never run it."""
     warm_start: bool = False
     """Sweeps: start HiGHS from the previous run's optimal basis when the LP differs only in its
     numbers (`planner.model.solve.WarmStart`). Faster, but where a plan has several optimal answers a
@@ -72,7 +75,7 @@ class Options:
             found.append(("threads", f"expected a whole number from 1 to 256, found {self.threads!r}"))
         if self.gap is not None and not (_is_number(self.gap) and self.gap >= 0):
             found.append(("gap", f"expected a relative gap of 0 or more, found {self.gap!r}"))
-        for name in ("integer", "resolve_steps", "charts", "solver_log", "warm_start"):
+        for name in ("integer", "resolve_steps", "charts", "solver_log", "warm_start", "risks"):
             if not isinstance(getattr(self, name), bool):
                 found.append((name, f"expected True or False, found {getattr(self, name)!r}"))
         return found

@@ -26,6 +26,15 @@ SMALL_CATALOG = DATA / "catalog-small.yaml"
 REPO = Path(__file__).parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _no_risk_sweep(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`plan optimize` weighs the inputs marked as estimates (some 30 solves of the LP relaxation, 2 s for
+    Ohio) unless `--no-risks`: every test but those marked `risks` runs it without, through the option's
+    environment variable (which the CLI in this process and a `plan` started by a test both read)."""
+    if request.node.get_closest_marker("risks") is None:
+        monkeypatch.setenv("PLANNER_NO_RISKS", "1")
+
+
 @pytest.fixture
 def write_plan(tmp_path: Path) -> Callable[..., Path]:
     """Write a plan (a dict, or YAML text) into a fresh folder and return its path."""

@@ -15,6 +15,7 @@ from planner.options import Options
 
 if TYPE_CHECKING:
     from planner.answers.results import Tables
+    from planner.answers.risks import Risks
     from planner.answers.verify import Violation
     from planner.model.solve import SolveResult
     from planner.model.variables import Model
@@ -35,6 +36,9 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     """Things the user should know about how the plan was found (a solver fallback, say)."""
+    risks: Risks | None = None
+    """How far the headline moves with the inputs marked as estimates (`planner.scenarios.risks`),
+    when they were weighed."""
 
     def __repr__(self) -> str:
         # The generated repr printed every field (the model's arrays, the tables): 213,135

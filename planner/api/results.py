@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from planner.answers.diagnosis import Diagnosis
+    from planner.answers.risks import Risks
     from planner.model.solve import Status
 
 
@@ -156,6 +157,25 @@ class Result:
             return None
         return self._diagnosis().headline()
 
+    @property
+    def risks(self) -> Mapping[str, Any]:
+        """The main risks of report.pdf's first page, as summary.json's `risks`: P10/P50/P90 of the
+        objective over joint draws of the inputs marked as estimates, and each estimate's effect alone
+        (`planner.scenarios.risks`; some 30 solves of the LP relaxation, made on first use). Empty
+        without a plan."""
+        risks = self._risks()
+        return MappingProxyType(copy.deepcopy(risks.to_json()) if risks is not None else {})
+
+    def _risks(self) -> Risks | None:
+        if "risks" not in self._memo:
+            risks = None
+            if self.has_plan:
+                from planner.scenarios.risks import weigh_estimates  # noqa: PLC0415 - solves again, only when asked
+
+                risks = weigh_estimates(self._run, document_of(self._plan), self._plan.catalog_path)
+            self._memo["risks"] = risks
+        return self._memo["risks"]  # type: ignore[no-any-return]
+
     def _diagnosis(self) -> Diagnosis:
         if "diagnosis" not in self._memo:
             from planner.answers.diagnose import diagnose  # noqa: PLC0415 - solves again, only when asked
@@ -163,13 +183,15 @@ class Result:
             self._memo["diagnosis"] = diagnose(self._run.plan, self._run.model)
         return self._memo["diagnosis"]  # type: ignore[no-any-return]
 
-    def write_report(self, path: str | os.PathLike[str], *, charts: bool = True) -> Path:
+    def write_report(self, path: str | os.PathLike[str], *, charts: bool = True, risks: bool = True) -> Path:
         """Write the report folder `plan optimize` writes (CSVs, charts, report.pdf, summary.json last);
         for a plan that cannot be met, diagnosis.json.
 
         Args:
             path: The folder (made if missing).
             charts: Draw the PNG charts and report.pdf (CSV and JSON are always written).
+            risks: Weigh the inputs marked as estimates for the main risks (`risks`), as `plan optimize`
+                does unless `--no-risks`.
 
         Returns:
             The folder's summary.json (diagnosis.json when no plan fits).
@@ -178,7 +200,8 @@ class Result:
             SolverError: The solver stopped without a plan and without proving there is none.
         """
         out = Path(os.fspath(path))
-        run = replace(self._run, options=replace(self._run.options, charts=charts))
+        run = replace(self._run, options=replace(self._run.options, charts=charts, risks=risks),
+                      risks=self._risks() if risks else None)
         if self.has_plan:
             from planner.reports.report import write_report  # noqa: PLC0415
 

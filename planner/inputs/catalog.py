@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,22 @@ def read_catalog_file(path: Path) -> tuple[CatalogFile, Document]:
     return validate(CatalogFile, document), document
 
 
-def load_catalog(extra: Path | None = None) -> tuple[dict[str, Accelerator], list[Path]]:
-    """The catalog by id: built-in, then `extra` (mode `extend` or `replace`).
+@dataclass(frozen=True)
+class Catalog:
+    """The catalog a plan is resolved against: its entries, the files they came from, and its date."""
 
-    Returns:
-        The accelerators by id, in file order, and the files they were read from.
-    """
+    accelerators: dict[str, Accelerator]
+    """By id, in file order."""
+    files: list[Path]
+    as_of: str | None = None
+    """The `as_of` of the last file read that gives one (`--catalog` over the built-in one)."""
+
+
+def read_catalog(extra: Path | None = None) -> Catalog:
+    """The catalog: built-in, then `extra` (mode `extend` or `replace`)."""
     accelerators: dict[str, Accelerator] = {}
     files: list[Path] = []
+    as_of = None
     override = None
     if extra is not None:
         override, override_document = read_catalog_file(extra)
@@ -37,10 +46,22 @@ def load_catalog(extra: Path | None = None) -> tuple[dict[str, Accelerator], lis
         builtin, builtin_document = read_catalog_file(builtin_catalog_path())
         files += builtin_document.files
         accelerators.update({entry.id: entry for entry in builtin.accelerators})
+        as_of = builtin.as_of
     if override is not None:
         files += override_document.files
         accelerators.update({entry.id: entry for entry in override.accelerators})
-    return accelerators, files
+        as_of = override.as_of or as_of
+    return Catalog(accelerators, files, as_of)
+
+
+def load_catalog(extra: Path | None = None) -> tuple[dict[str, Accelerator], list[Path]]:
+    """The catalog by id: built-in, then `extra` (mode `extend` or `replace`).
+
+    Returns:
+        The accelerators by id, in file order, and the files they were read from.
+    """
+    catalog = read_catalog(extra)
+    return catalog.accelerators, catalog.files
 
 
 def as_used(entry: Accelerator) -> dict[str, Any]:

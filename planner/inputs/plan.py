@@ -14,7 +14,7 @@ from pathlib import Path
 
 from planner.errors import InputError, Problem
 from planner.inputs import schema
-from planner.inputs.catalog import load_catalog
+from planner.inputs.catalog import read_catalog
 from planner.inputs.loading import Document, load_file
 from planner.inputs.schema import period_index, period_name
 from planner.inputs.validation import validate
@@ -350,6 +350,10 @@ class Plan:
     (0: no clusters needed)."""
     cluster_first_period: int = 0
     """First quarter training needs clusters."""
+    as_of: str | None = None
+    """When the figures were current (`2026-06`): the plan's `as_of`, else its catalog's; None if neither says."""
+    as_of_from: str | None = None
+    """Where `as_of` came from: `plan` or `catalog`."""
 
     @property
     def horizon_years(self) -> tuple[int, ...]:
@@ -448,11 +452,10 @@ def plan_from_document(document: Document, catalog_path: Path | None = None) -> 
         InputError: Every problem found, each with file, line, key and what was wrong.
     """
     plan_file = validate(schema.PlanFile, document)
-    catalog, catalog_files = load_catalog(catalog_path)
-    for entry in plan_file.catalog:
-        catalog[entry.id] = entry
-    plan = resolve(plan_file, catalog, document)
-    return LoadedPlan(plan, tuple(document.files), tuple(catalog_files), dict(document.digests))
+    read = read_catalog(catalog_path)
+    catalog = {**read.accelerators, **{entry.id: entry for entry in plan_file.catalog}}
+    plan = resolve(plan_file, catalog, document, read.as_of)
+    return LoadedPlan(plan, tuple(document.files), tuple(read.files), dict(document.digests))
 
 
 def _steps(values: list[tuple[int, float]], start: int, count: int, default: float) -> tuple[float, ...]:
@@ -771,13 +774,16 @@ class _Resolver:
         return plan
 
 
-def resolve(plan_file: schema.PlanFile, catalog: dict[str, schema.Accelerator], document: Document) -> Plan:
-    """Resolve a validated plan file against the catalog.
+def resolve(plan_file: schema.PlanFile, catalog: dict[str, schema.Accelerator], document: Document,
+            catalog_as_of: str | None = None) -> Plan:
+    """Resolve a validated plan file against the catalog (whose `as_of` is `catalog_as_of`).
 
     Raises:
         InputError: An id that is not in the catalog, installed units that do not fit, ...
     """
-    return _Resolver(plan_file, catalog, document).resolve()
+    plan = _Resolver(plan_file, catalog, document).resolve()
+    as_of, source = (plan_file.as_of, "plan") if plan_file.as_of else (catalog_as_of, "catalog")
+    return replace(plan, as_of=as_of, as_of_from=source if as_of else None)
 
 
 def is_finite_limit(value: float | None) -> bool:

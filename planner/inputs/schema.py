@@ -8,10 +8,12 @@ id named in a policy, say) are checked later, in `planner.inputs.plan`, against 
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -39,6 +41,20 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_O
 """Free text on one line: no control characters, no bidirectional overrides (which can make a
 name display as something else)."""
 
+
+def _real_date(text: str) -> str:
+    """A date written YYYY-MM-DD must exist (2026-02-30 does not); YYYY-MM is kept as written."""
+    if len(text) == 10:
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"expected a date that exists, found '{text}'") from None
+    return text
+
+
+AsOf = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])(-[0-3][0-9])?$"),
+                 AfterValidator(_real_date)]
+"""When the figures were current: an ISO date (`2026-06-15`) or a month (`2026-06`), kept as written."""
 
 
 def _quantity_schema(unit: str, example: str) -> WithJsonSchema:
@@ -209,12 +225,15 @@ GPUs', CPUs' and switch ASICs' heat in liquid, ~80-90% of the rack; fans, power 
 NICs and memory leave the rest to air. Midpoint 0.85."""
 
 
-class CatalogFile(StrictModel):
+class CatalogFile(Sourced):
     """An accelerator catalog file: the built-in one, or one given with `--catalog`."""
 
     mode: Literal["extend", "replace"] = "extend"
     """`extend`: entries replace built-in ones of the same id and add new ones;
     `replace`: the file is the whole catalog."""
+    as_of: AsOf | None = None
+    """When the catalog's figures were current (`2026-06`): reports say "figures as of" it, unless the
+    plan gives its own `as_of`. A date from the inputs, never the clock, so reruns are byte-identical."""
     accelerators: list[Accelerator] = Field(min_length=1, max_length=1_000)
 
     @model_validator(mode="after")
@@ -661,6 +680,9 @@ class PlanFile(Sourced):
         str, StringConstraints(max_length=4_000, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]*$")
     ] | None = None
     horizon: Horizon
+    as_of: AsOf | None = None
+    """When the plan's figures were current (`2026-06` or `2026-06-15`); replaces the catalog's `as_of` in
+    the reports' "figures as of"."""
     objective: Literal["max-compute", "min-cost"] = "max-compute"
     weights: Weights = Weights()
     discount_rate: float = Field(default=0.0, ge=0, le=0.5)

@@ -5,6 +5,7 @@ whole-unit search (`planner.model.whole`) both use.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -80,7 +81,10 @@ def highs_available() -> bool:
     return importlib.util.find_spec("highspy") is not None
 
 
+@functools.cache
 def highs_version() -> str:
+    """HiGHS's version, asked once a process: each asking builds a `Highs` (some 8 ms, paid by every
+    solve before, and the risk sweep's 30 solves)."""
     import highspy  # noqa: PLC0415 - the solver stack loads only where a plan is solved
 
     with diverted_stdout():

@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 
 from planner import __version__, fmt
 from planner.reports.charts import DEMAND_LINE, PAGE_INCHES, TITLE, quarter_axis, value_axis
+from planner.reports.first_page import Writer, file_hash_lines
 from planner.reports.literal import literal_text
-from planner.reports.pdf_report import PDF_NAME, Writer, file_hash_lines, png_bytes, save_page
+from planner.reports.pdf_report import PDF_NAME, png_bytes, save_page
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

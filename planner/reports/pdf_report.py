@@ -28,8 +28,9 @@ from planner.answers.decision import unit_cost_words
 from planner.objective import Objective
 from planner.reports.chart_pages import REPORT_CHARTS, contents
 from planner.reports.charts import PAGE_INCHES, ChartInput, vendor_colours
+from planner.reports.first_page import FOOT_TOP, Writer, provenance_block, risks_block
 from planner.reports.literal import literal_text
-from planner.reports.pdf_tables import ASCENT, allocation_pages, limit_pages
+from planner.reports.pdf_tables import allocation_pages, limit_pages
 
 if TYPE_CHECKING:
     from planner.answers.outcome import RunResult
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
 
 PNG_DPI = 150
 PDF_NAME = "report.pdf"
-SHA_SHOWN = 16
-"""Hex digits of each input's SHA-256 on the summary page (summary.json has all 64)."""
-MAX_FILES_SHOWN = 9
 
 @literal_text()
 def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> dict[str, list[Figure]]:
@@ -123,51 +121,8 @@ def save_page(pdf: PdfPages, figure: Figure) -> None:
 
 # --- 1. summary ----------------------------------------------------------------------------
 
-class Writer:
-    """Lines of text placed down a column of a figure, in figure coordinates (every report's
-    text pages use it: the diagnosis, a sweep's first page)."""
-
-    def __init__(self, figure: Figure, x: float, y: float, width_chars: int) -> None:
-        self.figure, self.x, self.y, self.width_chars = figure, x, y, width_chars
-
-    def line(self, text: str, size: float = 9.5, gap: float = 1.0, **style: Any) -> None:
-        for part in textwrap.wrap(text, self.width_chars, break_on_hyphens=False) or [""]:
-            # parse_math off: two "$" in a line ("$58B of $58B") would otherwise be read as TeX.
-            # Placed by its baseline, one ascent below the line's top: aligned by its top, a line with
-            # an apostrophe or a backtick drops by half a line in the PDF's Helvetica (matplotlib
-            # measures those two glyphs far taller than they are).
-            baseline = self.y - size * ASCENT / 72 / self.figure.get_figheight()
-            self.figure.text(self.x, baseline, part, fontsize=size, va="baseline", ha="left", parse_math=False,
-                             **style)
-            self.y -= size * 1.45 * gap / 72 / self.figure.get_figheight()
-
-    def heading(self, text: str) -> None:
-        self.space(0.6)
-        self.line(text, size=11.5, weight="bold", color="#1f2d3d")
-        self.space(0.25)
-
-    def space(self, lines: float = 1.0) -> None:
-        self.y -= lines * 9.5 * 1.45 / 72 / self.figure.get_figheight()
-
-
-_Writer = Writer
-"""The name page 1's code knew it by (kept while page 1 changes on other branches)."""
-
-
-def file_hash_lines(writer: Writer, provenance: dict[str, Any], listed_in: str = "summary.json") -> None:
-    """Each input and catalog file of `provenance` with the start of its SHA-256 (the first
-    MAX_FILES_SHOWN), small, as every report's first page stamps them; `listed_in` has them all."""
-    files = ([("input", e) for e in provenance.get("inputs", [])]
-             + [("catalog", e) for e in provenance.get("catalog", [])])
-    for label, entry in files[:MAX_FILES_SHOWN]:
-        writer.line(f"{label:8} SHA-256 {entry['sha256'][:SHA_SHOWN]}...  {entry['path']}", size=8,
-                    family="monospace")
-    if len(files) > MAX_FILES_SHOWN:
-        writer.line(f"... and {len(files) - MAX_FILES_SHOWN} more input files, listed in {listed_in}", size=8)
-
-
 def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
-    """Page 1: what was planned, the headline numbers, what limits the plan, and provenance."""
+    """Page 1: what was planned, the headline numbers, what limits the plan, its main risks, and provenance."""
     figure = Figure(figsize=PAGE_INCHES)
     plan = summary["plan"]
     totals = summary.get("totals", {})
@@ -175,56 +130,55 @@ def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
     first, last = plan["horizon"]
     sites = len(run.plan.sites)
     figure.text(0.04, 0.905, f"Capacity plan '{plan['name']}', {first} to {last} ({len(run.plan.periods)} quarters), "
-                f"{sites} site{'s' if sites != 1 else ''}; objective {summary['objective']['name']}.",
-                fontsize=10.5, va="top", color="#333333")
+                f"{sites} site{'s' if sites != 1 else ''}; objective {summary['objective']['name']}.  "
+                f"{fmt.as_of_words(summary['as_of'])}.", fontsize=10.5, va="top", color="#333333")
     top = 0.85
     if "decision" in summary:
         top = _decision(figure, summary["decision"])
-    left = _Writer(figure, 0.04, top, 62)
+    left = Writer(figure, 0.04, top, 62)
     left.heading(f"Headline at the end of the horizon ({totals.get('end_period', last)})")
     _headline(left, run, summary, totals)
-    right = _Writer(figure, 0.55, top, 60)
+    right = Writer(figure, 0.55, top, 72)
     right.heading("What limits the plan most")
     limits = summary.get("binding", [])[:3]
     if not limits:
         right.line("No limit binds with a non-zero price: the plan has room on every side.")
     for number, limit in enumerate(limits, start=1):
-        right.line(f"{number}. {limit['words']}.", gap=1.05)
-        right.space(0.3)
-    right.space(0.2)
-    right.line("Each is the value of relaxing one limit by one step, as the solver prices it; "
-               "the limits table at the end of this report lists every limit with its slack.",
-               size=8, color="#555555")
-    bar_bottom = right.y - 0.1
-    _vendor_bar(figure, run, totals, bar_bottom)
-    _contents(figure, min(bar_bottom - 0.08, 0.405), run)
-    _provenance(figure, summary)
+        right.line(f"{number}. {limit['words']}.", size=9, gap=1.05)
+        right.space(0.2)
+    right.line("What one more step of each is worth; the last pages list every limit and its slack.",
+               size=7.5, color="#555555", scaled=True)
+    if run.risks is not None:
+        risks_block(right, run.risks)
+    _contents(figure, FOOT_TOP, run)
+    provenance_block(figure, summary, width_chars=160)
     return figure
 
 
-CONTENTS_FLOOR = 0.235
-"""The lowest the contents may reach: below it, the provenance's lines run across the page."""
+CONTENTS_FLOOR = 0.02
+"""The lowest the contents may reach: the page's bottom margin."""
 
 
 def _contents(figure: Figure, top: float, run: RunResult) -> None:
-    """The report's parts with their pages (`chart_pages.contents`, counted for this run): a line each
-    saying what it shows where there is room above the provenance, else their headings run together."""
-    writer = _Writer(figure, 0.55, top, 80)
-    writer.line("In this report", size=10, weight="bold", color="#1f2d3d")
+    """The report's parts with their pages (`chart_pages.contents`, counted for this run), small, at the
+    foot's right beside the status and provenance: a line each where there is room, else their headings
+    run together."""
+    writer = Writer(figure, 0.725, top, 80)
+    writer.line("In this report", size=9, weight="bold", color="#1f2d3d")
     entries = contents(run)
-    room = (writer.y - CONTENTS_FLOOR) / (8 * 1.45 / 72 / figure.get_figheight())
+    room = (writer.y - CONTENTS_FLOOR) / writer.height(7)
     if len(entries) <= room:
         for entry in entries:
-            writer.line(f"{entry.pages}  {entry.heading}: {entry.words}", size=8)
+            writer.line(f"{entry.pages}  {entry.heading}: {entry.words}", size=7, scaled=True)
         return
     # No-break spaces inside an entry and before each dot: lines break after a dot only.
     writer.line("\u00a0\u00b7  ".join(f"{entry.pages}\u00a0{entry.heading}".replace(" ", "\u00a0")
-                                       for entry in entries), size=8)
+                                       for entry in entries), size=7, scaled=True)
 
 
 def _decision(figure: Figure, decision: dict[str, Any]) -> float:
     """The plan in a sentence or two, under the title; returns where the next block starts."""
-    writer = _Writer(figure, 0.04, 0.87, 150)
+    writer = Writer(figure, 0.04, 0.87, 150)
     words = unit_cost_words(decision)
     text = decision["sentence"] + (f" Capex per unit: {words}." if words else "")
     for line in textwrap.wrap(text, 150)[:4]:
@@ -232,19 +186,26 @@ def _decision(figure: Figure, decision: dict[str, Any]) -> float:
     return writer.y - 0.02
 
 
-def _headline(writer: _Writer, run: RunResult, summary: dict[str, Any], totals: dict[str, Any]) -> None:
+def _headline(writer: Writer, run: RunResult, summary: dict[str, Any], totals: dict[str, Any]) -> None:
     if not totals:
         writer.line(f"No plan to report: status {summary['status']}.")
         return
     by_vendor = totals["accelerators_end_by_vendor"]
     writer.line(f"Accelerators in service: {fmt.count(totals['accelerators_end'])}", size=10.5, weight="bold")
     colours = vendor_colours(run)
+    shares = _vendor_shares(run)
+    top = writer.y
+    if len(shares) > 1:  # beside the vendor lines, and the lines below it wait for it
+        _vendor_bar(writer.figure, run, top, writer.x + 0.28)
     for vendor, count in by_vendor.items():
         figure = writer.figure
         figure.add_artist(_swatch(figure, writer.x + 0.013, writer.y, colours.get(vendor, "#777777")))
         writer.x += 0.03
-        writer.line(f"{vendor}: {fmt.count(count)}")
+        share = f"  ({fmt.share(shares[vendor])} of BF16 compute)" if vendor in shares else ""
+        writer.line(f"{vendor}: {fmt.count(count)}{share}")
         writer.x -= 0.03
+    if len(shares) > 1:
+        writer.y = min(writer.y, top - VENDOR_BAR_DEPTH)
     writer.space(0.4)
     writer.line(f"Compute in service: {fmt.pflops(totals['bf16_eflops_end'] * 1000)} BF16, "
                 f"{fmt.pflops(totals['fp8_eflops_end'] * 1000)} FP8 peak; "
@@ -294,86 +255,40 @@ def _swatch(figure: Figure, x: float, top: float, colour: str, points: float = 7
     return Rectangle((x, top - height * 1.2), width, height, transform=figure.transFigure, color=colour, linewidth=0)
 
 
-def _vendor_bar(figure: Figure, run: RunResult, totals: dict[str, Any], bottom: float) -> None:
-    """A 100% bar of BF16 compute in service at the end, by vendor."""
-    if run.tables is None or not totals:
-        return
+def _vendor_shares(run: RunResult) -> dict[str, float]:
+    """Each vendor's share of the BF16 compute in service at the end (those with some), largest first."""
+    if run.tables is None:
+        return {}
     last = run.tables.compute.iloc[-1]
-    shares = {c.removeprefix("bf16_pflops_"): float(last[c]) for c in run.tables.compute.columns
-              if c.startswith("bf16_pflops_") and c != "bf16_pflops_in_service" and float(last[c]) > 0}
-    total = sum(shares.values())
-    if total <= 0:
+    compute = {c.removeprefix("bf16_pflops_"): float(last[c]) for c in run.tables.compute.columns
+               if c.startswith("bf16_pflops_") and c != "bf16_pflops_in_service" and float(last[c]) > 0}
+    total = sum(compute.values())
+    return {vendor: value / total for vendor, value in sorted(compute.items(), key=lambda item: -item[1])} if (
+        total > 0) else {}
+
+
+VENDOR_BAR_WIDTH = 0.2
+VENDOR_BAR_DEPTH = 0.05
+"""The vendor bar sits beside the headline's vendor lines (their swatches give the same colours), its
+bottom this far below their top."""
+
+
+def _vendor_bar(figure: Figure, run: RunResult, top: float, x: float) -> None:
+    """A 100% bar of BF16 compute in service at the end, by vendor, its title's top at `top`."""
+    shares = _vendor_shares(run)
+    if not shares:
         return
-    ax = figure.add_axes((0.55, bottom, 0.41, 0.05))
+    ax = figure.add_axes((x, top - VENDOR_BAR_DEPTH, VENDOR_BAR_WIDTH, 0.025))
     colours = vendor_colours(run)
     start = 0.0
-    for vendor, value in sorted(shares.items(), key=lambda item: -item[1]):
-        ax.barh([0], [value / total], left=[start], color=colours.get(vendor, "#777777"), height=1.0,
-                label=f"{vendor} {fmt.share(value / total)}")
-        if value / total * 0.41 * PAGE_INCHES[0] * 72 > (len(vendor) + 5) * 5.0:
-            ax.text(start + value / total / 2, 0, f"{vendor} {fmt.share(value / total)}", ha="center",
-                    va="center", fontsize=7.5, color="white", weight="bold")
-        start += value / total
+    for vendor, share in shares.items():
+        ax.barh([0], [share], left=[start], color=colours.get(vendor, "#777777"), height=1.0)
+        if share * VENDOR_BAR_WIDTH * PAGE_INCHES[0] * 72 > (len(vendor) + 5) * 4.5:
+            ax.text(start + share / 2, 0, f"{vendor} {fmt.share(share)}", ha="center", va="center", fontsize=7,
+                    color="white", weight="bold")
+        start += share
     ax.set_xlim(0, 1)
     ax.set_axis_off()
-    ax.set_title(f"Share of BF16 compute in service in {run.plan.periods[-1]}, by vendor", fontsize=9,
-                 loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.15), ncols=6, fontsize=7.5, frameon=False)
-
-
-def _provenance(figure: Figure, summary: dict[str, Any]) -> None:
-    """Status and provenance, small, at the foot of the summary page (no timings: they vary)."""
-    writer = _Writer(figure, 0.04, 0.25, 150)
-    writer.line("Status and provenance", size=10, weight="bold", color="#1f2d3d")
-    solver = summary["solver"]
-    verification = summary["verification"]
-    checked = ("every limit re-checked on the returned numbers, "
-               f"{verification['violations']} violation(s) (tolerance {verification['tolerance']})")
-    writer.line(f"Status: {summary['status']}; {checked}.", size=8)
-    writer.line(f"Units: {fmt.whole_units_words(solver)}.", size=8)
-    writer.line(f"Solver: {solver['name']} {solver['version']}; "
-                f"model {summary['model']['rows']} rows, "
-                f"{summary['model']['columns']} columns.  Planner version {summary['provenance']['planner_version']}.",
-                size=8)
-    for line in _assumption_lines(summary["model"]["assumptions"]):
-        writer.line(line, size=8)
-    writer.space(0.3)
-    provenance = summary["provenance"]
-    file_hash_lines(writer, provenance)
-    options = ", ".join(f"{k}={v}" for k, v in provenance["options"].items() if v is not None)
-    writer.line(f"Options: {options}.", size=8)
-    writer.line("Full hashes of inputs and of every output file are in summary.json, written with this report.",
-                size=8, color="#555555")
-
-
-def _assumption_lines(assumptions: dict[str, Any]) -> list[str]:
-    """The model's choices for this plan, and what it leaves out, in two or three lines."""
-    sites = []
-    for site in assumptions["sites"]:
-        design = (f"{site['design_pue']:g} design" if site["design_pue_given"]
-                  else "no design PUE given, so power is sized at the annual one")
-        reserve = "N-1 reserve" if site["reserve"] == "n-1" else "no reserve (exposure in sites.csv)"
-        sites.append(f"{site['site']} PUE {site['annual_pue']:g} annual / {design}, {reserve}")
-    shown = "; ".join(sites[:3]) + (f"; and {len(sites) - 3} more sites" if len(sites) > 3 else "")
-    fabric = (f"Each rack carries its share of network, storage and host servers: "
-              f"+{fmt.share(assumptions['fabric_power_share'])} IT power, "
-              f"+{fmt.share(assumptions['fabric_capex_share'])} capex"
-              + (f" ({', '.join(assumptions['fabric_of_their_own'][:4])} with shares of their own)."
-                 if assumptions["fabric_of_their_own"] else ".")
-              if assumptions["fabric_power_share"] or assumptions["fabric_capex_share"]
-              else "No fabric declared: network, storage and host servers are not counted.")
-    utilisation = sorted(set(assumptions.get("utilisation", {}).values()))
-    span = f" ({utilisation[0]:g} to {utilisation[-1]:g})" if len(utilisation) > 1 else (
-        f" ({utilisation[0]:g})" if utilisation else "")
-    useful = f"Effective compute: peak x utilisation{span} x stack maturity"
-    maturity = assumptions.get("stack_maturity", {})
-    if maturity:
-        useful += " (" + ", ".join(f"{k} {lo:g}" + (f"-{hi:g}" if hi != lo else "")
-                                   for k, (lo, hi) in maturity.items()) + ")"
-    cluster = assumptions.get("training_cluster_min_accelerators", 0)
-    if cluster:
-        useful += f"; training in clusters of at least {fmt.count(cluster)} accelerators of one family at one site"
-    return [f"Assumptions: {shown}.", fabric, useful + ".",
-            "Left out: " + ", ".join(assumptions["simplifications"]) + " (README: 'The site model')."]
+    ax.set_title(f"BF16 compute in service in {run.plan.periods[-1]}, by vendor", fontsize=7.5, loc="left")
 
 

@@ -87,6 +87,12 @@ def stacks(run: RunResult) -> dict[str, list[dict[str, object]]]:
     return {str(year): [stack.to_json() for stack in listed] for year, listed in by_year.items()}
 
 
+def as_of(plan: Plan) -> dict[str, str | None]:
+    """summary.json's `as_of`: when the figures were current, from the inputs (never the clock), and
+    where that date comes from (`plan` or `catalog`)."""
+    return {"date": plan.as_of, "from": plan.as_of_from}
+
+
 def provenance(run: RunResult) -> dict[str, Any]:
     """What produced this report: planner version, inputs and catalog with SHA-256, options."""
     return {
@@ -144,6 +150,7 @@ def summary(run: RunResult) -> dict[str, Any]:
     data: dict[str, Any] = {
         "plan": {"name": run.plan.name, "title": run.plan.title,
                  "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
+        "as_of": as_of(run.plan),
         "status": str(run.result.status),
         "objective": asdict(objective_of(run.plan, run.result)),
         "solver": {"name": run.result.solver.name, "version": run.result.solver.version,
@@ -161,6 +168,8 @@ def summary(run: RunResult) -> dict[str, Any]:
         if run.plan.stacks or run.plan.max_stacks is not None:
             data["stacks"] = stacks(run)
         data["binding"] = [asdict(b) for b in binding_limits(run)[:20]]
+        if run.risks is not None:
+            data["risks"] = run.risks.to_json()
     if not reproducible():
         data["seconds"] = {k: round(v, 4) for k, v in run.seconds.items()}
     data["provenance"] = provenance(run)

@@ -37,6 +37,7 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         status = f"feasible, NOT proven optimal (the solver stopped at a limit{gap_words})"
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
+        f"{fmt.as_of_words(summary['as_of'])}.\n"
         f"Status: [bold]{status}[/bold], verified against every limit "
         f"({solver['name']} {solver['version']}, {solve_s:.2f} s); {fmt.whole_units_words(solver)}"
     )
@@ -59,6 +60,8 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
             console.print(f"  ... {len(limits) - 5} more in {out / 'constraints.csv'}")
     else:
         console.print("No limit binds with a non-zero price: the plan has room on every side.")
+    if run.risks is not None:
+        console.print(run.risks.summary_line(), markup=False)
     console.print(f"Report: {out}/ ({_files_written(summary)})")
 
 

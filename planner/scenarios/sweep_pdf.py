@@ -22,8 +22,9 @@ from matplotlib.figure import Figure
 
 from planner import __version__, fmt
 from planner.reports.charts import PAGE_INCHES
+from planner.reports.first_page import Writer, file_hash_lines
 from planner.reports.literal import literal_text
-from planner.reports.pdf_report import Writer, file_hash_lines, save_page
+from planner.reports.pdf_report import save_page
 from planner.reports.pdf_tables import Column, table_pages, table_row
 from planner.scenarios.sweep_charts import objective_formatter, short_label
 

@@ -118,13 +118,13 @@ class Base:
 
     def __init__(self, document: Document, catalog_path: Path | None, options: Options,
                  fixed: Scenario | None = None) -> None:
-        from planner.inputs.catalog import load_catalog  # noqa: PLC0415
+        from planner.inputs.catalog import read_catalog  # noqa: PLC0415
 
         self.source = CatalogSource(catalog_path)
         self.document = apply_scenario(document, fixed, self.source) if fixed else document
         self.marks = Marks.of(self.document.positions)
-        self.catalog, catalog_files = load_catalog(catalog_path)
-        self.catalog_files = tuple(catalog_files)
+        read = read_catalog(catalog_path)
+        self.catalog, self.catalog_files, self.catalog_as_of = read.accelerators, tuple(read.files), read.as_of
         self.options = options
 
     def loaded(self, overrides: Sequence[Override]) -> LoadedPlan:
@@ -139,7 +139,7 @@ class Base:
             document = apply_scenario(document, Scenario("run", "run", (), tuple(overrides)), self.source, self.marks)
         plan_file = validate(schema.PlanFile, document)
         catalog = {**self.catalog, **{entry.id: entry for entry in plan_file.catalog}}
-        plan = resolve(plan_file, catalog, document)
+        plan = resolve(plan_file, catalog, document, self.catalog_as_of)
         return with_objective(LoadedPlan(plan, tuple(document.files), self.catalog_files,
                                           dict(document.digests)), self.options.objective)
 
