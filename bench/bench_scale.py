@@ -52,7 +52,7 @@ def measure_planner(plan_path: Path, mps_path: Path, threads: int, pdf: bool) ->
     """`plan optimize PLAN --out TMP [--no-report]`, stage by stage, then write the MPS (not timed)."""
     started = time.perf_counter()
     from planner.answers.run import Options, optimize, write_mps  # noqa: PLC0415
-    from planner.inputs.plan import read_plan  # noqa: PLC0415
+    from planner.inputs.resolve import read_plan  # noqa: PLC0415
     from planner.reports.report import write_report  # noqa: PLC0415
 
     imports = time.perf_counter() - started
@@ -122,7 +122,7 @@ def measure_peer(plan_path: Path, threads: int) -> dict[str, Any]:
     sys.path.insert(0, str(BENCH))
     from linopy_model import build_linopy  # noqa: PLC0415
 
-    from planner.inputs.plan import read_plan  # noqa: PLC0415
+    from planner.inputs.resolve import read_plan  # noqa: PLC0415
 
     imports = time.perf_counter() - started
     started = time.perf_counter()

@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from planner.answers.run import Options, optimize  # noqa: E402
 from planner.inputs.loading import load_file  # noqa: E402
-from planner.inputs.plan import plan_from_document  # noqa: E402
+from planner.inputs.resolve import plan_from_document  # noqa: E402
 from planner.scenarios.overrides import parse_override  # noqa: E402
 from planner.scenarios.plan_tree import CatalogSource  # noqa: E402
 from planner.scenarios.scenarios import Scenario, apply_scenario  # noqa: E402

@@ -139,7 +139,7 @@ class Said(StrEnum):
 
 def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path | None, said: Said) -> None:
     from planner.files import check_file_destination  # noqa: PLC0415
-    from planner.inputs.plan import plan_from_document, with_objective  # noqa: PLC0415
+    from planner.inputs.resolve import plan_from_document, with_objective  # noqa: PLC0415
     from planner.reports.destination import check_destination  # noqa: PLC0415
 
     try:  # read and check the input and the destinations before the solver stack is even imported
@@ -207,7 +207,7 @@ def validate(
     catalog: CatalogOption = None,
 ) -> None:
     """Check plan files (and the catalog) without solving."""
-    from planner.inputs.plan import plan_from_document  # noqa: PLC0415
+    from planner.inputs.resolve import plan_from_document  # noqa: PLC0415
 
     problems: list[InputError] = []
     for path in plan_files:
@@ -282,7 +282,7 @@ def explain(
     """Solve a plan and rank every limit that binds by what one more step of it is worth (writes no files)."""
     from planner.answers.run import Options  # noqa: PLC0415
     from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
-    from planner.inputs.plan import plan_from_document, with_objective  # noqa: PLC0415
+    from planner.inputs.resolve import plan_from_document, with_objective  # noqa: PLC0415
     from planner.model.highs_run import Status  # noqa: PLC0415
     from planner.reports.terminal import print_explanation  # noqa: PLC0415
 

@@ -18,7 +18,8 @@ from planner.answers.verify import verify
 from planner.errors import Position, SolverError
 from planner.files import replace_file
 from planner.inputs.loading import display_name
-from planner.inputs.plan import LoadedPlan, Plan, read_plan, with_objective
+from planner.inputs.plan import LoadedPlan, Plan
+from planner.inputs.resolve import read_plan, with_objective
 from planner.model.build import build_model
 from planner.model.highs_run import SolverOptions, Status
 from planner.model.size import refuse_oversized

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from planner.errors import InputError, Position, Problem
 from planner.inputs.loading import Document, load_file, load_text
-from planner.inputs.plan import LoadedPlan, plan_from_document, with_objective
+from planner.inputs.plan import LoadedPlan
+from planner.inputs.resolve import plan_from_document, with_objective
 from planner.objective import Objective
 from planner.options import Options
 from planner.scenarios.overrides import Override, make_override, parse_override

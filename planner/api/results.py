@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from planner.answers.outcome import RunResult, objective_of
 from planner.api.plans import Plan, document_of, loaded_of
 from planner.errors import InputError, Problem, SolverError
-from planner.inputs.plan import with_objective
+from planner.inputs.resolve import with_objective
 from planner.objective import Objective
 from planner.options import Options
 

@@ -3,136 +3,101 @@
 Every model forbids unknown keys, refuses NaN, infinity and booleans where numbers are due,
 and bounds every number. Quantities accept a number in the unit the key names, or a unit
 string (`"1 GW"`, `"$2.5B"`), converted by `planner.inputs.units`. Cross-references (an accelerator
-id named in a policy, say) are checked later, in `planner.inputs.plan`, against the catalog.
+id named in a policy, say) are checked later, in `planner.inputs.resolve`, against the catalog.
 """
 
 from __future__ import annotations
 
-import datetime
-import re
 from typing import Annotated, Literal, Self
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from planner import fmt
-from planner.errors import KeyedValueError
-from planner.inputs import units
-
-PERIOD_PATTERN = re.compile(r"^(20[0-9]{2})Q([1-4])$")
-
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=48)]
-"""Lower-case letters, digits and single hyphens, such as `gb300-nvl72`."""
-
-Period = Annotated[str, StringConstraints(pattern=PERIOD_PATTERN.pattern)]
-"""A quarter, written `2026Q3`."""
-
-_ONE_LINE = r"^[^\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_ONE_LINE)]
-"""Free text on one line: no control characters, no bidirectional overrides (which can make a
-name display as something else)."""
-
-
-def _real_date(text: str) -> str:
-    """A date written YYYY-MM-DD must exist (2026-02-30 does not); YYYY-MM is kept as written."""
-    if len(text) == 10:
-        try:
-            datetime.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"expected a date that exists, found '{text}'") from None
-    return text
-
-
-AsOf = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])(-[0-3][0-9])?$"),
-                 AfterValidator(_real_date)]
-"""When the figures were current: an ISO date (`2026-06-15`) or a month (`2026-06`), kept as written."""
-
-
-def _quantity_schema(unit: str, example: str) -> WithJsonSchema:
-    """JSON Schema of a quantity: a number in `unit`, or a unit string such as `example`."""
-    return WithJsonSchema({
-        "anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40, "examples": [example]}],
-        "description": f"A number in {unit}, or a string with a unit such as '{example}'.",
-    })
-
-
-PowerMW = Annotated[float, BeforeValidator(units.to_mw), _quantity_schema("MW", "200 MW")]
-PowerKW = Annotated[float, BeforeValidator(units.to_kw), _quantity_schema("kW", "132 kW")]
-MoneyUSD = Annotated[float, BeforeValidator(units.to_usd), _quantity_schema("USD", "$2.5B")]
-PriceUSDPerMWh = Annotated[float, BeforeValidator(units.to_usd_per_mwh), _quantity_schema("USD/MWh", "$79/MWh")]
-PriceUSDPerKW = Annotated[float, BeforeValidator(units.to_usd_per_kw), _quantity_schema("USD/kW", "$4000/kW")]
-PriceUSDPerHour = Annotated[float, BeforeValidator(units.to_usd_per_h), _quantity_schema("USD/h", "$4.5/h")]
-ComputePFLOPS = Annotated[float, BeforeValidator(units.to_pflops), _quantity_schema("PFLOPS", "2.5 EFLOPS")]
-Share = Annotated[float, Field(ge=0, le=1)]
-
-MAX_POWER_MW = 50_000.0
-MAX_USD = 5e12
-
-
-def period_index(period: str) -> int:
-    """A period's position on a single quarter axis: 2026Q1 -> 8104."""
-    match = PERIOD_PATTERN.match(period)
-    if match is None:
-        raise ValueError(f"expected a quarter like 2026Q3, found {period!r}")
-    return int(match[1]) * 4 + int(match[2]) - 1
-
-
-def period_name(index: int) -> str:
-    """The inverse of `period_index`."""
-    return f"{index // 4}Q{index % 4 + 1}"
-
-
-class StrictModel(BaseModel):
-    """Base of every input model: strict types, no unknown keys, no NaN or infinity."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        strict=True,
-        allow_inf_nan=False,
-        use_attribute_docstrings=True,
-        populate_by_name=True,
-    )
-
-
-class Sourced(StrictModel):
-    """A model whose numbers cite where they come from."""
-
-    sources: dict[str, Annotated[str, StringConstraints(min_length=3, max_length=600)]] = {}
-    """Citation for each numeric key, by key name: `unit_it_kw: "[7] 120-132 kW per rack"`.
-    Estimates say `estimate` and show the arithmetic."""
-
-    @field_validator("sources")
-    @classmethod
-    def _sources_name_fields(cls, sources: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(sources) - set(cls.model_fields))
-        if unknown:
-            raise ValueError(f"sources name keys this entry does not have: {', '.join(unknown)}")
-        return sources
-
-
-def _unique_ids(items: list[BaseModel], what: str, key: str) -> None:
-    """Refuse a second entry of list `key` with the same id; the error points at that entry's id."""
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        item_id = getattr(item, "id", None)
-        field = "id" if item_id is not None else "accelerator"
-        item_id = item_id or getattr(item, "accelerator", None)
-        if isinstance(item_id, str) and item_id in seen:
-            raise KeyedValueError(f"duplicate {what} id: expected a new id, found '{item_id}' again (first at "
-                                  f"{key}[{seen[item_id]}])", (key, index, field))
-        if isinstance(item_id, str):
-            seen[item_id] = index
-
+from planner.inputs.schema_types import (
+    MAX_POWER_MW as MAX_POWER_MW,
+)
+from planner.inputs.schema_types import (
+    MAX_USD as MAX_USD,
+)
+from planner.inputs.schema_types import (
+    PERIOD_PATTERN as PERIOD_PATTERN,
+)
+from planner.inputs.schema_types import (  # the building blocks, re-exported where they were
+    AsOf as AsOf,
+)
+from planner.inputs.schema_types import (
+    ComputePFLOPS as ComputePFLOPS,
+)
+from planner.inputs.schema_types import (
+    Id as Id,
+)
+from planner.inputs.schema_types import (
+    MoneyUSD as MoneyUSD,
+)
+from planner.inputs.schema_types import (
+    Period as Period,
+)
+from planner.inputs.schema_types import (
+    PowerKW as PowerKW,
+)
+from planner.inputs.schema_types import (
+    PowerMW as PowerMW,
+)
+from planner.inputs.schema_types import (
+    PriceUSDPerHour as PriceUSDPerHour,
+)
+from planner.inputs.schema_types import (
+    PriceUSDPerKW as PriceUSDPerKW,
+)
+from planner.inputs.schema_types import (
+    PriceUSDPerMWh as PriceUSDPerMWh,
+)
+from planner.inputs.schema_types import (
+    Share as Share,
+)
+from planner.inputs.schema_types import (
+    Sourced as Sourced,
+)
+from planner.inputs.schema_types import (
+    StrictModel as StrictModel,
+)
+from planner.inputs.schema_types import (
+    Text as Text,
+)
+from planner.inputs.schema_types import (
+    period_index as period_index,
+)
+from planner.inputs.schema_types import (
+    period_name as period_name,
+)
+from planner.inputs.schema_types import (
+    unique_ids as unique_ids,
+)
+from planner.inputs.site_schema import (
+    VARIABLE_KINDS as VARIABLE_KINDS,
+)
+from planner.inputs.site_schema import (  # a site's models, re-exported where they were
+    Expansion as Expansion,
+)
+from planner.inputs.site_schema import (
+    HallType as HallType,
+)
+from planner.inputs.site_schema import (
+    Installed as Installed,
+)
+from planner.inputs.site_schema import (
+    PowerPhase as PowerPhase,
+)
+from planner.inputs.site_schema import (
+    PowerSource as PowerSource,
+)
+from planner.inputs.site_schema import (
+    Site as Site,
+)
 
 # --- catalog ---------------------------------------------------------------------------------
 
@@ -238,188 +203,7 @@ class CatalogFile(Sourced):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Self:
-        _unique_ids(list(self.accelerators), "accelerator", "accelerators")
-        return self
-
-
-# --- sites -----------------------------------------------------------------------------------
-
-
-class PowerPhase(StrictModel):
-    """From `online` on, the source delivers `available_mw` (replacing any earlier phase)."""
-
-    online: Period
-    available_mw: PowerMW = Field(ge=0, le=MAX_POWER_MW)
-
-
-class Expansion(StrictModel):
-    """Capacity the plan may add at this source (a variable of the LP): built and paid for by
-    the plan (`capex_usd_per_kw`), or built by a partner and leased (`lease_usd_per_kw_year`)."""
-
-    max_mw: PowerMW = Field(gt=0, le=MAX_POWER_MW)
-    capex_usd_per_kw: PriceUSDPerKW | None = Field(default=None, ge=0, le=100_000)
-    """Build cost per kW, paid evenly over the lead quarters (capex); what is built keeps a
-    book value at the horizon's end."""
-    lease_usd_per_kw_year: PriceUSDPerKW | None = Field(default=None, gt=0, le=10_000)
-    """Instead of `capex_usd_per_kw`: a partner builds it and the plan pays this much per kW a
-    year (`$150/kW`), as opex, in every quarter from the one it is online to the horizon's end;
-    no capex, no residual value."""
-    lead_quarters: int = Field(ge=0, le=40)
-    """Quarters from the start of building to first power."""
-    first_start: Period | None = None
-
-    @model_validator(mode="after")
-    def _built_or_leased(self) -> Self:
-        if (self.capex_usd_per_kw is None) == (self.lease_usd_per_kw_year is None):
-            found = "both" if self.capex_usd_per_kw is not None else "neither"
-            raise ValueError("an expansion needs exactly one of `capex_usd_per_kw` (built by the plan) or "
-                             f"`lease_usd_per_kw_year` (built by a partner, leased as opex); found {found}")
-        return self
-
-
-VARIABLE_KINDS = frozenset({"solar", "wind"})
-"""Sources whose output follows the weather: firm only at their capacity credit."""
-
-
-class PowerSource(Sourced):
-    """Grid interconnect, on-site generation or a battery at a site.
-
-    A firm source (grid, gas, nuclear, other) delivers its rating at any hour; a variable one
-    (solar, wind) delivers its rating x `capacity_factor` on average and counts toward the
-    firm power limit only at `capacity_credit`; a battery adds no energy and counts as firm
-    for the hours its `duration_h` covers of what the site declares (`firm_duration_h`).
-    """
-
-    id: Id
-    kind: Literal["grid", "gas", "solar", "wind", "nuclear", "battery", "other"]
-    phases: list[PowerPhase] = Field(default=[], max_length=200)
-    """Rated MW by quarter (a variable source's nameplate, a battery's discharge rating); each
-    phase replaces the one before."""
-    energy_usd_per_mwh: PriceUSDPerMWh = Field(ge=0, le=10_000)
-    capacity_factor: Share | None = None
-    """Average output / rating: the energy a variable source delivers. Required for solar
-    and wind; 1 for firm sources; 0 for a battery (it stores energy, it does not make it)."""
-    capacity_credit: Share | None = None
-    """Share of the rating that counts toward the firm power limit: 1 for firm sources by
-    default, 0 for variable ones (the hour of the peak may be a windless night)."""
-    unit_mw: PowerMW | None = Field(default=None, gt=0, le=MAX_POWER_MW)
-    """Largest single unit (turbine, engine block) of on-site generation: what an N-1
-    reserve holds back. The whole source by default (one unit)."""
-    duration_h: float | None = Field(default=None, gt=0, le=1_000)
-    """Hours a battery sustains its rating (MWh = rating x hours). Batteries only."""
-    expansion: Expansion | None = None
-
-    @model_validator(mode="after")
-    def _phases_in_order(self) -> Self:
-        onlines = [period_index(p.online) for p in self.phases]
-        if onlines != sorted(set(onlines)):
-            raise ValueError("phases must be in order of `online`, one per quarter")
-        if not self.phases and self.expansion is None:
-            raise ValueError("a power source needs `phases`, an `expansion`, or both")
-        if self.kind in VARIABLE_KINDS and self.capacity_factor is None:
-            raise ValueError(f"a {self.kind} source needs `capacity_factor` (average output / rating, "
-                             "e.g. 0.22 for solar in Louisiana)")
-        if (self.kind == "battery") != (self.duration_h is not None):
-            raise ValueError("`duration_h` is for batteries, and every battery needs one")
-        if self.kind == "battery" and self.capacity_factor not in (None, 0.0):
-            raise ValueError("a battery makes no energy: leave out `capacity_factor`")
-        return self
-
-
-class Installed(StrictModel):
-    """Units already in service in a hall when the horizon starts."""
-
-    accelerator: Id
-    units: float = Field(gt=0, le=10_000_000)
-    since: Period
-    """Quarter the units went into service: they retire at the end of their life (the catalog's
-    `life_quarters` from then), or earlier if the plan retires them (`retirement`)."""
-
-
-class HallType(Sourced):
-    """Where racks live: conventional buildings or tent-style prefab modules."""
-
-    id: Id
-    kind: Literal["building", "tent"]
-    cooling: list[Literal["air", "liquid"]] = Field(min_length=1, max_length=2)
-    """Cooling the hall provides; liquid-cooled units need `liquid`."""
-    max_rack_kw: PowerKW = Field(gt=0, le=2_000)
-    """Rated power and cooling per rack position."""
-    rack_kw_margin: Share = 0.0
-    """Headroom kept below `max_rack_kw`: a unit fits if its rack kW <= max_rack_kw x (1 - margin)."""
-    liquid_cooling_share: float | None = Field(default=None, ge=0, le=2)
-    """Heat the hall's liquid loops reject, as a share of its ready IT MW (0.9: 90 MW of liquid
-    heat in a 100 MW hall); absent: not limited beyond the `cooling` kinds."""
-    air_cooling_share: float | None = Field(default=None, ge=0, le=2)
-    """Heat the hall's air handling rejects, as a share of its ready IT MW; absent: not limited."""
-    existing_it_mw: PowerMW = Field(default=0.0, ge=0, le=MAX_POWER_MW)
-    """IT MW of this hall type ready before the horizon starts."""
-    module_it_mw: PowerMW | None = Field(default=None, gt=0, le=MAX_POWER_MW)
-    """IT MW one new module adds."""
-    module_capex_usd: MoneyUSD = Field(default=0.0, ge=0, le=MAX_USD)
-    """Cost of one module (shell, power and cooling plant, not IT)."""
-    lease_usd_per_mw_year: MoneyUSD | None = Field(default=None, gt=0, le=1e8)
-    """Halls of this type are leased from a partner, not built: USD per IT MW a year (`$1.2M`),
-    paid as opex by each module from the quarter it is ready to the horizon's end (and by
-    `existing_it_mw` in every quarter). A leased module has no capex (leave out
-    `module_capex_usd`) and no residual value."""
-    lead_quarters: int = Field(default=0, ge=0, le=40)
-    """Quarters from starting a module to racks going in."""
-    max_modules: int = Field(default=0, ge=0, le=100_000)
-    first_module_start: Period | None = None
-    """Earliest quarter a module can be started."""
-    backup: Literal["generators", "none"] = "generators"
-    pue: float | None = Field(default=None, ge=1.0, le=3.0)
-    """Annual PUE of this hall type where it differs from the site's."""
-    design_pue: float | None = Field(default=None, ge=1.0, le=3.0)
-    """Design (peak-hour) PUE of this hall type where it differs from the site's."""
-    availability: float = Field(default=1.0, gt=0, le=1)
-    """Share of hours racks deliver compute; below 1 for halls without backup power."""
-    installed: list[Installed] = Field(default=[], max_length=1_000)
-
-    @model_validator(mode="after")
-    def _modules_complete(self) -> Self:
-        if self.max_modules > 0 and self.module_it_mw is None:
-            raise ValueError("`max_modules` > 0 needs `module_it_mw`")
-        if self.lease_usd_per_mw_year is not None and self.module_capex_usd > 0:
-            raise ValueError("a leased hall type (`lease_usd_per_mw_year`) is not built by the plan: leave out "
-                             f"`module_capex_usd` (found {fmt.usd(self.module_capex_usd)} a module)")
-        if self.pue is not None and self.design_pue is not None and self.design_pue < self.pue:
-            raise ValueError(f"`design_pue` ({self.design_pue:g}) is below the annual `pue` ({self.pue:g}): "
-                             "the hottest hour needs at least the average")
-        return self
-
-
-class Site(Sourced):
-    """A campus: its PUEs, power sources, reserve policy and halls."""
-
-    id: Id
-    name: Text
-    location: Text | None = None
-    pue: float = Field(ge=1.0, le=3.0)
-    """Annual PUE (facility energy / IT energy): sizes energy use and its cost."""
-    design_pue: float | None = Field(default=None, ge=1.0, le=3.0)
-    """Design PUE, at the hottest hour: sizes the firm power limit. The annual `pue` when
-    absent (and the report says so)."""
-    reserve: Literal["n-1", "none"] = "none"
-    """`n-1`: the largest on-site generating unit is held in reserve (it does not count as
-    firm); `none`: the site accepts the risk, and reports show the racks exposed."""
-    firm_duration_h: float | None = Field(default=None, gt=0, le=1_000)
-    """Hours a battery must sustain its rating to count fully as firm (say, the night a solar
-    site rides through); a shorter battery counts pro rata. Needed where there is a battery."""
-    power_sources: list[PowerSource] = Field(min_length=1, max_length=100)
-    halls: list[HallType] = Field(min_length=1, max_length=100)
-
-    @model_validator(mode="after")
-    def _ids_unique(self) -> Self:
-        _unique_ids(list(self.power_sources), "power source", "power_sources")
-        _unique_ids(list(self.halls), "hall", "halls")
-        if self.design_pue is not None and self.design_pue < self.pue:
-            raise ValueError(f"`design_pue` ({self.design_pue:g}) is below the annual `pue` ({self.pue:g}): "
-                             "the hottest hour needs at least the average")
-        if any(s.kind == "battery" for s in self.power_sources) and self.firm_duration_h is None:
-            raise ValueError("a site with a battery needs `firm_duration_h`: the hours a battery must cover "
-                             "to count as firm power")
+        unique_ids(list(self.accelerators), "accelerator", "accelerators")
         return self
 
 
@@ -711,10 +495,10 @@ class PlanFile(Sourced):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Self:
-        _unique_ids(list(self.sites), "site", "sites")
-        _unique_ids(list(self.cloud_offers), "cloud offer", "cloud_offers")
-        _unique_ids(list(self.catalog), "accelerator", "catalog")
-        _unique_ids(list(self.stacks), "stack", "stacks")
+        unique_ids(list(self.sites), "site", "sites")
+        unique_ids(list(self.cloud_offers), "cloud offer", "cloud_offers")
+        unique_ids(list(self.catalog), "accelerator", "catalog")
+        unique_ids(list(self.stacks), "stack", "stacks")
         years = [entry.year for entry in self.budget]
         if len(set(years)) != len(years):
             raise ValueError("budget years must not repeat")

@@ -21,7 +21,8 @@ from planner.answers.run import Options
 from planner.errors import InputError, Position, Problem
 from planner.inputs import schema
 from planner.inputs.loading import Document
-from planner.inputs.plan import LoadedPlan, resolve, with_objective
+from planner.inputs.plan import LoadedPlan
+from planner.inputs.resolve import resolve, with_objective
 from planner.inputs.schema import PERIOD_PATTERN
 from planner.inputs.validation import validate
 from planner.scenarios.overrides import Override, parse_value

@@ -18,7 +18,8 @@ import pandas as pd
 from planner import __version__
 from planner.answers.run import Options, RunResult, objective_of, optimize
 from planner.inputs.loading import Document
-from planner.inputs.plan import LoadedPlan, plan_from_document, with_objective
+from planner.inputs.plan import LoadedPlan
+from planner.inputs.resolve import plan_from_document, with_objective
 from planner.reports.formats import write_named
 from planner.reports.output import OutputFolder
 from planner.reports.report import binding_limits, headline

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from planner.answers.verify import verify
 from planner.inputs.generate import generate
 from planner.inputs.loading import Document
-from planner.inputs.plan import plan_from_document
+from planner.inputs.resolve import plan_from_document
 from planner.model.build import build_model
 from planner.model.solve import Status, solve
 from planner.objective import Objective

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import InputError
-from planner.inputs.plan import read_plan
+from planner.inputs.resolve import read_plan
 from tests.conftest import DATA, SMALL_CATALOG
 
 runner = CliRunner()

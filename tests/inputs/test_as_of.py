@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import InputError
-from planner.inputs.plan import read_plan
+from planner.inputs.resolve import read_plan
 from tests.conftest import REPO, SMALL_CATALOG, base_plan
 
 

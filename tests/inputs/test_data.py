@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from planner.inputs.catalog import builtin_catalog_path
 from planner.inputs.loading import load_file
-from planner.inputs.plan import read_plan
+from planner.inputs.resolve import read_plan
 from planner.inputs.schema import CatalogFile, PlanFile, Sourced
 from planner.inputs.validation import validate
 from tests.conftest import REPO

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from planner.cli import app
 from planner.errors import InputError
 from planner.inputs import units
-from planner.inputs.plan import read_plan
+from planner.inputs.resolve import read_plan
 from tests.conftest import DATA, REPO, SMALL_CATALOG
 
 runner = CliRunner()

@@ -21,7 +21,8 @@ import pytest
 from planner.answers.verify import verify
 from planner.inputs.generate import generate
 from planner.inputs.loading import Document
-from planner.inputs.plan import Plan, plan_from_document, read_plan
+from planner.inputs.plan import Plan
+from planner.inputs.resolve import plan_from_document, read_plan
 from planner.model import solve as solve_module
 from planner.model.build import build_model
 from planner.model.rows import KEY_FIELDS, RowKey

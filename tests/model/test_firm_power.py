@@ -160,7 +160,7 @@ def test_no_firm_row_where_it_would_repeat_the_source_rows():
     of the source rows: the LP leaves it out (so one limit does not bind twice), and
     verification still checks it."""
     from planner.inputs.loading import Document  # noqa: PLC0415
-    from planner.inputs.plan import plan_from_document  # noqa: PLC0415
+    from planner.inputs.resolve import plan_from_document  # noqa: PLC0415
     from planner.model.build import build_model  # noqa: PLC0415
     from tests.conftest import SMALL_CATALOG  # noqa: PLC0415
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.inputs.plan import read_plan
+from planner.inputs.resolve import read_plan
 from planner.model import size
 from planner.model.build import build_model
 from tests.conftest import DATA, SMALL_CATALOG

@@ -26,7 +26,7 @@ from planner.answers.verify import verify
 from planner.errors import InputError
 from planner.inputs.generate import generate
 from planner.inputs.loading import Document
-from planner.inputs.plan import plan_from_document
+from planner.inputs.resolve import plan_from_document
 from planner.model.build import build_model
 from planner.model.solve import SolverOptions, Status, highs_model, read_solution, run_highs, solve
 from planner.objective import Objective

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from planner.answers.run import Options, optimize
 from planner.cli import app
 from planner.inputs.loading import load_file
-from planner.inputs.plan import plan_from_document
+from planner.inputs.resolve import plan_from_document
 from planner.reports.pdf_report import summary_page
 from planner.reports.report import summary
 from planner.scenarios import risks

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from planner.cli import app
 from planner.errors import InputError
 from planner.inputs.loading import load_file
-from planner.inputs.plan import plan_from_document
+from planner.inputs.resolve import plan_from_document
 from planner.scenarios.overrides import parse_override
 from planner.scenarios.plan_tree import CatalogSource
 from planner.scenarios.scenarios import Scenario, apply_scenario, read_scenario
