@@ -203,19 +203,23 @@ def _module_roundings(
 ) -> Iterator[np.ndarray]:
     """Whole module counts near the relaxation's, best first, each made only when asked for:
     every fraction rounded up (keeps every unit the LP placed; one LP to check); the best choice of
-    up or down for each (a MILP over those choices alone, units still fractional); then every
-    fraction to nearest, and down."""
+    up or down for each (a MILP over those choices alone, units still fractional; not for an LP of
+    `IPM_FROM_COLUMNS` columns or more); then every fraction to nearest, and down."""
     x = values[whole.modules]
     up, down = np.ceil(x - WHOLE_TOLERANCE), np.floor(x + WHOLE_TOLERANCE)
     tried: list[np.ndarray] = [up]
     yield up
     if np.array_equal(up, down):
         return
-    lower, upper = relaxed.col_lower.copy(), relaxed.col_upper.copy()
-    lower[whole.modules], upper[whole.modules] = down, up
-    choices = replace(relaxed, col_lower=lower, col_upper=upper, col_integer=relaxed.col_integer | whole.modules)
-    chosen = run(choices, replace(options, gap=MODULE_CHOICE_GAP), None)
-    for rounded in ([] if chosen.values is None else [np.round(chosen.values[whole.modules])]) + [np.round(x), down]:
+    chosen: list[np.ndarray] = []
+    if relaxed.shape[1] < IPM_FROM_COLUMNS:  # above, each node of the choice's search is a large LP
+        lower, upper = relaxed.col_lower.copy(), relaxed.col_upper.copy()
+        lower[whole.modules], upper[whole.modules] = down, up
+        choices = replace(relaxed, col_lower=lower, col_upper=upper,
+                          col_integer=relaxed.col_integer | whole.modules)
+        answer = run(choices, replace(options, gap=MODULE_CHOICE_GAP), None)
+        chosen = [] if answer.values is None else [np.round(answer.values[whole.modules])]
+    for rounded in [*chosen, np.round(x), down]:
         if not any(np.array_equal(rounded, r) for r in tried):
             tried.append(rounded)
             yield rounded
