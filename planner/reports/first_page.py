@@ -68,45 +68,68 @@ class Writer:
         self.y -= lines * 9.5 * 1.45 / 72 / self.figure.get_figheight()
 
 
-def risks_block(writer: Writer, risks: Risks, floor: float = FOOT_TOP + 0.01) -> None:
-    """Main risks: P10/P50/P90 of the headline over the joint draws, how they were found, and the
-    estimates that matter most, each with the headline's change at both ends; stops above `floor`."""
-    writer.heading("Main risks: what the estimates could do", size=10.5)
+RISKS_HEADING = "Main risks: what the estimates could do"
+
+
+def risk_lines(risks: Risks) -> list[tuple[str, str]]:
+    """The main risks in words, as (kind, text): "lead" (the spread), "note" (how it was found),
+    "list" (the heading of the estimates that matter) and "item" (one of them, most first). Page 1
+    and report.html both show these."""
     if not risks.listed:
-        writer.line("No input of this plan, nor of its parts' catalog entries, is marked as an estimate (a `sources:` "
-                    "text that says so): there is nothing to vary.", size=8, scaled=True)
-        return
+        return [("note", "No input of this plan, nor of its parts' catalog entries, is marked as an estimate (a "
+                         "`sources:` text that says so): there is nothing to vary.")]
     what = "Effective compute" if risks.maximises else "Cost"
     if not risks.varied:
-        writer.line(f"{what}: {risks.headline_text(risks.base)} in the LP relaxation, whichever estimate moves",
-                    size=9, weight="bold", scaled=True)
-        writer.line(f"None of the {len(risks.screened)} estimates run alone (of {risks.listed}) moves it by more than "
-                    f"{risks.threshold_words} at x{risks.low_factor:g} or x{risks.high_factor:g} of its value.",
-                    size=7.5, color="#555555", scaled=True)
-        return
-    writer.line(f"{what}, P10 / P50 / P90: {risks.spread_words(short=True)}", size=9, weight="bold", scaled=True)
+        return [("lead", f"{what}: {risks.headline_text(risks.base)} in the LP relaxation, whichever estimate moves"),
+                ("note", f"None of the {len(risks.screened)} estimates run alone (of {risks.listed}) moves it by more "
+                         f"than {risks.threshold_words} at x{risks.low_factor:g} or x{risks.high_factor:g} of its "
+                         "value.")]
     failed = f" ({risks.draw_failures()})" if risks.no_plan or risks.unanswered else ""
-    writer.line(f"From the LP relaxation (base {risks.headline_text(risks.base)}): {len(risks.draws)} joint draws"
-                f"{failed} of the {_counted(len(risks.varied), 'estimate that matters', 'estimates that matter')}, "
-                f"each uniform in x{risks.low_factor:g} to "
-                f"x{risks.high_factor:g} of its value (seed {risks.seed}); {len(risks.screened)} of the {risks.listed} "
-                "inputs marked as estimate were run alone, those the binding limits price highest first.",
-                size=7.5, color="#555555", scaled=True)
+    lines = [
+        ("lead", f"{what}, P10 / P50 / P90: {risks.spread_words(short=True)}"),
+        ("note", f"From the LP relaxation (base {risks.headline_text(risks.base)}): {len(risks.draws)} joint draws"
+                 f"{failed} of the {_counted(len(risks.varied), 'estimate that matters', 'estimates that matter')}, "
+                 f"each uniform in x{risks.low_factor:g} to x{risks.high_factor:g} of its value (seed {risks.seed}); "
+                 f"{len(risks.screened)} of the {risks.listed} inputs marked as estimate were run alone, those the "
+                 "binding limits price highest first."),
+    ]
     ranked = risks.ranked()
-    if not ranked:
-        return
-    writer.space(0.25)
-    writer.line(f"Estimates that matter most (each alone at x{risks.low_factor:g} and x{risks.high_factor:g}; "
-                f"change in {risks.change_unit}):", size=8, weight="bold", scaled=True)
-    shown = 0
-    for number, effect in enumerate(ranked[:MAX_ESTIMATES_SHOWN], start=1):
-        text = f"{number}. {risks.effect_words(effect, compact=True)}"
-        if not writer.fits(text, 8, floor + writer.height(7.5)):
-            break
-        writer.line(text, size=8, scaled=True)
-        shown += 1
-    if len(ranked) > shown:
-        writer.line(f"... {len(ranked) - shown} more in summary.json (risks)", size=7.5, color="#555555")
+    if ranked:
+        lines.append(("list", f"Estimates that matter most (each alone at x{risks.low_factor:g} and "
+                              f"x{risks.high_factor:g}; change in {risks.change_unit}):"))
+        lines += [("item", f"{number}. {risks.effect_words(effect, compact=True)}")
+                  for number, effect in enumerate(ranked[:MAX_ESTIMATES_SHOWN], start=1)]
+        if len(ranked) > MAX_ESTIMATES_SHOWN:
+            lines.append(("note", f"... {len(ranked) - MAX_ESTIMATES_SHOWN} more in summary.json (risks)"))
+    return lines
+
+
+RISK_STYLES = {"lead": {"size": 9, "weight": "bold"}, "note": {"size": 7.5, "color": "#555555"},
+               "list": {"size": 8, "weight": "bold"}, "item": {"size": 8}}
+"""How page 1 draws each kind of `risk_lines` line."""
+
+
+def risks_block(writer: Writer, risks: Risks, floor: float = FOOT_TOP + 0.01) -> None:
+    """Main risks (`risk_lines`) in a column of page 1; the estimates stop above `floor`, the rest
+    counted in a last line."""
+    writer.heading(RISKS_HEADING, size=10.5)
+    lines = risk_lines(risks)
+    items = sum(kind == "item" for kind, _ in lines)
+    shown, full = 0, False
+    for kind, text in lines:
+        if kind == "list":
+            writer.space(0.25)
+        if kind == "item":
+            full = full or not writer.fits(text, 8, floor + writer.height(7.5))
+            if full:
+                continue
+            shown += 1
+        elif kind == "note" and text.startswith("... "):
+            continue  # counted below, with the items that did not fit
+        writer.line(text, scaled=True, **RISK_STYLES[kind])  # type: ignore[arg-type]
+    left = len(risks.ranked()) - shown if items else 0
+    if left > 0:
+        writer.line(f"... {left} more in summary.json (risks)", size=7.5, color="#555555")
 
 
 def _counted(count: int, one: str, many: str) -> str:

@@ -14,6 +14,7 @@ from planner import fmt
 from planner.answers.decision import unit_cost_words
 from planner.reports.chart_pages import REPORT_CHARTS
 from planner.reports.diagnosis_pdf import diagnosis_sections
+from planner.reports.first_page import RISKS_HEADING, risk_lines
 from planner.reports.html_charts import chart_from_figure, chart_from_pages
 from planner.reports.html_page import Page, escaped
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from planner.answers.diagnosis import Diagnosis
     from planner.answers.outcome import RunResult
+    from planner.answers.risks import Risks
     from planner.reports.output import OutputFolder
 
 HTML_NAME = "report.html"
@@ -55,6 +57,8 @@ def html_report(run: RunResult, summary: dict[str, Any], figures: dict[str, list
     page.section("summary", "Summary")
     page.add(_headline(summary))
     page.add(_binding(summary))
+    if run.risks is not None:
+        page.add(_risks(run.risks))
     for chart in REPORT_CHARTS:
         pages = figures.get(chart.name, [])
         if pages:
@@ -101,7 +105,8 @@ def _header(run: RunResult, summary: dict[str, Any]) -> str:
     first, last = plan["horizon"]
     sites = len(run.plan.sites)
     subtitle = (f"Capacity plan '{plan['name']}', {first} to {last} ({len(run.plan.periods)} quarters), "
-                f"{sites} site{'s' if sites != 1 else ''}; objective {summary['objective']['name']}.")
+                f"{sites} site{'s' if sites != 1 else ''}; objective {summary['objective']['name']}."
+                + (f" {fmt.as_of_words(summary['as_of'])}." if "as_of" in summary else ""))
     parts = [f"<h1>{escaped(run.plan.title)}</h1>", f'<p class="subtitle">{escaped(subtitle)}</p>']
     if "decision" in summary:
         decision = summary["decision"]
@@ -110,6 +115,24 @@ def _header(run: RunResult, summary: dict[str, Any]) -> str:
         parts.append(f'<p class="lead">{escaped(text)}</p>')
     parts.append(f'<p class="help">{escaped(HELP)}</p>')
     return "<header>" + "".join(parts) + "</header>"
+
+
+def _risks(risks: Risks) -> str:
+    """The main risks, as page 1 words them (`first_page.risk_lines`)."""
+    parts, items = [f"<h3>{escaped(RISKS_HEADING)}</h3>"], []
+    for kind, text in risk_lines(risks):
+        if kind == "item":
+            items.append(f"<li>{escaped(text.split('. ', 1)[1])}</li>")
+            continue
+        if items:
+            parts.append("<ol>" + "".join(items) + "</ol>")
+            items = []
+        style = {"lead": "<p><strong>{}</strong></p>", "list": "<p><strong>{}</strong></p>"}.get(
+            kind, '<p class="help">{}</p>')
+        parts.append(style.format(escaped(text)))
+    if items:
+        parts.append("<ol>" + "".join(items) + "</ol>")
+    return '<div class="risks">' + "".join(parts) + "</div>"
 
 
 def _tile(label: str, value: str, detail: str) -> str:

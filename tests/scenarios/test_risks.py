@@ -26,6 +26,7 @@ from planner.answers.run import Options, optimize
 from planner.cli import app
 from planner.inputs.loading import load_file
 from planner.inputs.resolve import plan_from_document
+from planner.reports.html_report import html_report
 from planner.reports.pdf_report import summary_page
 from planner.reports.report import summary
 from planner.scenarios import risks
@@ -142,6 +143,18 @@ def test_first_page_shows_the_risks(plan_path):
     assert "P10 / P50 / P90: 2.68 / 3.37 / 3.73 EFLOPS-quarters" in text
     assert "From the LP relaxation" in text
     assert "lab/grid MW available (10.0 MW): x0.8 -> -0.64, x1.2 -> +0.64" in text
+
+
+def test_report_html_shows_the_same_risks_and_date(plan_path):
+    """report.html words the risks as page 1 does (one list of lines, `first_page.risk_lines`)."""
+    document = load_file(plan_path)
+    run = optimize(plan_from_document(document, SMALL_CATALOG), Options())
+    run.risks = risks.weigh_estimates(run, document, SMALL_CATALOG)
+    page = " ".join(html_report(run, summary(run), {}).split())
+    assert "Main risks: what the estimates could do" in page
+    assert "P10 / P50 / P90: 2.68 / 3.37 / 3.73 EFLOPS-quarters" in page
+    assert "<li>lab/grid MW available (10.0 MW): x0.8 -&gt; -0.64, x1.2 -&gt; +0.64</li>" in page
+    assert "Figures undated (neither the plan nor the catalog gives as_of)." in page  # the small catalog has none
 
 
 def test_the_api_weighs_the_estimates_when_asked(plan_path, tmp_path):
