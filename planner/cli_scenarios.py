@@ -301,6 +301,7 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
     import numpy as np  # noqa: PLC0415
 
     from planner.errors import Problem  # noqa: PLC0415
+    from planner.reports.report import as_of  # noqa: PLC0415
     from planner.scenarios.overrides import Override, make_override, parse_override  # noqa: PLC0415
     from planner.scenarios.scenarios import Scenario, read_scenario  # noqa: PLC0415
     from planner.scenarios.sweep_file import draw_value, read_sweep_file  # noqa: PLC0415
@@ -348,6 +349,7 @@ def _prepare_sweep(base_path: Path, ranges: list[str], sweep_path: Path | None, 
             "tornado": tornado, "warm_start": options.warm_start, "threads": options.threads,
             "integer": options.integer, "formats": list(options.formats)}
     provenance = _provenance(inputs, base.document.digests, base.catalog_files, used)
+    provenance["as_of"] = as_of(base.loaded([]).plan)  # the base's date: a sweep moves numbers, not dates
     title = sweep_file.title if sweep_file is not None and sweep_file.title else ""
     return (base, variables, title), runs, provenance
 

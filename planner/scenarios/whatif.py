@@ -186,7 +186,7 @@ def input_changes_table(result: WhatIf) -> pd.DataFrame:
 
 def summary(result: WhatIf, options: Options) -> dict[str, Any]:
     """summary.json's content (the manifest adds `outputs`)."""
-    from planner.reports.report import provenance  # noqa: PLC0415
+    from planner.reports.report import as_of, provenance  # noqa: PLC0415
 
     def side(case: Case) -> dict[str, Any]:
         data: dict[str, Any] = {"name": case.name, "title": case.title, "status": case.status}
@@ -198,6 +198,7 @@ def summary(result: WhatIf, options: Options) -> dict[str, Any]:
             data["diagnosis"] = case.diagnosis
         if case is not result.base:
             data["inputs_changed"] = [change.to_json() for change in case.changes]
+        data["as_of"] = as_of(case.loaded.plan)  # a scenario may bring a catalog or plan of another date
         data["inputs"] = [{"path": _shown(p), "sha256": case.loaded.sha256(p)} for p in case.loaded.files]
         return data
 

@@ -48,3 +48,20 @@ def test_summary_and_terminal_say_as_of(write_plan, tmp_path):
     assert result.output.splitlines()[1] == "Figures as of 2026-05 (plan)."
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["as_of"] == {"date": "2026-05", "from": "plan"}
+
+
+def test_what_ifs_and_sweeps_carry_the_date(write_plan, tmp_path):
+    """A what-if dates each side (a scenario may bring its own catalog or `as_of`); a sweep its base."""
+    plan = write_plan(base_plan(as_of="2026-05-15"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["whatif", str(plan), "--catalog", str(SMALL_CATALOG), "--set", "sites.lab.pue=1.3",
+                                 "--set", "as_of=2026-07", "--no-report", "-q", "--out", str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "w" / "summary.json").read_text())
+    assert summary["base"]["as_of"] == {"date": "2026-05-15", "from": "plan"}
+    assert summary["scenarios"][0]["as_of"] == {"date": "2026-07", "from": "plan"}
+    result = runner.invoke(app, ["sweep", str(plan), "--catalog", str(SMALL_CATALOG), "--set-range",
+                                 "sites.lab.pue=1.1:1.3:2", "--no-report", "-q", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary["provenance"]["as_of"] == {"date": "2026-05-15", "from": "plan"}
