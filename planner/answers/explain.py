@@ -69,6 +69,8 @@ class LimitPrice:
     """The same step's worth found by re-solving with the limit relaxed (see `planner.answers.ranging`);
     the sentence quotes it when present. It is lower than `step_value` when the step runs into
     another limit."""
+    solved_how: str = ""
+    """How `solved_step_value` was re-solved: `RESOLVED` or `RESOLVED_RELAXED` ("" when it was not)."""
 
     @property
     def key(self) -> str:
@@ -102,6 +104,7 @@ class Prices:
     value_unit: Texts
     sentence: Texts
     solved_step_value: Floats
+    solved_how: Texts
 
     def __len__(self) -> int:
         return len(self.name)
@@ -112,10 +115,11 @@ class Prices:
 
     @property
     def step_value_method(self) -> Texts:
-        """How each step value was found: `re-solved` (the whole step applied, solved again) or
-        `marginal` (shadow price x step); "" where a limit has no priced step."""
+        """How each step value was found: `re-solved` (the whole step applied, the plan solved again as
+        `plan optimize` solves it), `re-solved in the LP relaxation` (the same, units and modules
+        fractional) or `marginal` (shadow price x step); "" where a limit has no priced step."""
         solved = ~np.isnan(self.solved_step_value)
-        return np.where(solved, "re-solved", np.where(self.sentence != "", "marginal", "")).astype(object)
+        return np.where(solved, self.solved_how, np.where(self.sentence != "", "marginal", "")).astype(object)
 
     def columns(self) -> dict[str, npt.NDArray[Any]]:
         """Every column by name, in `PRICE_COLUMNS` order: `where` as texts."""
@@ -131,14 +135,16 @@ class Prices:
             shadow_price=float(self.shadow_price[i]), binding=bool(self.binding[i]),
             step_value=float(self.step_value[i]), step=str(self.step[i]), value_unit=str(self.value_unit[i]),
             sentence=str(self.sentence[i]), solved_step_value=None if solved != solved else solved,
+            solved_how=str(self.solved_how[i]),
         )
 
-    def with_solved(self, name: str, value: float, words: str) -> Prices:
-        """These prices with the limit called `name` re-solved: its step is worth `value`, in `words`."""
-        solved, sentences = self.solved_step_value.copy(), self.sentence.copy()
+    def with_solved(self, name: str, value: float, words: str, how: str = "") -> Prices:
+        """These prices with the limit called `name` re-solved (`how`: `RESOLVED` by default): its step
+        is worth `value`, in `words`."""
+        solved, sentences, hows = self.solved_step_value.copy(), self.sentence.copy(), self.solved_how.copy()
         chosen = self.name == name
-        solved[chosen], sentences[chosen] = value, words
-        return replace(self, solved_step_value=solved, sentence=sentences)
+        solved[chosen], sentences[chosen], hows[chosen] = value, words, how or RESOLVED
+        return replace(self, solved_step_value=solved, sentence=sentences, solved_how=hows)
 
 
 def step_of(family: str) -> Step:
@@ -160,11 +166,18 @@ def _share_total(plan: Plan, books: Ledger, period: str) -> float:
 
 MARGINAL = "marginal: the shadow price x the step, which holds for small steps only"
 """How a step value that was not re-solved is labelled wherever it is shown."""
+RESOLVED = "re-solved"
+"""`step_value_method` of a step re-solved as `plan optimize` solves the plan (what a what-if returns)."""
+RESOLVED_RELAXED = "re-solved in the LP relaxation"
+"""`step_value_method` of a step re-solved with units and modules fractional: where the plan's whole
+units needed a search, each whole re-solve would be one; a what-if gives the whole step's worth."""
 
 
-def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, resolved: bool = False) -> str:
+def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, resolved: bool = False,
+             relaxed: bool = False) -> str:
     """One step of a limit and what it is worth: "would add" only for a value re-solved with the
-    whole step applied (`resolved`); otherwise the value is labelled as marginal."""
+    whole step applied (`resolved`; `relaxed`: in the LP relaxation, and said so); otherwise the
+    value is labelled as marginal."""
     start = PRICED[family].words(step_of(family).words, key, period)
     if plan.objective.maximises:
         worth = f"{fmt.pflops(value)}-quarters of compute"
@@ -172,6 +185,8 @@ def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, re
     else:
         worth = fmt.usd(value) + (" (present value)" if plan.discount_rate > 0 else "")
         verb = "would save"
+    if resolved and relaxed:
+        return f"{start} {verb} about {worth} ({RESOLVED_RELAXED}: racks and modules in fractions)"
     if resolved:
         return f"{start} {verb} {worth}"
     return f"{start}: about {worth} ({MARGINAL})"
@@ -214,6 +229,7 @@ def price_limits(
         binding=binding, step_value=step_value,
         step=np.fromiter((units.get(f, "") for f in family.tolist()), dtype=object, count=n),
         value_unit=value_units, sentence=sentences, solved_step_value=np.full(n, np.nan),
+        solved_how=np.full(n, "", dtype=object),
     )
     power = [i for i in np.flatnonzero(binding).tolist() if family[i] == "power"]
     return _concatenate(prices, _from_limits(_site_power(plan, books, _best_power(rows, dual, power), value_unit)))

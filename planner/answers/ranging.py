@@ -23,12 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from planner.answers.explain import LimitPrice, Prices, ranked, sentence, step_of
+from planner.answers.explain import RESOLVED, RESOLVED_RELAXED, LimitPrice, Prices, ranked, sentence, step_of
 from planner.model.families import POWER, SHARE_MAX, SHARE_MIN, SITE_POWER
-from planner.model.highs_run import SolverOptions
+from planner.model.highs_run import SolverOptions, Status
 from planner.model.lp import LinearProgram
-from planner.model.solve import whole_objective
+from planner.model.native_output import diverted_stdout
+from planner.model.solve import whole_columns, whole_objective
 from planner.model.variables import Model
+from planner.model.whole import run_with_highs
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,6 @@ MAX_RESOLVES = 25
 
 TOP = 5
 """The limits whose steps are re-solved: the top five, as the terminal lists them."""
-SEARCHED_TOP = 0
-"""Where the plan's whole units needed a search (of its modules, or a branch and bound: Louisiana's
-takes seconds), none: every re-solve would be such a search. Its limits keep their marginal values,
-labelled as such; a what-if gives any one step's true worth."""
 
 STEP_BUDGET_S = 30.0
 """A safety valve, not a schedule: whole-unit step re-solves stop starting once they have taken this
@@ -63,10 +61,15 @@ def realise_steps(
     top: int = TOP,
     options: SolverOptions | None = None,
     solve_seconds: float = 0.0,
+    relaxed: bool = False,
 ) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence.
     `options`: the solve's (the whole-unit search must stop at the same gap); `solve_seconds`: how
-    long the plan's own solve took (the whole-unit re-solves' budget)."""
+    long the plan's own solve took (the whole-unit re-solves' budget). `relaxed`: a whole plan's
+    steps re-solved in its LP relaxation, where its whole units needed a search (Louisiana's takes
+    seconds) and each whole re-solve would be one: the values say so, and a what-if gives the whole
+    step's worth. A marginal value can mislead far more (Louisiana's rubin-ultra supply in 2030Q1:
+    738 EFLOPS-quarters at the margin, 12.5 re-solved)."""
     highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
     # A MILP's kept model is its LP with the integer columns fixed. With only yes-or-no decisions
     # fixed (software stacks, training clusters) under `--continuous`, units and modules stay free:
@@ -79,6 +82,15 @@ def realise_steps(
     def gain(after: float) -> float:
         return max(0.0, after - base if maximise else base - after)
 
+    if model.integer and relaxed:
+        objective, base_relaxed = _relaxed_objective(model, options or SolverOptions())
+        if base_relaxed is None:
+            return prices
+
+        def relaxed_gain(after: float) -> float:
+            return max(0.0, after - base_relaxed if maximise else base_relaxed - after)
+
+        return _realise(model, prices, duals, top, objective, relaxed_gain, STEP_BUDGET_S, RESOLVED_RELAXED)
     if model.integer:
         objective = _whole_objective(model, options or SolverOptions())
         return _realise(model, prices, duals, top, objective, gain, max(STEP_BUDGET_S, 5 * solve_seconds))
@@ -93,7 +105,7 @@ StepObjective = Callable[[int, LimitPrice], "float | None"]
 
 def _realise(
     model: Model, prices: Prices, duals: dict[str, float], top: int, objective: StepObjective,
-    gain: Callable[[float], float], budget_s: float,
+    gain: Callable[[float], float], budget_s: float, how: str = RESOLVED,
 ) -> Prices:
     """Re-solve until the top limits, ranked by their best-known value, all carry a solved value (a
     re-solved limit can drop below one not yet tried), or the budget is spent."""
@@ -113,8 +125,9 @@ def _realise(
         after = objective(index[name], price)
         if after is not None:
             value = gain(after)
-            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
-            prices = prices.with_solved(price.name, value, words)
+            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True,
+                             relaxed=how == RESOLVED_RELAXED)
+            prices = prices.with_solved(price.name, value, words, how)
     return prices
 
 
@@ -136,6 +149,26 @@ def _lp_objective(highs: Any, lp: LinearProgram, i: int, price: LimitPrice) -> f
     after = highs.getInfo().objective_function_value if str(highs.getModelStatus()).endswith("kOptimal") else None
     highs.changeRowBounds(i, lp.row_lower[i], lp.row_upper[i])
     return float(after) if after is not None else None
+
+
+def _relaxed_objective(model: Model, options: SolverOptions) -> tuple[StepObjective, float | None]:
+    """The plan's LP relaxation (units and modules fractional, yes-or-no choices still whole) with
+    row i moved, and its objective unmoved (None if it has no answer)."""
+    whole = whole_columns(model)
+    assert whole is not None
+    lp = model.linear_program
+    relaxed = replace(lp, col_integer=lp.col_integer & ~whole.mask)
+
+    def solved(program: LinearProgram) -> float | None:
+        with diverted_stdout(log_to_stderr=options.log):
+            answer = run_with_highs(program, options)
+        return answer.objective if answer.status == Status.OPTIMAL else None
+
+    def objective(i: int, price: LimitPrice) -> float | None:
+        lower, upper = _relaxed_bounds(relaxed, i, price)
+        return solved(replace(relaxed, row_lower=lower, row_upper=upper))
+
+    return objective, solved(relaxed)
 
 
 def _whole_objective(model: Model, options: SolverOptions) -> StepObjective:

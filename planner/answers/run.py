@@ -12,7 +12,7 @@ from pathlib import Path
 from planner.answers.accounting import Ledger, ledger
 from planner.answers.explain import Prices, price_limits
 from planner.answers.outcome import ObjectiveValue, RunResult, objective_of
-from planner.answers.ranging import SEARCHED_TOP, TOP, realise_steps
+from planner.answers.ranging import TOP, realise_steps
 from planner.answers.results import make_tables
 from planner.answers.verify import verify
 from planner.errors import Position, SolverError
@@ -110,9 +110,9 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     if options.solver == "highs" and options.resolve_steps:
         started = time.perf_counter()
         step_options = SolverOptions(options.time_limit_s, options.threads, options.gap)
-        top = TOP if result.whole_method in (ROUNDED, "") else SEARCHED_TOP
-        solved.prices = realise_steps(model, solved.prices, result.duals, top, options=step_options,
-                                      solve_seconds=seconds.get("solve", 0.0))
+        searched = result.whole_method not in (ROUNDED, "")  # each whole re-solve would be a search
+        solved.prices = realise_steps(model, solved.prices, result.duals, TOP, options=step_options,
+                                      solve_seconds=seconds.get("solve", 0.0), relaxed=searched)
         seconds["ranging"] = time.perf_counter() - started
     return solved
 

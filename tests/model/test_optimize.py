@@ -175,6 +175,27 @@ def test_large_modules_are_searched_when_the_lp_bound_is_loose():
     assert (allocation["units"] == allocation["units"].round()).all()
 
 
+def test_steps_of_a_searched_plan_are_re_solved_in_its_lp_relaxation():
+    """Louisiana's whole units need a search (its modules), so each whole re-solve of a step would be
+    one too: its top steps are re-solved in the LP relaxation instead, and say so. The marginal
+    value misleads most on Rubin Ultra's supply in 2030Q1: 738 EFLOPS-quarters at the margin (its
+    dual x 1,000 units), about 11 re-solved, because the step runs into the budget at once."""
+    from planner.answers.explain import RESOLVED_RELAXED  # noqa: PLC0415
+    from planner.answers.run import Options, load, optimize  # noqa: PLC0415
+    from tests.conftest import REPO  # noqa: PLC0415
+
+    options = Options(risks=False)
+    run = optimize(load(REPO / "sites" / "louisiana.yaml", None, options), options)
+    table = run.tables.constraints
+    solved = table[table["solved_step_value"].notna()]
+    assert len(solved) >= 5
+    assert set(solved["step_value_method"]) == {RESOLVED_RELAXED}
+    assert all("re-solved in the LP relaxation" in words for words in solved["sentence"])
+    rubin = solved[solved["name"] == "supply__rubin_ultra_nvl576__2030Q1"].iloc[0]
+    assert rubin["step_value"] == pytest.approx(738_259, rel=1e-3)
+    assert rubin["solved_step_value"] < 0.02 * rubin["step_value"]
+
+
 @needs_cbc
 def test_highs_and_cbc_agree(write_plan):
     path = write_plan(min_cost_plan())
