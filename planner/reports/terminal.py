@@ -62,16 +62,21 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
         console.print("No limit binds with a non-zero price: the plan has room on every side.")
     if run.risks is not None:
         console.print(run.risks.summary_line(), markup=False)
-    console.print(f"Report: {out}/ ({_files_written(summary)})")
+    console.print(f"Report: {out}/ ({files_written(summary)})")
 
 
-def _files_written(summary: dict[str, Any]) -> str:
+def files_written(summary: dict[str, Any]) -> str:
     """The report's files as a reader looks for them: the PDF and the HTML page first, then tables, charts,
     summary.json."""
     names = sorted(summary.get("outputs", {}))
+    pngs = [n for n in names if n.endswith(".png")]
+    # A chart's pages after its first (a fleet's sites, three a page) are counted, not listed.
+    later = [n for n in pngs if n.removesuffix(".png").rpartition("_")[2].isdigit()]
     ordered = ([n for n in names if n.endswith(".pdf")] + [n for n in names if n.endswith(".html")]
                + [n for n in names if n.endswith(".csv")]
-               + [n for n in names if n.endswith(".png")])
+               + [n for n in pngs if n not in later])
+    if later:
+        ordered.append(f"{len(later)} more chart pages as NAME_2.png, NAME_3.png, ...")
     return ", ".join([*ordered, "summary.json"])
 
 

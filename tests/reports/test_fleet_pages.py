@@ -236,3 +236,13 @@ def test_html_of_a_paged_fleet_draws_every_panel_in_a_browser(four_report, tmp_p
     opened = open_page(four_report / "report.html", tmp_path / "profile")
     assert opened.console == []
     assert opened.attribute("data-charts-drawn") == str(panels)
+
+
+def test_the_terminal_counts_a_charts_later_pages_instead_of_listing_them():
+    from planner.reports.terminal import files_written  # noqa: PLC0415
+
+    outputs = dict.fromkeys(("report.pdf", "sites.csv", "fleet.png", "power_by_site.png", "power_by_site_2.png",
+                             "power_by_site_3.png", "hall_space_2.png"), "")
+    assert files_written({"outputs": outputs}) == (
+        "report.pdf, sites.csv, fleet.png, power_by_site.png, 3 more chart pages as NAME_2.png, NAME_3.png, ..., "
+        "summary.json")
