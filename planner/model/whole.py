@@ -54,6 +54,11 @@ NEIGHBOURHOOD_NODES = 200
 """A rounding's branch and bound stops after this many nodes, with the best plan it holds: rounding
 is meant to be quick, and a node limit (unlike a time limit) gives the same plan on any machine."""
 
+SEARCH_AFTER_ROUNDINGS = 2
+"""Where the modules can be searched (an LP below `IPM_FROM_COLUMNS` columns), the roundings stop
+after up and the best up-or-down choice: to nearest and down are fixed choices the search
+weighs anyway, and cost Louisiana 0.4 s before it."""
+
 SEARCH_TIME_LIMIT_S = 10.0
 """The branch and bound's time limit when the user set none: it starts from a whole plan, so it
 only ever improves on one; a plan it leaves above the target gap says so (status and gap)."""
@@ -157,11 +162,8 @@ def solve_whole(
         return WholeAnswer(relaxation, relaxation, "none")
     target = options.gap if options.gap is not None else WHOLE_GAP
     best = _Best(lp, relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective, target)
-    for rounded in _module_roundings(relaxed, relaxation.values, whole, options, run):
-        best.offer(_whole_units(lp, relaxed, whole, rounded, options, run), ROUNDED)
-        if not best.short:
-            break  # good enough: the next rounding costs more solves
     searchable = lp.shape[1] < IPM_FROM_COLUMNS
+    _round(best, relaxed, relaxation.values, whole, options, run, SEARCH_AFTER_ROUNDINGS if searchable else None)
     limit = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
     start = None if best.plan is None else best.plan.values
     if best.short and searchable and whole.modules.any():
@@ -187,6 +189,17 @@ def solve_whole(
     if found.status == Status.FEASIBLE and not best.short:
         found.status = Status.OPTIMAL  # within the target gap, as HiGHS's own kOptimal is within mip_rel_gap
     return WholeAnswer(found, relaxation, best.method)
+
+
+def _round(best: _Best, relaxed: LinearProgram, values: np.ndarray, whole: WholeColumns, options: SolverOptions,
+           run: Run, most: int | None) -> None:
+    """Offer `best` the plans of the LP's module roundings (steps 2 and 3), until one is within the
+    target gap, or after `most` of them (where the module search follows: it finds at least what
+    the later roundings would)."""
+    for tried, rounded in enumerate(_module_roundings(relaxed, values, whole, options, run), start=1):
+        best.offer(_whole_units(best.lp, relaxed, whole, rounded, options, run), ROUNDED)
+        if not best.short or (most is not None and tried >= most):
+            break  # good enough, or the search takes over: the next rounding costs more solves
 
 
 def _objective(answer: Answer) -> float:
