@@ -272,7 +272,7 @@ def explain(
     solver: SolverOption = "highs",
     time_limit: TimeLimitOption = None,
     threads: ThreadsOption = 1,
-    integer: IntegerOption = False,
+    integer: IntegerOption = True,
     catalog: CatalogOption = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the ranked limits as one JSON document to stdout, and nothing else.")] = False,

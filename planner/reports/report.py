@@ -40,6 +40,8 @@ class BindingLimit:
     value_unit: str
     words: str
     """A sentence: "100 MW more at prometheus in 2026Q4 would add 4.80 EFLOPS-quarters of compute"."""
+    method: str = "marginal"
+    """How `step_value` was found: constraints.csv's `step_value_method`."""
 
 
 def binding_limits(run: RunResult) -> list[BindingLimit]:
@@ -57,7 +59,7 @@ def binding_limits(run: RunResult) -> list[BindingLimit]:
                               ascending=[True, False, True, True, True])
     return [
         BindingLimit(str(r.family), str(r.key), str(r.period), str(r.step), float(r.value),
-                     str(r.value_unit), str(r.sentence))
+                     str(r.value_unit), str(r.sentence), str(r.step_value_method))
         for r in table.itertuples(index=False)
     ]
 

@@ -319,19 +319,21 @@ def print_explanation(run: RunResult) -> None:
     unit = "compute gained" if run.plan.objective.maximises else "cost saved"
     console.print(
         f"[bold]{run.plan.title}[/bold] ({run.plan.name}, {run.plan.objective}, {run.result.status}).\n"
-        f"Limits that bind, ranked by the {unit} for one more step of each, at the margin (shadow prices; "
-        "they hold for small steps and can fall as a step gets larger)."
+        f"Limits that bind, ranked by the {unit} for one more step of each: re-solved (the step applied, the "
+        "plan solved again) where 'found by' says so, else at the margin (the shadow price x the step, which "
+        "holds for small steps only and can fall as a step gets larger), ranked after every re-solved one."
     )
     if not limits:
         console.print("No limit binds with a non-zero price.")
         return
     columns = (TextColumn("#", "right"), TextColumn("limit"), TextColumn("where", identifier=True),
-               TextColumn("when"), TextColumn("step", "right"), TextColumn(unit, "right"))
+               TextColumn("when"), TextColumn("step", "right"), TextColumn(unit, "right"), TextColumn("found by"))
     rows = []
     for number, limit in enumerate(limits, start=1):
         in_compute = limit.value_unit == "PFLOPS-quarters"
         value = fmt.pflops(limit.step_value) + "-q" if in_compute else fmt.usd(limit.step_value)
-        rows.append((str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value))
+        how = limit.method.replace("re-solved in the LP relaxation", "re-solved, LP relaxation")
+        rows.append((str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value, how))
     table, _ = fitted_table(console, columns, rows)
     console.print(table)
     console.print("In words:")

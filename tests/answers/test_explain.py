@@ -219,3 +219,20 @@ def test_a_whole_step_is_worth_what_the_changed_plan_solves_to(write_plan):
     assert all("marginal" in words and "would add" not in words for words in marginal["sentence"])
 
 
+
+
+def test_explain_ranks_as_optimize_does_and_says_how_each_value_was_found(write_plan):
+    """explain solves in whole units, as optimize does by default, so its ranking and words are
+    optimize's (one ranking everywhere); its 'found by' column says how each value was found."""
+    from planner.reports.report import binding_limits  # noqa: PLC0415
+
+    plan = write_plan(base_plan())
+    explained = CliRunner().invoke(app, ["explain", str(plan), "--catalog", str(SMALL_CATALOG)])
+    assert explained.exit_code == 0, explained.output
+    assert "found by" in explained.output
+    limits = binding_limits(optimize(load(plan, SMALL_CATALOG, Options()), Options()))
+    assert limits
+    words = " ".join(explained.output.split())
+    for number, limit in enumerate(limits[:10], start=1):
+        assert f"{number}. {limit.words}" in words
+    assert limits[0].method in ("re-solved", "marginal")
