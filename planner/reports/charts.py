@@ -163,6 +163,16 @@ def value_axis(ax: Axes, quantity: str, kind: str) -> None:
         ax.spines[side].set_visible(False)
 
 
+def spending_axes(ax: Axes, years: Sequence[str], labelsize: float) -> None:
+    """A spending chart's axes: one slot a calendar year (at least `MIN_SLOTS` wide), dollars up."""
+    pad = 0.7 + max(0.0, (MIN_SLOTS - 2 - len(years)) / 2)
+    ax.set_xlim(-pad, len(years) - 1 + pad)
+    ax.set_xticks(range(len(years)), years)
+    ax.tick_params(axis="x", labelsize=labelsize)
+    ax.set_xlabel("calendar year", fontsize=8)
+    value_axis(ax, "Spending", "usd")
+
+
 def quarter_axis(ax: Axes, periods: Sequence[str], labelled: bool = True, width_share: float = 1.0) -> None:
     """Quarters on the x axis: a tick per quarter, a label on as many as fit (Q1s on long horizons).
 
@@ -507,12 +517,7 @@ def budget(run: ChartInput) -> Figure:
     _upper_limit(ax, top, 1)
     if top <= 0:
         _empty(ax, "no spending in the horizon")
-    pad = 0.7 + max(0.0, (MIN_SLOTS - 2 - len(years)) / 2)
-    ax.set_xlim(-pad, len(years) - 1 + pad)
-    ax.set_xticks(x, years)
-    ax.tick_params(axis="x", labelsize=8.5)
-    ax.set_xlabel("calendar year", fontsize=8)
-    value_axis(ax, "Spending", "usd")
+    spending_axes(ax, years, 8.5)
     capex = sum(float(table[c].sum()) for c in kinds if c.startswith("capex_"))
     opex = sum(float(table[c].sum()) for c in kinds if c.startswith("opex_"))
     limit_words = "; ".join(

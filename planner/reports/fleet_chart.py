@@ -18,7 +18,6 @@ from planner import fmt
 from planner.reports.charts import (
     DEMAND_LINE,
     HALL_COLOURS,
-    MIN_SLOTS,
     MONEY_COLOURS,
     RESERVE_LINE,
     SOURCE_COLOURS,
@@ -38,6 +37,7 @@ from planner.reports.charts import (
     _upper_limit,
     effective_pflops_by_vendor,
     quarter_axis,
+    spending_axes,
     value_axis,
     vendor_colours,
 )
@@ -185,12 +185,7 @@ def spend_panel(run: ChartInput, ax: Axes) -> None:
     _upper_limit(ax, top)
     if top <= 0:
         _empty(ax, "no spending in the horizon")
-    pad = 0.7 + max(0.0, (MIN_SLOTS - 2 - len(years)) / 2)
-    ax.set_xlim(-pad, len(years) - 1 + pad)
-    ax.set_xticks(x, years)
-    ax.tick_params(axis="x", labelsize=7.5)
-    ax.set_xlabel("calendar year", fontsize=8)
-    value_axis(ax, "Spending", "usd")
+    spending_axes(ax, years, 7.5)
     words = _used_words(capex, opex, limits, capex_limits)
     ax.set_title(f"Spending over the horizon: {fmt.usd(sum(capex) + sum(opex))}{words}\n"
                  f"capex {fmt.usd(sum(capex))} and opex {fmt.usd(sum(opex))}, by calendar year", **PANEL_TITLE)

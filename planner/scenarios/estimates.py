@@ -29,7 +29,16 @@ from planner import fmt
 from planner.errors import Position
 from planner.inputs import schema
 from planner.scenarios.overrides import Override
-from planner.scenarios.plan_tree import IDENTITY, ROOT, CatalogSource, Slot, as_number, field_slot, identity
+from planner.scenarios.plan_tree import (
+    IDENTITY,
+    ROOT,
+    CatalogSource,
+    Slot,
+    as_number,
+    field_slot,
+    identity,
+    walk_annotation,
+)
 
 ESTIMATE_WORD = "estimate"
 """The word that marks a source as an estimate (case-insensitive, anywhere in the text)."""
@@ -291,31 +300,17 @@ class _About:
         return " ".join(w for w in (*named, self.qualifier, field_words, self.suffix) if w)
 
 
-def _annotation_parts(annotation: Any) -> Iterator[Any]:
-    """The annotation and everything inside it (Optional members, Annotated metadata, FieldInfo metadata)."""
-    stack = [annotation]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack += list(getattr(current, "__metadata__", ()))
-        stack += list(getattr(current, "__args__", ()))
-        stack += list(getattr(current, "metadata", ()) if not isinstance(current, type) else ())
-        origin = getattr(current, "__origin__", None)
-        if origin is not None and getattr(current, "__metadata__", None) is not None:
-            stack.append(origin)
-
-
 def _holds_fractions(model: type[BaseModel], name: str) -> bool:
     """Whether the key holds a float (a count of quarters or modules is an int: no factor applies)."""
     info = next((i for n, i in model.model_fields.items() if name in (n, i.alias)), None)
-    return info is not None and float in set(_annotation_parts(info.annotation))
+    return info is not None and float in set(walk_annotation(info.annotation, field_metadata=True))
 
 
 def _bounds(model: type[BaseModel], name: str) -> tuple[float, float]:
     """The range the schema allows the key (`ge`/`le`; `gt`/`lt` taken as their edge)."""
     info = model.model_fields[name]
     low, high = -math.inf, math.inf
-    for part in [*info.metadata, *_annotation_parts(info.annotation)]:
+    for part in [*info.metadata, *walk_annotation(info.annotation, field_metadata=True)]:
         for attribute in ("ge", "gt"):
             if isinstance(getattr(part, attribute, None), int | float):
                 low = max(low, float(getattr(part, attribute)))

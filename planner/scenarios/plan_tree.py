@@ -102,14 +102,17 @@ class Slot:
     default: Any = None
 
 
-def _walk_annotation(annotation: Any) -> Iterator[Any]:
-    """The annotation and everything inside it (Optional members, list items, Annotated metadata)."""
+def walk_annotation(annotation: Any, field_metadata: bool = False) -> Iterator[Any]:
+    """The annotation and everything inside it (Optional members, list items, Annotated metadata;
+    with `field_metadata`, the constraints a pydantic `FieldInfo` inside it holds too)."""
     stack = [annotation]
     while stack:
         current = stack.pop()
         yield current
         stack += list(getattr(current, "__metadata__", ()))
         stack += list(getattr(current, "__args__", ()))
+        if field_metadata and not isinstance(current, type):
+            stack += list(getattr(current, "metadata", ()))
         origin = getattr(current, "__origin__", None)
         if origin is not None and getattr(current, "__metadata__", None) is not None:
             stack.append(origin)
@@ -117,7 +120,7 @@ def _walk_annotation(annotation: Any) -> Iterator[Any]:
 
 def slot_of(annotation: Any, metadata: Sequence[Any] = (), default: Any = None) -> Slot:
     """A Slot for an annotation such as `list[Site]`, `PowerMW`, `Period | None`."""
-    parts = [*metadata, *_walk_annotation(annotation)]
+    parts = [*metadata, *walk_annotation(annotation)]
     model = next((p for p in parts if isinstance(p, type) and issubclass(p, BaseModel)), None)
     is_list = any(p is list or getattr(p, "__origin__", None) is list for p in parts)
     is_mapping = model is None and any(p is dict or getattr(p, "__origin__", None) is dict for p in parts)

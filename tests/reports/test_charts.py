@@ -12,7 +12,6 @@ import json
 import re
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import matplotlib
@@ -31,6 +30,7 @@ from planner.reports.chart_pages import REPORT_CHARTS
 from planner.reports.pdf_report import allocation_pages, limit_pages, render_pages, save_page, summary_page
 from planner.reports.report import binding_limits, summary, write_report
 from tests.conftest import DATA, SMALL_CATALOG
+from tests.pdf import page_streams
 
 matplotlib.use("Agg")
 
@@ -237,17 +237,6 @@ def test_same_input_same_bytes(run, report, tmp_path):
     assert b"CreationDate" not in (report / "report.pdf").read_bytes()
 
 
-def page_drawings(pdf: bytes) -> list[bytes]:
-    """Each page's content stream, inflated, in the order the PDF shows its pages."""
-    kids = re.search(rb"/Type /Pages\s*/Kids \[(.*?)\]", pdf, re.DOTALL)
-    assert kids is not None
-    drawings = []
-    for page in re.findall(rb"(\d+) 0 R", kids[1]):
-        contents = re.search(rb"\n" + page + rb" 0 obj\n<< /Type /Page .*?/Contents (\d+) 0 R", pdf, re.DOTALL)
-        assert contents is not None
-        start = pdf.index(b"stream\n", pdf.index(b"\n" + contents[1] + b" 0 obj\n")) + len(b"stream\n")
-        drawings.append(zlib.decompressobj().decompress(pdf[start:]))
-    return drawings
 
 
 def test_pdf_pages_in_reading_order(run, report):
@@ -260,7 +249,7 @@ def test_pdf_pages_in_reading_order(run, report):
                 save_page(pdf, figure)
         for page in [*allocation_pages(run), *limit_pages(run)]:
             save_page(pdf, page)
-    assert page_drawings((report / "report.pdf").read_bytes()) == page_drawings(buffer.getvalue())
+    assert page_streams((report / "report.pdf").read_bytes()) == page_streams(buffer.getvalue())
 
 
 def _page_fonts(text: str) -> set[bytes]:
