@@ -108,7 +108,9 @@ def optimize(
     integer: IntegerOption = True,
     gap: GapOption = None,
     catalog: CatalogOption = None,
-    write_mps: Annotated[Path | None, typer.Option(help="Also write the exact LP solved, as MPS.")] = None,
+    write_mps: Annotated[Path | None, typer.Option(
+        help="Also write the exact LP solved, as MPS (on LPs large enough for the interior-point method, "
+        "money rows in units of $100k, as HiGHS gets them).")] = None,
     no_report: NoReportOption = False,
     no_charts: NoChartsAlias = False,
     formats: FormatOption = "csv",

@@ -28,7 +28,8 @@ class Decision:
 
     sentence: str
     capex_usd_per_effective_eflops_end: float | None
-    """Capex over the horizon / effective BF16 EFLOPS in service at its end (None without any)."""
+    """Capex over the horizon / effective BF16 EFLOPS owned and in service at its end (leased compute
+    has no capex; None without any)."""
     capex_usd_per_it_mw_end: float | None
     """Capex over the horizon / IT MW in service at its end, all sites (None without any)."""
 
@@ -64,13 +65,18 @@ def decision(plan: Plan, solution: Solution, books: Ledger) -> Decision:
               for (s, g), mw in generation.items() if mw > SOLVER_NOISE]
     if built:
         clauses.append("build " + ", ".join(built))
+    clauses += _leases(plan, solution)
     retired = math.fsum(solution.retire.values())
     if retired > SOLVER_NOISE:
         when = sorted({plan.periods[t] for (_, _, _, t), n in solution.retire.items() if n > SOLVER_NOISE})
         clauses.append(f"retire {fmt.count(retired)} installed units early ({', '.join(when)})")
     capex = math.fsum(books.capex_usd.values())
     end = len(plan.periods) - 1
-    effective_eflops = effective_bf16_pflops(plan, books, end) / 1000.0
+    # Capex buys what is owned: leased compute (opex, no capex) stays out of the capex per EFLOPS.
+    leased = math.fsum(n * plan.catalog[accelerator].bf16_pflops * plan.effective_share(plan.catalog[accelerator], end)
+                       for (k, t), n in solution.lease.items() if t == end
+                       for accelerator in [plan.cloud_offers[k].accelerator])
+    effective_eflops = (effective_bf16_pflops(plan, books, end) - leased) / 1000.0
     it_mw = math.fsum(mw for (_, t), mw in books.site_it_mw.items() if t == end)
     sentence = "; ".join(clauses) + "." if clauses else "buy and build nothing: what is there already will do."
     sentence = sentence[0].upper() + sentence[1:]
@@ -86,10 +92,26 @@ def unit_cost_words(decision: dict[str, Any]) -> str:
     effective EFLOPS and $26.4M per MW of IT in service at the end", or "" without either."""
     per = []
     if decision["capex_usd_per_effective_eflops_end"] is not None:
-        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS")
+        per.append(f"{fmt.usd(decision['capex_usd_per_effective_eflops_end'])} per effective EFLOPS owned")
     if decision["capex_usd_per_it_mw_end"] is not None:
         per.append(f"{fmt.usd(decision['capex_usd_per_it_mw_end'])} per MW of IT")
     return f"{' and '.join(per)} in service at the end" if per else ""
+
+
+def _leases(plan: Plan, solution: Solution) -> list[str]:
+    """"lease up to 146k x TPU Ironwood (gcp-tpu, 2026Q1-2028Q4; $13.7B of opex)", one clause per
+    cloud offer used: what is leased is opex, so the capex sentence alone would hide it."""
+    peak: dict[int, float] = defaultdict(float)
+    usd: dict[int, float] = defaultdict(float)
+    when: dict[int, list[int]] = defaultdict(list)
+    for (k, t), n in solution.lease.items():
+        if n > SOLVER_NOISE:
+            peak[k] = max(peak[k], n)
+            usd[k] += n * plan.hours_per_period * plan.cloud_offers[k].usd_per_accelerator_hour
+            when[k].append(t)
+    return [f"lease up to {fmt.count(peak[k])} x {plan.catalog[offer.accelerator].name} ({offer.id}, "
+            f"{_span(plan, min(when[k]), max(when[k]))}; {fmt.usd(usd[k])} of opex)"
+            for k, offer in enumerate(plan.cloud_offers) if k in peak]
 
 
 def _modules(n: float) -> str:

@@ -27,7 +27,7 @@ from planner.answers.accounting import Ledger
 from planner.inputs.plan import Plan
 from planner.model.families import PRICED, SITE_POWER, Step
 from planner.model.rows import KEY_FIELDS, RowInfo, RowKey
-from planner.tolerances import BINDING_SLACK, STEP_VALUE_NOISE
+from planner.tolerances import BINDING_SLACK, SOLVER_NOISE, STEP_VALUE_NOISE
 
 Floats = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
@@ -70,7 +70,7 @@ class LimitPrice:
     the sentence quotes it when present. It is lower than `step_value` when the step runs into
     another limit."""
     solved_how: str = ""
-    """How `solved_step_value` was re-solved: `RESOLVED` or `RESOLVED_RELAXED` ("" when it was not)."""
+    """How `solved_step_value` was found: `RESOLVED` ("" when it was not re-solved)."""
 
     @property
     def key(self) -> str:
@@ -116,8 +116,8 @@ class Prices:
     @property
     def step_value_method(self) -> Texts:
         """How each step value was found: `re-solved` (the whole step applied, the plan solved again as
-        `plan optimize` solves it), `re-solved in the LP relaxation` (the same, units and modules
-        fractional) or `marginal` (shadow price x step); "" where a limit has no priced step."""
+        `plan optimize` solves it) or `marginal` (shadow price x step); "" where a limit has no
+        priced step."""
         solved = ~np.isnan(self.solved_step_value)
         return np.where(solved, self.solved_how, np.where(self.sentence != "", "marginal", "")).astype(object)
 
@@ -168,16 +168,11 @@ MARGINAL = "marginal: the shadow price x the step, which holds for small steps o
 """How a step value that was not re-solved is labelled wherever it is shown."""
 RESOLVED = "re-solved"
 """`step_value_method` of a step re-solved as `plan optimize` solves the plan (what a what-if returns)."""
-RESOLVED_RELAXED = "re-solved in the LP relaxation"
-"""`step_value_method` of a step re-solved with units and modules fractional: where the plan's whole
-units needed a search, each whole re-solve would be one; a what-if gives the whole step's worth."""
 
 
-def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, resolved: bool = False,
-             relaxed: bool = False) -> str:
+def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, resolved: bool = False) -> str:
     """One step of a limit and what it is worth: "would add" only for a value re-solved with the
-    whole step applied (`resolved`; `relaxed`: in the LP relaxation, and said so); otherwise the
-    value is labelled as marginal."""
+    whole step applied (`resolved`); otherwise the value is labelled as marginal."""
     start = PRICED[family].words(step_of(family).words, key, period)
     if plan.objective.maximises:
         worth = f"{fmt.pflops(value)}-quarters of compute"
@@ -185,8 +180,6 @@ def sentence(plan: Plan, family: str, key: RowKey, period: str, value: float, re
     else:
         worth = fmt.usd(value) + (" (present value)" if plan.discount_rate > 0 else "")
         verb = "would save"
-    if resolved and relaxed:
-        return f"{start} {verb} about {worth} ({RESOLVED_RELAXED}: racks and modules in fractions)"
     if resolved:
         return f"{start} {verb} {worth}"
     return f"{start}: about {worth} ({MARGINAL})"
@@ -210,8 +203,15 @@ def price_limits(
     slack, dual = _by_row(slacks, name), _by_row(duals, name)
     known = np.fromiter((f in PRICED for f in family.tolist()), dtype=np.bool_, count=n)
     # `_is_binding` on every row at once (fmax, as max(1.0, nan) is 1.0); an equality never binds.
-    tight = slack if not binding_slacks else _by_row(binding_slacks, name)
-    binding = (sense != "==") & (np.abs(tight) <= BINDING_SLACK * np.fmax(1.0, np.abs(rhs)))
+    tolerance = BINDING_SLACK * np.fmax(1.0, np.abs(rhs))
+    binding = (sense != "==") & (np.abs(slack) <= tolerance)
+    if binding_slacks:
+        # A whole plan can leave less than one rack or module of room in a limit that stops it (847 of
+        # 847.5 racks of supply): the LP that priced it, units free, fills that limit, at a price.
+        # A limit that LP fills at no price, while the plan leaves room in it, does not bind (330 MW
+        # of solar unused).
+        filled = (sense != "==") & (np.abs(_by_row(binding_slacks, name)) <= tolerance)
+        binding |= filled & (np.abs(dual) > SOLVER_NOISE)
     priced = np.flatnonzero(binding & known & (dual == dual))
     scale = np.fromiter((_scale(plan, books, rows[i]) for i in priced.tolist()), dtype=np.float64, count=len(priced))
     step_value = np.zeros(n, dtype=np.float64)

@@ -23,14 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from planner.answers.explain import RESOLVED, RESOLVED_RELAXED, LimitPrice, Prices, ranked, sentence, step_of
+from planner.answers.explain import RESOLVED, LimitPrice, Prices, ranked, sentence, step_of
 from planner.model.families import POWER, SHARE_MAX, SHARE_MIN, SITE_POWER
-from planner.model.highs_run import SolverOptions, Status
+from planner.model.highs_run import SolverOptions, change_row_bounds
 from planner.model.lp import LinearProgram
-from planner.model.native_output import diverted_stdout
-from planner.model.solve import whole_columns, whole_objective
+from planner.model.solve import whole_objective
 from planner.model.variables import Model
-from planner.model.whole import run_with_highs
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +59,14 @@ def realise_steps(
     top: int = TOP,
     options: SolverOptions | None = None,
     solve_seconds: float = 0.0,
-    relaxed: bool = False,
 ) -> Prices:
     """`prices` with the `top` ranked limits re-solved: `solved_step_value` and their sentence.
     `options`: the solve's (the whole-unit search must stop at the same gap); `solve_seconds`: how
-    long the plan's own solve took (the whole-unit re-solves' budget). `relaxed`: a whole plan's
-    steps re-solved in its LP relaxation, where its whole units needed a search (Louisiana's takes
-    seconds) and each whole re-solve would be one: the values say so, and a what-if gives the whole
-    step's worth. A marginal value can mislead far more (Louisiana's rubin-ultra supply in 2030Q1:
-    738 EFLOPS-quarters at the margin, 12.5 re-solved)."""
+    long the plan's own solve took (the whole-unit re-solves' budget). Where the plan's whole units
+    needed a search (Louisiana's modules), so does each step: a value re-solved in the LP relaxation
+    instead was not what a what-if returns (Louisiana's 2027 capex: 434 EFLOPS-quarters in the
+    relaxation, 472 whole), and a marginal one can mislead far more (its Rubin Ultra supply in
+    2030Q1: 738 at the margin, about 11 re-solved)."""
     highs: Any = model.highs  # None above solve.KEEP_HIGHS_UP_TO_COLUMNS: too large to re-solve
     # A MILP's kept model is its LP with the integer columns fixed. With only yes-or-no decisions
     # fixed (software stacks, training clusters) under `--continuous`, units and modules stay free:
@@ -82,15 +79,6 @@ def realise_steps(
     def gain(after: float) -> float:
         return max(0.0, after - base if maximise else base - after)
 
-    if model.integer and relaxed:
-        objective, base_relaxed = _relaxed_objective(model, options or SolverOptions())
-        if base_relaxed is None:
-            return prices
-
-        def relaxed_gain(after: float) -> float:
-            return max(0.0, after - base_relaxed if maximise else base_relaxed - after)
-
-        return _realise(model, prices, duals, top, objective, relaxed_gain, STEP_BUDGET_S, RESOLVED_RELAXED)
     if model.integer:
         objective = _whole_objective(model, options or SolverOptions())
         return _realise(model, prices, duals, top, objective, gain, max(STEP_BUDGET_S, 5 * solve_seconds))
@@ -105,7 +93,7 @@ StepObjective = Callable[[int, LimitPrice], "float | None"]
 
 def _realise(
     model: Model, prices: Prices, duals: dict[str, float], top: int, objective: StepObjective,
-    gain: Callable[[float], float], budget_s: float, how: str = RESOLVED,
+    gain: Callable[[float], float], budget_s: float,
 ) -> Prices:
     """Re-solve until the top limits, ranked by their best-known value, all carry a solved value (a
     re-solved limit can drop below one not yet tried), or the budget is spent."""
@@ -125,9 +113,8 @@ def _realise(
         after = objective(index[name], price)
         if after is not None:
             value = gain(after)
-            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True,
-                             relaxed=how == RESOLVED_RELAXED)
-            prices = prices.with_solved(price.name, value, words, how)
+            words = sentence(model.plan, price.family, price.where, price.period, value, resolved=True)
+            prices = prices.with_solved(price.name, value, words, RESOLVED)
     return prices
 
 
@@ -144,31 +131,11 @@ def _relaxed_bounds(lp: LinearProgram, i: int, price: LimitPrice) -> tuple[np.nd
 def _lp_objective(highs: Any, lp: LinearProgram, i: int, price: LimitPrice) -> float | None:
     """The LP: the solved HiGHS model re-run warm with row i moved, then put back."""
     lower, upper = _relaxed_bounds(lp, i, price)
-    highs.changeRowBounds(i, lower[i], upper[i])
+    change_row_bounds(highs, lp, i, lower[i], upper[i])
     highs.run()
     after = highs.getInfo().objective_function_value if str(highs.getModelStatus()).endswith("kOptimal") else None
-    highs.changeRowBounds(i, lp.row_lower[i], lp.row_upper[i])
+    change_row_bounds(highs, lp, i, lp.row_lower[i], lp.row_upper[i])
     return float(after) if after is not None else None
-
-
-def _relaxed_objective(model: Model, options: SolverOptions) -> tuple[StepObjective, float | None]:
-    """The plan's LP relaxation (units and modules fractional, yes-or-no choices still whole) with
-    row i moved, and its objective unmoved (None if it has no answer)."""
-    whole = whole_columns(model)
-    assert whole is not None
-    lp = model.linear_program
-    relaxed = replace(lp, col_integer=lp.col_integer & ~whole.mask)
-
-    def solved(program: LinearProgram) -> float | None:
-        with diverted_stdout(log_to_stderr=options.log):
-            answer = run_with_highs(program, options)
-        return answer.objective if answer.status == Status.OPTIMAL else None
-
-    def objective(i: int, price: LimitPrice) -> float | None:
-        lower, upper = _relaxed_bounds(relaxed, i, price)
-        return solved(replace(relaxed, row_lower=lower, row_upper=upper))
-
-    return objective, solved(relaxed)
 
 
 def _whole_objective(model: Model, options: SolverOptions) -> StepObjective:

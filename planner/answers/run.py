@@ -27,7 +27,6 @@ from planner.model.solve import SolveResult, WarmStart, solve
 from planner.model.solve import write_mps as solve_mps
 from planner.model.solvers import fallback_for
 from planner.model.variables import Model
-from planner.model.whole import ROUNDED
 from planner.options import Options
 
 
@@ -110,9 +109,8 @@ def solve_verified(loaded: LoadedPlan, options: Options, warm: WarmStart | None 
     if options.solver == "highs" and options.resolve_steps:
         started = time.perf_counter()
         step_options = SolverOptions(options.time_limit_s, options.threads, options.gap)
-        searched = result.whole_method not in (ROUNDED, "")  # each whole re-solve would be a search
         solved.prices = realise_steps(model, solved.prices, result.duals, TOP, options=step_options,
-                                      solve_seconds=seconds.get("solve", 0.0), relaxed=searched)
+                                      solve_seconds=seconds.get("solve", 0.0))
         seconds["ranging"] = time.perf_counter() - started
     return solved
 

@@ -91,9 +91,21 @@ def highs_version() -> str:
         return str(highspy.Highs().version())  # type: ignore[no-untyped-call]
 
 
+def uses_ipm(lp: LinearProgram) -> bool:
+    """Whether HiGHS solves `lp` by its interior-point method (a large LP; never a MILP)."""
+    return lp.shape[1] >= IPM_FROM_COLUMNS and not lp.is_mip
+
+
+def row_scale(lp: LinearProgram) -> np.ndarray | None:
+    """What each row of `lp` is multiplied by in HiGHS's model (`LinearProgram.ipm_row_scale` for
+    the IPM; None: rows as built)."""
+    return lp.ipm_row_scale if uses_ipm(lp) else None
+
+
 def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) -> Any:
-    """A `highspy.Highs` holding `lp`, its options set (IPM for large LPs); with `names`, the
-    columns and rows named (for MPS files)."""
+    """A `highspy.Highs` holding `lp`, its options set (IPM for large LPs, its money rows then
+    scaled: `row_scale`); with `names`, the columns and rows named (for MPS files). `run_highs`
+    reads the answer back in the LP's own units."""
     import highspy  # noqa: PLC0415
 
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -108,7 +120,7 @@ def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) 
     if lp.is_mip:
         highs.setOptionValue("mip_heuristic_run_rins", False)
         highs.setOptionValue("mip_heuristic_run_rens", False)
-    if lp.shape[1] >= IPM_FROM_COLUMNS and not lp.is_mip:
+    if uses_ipm(lp):
         highs.setOptionValue("solver", "ipm")
     m, n = lp.shape
     empty = np.zeros(0, dtype=np.int32)
@@ -121,10 +133,11 @@ def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) 
     if lp.offset:
         highs.changeObjectiveOffset(lp.offset)
     # Zero coefficients stay out of HiGHS's matrix.
-    keep = lp.row_values != 0
+    row_lower, row_upper, row_values = lp.scaled_rows(row_scale(lp))
+    keep = row_values != 0
     starts = np.concatenate([[0], np.cumsum(keep)])[lp.row_starts]
-    highs.addRows(m, lp.row_lower, lp.row_upper, int(starts[-1]), starts[:-1].astype(np.int32),
-                  lp.row_columns[keep].astype(np.int32), lp.row_values[keep])
+    highs.addRows(m, row_lower, row_upper, int(starts[-1]), starts[:-1].astype(np.int32),
+                  lp.row_columns[keep].astype(np.int32), row_values[keep])
     if names:
         for column, name in enumerate(lp.column_names()):
             highs.passColName(column, name)
@@ -158,6 +171,16 @@ def run_highs(highs: Any, lp: LinearProgram) -> Answer:
     if lp.is_mip and np.isfinite(info.mip_dual_bound):
         answer.best_bound = float(info.mip_dual_bound)
     if solution.dual_valid:
-        answer.duals = np.asarray(solution.row_dual, dtype=np.float64)
-        answer.slacks = lp.slack(np.asarray(solution.row_value, dtype=np.float64))
+        duals, activity = np.asarray(solution.row_dual, dtype=np.float64), np.asarray(solution.row_value)
+        scale = row_scale(lp)
+        if scale is not None:
+            duals, activity = duals * scale, activity / scale
+        answer.duals, answer.slacks = duals, lp.slack(activity)
     return answer
+
+
+def change_row_bounds(highs: Any, lp: LinearProgram, row: int, lower: float, upper: float) -> None:
+    """Set row `row`'s bounds, given in the LP's own units, in the HiGHS model built from `lp`."""
+    scale = row_scale(lp)
+    factor = 1.0 if scale is None else float(scale[row])
+    highs.changeRowBounds(row, lower * factor, upper * factor)

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from planner.model.families import IPM_SCALE
 from planner.model.rows import RowInfo, RowKey
 
 F = np.float64
@@ -91,6 +93,20 @@ class LinearProgram:
     def less_equal(self) -> np.ndarray:
         """Rows of sense `<=`."""
         return np.isinf(self.row_lower) & np.isfinite(self.row_upper)
+
+    @cached_property
+    def ipm_row_scale(self) -> np.ndarray:
+        """What each row is multiplied by on its way to an interior-point solver (`families.IPM_SCALE`:
+        money rows in $100k), and its dual by on the way back; its activity is divided by it."""
+        scale = np.fromiter((IPM_SCALE.get(row.family, 1.0) for row in self.rows), dtype=F, count=len(self.rows))
+        return _frozen(scale)
+
+    def scaled_rows(self, scale: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row bounds and row-wise matrix values, each row multiplied by `scale` (None: as built)."""
+        if scale is None:
+            return self.row_lower, self.row_upper, self.row_values
+        return (self.row_lower * scale, self.row_upper * scale,
+                self.row_values * np.repeat(scale, np.diff(self.row_starts)))
 
     @property
     def is_mip(self) -> bool:

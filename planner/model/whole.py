@@ -7,8 +7,9 @@ in thousands and round at almost no cost. So the search goes, each step a solve 
 1. The LP relaxation (units and modules continuous; yes-or-no choices stay binary). Its objective
    is the bound no whole plan can beat.
 2. The modules made whole, each choice fixed in turn while the units are re-optimised as an LP:
-   every fraction rounded up (keeps every unit the LP placed), then the best choice of up or down
-   for each fractional module (a small MILP, the units still fractional), then to nearest and down.
+   every fraction rounded up (keeps every unit the LP placed), then (only where step 4 cannot
+   run: it weighs them all) the best choice of up or down for each fractional module (a small
+   MILP, the units still fractional), to nearest and down.
 3. For each, the units rounded in the LP's own neighbourhood: a MILP in which every unit column
    may only take the whole number just below or just above its LP value, the modules fixed
    (Berthold's RENS, "Relaxation enforced neighborhood search", 2007). It is tiny after presolve.
@@ -54,10 +55,12 @@ NEIGHBOURHOOD_NODES = 200
 """A rounding's branch and bound stops after this many nodes, with the best plan it holds: rounding
 is meant to be quick, and a node limit (unlike a time limit) gives the same plan on any machine."""
 
-SEARCH_AFTER_ROUNDINGS = 2
+SEARCH_AFTER_ROUNDINGS = 1
 """Where the modules can be searched (an LP below `IPM_FROM_COLUMNS` columns), the roundings stop
-after up and the best up-or-down choice: to nearest and down are fixed choices the search
-weighs anyway, and cost Louisiana 0.4 s before it."""
+after every module rounded up (one LP, and the plan itself where it is close enough): the other
+roundings are fixed choices the search weighs anyway. The best up-or-down choice, a MILP of its
+own, cost Louisiana as much as it saved the search that started from it, and its plan was no
+better."""
 
 SEARCH_TIME_LIMIT_S = 10.0
 """The branch and bound's time limit when the user set none: it starts from a whole plan, so it

@@ -80,11 +80,11 @@ REPORT_CHARTS = (
     ReportChart("budget", "Budget", "capex and opex by year against the limit", _one_page(budget), _single_page),
     ReportChart("compute_over_time", "Compute over time", "by vendor, by ecosystem, against demand",
                 _one_page(compute_over_time), _single_page),
-    ReportChart("hall_space", "Hall space", "ready and in use, new modules", hall_space, _site_pages),
+    ReportChart("hall_space", "Hall space", "ready and occupied, new modules", hall_space, _site_pages),
 )
 """In the order of the report's pages, after the summary page."""
 TABLES_HEADING = "Tables"
-TABLES_WORDS = "allocation at the end; every limit with its slack"
+TABLES_WORDS = "allocation at the end; the limits that bind, by worth; those with room"
 
 
 @dataclass(frozen=True)

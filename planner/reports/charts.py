@@ -370,8 +370,8 @@ def _power_page(run: ChartInput, page: SitePage) -> Figure:
         used = _column(sites, site.id, "power_peak_mw", periods)
         _steps(ax, used, "peak facility power (design PUE)", USED_LINE)
         reserve = _column(sites, site.id, "reserve_mw", periods)
+        net = _column(sites, site.id, "power_firm_mw", periods)  # the firm MW page 1 and the terminal show
         if max(reserve, default=0.0) > 0:
-            net = _column(sites, site.id, "power_firm_mw", periods)
             _steps(ax, net, "firm power less the N-1 reserve", RESERVE_LINE)
         top = max([*tops, *used])
         _upper_limit(ax, top, _mark_steps(ax, marks, len(periods), top))
@@ -382,7 +382,8 @@ def _power_page(run: ChartInput, page: SitePage) -> Figure:
         risk = "; ".join([
             *([f"up to {fmt.mw(exposed)} of IT lost if its largest unit trips (no reserve)"] if exposed > 0 else []),
             *([f"up to {fmt.mw(unbacked)} of IT without backup power"] if unbacked > 0 else [])])
-        head = (f"{_site_title(run, site.id)}: peak draw {fmt.mw(used[-1])} of {fmt.mw(tops[-1])} firm "
+        after = " after the N-1 reserve" if reserve[-1] > 0 else ""
+        head = (f"{_site_title(run, site.id)}: peak draw {fmt.mw(used[-1])} of {fmt.mw(net[-1])} firm{after} "
                 f"in {periods[-1]} (highest {fmt.mw(max(used))})")
         ax.set_title(_lines(head, risk), **TITLE)
         value_axis(ax, "Facility power", "mw")
@@ -613,7 +614,7 @@ def compute_over_time(run: ChartInput) -> Figure:
         ax.set_title(f"In service by {what}: {fmt.pflops(tops[-1])} in {periods[-1]}", **TITLE)
         value_axis(ax, "BF16 compute in service", "pflops")
         quarter_axis(ax, periods, labelled=False, width_share=0.4)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+        _inner_legend(ax)
     for column, workload in enumerate(["training", "inference"]):
         _delivered_panel(run, grid[1][column], workload)
     figure.suptitle("Compute over time: in service, BF16 peak and effective (top); delivered, effective, "
@@ -645,13 +646,21 @@ def _delivered_panel(run: ChartInput, ax: Axes, workload: str) -> None:
     ax.set_title(f"{workload.capitalize()} delivered ({precision}, effective): {words}", **TITLE)
     value_axis(ax, f"{workload.capitalize()} compute, {precision} effective", "pflops")
     quarter_axis(ax, periods, width_share=0.4)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+    _inner_legend(ax)
+
+
+def _inner_legend(ax: Axes) -> None:
+    """A legend inside a panel of a 2 x 2 page, top left, where compute (which grows over time) is
+    lowest: outside, beside each panel, it took half the page's width and squeezed the quarters'
+    labels into one another."""
+    ax.legend(loc="upper left", fontsize=7.5, frameon=True, framealpha=0.9, edgecolor="none")
 
 
 # --- 6. hall space -------------------------------------------------------------------------
 
 def hall_space(run: ChartInput) -> list[Figure]:
-    """Per site and hall type: IT MW ready (light bars) and in use (dark bars), module arrivals marked;
+    """Per site and hall type: IT MW ready (light bars) and occupied (dark bars: racks in service or
+    being commissioned, which hold their space from delivery), module arrivals marked;
     a page per `SITES_PER_PAGE` sites."""
     return [_hall_page(run, page) for page in site_pages([s.id for s in run.plan.sites])]
 
@@ -678,7 +687,7 @@ def _hall_page(run: ChartInput, page: SitePage) -> Figure:
             x = [t - 0.4 + width * (slot + 0.5) for t in range(len(periods))]
             name = _named(hall.id, hall.kind) + (", no backup power" if hall.backup == "none" else "")
             ax.bar(x, ready, width * 0.95, color=_shade(colour, 0.72), linewidth=0, label=f"{name}: ready")
-            ax.bar(x, used, width * 0.55, color=colour, linewidth=0, label=f"{name}: in use")
+            ax.bar(x, used, width * 0.55, color=colour, linewidth=0, label=f"{name}: occupied")
             for t in range(len(periods)):
                 tops[t] = max(tops[t], ready[t], used[t])
                 if t > 0 and ready[t] > ready[t - 1] + 1e-6:
@@ -691,10 +700,11 @@ def _hall_page(run: ChartInput, page: SitePage) -> Figure:
             _empty(ax, "no hall space in the horizon")
         ready_end = sum(r[-1] for _, r, _ in halls)
         used_end = sum(u[-1] for _, _, u in halls)
-        ax.set_title(f"{_site_title(run, site.id)}: {fmt.mw(used_end)} IT in use of {fmt.mw(ready_end)} ready "
+        ax.set_title(f"{_site_title(run, site.id)}: {fmt.mw(used_end)} IT occupied of {fmt.mw(ready_end)} ready "
                      f"in {periods[-1]}", **TITLE)
         value_axis(ax, "IT power in halls", "mw")
         quarter_axis(ax, periods, labelled=page.is_last_row(index))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-    return _paged(figure, page, "Hall space", "IT MW ready (light) and in use (dark) per hall type; new modules marked")
+    return _paged(figure, page, "Hall space", "IT MW ready (light) and occupied (dark: racks in service or being "
+                  "commissioned) per hall type; new modules marked")
 

@@ -1,7 +1,7 @@
 """The fleet roll-up: every site summed on one page, before the pages about each site.
 
 A plan of two or more sites opens its charts with one page of four panels: firm power against the
-peak draw, compute in service by vendor, hall space ready and in use, and spending by year against
+peak draw, compute in service by vendor, hall space ready and occupied, and spending by year against
 the budget. Each figure is a plain sum of the tables the per-site pages draw (sites.csv over its
 sites, allocation.csv over its rows, budget.csv as it is), so the roll-up and the pages after it
 cannot disagree. A sum hides where things are: a site's spare power or hall space cannot serve
@@ -105,14 +105,17 @@ def power_panel(run: ChartInput, ax: Axes) -> None:
     tops = _stacked_bars(ax, x, series)
     peak = fleet_sum(run, "power_peak_mw")
     _steps(ax, peak, "peak draw (design PUE)", USED_LINE)
-    if max(fleet_sum(run, "reserve_mw"), default=0.0) > 0:
-        _steps(ax, fleet_sum(run, "power_firm_mw"), "firm less N-1 reserves", RESERVE_LINE)
+    firm = fleet_sum(run, "power_firm_mw")  # less N-1 reserves: the firm MW page 1 and the terminal show
+    reserved = max(fleet_sum(run, "reserve_mw"), default=0.0) > 0
+    if reserved:
+        _steps(ax, firm, "firm less N-1 reserves", RESERVE_LINE)
     top = max([*tops, *peak])
     _upper_limit(ax, top)
     if top <= 0:
         _empty(ax, "no power available in the horizon")
-    share = f" ({fmt.share(peak[-1] / tops[-1])})" if tops[-1] > 0 else ""
-    ax.set_title(f"Power: peak draw {fmt.mw(peak[-1])} of {fmt.mw(tops[-1])} firm in {periods[-1]}{share}\n"
+    share = f" ({fmt.share(peak[-1] / firm[-1])})" if firm[-1] > 0 else ""
+    net = " after N-1 reserves" if reserved else ""
+    ax.set_title(f"Power: peak draw {fmt.mw(peak[-1])} of {fmt.mw(firm[-1])} firm{net} in {periods[-1]}{share}\n"
                  f"firm MW by source (bars), peak draw at design PUE (line); highest {fmt.mw(max(peak))}",
                  **PANEL_TITLE)
     value_axis(ax, "Facility power", "mw")
@@ -143,29 +146,31 @@ def compute_panel(run: ChartInput, ax: Axes) -> None:
     at_end = allocation[allocation["period"] == periods[-1]]
     peak = float(at_end["bf16_pflops"].sum())
     leased = float(at_end.loc[at_end["site"] == "cloud", "effective_bf16_pflops"].sum())
-    words = f", {fmt.pflops(leased)} of it leased" if leased > 0 else ""
-    ax.set_title(f"Compute in service: {fmt.pflops(tops[-1])} BF16 effective in {periods[-1]}\n"
-                 f"by vendor (bars); {fmt.pflops(peak)} peak{words}", **PANEL_TITLE)
+    words = f" ({fmt.pflops(leased)} of it leased)" if leased > 0 else ""  # effective, as the bars
+    ax.set_title(f"Compute in service: {fmt.pflops(tops[-1])} BF16 effective in {periods[-1]}{words}\n"
+                 f"by vendor (bars); {fmt.pflops(peak)} BF16 peak", **PANEL_TITLE)
     value_axis(ax, "BF16 compute, effective", "pflops")
     quarter_axis(ax, periods, width_share=0.4)
     _legend(ax)
 
 
 def hall_panel(run: ChartInput, ax: Axes) -> None:
-    """IT MW of hall space ready (light) and in use (dark), every hall of every site summed."""
+    """IT MW of hall space ready (light) and occupied (dark: racks in service or being commissioned),
+    every hall of every site summed."""
     periods = run.plan.periods
     x = list(range(len(periods)))
     ready, used = fleet_sum(run, "hall_ready_mw"), fleet_sum(run, "hall_used_mw")
     colour = HALL_COLOURS["building"]
     ax.bar(x, ready, 0.8, color=_shade(colour, 0.72), linewidth=0, label="ready")
-    ax.bar(x, used, 0.45, color=colour, linewidth=0, label="in use")
+    ax.bar(x, used, 0.45, color=colour, linewidth=0, label="occupied")
     top = max([*ready, *used])
     _upper_limit(ax, top)
     if top <= 0:
         _empty(ax, "no hall space in the horizon")
     share = f" ({fmt.share(used[-1] / ready[-1])})" if ready[-1] > 0 else ""
-    ax.set_title(f"Hall space: {fmt.mw(used[-1])} IT in use of {fmt.mw(ready[-1])} ready in {periods[-1]}{share}\n"
-                 "every hall of every site: IT MW ready (light) and in use (dark)", **PANEL_TITLE)
+    ax.set_title(f"Hall space: {fmt.mw(used[-1])} IT occupied of {fmt.mw(ready[-1])} ready in {periods[-1]}{share}\n"
+                 "every hall of every site: IT MW ready (light), occupied by racks in service or being "
+                 "commissioned (dark)", **PANEL_TITLE)
     value_axis(ax, "IT power in halls", "mw")
     quarter_axis(ax, periods, width_share=0.4)
     _legend(ax)

@@ -34,6 +34,7 @@ from planner.reports.pdf_tables import allocation_pages, limit_pages
 
 if TYPE_CHECKING:
     from planner.answers.outcome import RunResult
+    from planner.inputs.plan import Plan
     from planner.reports.output import OutputFolder
 
 PNG_DPI = 150
@@ -242,11 +243,21 @@ def _headline(writer: Writer, run: RunResult, summary: dict[str, Any], totals: d
                     f"({fmt.share(spent / capex_limit) if capex_limit > 0 else '-'} used)")
     objective = summary["objective"]
     if Objective(objective["name"]).maximises:
-        words = f"{fmt.pflops(objective['value'])}-quarters of effective compute, weighted by workload"
+        words = f"{fmt.pflops(objective['value'])}-quarters of {_objective_compute(run.plan)}"
     else:
         words = f"{fmt.usd(objective['value'])}, {objective['unit']}"
     writer.space(0.4)
     writer.line(f"Objective ({objective['name']}): {words}", size=8.5, color="#444444")
+
+
+def _objective_compute(plan: Plan) -> str:
+    """What max-compute counts, in words: every workload at the objective's precision (so its value is
+    not the sum of the delivered lines above, inference being at FP8 there), and the weights unless 1."""
+    precision = plan.objective_precision.upper()
+    words = f"effective {precision} compute delivered, training and inference both counted at {precision}"
+    if plan.training_weight != 1.0 or plan.inference_weight != 1.0:
+        words += f", weighted training x{plan.training_weight:g}, inference x{plan.inference_weight:g}"
+    return words
 
 
 def _swatch(figure: Figure, x: float, top: float, colour: str, points: float = 7.0) -> Rectangle:

@@ -1,4 +1,5 @@
-"""report.pdf's table pages: the allocation at the end of the horizon, and every limit with its slack.
+"""report.pdf's table pages: the allocation at the end of the horizon, and the limits (those that
+bind, by worth; those with room).
 
 A table runs over as many pages as its rows need (`ROWS_PER_PAGE` a page, the header repeated, "page
 i of n" in the title), each a page of `charts.PAGE_INCHES` like every other page of the report.
@@ -13,15 +14,18 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from planner import fmt
+from planner.answers.explain import RESOLVED
 from planner.model.families import FAMILIES
 from planner.model.families import INTERNAL as INTERNAL_FAMILIES
 from planner.model.rows import KEY_FIELDS
 from planner.reports.charts import PAGE_INCHES, ecosystem_pflops
+from planner.tolerances import SOLVER_NOISE, STEP_VALUE_NOISE
 
 if TYPE_CHECKING:
     from planner.answers.outcome import RunResult
@@ -189,36 +193,64 @@ def _percent(value: float) -> str:
 
 
 def limit_pages(run: RunResult) -> list[Figure]:
-    """Every limit with its slack and prices, binding ones first (constraints.csv's order)."""
+    """The limits that bind, most valuable first (constraints.csv's order), with what one more step
+    of each is worth and how that was found; then the limits with room at the horizon's end and in
+    each year. Rows that bind at no worth, and rows with nothing available and nothing asked (0 of
+    0), fill pages and say nothing: they are counted in a note, and constraints.csv has every row."""
     assert run.tables is not None
     table = run.tables.constraints
     table = table[~table["family"].isin(INTERNAL_FAMILIES)]
-    columns = [Column("limit", 0.115), Column("key", 0.18), Column("period", 0.055), Column("", 0.02),
-               Column("limit value", 0.08, True), Column("used", 0.08, True), Column("slack", 0.08, True),
-               Column("shadow price", 0.08, True), Column("binds", 0.05, True),
-               Column("worth of one more step", 0.22, True)]
-    rows, bold = [], set()
+    worth = table["solved_step_value"].fillna(table["step_value"])
+    # The ranking is of re-solved values; marginal ones follow it, most valuable first too.
+    order = np.lexsort((-worth.to_numpy(), (table["step_value_method"] != RESOLVED).to_numpy()))
+    table, worth = table.iloc[order], worth.iloc[order]
+    valued = table["binding"] & (worth >= STEP_VALUE_NOISE)
+    empty = (table["rhs"].abs() <= SOLVER_NOISE) & (table["lhs"].abs() <= SOLVER_NOISE)
+    last = run.plan.periods[-1]
+    yearly = ~table["period"].astype(str).str.contains("Q")
+    room = ~table["binding"] & ~empty & ((table["period"] == last) | yearly)
     levels = _Levels(run)
-    worth = fmt.pflops if run.plan.objective.maximises else fmt.usd
-    for i, r in enumerate(table.itertuples(index=False)):
-        family = FAMILIES[str(r.family)]
-        words, formatter = family.title, partial(fmt.quantity, unit=family.unit)
-        solved = float(getattr(r, "solved_step_value", float("nan")))
-        value = float(r.step_value) if solved != solved else solved  # re-solved worth where there is one
-        suffix = "-quarters" if run.plan.objective.maximises else ""
-        where = " / ".join(str(getattr(r, f)) for f in KEY_FIELDS if getattr(r, f))
-        rows.append([words, where, str(r.period), SENSES.get(str(r.sense), str(r.sense)),
-                     *levels(r, formatter),
-                     _number(float(r.slack), formatter), _number(float(r.shadow_price), _price),
-                     "yes" if r.binding else "", f"{worth(value)}{suffix} per {r.step}" if value > 1e-9 else ""])
-        if r.binding:
-            bold.add(i)
-    binding = len(bold)
-    unit = run.plan.objective.value_unit
-    note = (f"{len(rows)} limits, {binding} binding (shown first, in bold, most valuable first). Shadow price: the "
-            f"solver's dual, in {unit} per unit of the limit (MW, USD, units, PFLOPS); worth of one more step: the "
-            "same in a person's step (100 MW, $1B, 1,000 units), re-solved with the step for the top-ranked limits. "
-            f"Rows that only tie the model together ({', '.join(sorted(INTERNAL_FAMILIES))}) are in constraints.csv, "
-            "with every row's name.")
-    return list(table_pages("Limits: every limit with its slack, binding first", columns, rows, note,
-                            bold_rows=frozenset(bold)))
+    binding_rows = [_limit_cells(r, levels) for r in table[valued].itertuples(index=False)]
+    room_rows = [_limit_cells(r, levels)[:7] for r in table[room].itertuples(index=False)]
+    unit, scale = _worth_unit(run, worth[valued])
+    for row, value, method in zip(binding_rows, worth[valued].tolist(), table.loc[valued, "step_value_method"],
+                                  strict=True):
+        row[8:] = [f"{value / scale:,.1f}", method]
+    key = Column("key", 0.18)
+    head = [Column("limit", 0.115), key, Column("period", 0.055), Column("", 0.02), Column("limit value", 0.08, True),
+            Column("used", 0.08, True), Column("slack", 0.08, True)]
+    silent = int((table["binding"] & ~valued).sum())
+    note = (f"{len(binding_rows)} of the {int(table['binding'].sum())} binding limits are worth at least "
+            f"{STEP_VALUE_NOISE:g} {run.plan.objective.value_unit} a step. First, most valuable first, those "
+            "'re-solved': the plan solved again with the step applied (what a what-if returns); then those "
+            "'marginal': the shadow price x the step, which holds for small steps only. "
+            + (f"The other {silent} bind at no worth (met exactly, or 0 of 0: nothing available and nothing "
+               "asked); " if silent else "")
+            + "constraints.csv lists every row of every quarter, with its shadow price.")
+    pages = list(table_pages("Limits that bind: re-solved, then marginal, most valuable first", [
+        *head, Column("step", 0.08, True), Column(f"worth of a step ({unit})", 0.12, True),
+        Column("found by", 0.07)], binding_rows, note))
+    room_note = (f"Limits that do not bind, in {last} and for each year: {len(room_rows)} of "
+                 f"{int((~table['binding']).sum())}; the quarters before {last}, and rows with nothing available "
+                 "and nothing asked, are in constraints.csv.")
+    pages += table_pages(f"Limits with room at the end of the horizon ({last}) and by year", head, room_rows,
+                         room_note)
+    return pages
+
+
+def _limit_cells(limit: Any, levels: _Levels) -> list[str]:
+    """limit, key, period, sense, level, used, slack; then the step and two cells to fill."""
+    family = FAMILIES[str(limit.family)]
+    formatter = partial(fmt.quantity, unit=family.unit)
+    where = " / ".join(str(getattr(limit, f)) for f in KEY_FIELDS if getattr(limit, f))
+    return [family.title, where, str(limit.period), SENSES.get(str(limit.sense), str(limit.sense)),
+            *levels(limit, formatter), _number(float(limit.slack), formatter), str(limit.step), "", ""]
+
+
+def _worth_unit(run: RunResult, values: Any) -> tuple[str, float]:
+    """One unit for a column of step values (its name, and what a value is divided by), so that
+    '670 PFLOPS-quarters' never sits under '10.1 EFLOPS-quarters'."""
+    largest = float(values.max()) if len(values) else 0.0
+    if run.plan.objective.maximises:
+        return ("EFLOPS-q", 1e3) if largest >= 1e3 else ("PFLOPS-q", 1.0)
+    return ("$B", 1e9) if largest >= 1e9 else ("$M", 1e6)

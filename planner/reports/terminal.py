@@ -15,6 +15,7 @@ from planner import fmt
 from planner.answers.decision import unit_cost_words
 from planner.reports.console import TextColumn, fitted_table, make_console, narrowest_width
 from planner.reports.report import binding_limits
+from planner.tolerances import SOLVER_NOISE
 
 if TYPE_CHECKING:
     from planner.answers.diagnosis import Diagnosis
@@ -226,23 +227,41 @@ def _stacks_line(by_year: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def _budget_table(run: RunResult) -> Table:
+    """Capex and opex by year, each with its parts, so that the columns add up (budget.csv's columns;
+    a part that is $0 in every year is left out), against the year's limit: the total one, else the
+    capex one."""
     assert run.tables is not None
     budget = run.tables.budget
-    table = Table(title="Spending by year", title_justify="left")
-    for column in ("year", "accelerators", "halls", "generation", "energy", "lease", "total", "limit", "used"):
-        table.add_column(column, justify="right")
+    leases = budget["opex_lease_usd"] + budget["opex_hall_lease_usd"] + budget["opex_generation_lease_usd"]
+    columns = {
+        "accelerators": budget["capex_accelerators_usd"] + budget["capex_trade_in_usd"],
+        "halls": budget["capex_modules_usd"], "generation": budget["capex_generation_usd"],
+        "capex": budget["capex_usd"], "energy": budget["opex_energy_usd"], "leases": leases,
+        # upkeep, decommissioning, software stacks
+        "other\nopex": budget["opex_usd"] - budget["opex_energy_usd"] - leases,
+        "total": budget["total_usd"],
+    }
+    shown = {name: values for name, values in columns.items()
+             if name in ("capex", "total") or (values.abs() > SOLVER_NOISE).any()}
+    limits = []
     for row in budget.itertuples(index=False):
-        # The limit shown is the total one, else the capex one (what capex guidance limits).
         limit, spent, kind = float(row.limit_usd), float(row.total_usd), ""
         if limit != limit and float(row.capex_limit_usd) == float(row.capex_limit_usd):
             limit, spent, kind = float(row.capex_limit_usd), float(row.capex_usd), "capex "
+        limits.append((limit, spent, kind))
+    kinds = {kind for limit, _, kind in limits if limit == limit}
+    heading = f"{kinds.pop()}\nlimit" if len(kinds) == 1 else "limit"
+    table = Table(title="Spending by year", title_justify="left")
+    for column in ("year", *shown, heading, "used"):
+        table.add_column(column, justify="right")
+    for i, (year, (limit, spent, kind)) in enumerate(zip(budget["year"], limits, strict=True)):
         used = fmt.share(spent / limit) if limit == limit and limit > 0 else "-"
-        table.add_row(
-            str(row.year), fmt.usd(row.capex_accelerators_usd), fmt.usd(row.capex_modules_usd),
-            fmt.usd(row.capex_generation_usd), fmt.usd(row.opex_energy_usd),
-            fmt.usd(row.opex_lease_usd + row.opex_hall_lease_usd + row.opex_generation_lease_usd),
-            fmt.usd(row.total_usd), kind + fmt.usd(limit) if limit == limit else "none", used,
-        )
+        written = ("" if heading != "limit" else kind) + fmt.usd(limit) if limit == limit else "none"
+        table.add_row(str(year), *(fmt.usd(float(values.iloc[i])) for values in shown.values()), written, used)
+    resale = float(budget["resale_usd"].sum())
+    if resale > 0:
+        table.caption = f"Retired units sold for {fmt.usd(resale)} over the horizon (budget.csv resale_usd), not netted"
+        table.caption_justify = "left"
     return table
 
 
@@ -332,8 +351,8 @@ def print_explanation(run: RunResult) -> None:
     for number, limit in enumerate(limits, start=1):
         in_compute = limit.value_unit == "PFLOPS-quarters"
         value = fmt.pflops(limit.step_value) + "-q" if in_compute else fmt.usd(limit.step_value)
-        how = limit.method.replace("re-solved in the LP relaxation", "re-solved, LP relaxation")
-        rows.append((str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value, how))
+        rows.append((str(number), limit.family.replace("_", " "), limit.key, limit.period, limit.step, value,
+                     limit.method))
     table, _ = fitted_table(console, columns, rows)
     console.print(table)
     console.print("In words:")

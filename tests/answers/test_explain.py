@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from planner.answers.diagnose import diagnose
+from planner.answers.outcome import RunResult
 from planner.answers.run import Options, load, optimize
 from planner.cli import app
 from planner.model.rows import RowKey
@@ -236,3 +238,66 @@ def test_explain_ranks_as_optimize_does_and_says_how_each_value_was_found(write_
     for number, limit in enumerate(limits[:10], start=1):
         assert f"{number}. {limit.words}" in words
     assert limits[0].method in ("re-solved", "marginal")
+
+
+def test_money_rows_scaled_for_the_interior_point_method_come_back_in_dollars(write_plan, monkeypatch):
+    """A large LP goes to HiGHS's IPM with its money rows in units of $100k (`families.IPM_SCALE`);
+    values, duals and slacks come back in the plan's own units. The budget-bound plan of
+    `test_budget_price`, sent down that path: the same optimum, its budget's dual 10 / 310,950
+    PFLOPS-quarters per dollar (so $1B adds 32,159.6), and every row's dual and slack as simplex
+    gives them on the LP as built."""
+    from planner.model import highs_run  # noqa: PLC0415
+    from planner.model.build import build_model  # noqa: PLC0415
+    from planner.model.families import IPM_SCALE_BY_UNIT  # noqa: PLC0415
+
+    plan = base_plan(budget=[{"year": 2026, "limit_usd": "$100M"}])
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 100
+    lp = build_model(load(write_plan(plan), SMALL_CATALOG, Options()).plan).linear_program
+    options = highs_run.SolverOptions()
+    simplex = highs_run.run_highs(highs_run.highs_model(lp, options), lp)
+    monkeypatch.setattr(highs_run, "IPM_FROM_COLUMNS", 1)
+    assert highs_run.uses_ipm(lp)
+    budget = [i for i, row in enumerate(lp.rows) if row.family == "budget"]
+    assert lp.ipm_row_scale[budget].tolist() == [IPM_SCALE_BY_UNIT["USD"]]
+    ipm = highs_run.run_highs(highs_run.highs_model(lp, options), lp)
+    assert ipm.objective == pytest.approx(simplex.objective, rel=1e-9)
+    assert simplex.duals is not None
+    assert ipm.duals is not None
+    assert ipm.slacks is not None
+    assert ipm.duals[budget[0]] == pytest.approx(10 / ALPHA_QUARTER_USD, rel=1e-4)  # less the tie-break
+    assert ipm.duals == pytest.approx(simplex.duals, rel=1e-6, abs=1e-12)
+    assert ipm.slacks == pytest.approx(simplex.slacks, rel=1e-6, abs=1e-6)
+
+
+def test_the_limit_pages_rank_re_solved_steps_and_leave_out_what_is_worth_nothing(write_plan):
+    """report.pdf's first limits page lists the binding limits worth a step: the re-solved ones
+    first, then the marginal ones, in one unit for the column; limits that bind at no worth are
+    counted, not listed (Louisiana: 0 <= 0 rows of quarters with nothing built, by the hundred);
+    the last lists limits with room in the last quarter. In the one-quarter plan power binds (800
+    beta on 8 MW IT), re-solved: 100 MW more adds what a what-if returns (as in
+    `test_a_whole_step_is_worth_what_the_changed_plan_solves_to`)."""
+    from planner.model.families import INTERNAL  # noqa: PLC0415
+    from planner.reports.pdf_tables import limit_pages  # noqa: PLC0415
+    from tests.conftest import shipped_run  # noqa: PLC0415
+
+    def texts(run: RunResult) -> tuple[list[str], list[str], pd.DataFrame]:
+        table = run.tables.constraints
+        binding = table[table["binding"] & ~table["family"].isin(INTERNAL)]
+        pages = limit_pages(run)
+        return [t.get_text() for t in pages[0].texts], [t.get_text() for t in pages[-1].texts], binding
+
+    first, room, binding = texts(solve_plan(write_plan(base_plan()), integer=True))
+    assert first[0] == "Limits that bind: re-solved, then marginal, most valuable first"
+    methods = [cell for cell in first if cell in ("re-solved", "marginal")]
+    assert methods[0] == "re-solved"
+    assert methods == sorted(methods, key=lambda m: m != "re-solved")
+    solved = binding[binding["step_value_method"] == "re-solved"].iloc[0]
+    assert f"{solved['solved_step_value'] / 1e3:,.1f}" in first
+    assert room[0].startswith("Limits with room at the end of the horizon (2026Q1)")
+
+    first, _, binding = texts(shipped_run("louisiana"))
+    worth = binding["solved_step_value"].fillna(binding["step_value"])
+    silent = int((worth < 1.0).sum())
+    assert silent > 100
+    assert len([cell for cell in first if cell in ("re-solved", "marginal")]) == min(40, int((worth >= 1.0).sum()))
+    assert f"The other {silent} bind at no worth" in " ".join(first[1].split())

@@ -175,25 +175,34 @@ def test_large_modules_are_searched_when_the_lp_bound_is_loose():
     assert (allocation["units"] == allocation["units"].round()).all()
 
 
-def test_steps_of_a_searched_plan_are_re_solved_in_its_lp_relaxation():
-    """Louisiana's whole units need a search (its modules), so each whole re-solve of a step would be
-    one too: its top steps are re-solved in the LP relaxation instead, and say so. The marginal
-    value misleads most on Rubin Ultra's supply in 2030Q1: 738 EFLOPS-quarters at the margin (its
-    dual x 1,000 units), about 11 re-solved, because the step runs into the budget at once."""
-    from planner.answers.explain import RESOLVED_RELAXED  # noqa: PLC0415
-    from planner.answers.run import Options, load, optimize  # noqa: PLC0415
+def test_steps_of_a_searched_plan_are_worth_what_the_what_if_returns():
+    """Louisiana's whole units need a search (its modules), and so does each step: its top steps are
+    re-solved by that same search, so "would add" is exactly what the what-if with that change
+    returns. (Re-solved in the LP relaxation, the 2027 capex step was 434 EFLOPS-quarters against the
+    what-if's 472.) The marginal value misleads most on Rubin Ultra's supply in 2030Q1: 738
+    EFLOPS-quarters at the margin (its dual x 1,000 units), because the step runs into the budget."""
+    from planner.answers.explain import RESOLVED  # noqa: PLC0415
+    from planner.answers.run import Options, optimize  # noqa: PLC0415
+    from planner.api import load_plan  # noqa: PLC0415
+    from planner.api.plans import loaded_of  # noqa: PLC0415
     from tests.conftest import REPO  # noqa: PLC0415
 
     options = Options(risks=False)
-    run = optimize(load(REPO / "sites" / "louisiana.yaml", None, options), options)
+    plan = load_plan(REPO / "sites" / "louisiana.yaml")
+    run = optimize(loaded_of(plan), options)
     table = run.tables.constraints
     solved = table[table["solved_step_value"].notna()]
     assert len(solved) >= 5
-    assert set(solved["step_value_method"]) == {RESOLVED_RELAXED}
-    assert all("re-solved in the LP relaxation" in words for words in solved["sentence"])
-    rubin = solved[solved["name"] == "supply__rubin_ultra_nvl576__2030Q1"].iloc[0]
+    assert set(solved["step_value_method"]) == {RESOLVED}
+    capex = solved[solved["name"] == "capex_budget__2027__2027"].iloc[0]
+    assert "would add" in capex["sentence"]
+    changed = optimize(loaded_of(plan.with_overrides({"budget.2027.capex_limit_usd": "$9B"})),
+                       Options(risks=False, resolve_steps=False))
+    gain = changed.result.objective_value - run.result.objective_value
+    assert capex["solved_step_value"] == pytest.approx(gain, rel=1e-9)
+    assert gain == pytest.approx(472_000, rel=0.01)
+    rubin = table[table["name"] == "supply__rubin_ultra_nvl576__2030Q1"].iloc[0]
     assert rubin["step_value"] == pytest.approx(738_259, rel=1e-3)
-    assert rubin["solved_step_value"] < 0.02 * rubin["step_value"]
 
 
 @needs_cbc

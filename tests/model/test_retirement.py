@@ -123,3 +123,19 @@ def test_the_decision_says_what_to_buy_and_retire_and_what_it_costs_per_unit(wri
                              "Capex $160M over the horizon.")
     assert said.capex_usd_per_effective_eflops_end == pytest.approx(50e6)
     assert said.capex_usd_per_it_mw_end == pytest.approx(20e6)
+
+
+def test_the_decision_names_what_is_leased_and_leaves_it_out_of_capex_per_unit(write_plan):
+    """The same refresh with 10 alpha leased from a cloud offer at $2 an hour in each of the four
+    quarters: 4 x 10 x 2,190 h x $2 = $175.2k of opex, named in the sentence (capex alone would
+    hide it); the capex per effective
+    EFLOPS counts only what is owned, so it stays $50M (the leased alpha have no capex)."""
+    from planner.answers.decision import decision  # noqa: PLC0415
+
+    plan = installed_plan("2025Q1")
+    plan["cloud_offers"] = [{"id": "c", "accelerator": "alpha", "usd_per_accelerator_hour": 2, "max_accelerators": 10}]
+    run = solve_plan(write_plan(plan))
+    said = decision(run.plan, run.result.solution, run.ledger)
+    alpha = run.plan.catalog["alpha"].name
+    assert f"lease up to 10 x {alpha} (c, 2026Q1-2026Q4; $175k of opex)" in said.sentence
+    assert said.capex_usd_per_effective_eflops_end == pytest.approx(50e6)

@@ -208,7 +208,8 @@ def test_hall_space_matches_sites_table(run):
         for hall in site.halls:
             name = charts._named(hall.id, hall.kind) + (", no backup power" if hall.backup == "none" else "")
             assert drawn[f"{name}: ready"] == pytest.approx(by_site(run, "sites", f"hall_{hall.id}_ready_mw", site.id))
-            assert drawn[f"{name}: in use"] == pytest.approx(by_site(run, "sites", f"hall_{hall.id}_used_mw", site.id))
+            occupied = by_site(run, "sites", f"hall_{hall.id}_used_mw", site.id)
+            assert drawn[f"{name}: occupied"] == pytest.approx(occupied)
     assert any("tent +" in t.get_text() for t in figure.axes[0].texts), "new tent modules are marked"
 
 

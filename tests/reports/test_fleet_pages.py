@@ -127,7 +127,7 @@ def test_fleet_rollup_is_the_sum_of_the_site_tables(three):
     assert peak == pytest.approx([12.0, 12.0])
     assert peak == pytest.approx(summed(sites, "power_peak_mw", periods))
     assert bars(halls)["ready"] == pytest.approx([16.0, 16.0]) == summed(sites, "hall_ready_mw", periods)
-    assert bars(halls)["in use"] == pytest.approx([10.0, 10.0]) == summed(sites, "hall_used_mw", periods)
+    assert bars(halls)["occupied"] == pytest.approx([10.0, 10.0]) == summed(sites, "hall_used_mw", periods)
     allocation = three.tables.allocation
     assert bars(compute) == {"amd": pytest.approx([4000.0, 4000.0])}
     assert bars(compute)["amd"] == pytest.approx(summed(allocation, "effective_bf16_pflops", periods))
@@ -135,7 +135,7 @@ def test_fleet_rollup_is_the_sum_of_the_site_tables(three):
     assert bars(spend)["capex"] == pytest.approx([200e6]) == list(budget["capex_usd"])
     assert bars(spend)["opex"] == pytest.approx([2_102_400.0]) == list(budget["opex_usd"])
     assert "peak draw 12.0 MW of 35.0 MW firm in 2026Q2 (34%)" in power.get_title("left")
-    assert "10.0 MW IT in use of 16.0 MW ready" in halls.get_title("left")
+    assert "10.0 MW IT occupied of 16.0 MW ready" in halls.get_title("left")
     for ax in figure.axes:
         assert ax.get_xlabel() in ("quarter", "calendar year")
         assert ax.get_ylabel()
