@@ -42,8 +42,11 @@ def usd(value: float) -> str:
 
 
 def count(value: float) -> str:
-    """A count: 350k, 1.2M, 72."""
+    """A count: 350k, 1.2M, 72; a fraction below 1,000 as it is (847.5 racks of supply a quarter,
+    not 848: rounded, a limit would show more than it allows)."""
     if abs(value) < 999.5:
+        if abs(value - round(value)) > 1e-6:
+            return f"{value:.2f}".rstrip("0").rstrip(".")
         return f"{value:.0f}"
     return _scaled(value, [(1e9, "B"), (1e6, "M"), (1e3, "k"), (1.0, "")])
 
