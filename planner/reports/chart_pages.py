@@ -84,7 +84,7 @@ REPORT_CHARTS = (
 )
 """In the order of the report's pages, after the summary page."""
 TABLES_HEADING = "Tables"
-TABLES_WORDS = "allocation at the end; the limits that bind, by worth; those with room"
+TABLES_WORDS = "allocation at the end; limits that bind; limits with room"
 
 
 @dataclass(frozen=True)

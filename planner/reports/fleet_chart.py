@@ -146,9 +146,9 @@ def compute_panel(run: ChartInput, ax: Axes) -> None:
     at_end = allocation[allocation["period"] == periods[-1]]
     peak = float(at_end["bf16_pflops"].sum())
     leased = float(at_end.loc[at_end["site"] == "cloud", "effective_bf16_pflops"].sum())
-    words = f" ({fmt.pflops(leased)} of it leased)" if leased > 0 else ""  # effective, as the bars
-    ax.set_title(f"Compute in service: {fmt.pflops(tops[-1])} BF16 effective in {periods[-1]}{words}\n"
-                 f"by vendor (bars); {fmt.pflops(peak)} BF16 peak", **PANEL_TITLE)
+    words = f"; {fmt.pflops(leased)} of it leased" if leased > 0 else ""  # effective, as the bars
+    ax.set_title(f"Compute in service: {fmt.pflops(tops[-1])} BF16 effective in {periods[-1]}\n"
+                 f"by vendor (bars){words}; {fmt.pflops(peak)} BF16 peak", **PANEL_TITLE)
     value_axis(ax, "BF16 compute, effective", "pflops")
     quarter_axis(ax, periods, width_share=0.4)
     _legend(ax)
@@ -169,8 +169,7 @@ def hall_panel(run: ChartInput, ax: Axes) -> None:
         _empty(ax, "no hall space in the horizon")
     share = f" ({fmt.share(used[-1] / ready[-1])})" if ready[-1] > 0 else ""
     ax.set_title(f"Hall space: {fmt.mw(used[-1])} IT occupied of {fmt.mw(ready[-1])} ready in {periods[-1]}{share}\n"
-                 "every hall of every site: IT MW ready (light), occupied by racks in service or being "
-                 "commissioned (dark)", **PANEL_TITLE)
+                 "all halls: IT MW ready (light), occupied incl. commissioning (dark)", **PANEL_TITLE)
     value_axis(ax, "IT power in halls", "mw")
     quarter_axis(ax, periods, width_share=0.4)
     _legend(ax)

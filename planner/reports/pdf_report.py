@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 PNG_DPI = 150
 PDF_NAME = "report.pdf"
+DECISION_LINES = 4
+"""Lines of the decision above page 1's headline."""
+DECISION_SIZES = ((9.5, 150), (8.5, 168), (7.5, 190))
+"""(points, characters a line) to set the decision in, largest first: the first that fits."""
 
 @literal_text()
 def write_charts_and_pdf(run: RunResult, summary: dict[str, Any], folder: OutputFolder) -> dict[str, list[Figure]]:
@@ -147,7 +151,7 @@ def summary_page(run: RunResult, summary: dict[str, Any]) -> Figure:
     for number, limit in enumerate(limits, start=1):
         right.line(f"{number}. {limit['words']}.", size=9, gap=1.05)
         right.space(0.2)
-    right.line("What one more step of each is worth; the last pages list every limit and its slack.",
+    right.line("What one more step of each is worth; the last pages list the limits that bind, then those with room.",
                size=7.5, color="#555555", scaled=True)
     if run.risks is not None:
         risks_block(right, run.risks)
@@ -179,11 +183,17 @@ def _contents(figure: Figure, top: float, run: RunResult) -> None:
 
 def _decision(figure: Figure, decision: dict[str, Any]) -> float:
     """The plan in a sentence or two, under the title; returns where the next block starts."""
-    writer = Writer(figure, 0.04, 0.87, 150)
     words = unit_cost_words(decision)
     text = decision["sentence"] + (f" Capex per unit: {words}." if words else "")
-    for line in textwrap.wrap(text, 150)[:4]:
-        writer.line(line, size=9.5, weight="bold", color="#1f2d3d")
+    # Four lines fit above the headline; a longer decision (a fleet that buys, builds, leases and
+    # retires) is set smaller to fit, and never cut short: past that it says where the rest is.
+    setting = [(size, width, textwrap.wrap(text, width)) for size, width in DECISION_SIZES]
+    size, width, lines = next((s for s in setting if len(s[2]) <= DECISION_LINES), setting[-1])
+    if len(lines) > DECISION_LINES:
+        lines = [*lines[:DECISION_LINES - 1], "... (the whole decision is in summary.json)"]
+    writer = Writer(figure, 0.04, 0.87, width)
+    for line in lines:
+        writer.line(line, size=size, weight="bold", color="#1f2d3d")
     return writer.y - 0.02
 
 
@@ -253,10 +263,9 @@ def _headline(writer: Writer, run: RunResult, summary: dict[str, Any], totals: d
 def _objective_compute(plan: Plan) -> str:
     """What max-compute counts, in words: every workload at the objective's precision (so its value is
     not the sum of the delivered lines above, inference being at FP8 there), and the weights unless 1."""
-    precision = plan.objective_precision.upper()
-    words = f"effective {precision} compute delivered, training and inference both counted at {precision}"
+    words = f"effective compute delivered, every workload at {plan.objective_precision.upper()}"
     if plan.training_weight != 1.0 or plan.inference_weight != 1.0:
-        words += f", weighted training x{plan.training_weight:g}, inference x{plan.inference_weight:g}"
+        words += f", training x{plan.training_weight:g}, inference x{plan.inference_weight:g}"
     return words
 
 
