@@ -38,13 +38,13 @@ def test_a_plan_larger_than_one_machine_solves_is_refused_before_it_is_built(tmp
 
 
 def test_generate_refuses_a_plan_optimize_would_refuse(tmp_path):
-    """2,000 sites x 20 parts x 12 quarters: about 2.4 x 480,000 = 1,152,000 columns > 900,000;
-    at most 900,000 // (2.4 x 240) = 1,562 sites."""
+    """2,000 sites x 20 parts x 12 quarters: about 2.4 x 480,000 = 1,152,000 columns > 800,000;
+    at most 800,000 // (2.4 x 240) = 1,388 sites."""
     out = tmp_path / "big.yaml"
     result = runner.invoke(app, ["generate", "--sites", "2000", "--accelerators", "20", "--quarters", "12",
                                  "--out", str(out)])
     assert result.exit_code == 2, result.output
     words = " ".join(result.output.split())
-    assert "--sites: expected sites x accelerators x quarters whose LP has at most 900,000 columns" in words
-    assert "about 1,152,000; at most 1,562 sites with 20 accelerators and 12 quarters" in words
+    assert "--sites: expected sites x accelerators x quarters whose LP has at most 800,000 columns" in words
+    assert "about 1,152,000; at most 1,388 sites with 20 accelerators and 12 quarters" in words
     assert not Path(out).exists()
