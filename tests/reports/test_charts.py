@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 import yaml
 from matplotlib.axes import Axes
@@ -85,12 +84,6 @@ def report(run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
     write_report(run, out)
     return out
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def bars(ax: Axes) -> dict[str, list[float]]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 import yaml
@@ -72,12 +71,6 @@ def four_report(four: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Pa
     out = tmp_path_factory.mktemp("report")
     write_report(four, out)
     return out
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def bars(ax) -> dict[str, list[float]]:

@@ -16,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pandas as pd
 import plotly.offline
 import pytest
@@ -64,12 +63,6 @@ def page(report: Path) -> str:
 def plots(page: str) -> dict[str, tuple[list[dict], dict]]:
     """Each Plotly panel of the page: its div id -> (traces, layout)."""
     return {div: (json.loads(data), json.loads(layout)) for div, data, layout in NEW_PLOT.findall(page)}
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_written_beside_the_pdf_and_listed_in_the_manifest(report):
