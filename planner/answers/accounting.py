@@ -312,8 +312,7 @@ def _money(
             [mw * dt_h * plan.sites[s].sources[g].energy_usd_per_mwh for (s, g, _), mw in solution.disp.items()],
             dtype=np.float64)),
         ("lease", np.array([t for _, t in solution.lease], dtype=np.int64), np.array(
-            [n * dt_h * plan.cloud_offers[k].usd_per_accelerator_hour for (k, _), n in solution.lease.items()],
-            dtype=np.float64)),
+            [lease_usd(plan, k, n) for (k, _), n in solution.lease.items()], dtype=np.float64)),
     ]
     opex_parts += _leases(plan, solution)
     if plan.maintenance_share_per_year > 0:
@@ -453,11 +452,26 @@ def peak_bf16_pflops_by_vendor(plan: Plan, solution: Solution, books: Ledger) ->
     return out
 
 
+def lease_usd(plan: Plan, offer: int, accelerators: float) -> float:
+    """What leasing `accelerators` from cloud offer `offer` for a quarter costs."""
+    return accelerators * plan.hours_per_period * plan.cloud_offers[offer].usd_per_accelerator_hour
+
+
 def effective_bf16_pflops(plan: Plan, books: Ledger, t: int) -> float:
     """Effective BF16 PFLOPS in service in quarter t: availability-weighted accelerators x peak x
     utilisation x stack maturity (what demand and max-compute count)."""
-    return math.fsum(chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
+    return math.fsum(_effective_bf16(plan, c, chips, t)
                      for (c, tt), chips in books.fleet_accelerators.items() if tt == t)
+
+
+def leased_effective_bf16_pflops(plan: Plan, solution: Solution, t: int) -> float:
+    """The part of `effective_bf16_pflops` that is leased from cloud offers in quarter t (no capex buys it)."""
+    return math.fsum(_effective_bf16(plan, plan.cloud_offers[k].accelerator, n, t)
+                     for (k, tt), n in solution.lease.items() if tt == t)
+
+
+def _effective_bf16(plan: Plan, c: str, chips: float, t: int) -> float:
+    return chips * plan.catalog[c].bf16_pflops * plan.effective_share(plan.catalog[c], t)
 
 
 def delivered_pflops(plan: Plan, solution: Solution, t: int) -> tuple[float, float]:

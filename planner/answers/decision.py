@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner import fmt
-from planner.answers.accounting import Ledger, effective_bf16_pflops
+from planner.answers.accounting import Ledger, effective_bf16_pflops, lease_usd, leased_effective_bf16_pflops
 from planner.inputs.plan import Plan
 from planner.model.solution import Solution
 from planner.tolerances import SOLVER_NOISE
@@ -73,10 +73,8 @@ def decision(plan: Plan, solution: Solution, books: Ledger) -> Decision:
     capex = math.fsum(books.capex_usd.values())
     end = len(plan.periods) - 1
     # Capex buys what is owned: leased compute (opex, no capex) stays out of the capex per EFLOPS.
-    leased = math.fsum(n * plan.catalog[accelerator].bf16_pflops * plan.effective_share(plan.catalog[accelerator], end)
-                       for (k, t), n in solution.lease.items() if t == end
-                       for accelerator in [plan.cloud_offers[k].accelerator])
-    effective_eflops = (effective_bf16_pflops(plan, books, end) - leased) / 1000.0
+    owned = effective_bf16_pflops(plan, books, end) - leased_effective_bf16_pflops(plan, solution, end)
+    effective_eflops = owned / 1000.0
     it_mw = math.fsum(mw for (_, t), mw in books.site_it_mw.items() if t == end)
     sentence = "; ".join(clauses) + "." if clauses else "buy and build nothing: what is there already will do."
     sentence = sentence[0].upper() + sentence[1:]
@@ -107,7 +105,7 @@ def _leases(plan: Plan, solution: Solution) -> list[str]:
     for (k, t), n in solution.lease.items():
         if n > SOLVER_NOISE:
             peak[k] = max(peak[k], n)
-            usd[k] += n * plan.hours_per_period * plan.cloud_offers[k].usd_per_accelerator_hour
+            usd[k] += lease_usd(plan, k, n)
             when[k].append(t)
     return [f"lease up to {fmt.count(peak[k])} x {plan.catalog[offer.accelerator].name} ({offer.id}, "
             f"{_span(plan, min(when[k]), max(when[k]))}; {fmt.usd(usd[k])} of opex)"

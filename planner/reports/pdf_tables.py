@@ -210,15 +210,12 @@ def limit_pages(run: RunResult) -> list[Figure]:
     yearly = ~table["period"].astype(str).str.contains("Q")
     room = ~table["binding"] & ~empty & ((table["period"] == last) | yearly)
     levels = _Levels(run)
-    binding_rows = [_limit_cells(r, levels) for r in table[valued].itertuples(index=False)]
-    room_rows = [_limit_cells(r, levels)[:7] for r in table[room].itertuples(index=False)]
     unit, scale = _worth_unit(run, worth[valued])
-    for row, value, method in zip(binding_rows, worth[valued].tolist(), table.loc[valued, "step_value_method"],
-                                  strict=True):
-        row[8:] = [f"{value / scale:,.1f}", method]
-    key = Column("key", 0.18)
-    head = [Column("limit", 0.115), key, Column("period", 0.055), Column("", 0.02), Column("limit value", 0.08, True),
-            Column("used", 0.08, True), Column("slack", 0.08, True)]
+    binding_rows = [[*_limit_cells(r, levels), str(r.step), f"{value / scale:,.1f}", str(r.step_value_method)]
+                    for r, value in zip(table[valued].itertuples(index=False), worth[valued].tolist(), strict=True)]
+    room_rows = [_limit_cells(r, levels) for r in table[room].itertuples(index=False)]
+    head = [Column("limit", 0.115), Column("key", 0.18), Column("period", 0.055), Column("", 0.02),
+            Column("limit value", 0.08, True), Column("used", 0.08, True), Column("slack", 0.08, True)]
     silent = int((table["binding"] & ~valued).sum())
     note = (f"{len(binding_rows)} of the {int(table['binding'].sum())} binding limits are worth at least "
             f"{STEP_VALUE_NOISE:g} {run.plan.objective.value_unit} a step. First, most valuable first, those "
@@ -239,12 +236,12 @@ def limit_pages(run: RunResult) -> list[Figure]:
 
 
 def _limit_cells(limit: Any, levels: _Levels) -> list[str]:
-    """limit, key, period, sense, level, used, slack; then the step and two cells to fill."""
+    """limit, key, period, sense, level, used, slack."""
     family = FAMILIES[str(limit.family)]
     formatter = partial(fmt.quantity, unit=family.unit)
     where = " / ".join(str(getattr(limit, f)) for f in KEY_FIELDS if getattr(limit, f))
     return [family.title, where, str(limit.period), SENSES.get(str(limit.sense), str(limit.sense)),
-            *levels(limit, formatter), _number(float(limit.slack), formatter), str(limit.step), "", ""]
+            *levels(limit, formatter), _number(float(limit.slack), formatter)]
 
 
 def _worth_unit(run: RunResult, values: Any) -> tuple[str, float]:
