@@ -13,7 +13,6 @@ from planner.answers.accounting import Ledger, ledger
 from planner.answers.explain import Prices, price_limits
 from planner.answers.outcome import ObjectiveValue, RunResult, objective_of
 from planner.answers.ranging import TOP, realise_steps
-from planner.answers.results import make_tables
 from planner.answers.verify import verify
 from planner.errors import Position, SolverError
 from planner.files import replace_file
@@ -45,6 +44,10 @@ def optimize(loaded: LoadedPlan, options: Options) -> RunResult:
     run = RunResult(loaded=loaded, options=solved.options, model=solved.model, result=solved.result,
                     ledger=solved.ledger, seconds=solved.seconds, notes=solved.notes)
     if solved.prices is not None and solved.result.solution is not None and solved.ledger is not None:
+        # pandas (with pyarrow, some 75 MB) loads here, once the solver's memory is given back:
+        # loaded before, it would add to HiGHS's run, the peak of a large plan (bench/README.md).
+        from planner.answers.results import make_tables  # noqa: PLC0415
+
         run.tables = make_tables(loaded.plan, solved.result.solution, solved.ledger, solved.prices)
     return run
 

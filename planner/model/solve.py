@@ -28,6 +28,7 @@ from planner.model.highs_run import (
     run_highs,
 )
 from planner.model.lp import LinearProgram
+from planner.model.memory import release_freed_memory
 from planner.model.native_output import diverted_stdout
 from planner.model.solution import Solution
 from planner.model.variables import Model
@@ -284,7 +285,12 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
             _take_pricing(model, result, answer, run_highs(highs_model(pricing, options), pricing))
     if result.solution is not None:
         _read_duals(model, result, answer)
-    model.highs = highs if lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS else None
+    if lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS:
+        model.highs = highs
+    else:
+        model.highs = None
+        del highs  # the last reference: HiGHS frees the model, then the pages go back to the OS
+        release_freed_memory()
     seconds["read_back"] = time.perf_counter() - started
     return result
 
