@@ -33,8 +33,8 @@ class EstimateEffect:
     """What it is, as a person names it: `mi455x unit price`."""
     value_text: str
     """Its value as written in the plan or catalog, with its unit."""
-    values: tuple[float, ...]
-    """Its number(s), in the unit its key names."""
+    values: tuple[float | str, ...]
+    """Its number(s), in the unit its key names; a date's quarter(s)."""
     source: str
     """The `sources:` text that marks it as an estimate."""
     low: float | None
@@ -42,6 +42,10 @@ class EstimateEffect:
     high: float | None
     low_status: str = "optimal"
     high_status: str = "optimal"
+    low_words: str = ""
+    """What the low end does to it: `x0.8`, `2 quarters earlier`, `4 quarters` (empty: `x` and the
+    low factor)."""
+    high_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,12 +156,18 @@ class Risks:
         return f"{text} {self.change_unit}" if unit and self.maximises else text
 
     def effect_words(self, effect: EstimateEffect, *, compact: bool = False) -> str:
-        """`mi455x unit price (estimate, $2.70M): x0.8 -> +51.1 EFLOPS-quarters, x1.2 -> -43.0`; `compact`
+        """`mi455x unit price (estimate, $2.70M): x0.8 -> +51.1 EFLOPS-quarters, x1.2 -> -43.0` (a date:
+        `2 quarters earlier -> ..., 2 quarters later -> ...`); `compact`
         leaves out `estimate` and the unit (a heading says them)."""
         low, high = self.change(effect.low), self.change(effect.high)
         what = f"{effect.words} ({effect.value_text})" if compact else f"{effect.words} (estimate, {effect.value_text})"
-        return (f"{what}: x{self.low_factor:g} -> {self.change_text(low, effect.low_status, unit=not compact)}, "
-                f"x{self.high_factor:g} -> {self.change_text(high, effect.high_status, unit=False)}")
+        low_words = effect.low_words or f"x{self.low_factor:g}"
+        high_words = effect.high_words or f"x{self.high_factor:g}"
+        low_text = self.change_text(low, effect.low_status, unit=not compact)
+        # The unit follows the first end that shows a number (`no change -> ..., -3.20 EFLOPS-quarters`).
+        shown = low_text != self.change_text(low, effect.low_status, unit=False)
+        high_text = self.change_text(high, effect.high_status, unit=not compact and not shown)
+        return f"{what}: {low_words} -> {low_text}, {high_words} -> {high_text}"
 
     def spread_words(self, *, short: bool = False) -> str:
         """`P10 4,309, P50 4,557, P90 5,191 EFLOPS-quarters`; `short`: `4,309 / 4,557 / 5,191 EFLOPS-quarters`."""
@@ -192,7 +202,8 @@ class Risks:
         def effect(e: EstimateEffect) -> dict[str, Any]:
             return {"path": e.path, "paths": list(e.paths), "name": e.words, "value": list(e.values),
                     "value_text": e.value_text, "source": e.source, "low_headline": e.low, "high_headline": e.high,
-                    "low_status": e.low_status, "high_status": e.high_status, "matters": self.matters(e)}
+                    "low_status": e.low_status, "high_status": e.high_status, "low_move": e.low_words,
+                    "high_move": e.high_words, "matters": self.matters(e)}
 
         return {
             "method": self.method, "objective": self.objective, "unit": self.unit,

@@ -71,6 +71,12 @@ class Writer:
 RISKS_HEADING = "Main risks: what the estimates could do"
 
 
+def _dates(risks: Risks) -> str:
+    """`, a date up to 2 quarters either way` where a date was drawn (empty otherwise)."""
+    moves = [e.high_words for e in risks.screened if risks.matters(e) and e.high_words.endswith(" later")]
+    return f", a date up to {moves[0].removesuffix(' later')} either way" if moves else ""
+
+
 def risk_lines(risks: Risks) -> list[tuple[str, str]]:
     """The main risks in words, as (kind, text): "lead" (the spread), "note" (how it was found),
     "list" (the heading of the estimates that matter) and "item" (one of them, most first). Page 1
@@ -89,14 +95,15 @@ def risk_lines(risks: Risks) -> list[tuple[str, str]]:
         ("lead", f"{what}, P10 / P50 / P90: {risks.spread_words(short=True)}"),
         ("note", f"From the LP relaxation (base {risks.headline_text(risks.base)}): {len(risks.draws)} joint draws"
                  f"{failed} of the {_counted(len(risks.varied), 'estimate that matters', 'estimates that matter')}, "
-                 f"each uniform in x{risks.low_factor:g} to x{risks.high_factor:g} of its value (seed {risks.seed}); "
+                 f"each uniform in x{risks.low_factor:g} to x{risks.high_factor:g} of its value{_dates(risks)} "
+                 f"(seed {risks.seed}); "
                  f"{len(risks.screened)} of the {risks.listed} inputs marked as estimate were run alone, those the "
                  "binding limits price highest first."),
     ]
     ranked = risks.ranked()
     if ranked:
-        lines.append(("list", f"Estimates that matter most (each alone at x{risks.low_factor:g} and "
-                              f"x{risks.high_factor:g}; change in {risks.change_unit}):"))
+        lines.append(("list", f"Estimates that matter most (each alone at either end; change in "
+                              f"{risks.change_unit}):"))
         lines += [("item", f"{number}. {risks.effect_words(effect, compact=True)}")
                   for number, effect in enumerate(ranked[:MAX_ESTIMATES_SHOWN], start=1)]
         if len(ranked) > MAX_ESTIMATES_SHOWN:

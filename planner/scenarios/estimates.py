@@ -3,8 +3,11 @@
 An input is marked as an estimate when the `sources:` entry that cites it says "estimate"
 (`unit_price_usd: "estimate: not announced [23]; ..."`): the plan's own tree (sites, budget, supply,
 fabric, ...) and the catalog entries of the parts the plan may buy or holds. Only numbers with a
-fraction can be moved by a factor (a count of quarters or modules cannot), and only those written in
-the files (a default the model applies has no source). A source that cites a list (demand steps, a
+fraction can be moved by a factor, and only those written in the files (a default the model applies
+has no source). Schedules are estimates too: a quarter (a phase's `online`, a window's `from`) moves
+by whole quarters, `QUARTERS_PER_FACTOR` per unit of factor (two quarters early or late at x0.8 and
+x1.2), and a count of quarters (`lead_quarters`) by the factor, rounded to whole quarters; a count of
+modules or units does not move. A source that cites a list (demand steps, a
 stack's maturity steps) cites every number in it: one estimate, moved as a whole, with a path per
 number. A source that cites a block (`expansion:`) cites each of its numbers: one estimate each.
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel
@@ -28,6 +31,7 @@ from pydantic import BaseModel
 from planner import fmt
 from planner.errors import Position
 from planner.inputs import schema
+from planner.inputs.schema_types import PERIOD_PATTERN
 from planner.scenarios.overrides import Override
 from planner.scenarios.plan_tree import (
     IDENTITY,
@@ -37,8 +41,19 @@ from planner.scenarios.plan_tree import (
     as_number,
     field_slot,
     identity,
+    shift_period,
     walk_annotation,
 )
+
+Kind = Literal["scale", "date", "quarters"]
+"""How an estimate moves: a number by the factor; a date by whole quarters (`QUARTERS_PER_FACTOR`);
+a count of quarters by the factor, rounded to whole quarters."""
+
+QUARTERS_PER_FACTOR = 10.0
+"""A date moves by this many quarters per unit of factor: two quarters earlier at x0.8 and later at
+x1.2. Two quarters is the slip a build of this size meets often enough to plan for (a gas plant's
+turbines, a utility's interconnection, a hall's fit-out: each month-scale); a factor's +-20% of a
+date itself (a year 2028 +- 405) would mean nothing."""
 
 ESTIMATE_WORD = "estimate"
 """The word that marks a source as an estimate (case-insensitive, anywhere in the text)."""
@@ -69,6 +84,9 @@ FEEDS: dict[str, tuple[str, ...]] = {
     # compute per unit, against demand and share policies
     "bf16_pflops": ("demand", "share_min", "share_max"), "fp8_pflops": ("demand",), "utilisation": ("demand",),
     "factor": ("demand",), "availability": ("demand", "share_min", "share_max"),
+    # schedules: when power, supply and demand come
+    "online": ("power", "site_power", "firm"), "first_start": ("expansion",), "lead_quarters": ("expansion",),
+    "start": ("supply", "demand"),
 }
 """The limit families (`planner.model.families`) each input field feeds, by field name: which prices
 say what moving it is worth. A field not listed is ranked by what it scales directly, if anything."""
@@ -95,8 +113,15 @@ FIELD_WORDS = {
     "resale_share_of_book": "resale share of book value", "decommission_share": "decommissioning cost share",
     "liquid_share": "liquid heat share", "pflops": "demand", "factor": "maturity", "units": "installed units",
     "available_mw": "MW available", "usd_per_accelerator_hour": "lease price",
+    "online": "online date", "first_start": "first build start",
+    "lead_quarters": "build lead time",
 }
 """Input fields as a person names them, on the report's first page."""
+
+STEP_DATE_WORDS = {schema.DemandStep: "demand dates", schema.MaturityStep: "maturity dates",
+                   schema.Supply: "supply start", schema.CloudOffer: "offer start", schema.ShareBound: "share dates",
+                   schema.TrainingClusters: "cluster dates"}
+"""A `from:` date as a person names it, by the model that holds it (`training demand dates`)."""
 
 _ROW_KEYS = {schema.Site: "site", schema.PowerSource: "source", schema.HallType: "hall",
              schema.Accelerator: "accelerator", schema.Supply: "accelerator", schema.CloudOffer: "offer",
@@ -109,8 +134,8 @@ class Estimate:
     """One input marked as an estimate: the numbers it covers, each a `--set` path."""
 
     paths: tuple[str, ...]
-    values: tuple[float, ...]
-    """Each path's number in its key's unit (`$2.7M` -> 2.7e6)."""
+    values: tuple[float | str, ...]
+    """Each path's number in its key's unit (`$2.7M` -> 2.7e6); a date's quarter (`2028Q1`)."""
     source: str
     words: str
     """What it is, as a person names it: `mi455x unit price`."""
@@ -120,10 +145,12 @@ class Estimate:
     """What it is about, as `RowKey` fields: `{"accelerator": "mi455x"}`."""
     bounds: tuple[float, float] = (-math.inf, math.inf)
     """The key's range (a share within 0 and 1, a PUE from 1): a moved value is kept inside it."""
+    kind: Kind = "scale"
 
     @property
     def path(self) -> str:
-        """Its path; for an estimate of a list of numbers, the list's (`demand.training`)."""
+        """Its path; for an estimate of a list of numbers, the list's (`demand.training`); of a list's
+        dates, the list's with the key (`demand.training.*.from`), so the two never share a path."""
         if len(self.paths) == 1:
             return self.paths[0]
         common: list[str] = []
@@ -131,27 +158,67 @@ class Estimate:
             if len(set(segments)) > 1:
                 break
             common.append(segments[0])
-        return ".".join(common)
+        return ".".join(common) + (f".*.{self.paths[0].rsplit('.', 1)[-1]}" if self.kind == "date" else "")
 
     @property
     def value_text(self) -> str:
-        """Its value as the report shows it: `$2.70M`, `350 MW`; a list's first and last."""
-        shown = [_number_text(self.key, v) for v in self.values]
+        """Its value as the report shows it: `$2.70M`, `350 MW`, `2028Q1`; a list's first and last."""
+        shown = [_value_text(self.key, self.kind, v) for v in self.values]
         return shown[0] if len(set(shown)) == 1 else f"{shown[0]} to {shown[-1]}, {len(shown)} steps"
 
-    def moved(self, factor: float) -> tuple[float, ...]:
-        """Its numbers moved by `factor`, each kept within the key's range. A key whose range starts
+    def numbers(self) -> tuple[float, ...]:
+        """Its numbers (none for a date)."""
+        return () if self.kind == "date" else tuple(float(v) for v in self.values)
+
+    def shift(self, factor: float) -> int:
+        """Quarters a date moves at `factor` (0 for another kind)."""
+        return self.shift_at(factor) if self.kind == "date" else 0
+
+    @staticmethod
+    def shift_at(factor: float) -> int:
+        """Quarters any date moves at `factor`: `QUARTERS_PER_FACTOR` per unit, to the nearest quarter."""
+        return round((factor - 1.0) * QUARTERS_PER_FACTOR)
+
+    def moved(self, factor: float) -> tuple[float | str, ...]:
+        """Its values moved by `factor`, each kept within the key's range. A key whose range starts
         above 0 moves by what it holds above that start: a PUE of 1.2 x 1.2 is 1.24 (its overhead of
-        0.2, +20%), not 1.44."""
+        0.2, +20%), not 1.44. A date moves by `shift(factor)` quarters; a count of quarters by the
+        factor, to the nearest whole quarter."""
+        if self.kind == "date":
+            return tuple(shift_period(value, self.shift(factor)) for value in self.values)
         low, high = self.bounds
         start = low if math.isfinite(low) and low > 0 else 0.0
-        return tuple(min(max(start + (value - start) * factor, low), high) for value in self.values)
+        moved = (min(max(start + (value - start) * factor, low), high) for value in self.numbers())
+        return tuple(round(value) for value in moved) if self.kind == "quarters" else tuple(moved)
+
+    def move_words(self, factor: float) -> str:
+        """What `factor` does to it, in words: `x0.8`, `2 quarters earlier`, `4 quarters`."""
+        if self.kind == "date":
+            quarters = self.shift(factor)
+            if quarters == 0:
+                return "as written"
+            plural = "s" if abs(quarters) != 1 else ""
+            return f"{abs(quarters)} quarter{plural} {'later' if quarters > 0 else 'earlier'}"
+        if self.kind == "quarters":
+            return " to ".join(dict.fromkeys(_value_text(self.key, self.kind, v) for v in self.moved(factor)))
+        return f"x{factor:g}"
 
     def overrides(self, factor: float) -> list[Override]:
         """`--set` overrides that move it by `factor` (within its key's range)."""
         origin = Position("risks", 1, 1)
+        quarters = self.shift(factor)
+        if self.kind == "date":
+            return [Override(path, "shift", quarters, origin, f"{quarters:+d}") for path in self.paths if quarters]
         return [Override(path, "set", value, origin, f"{value:g}")
                 for path, value in zip(self.paths, self.moved(factor), strict=True)]
+
+
+def _value_text(name: str, kind: Kind, value: float | str) -> str:
+    if kind == "date":
+        return str(value)
+    if kind == "quarters":
+        return f"{value:g} quarter{'s' if value != 1 else ''}"
+    return _number_text(name, float(value))
 
 
 def _number_text(name: str, value: float) -> str:
@@ -249,19 +316,32 @@ def _cited(value: Any, model: type[BaseModel], key: str, prefix: str, text: str,
 
 def _estimate(pairs: tuple[tuple[str, Any], ...], model: type[BaseModel], key: str, text: str,
               about: _About) -> Iterator[Estimate]:
-    """An Estimate of these (path, value) pairs of `model.key`, if that key holds a number with a fraction."""
+    """An Estimate of these (path, value) pairs of `model.key`, if that key holds a number with a
+    fraction, a quarter, or a count of quarters (`Kind`)."""
     found = field_slot(model, key)
-    if found is None or not found[1].is_number or not _holds_fractions(model, key):
-        return
-    try:
-        values = tuple(as_number(value, found[1]) for _, value in pairs)
-    except ValueError:
-        return
-    if not any(values):  # zero times any factor is zero: nothing to move
+    if found is None:
         return
     name = next((n for n, info in model.model_fields.items() if key in (n, info.alias)), key)
-    words = about.words(FIELD_WORDS.get(name, name.replace("_", " ")))
-    yield Estimate(tuple(p for p, _ in pairs), values, text, words, name, dict(about.ids), _bounds(model, name))
+    values: tuple[float | str, ...]
+    kind: Kind
+    if found[1].is_period:
+        if not all(isinstance(value, str) and PERIOD_PATTERN.match(value) for _, value in pairs):
+            return
+        values, kind = tuple(str(value) for _, value in pairs), "date"
+    elif found[1].is_number and (_holds_fractions(model, key) or name.endswith("_quarters")):
+        try:
+            values = tuple(as_number(value, found[1]) for _, value in pairs)
+        except ValueError:
+            return
+        if not any(values):  # zero times any factor is zero: nothing to move
+            return
+        kind = "scale" if _holds_fractions(model, key) else "quarters"
+    else:
+        return
+    field_words = STEP_DATE_WORDS.get(model, "start") if name == "start" else FIELD_WORDS.get(name, name)
+    words = about.words(field_words.replace("_", " "))
+    yield Estimate(tuple(p for p, _ in pairs), values, text, words, name, dict(about.ids), _bounds(model, name),
+                   kind)
 
 
 @dataclass(frozen=True)
@@ -334,10 +414,12 @@ class Limit:
 
 @dataclass(frozen=True)
 class Flow:
-    """A share of the base plan's headline that flows through one site, hall and part (and its ecosystem)."""
+    """A share of the base plan's headline that flows through one site, hall and part (and its ecosystem)
+    in one quarter."""
 
     ids: Mapping[str, str]
     share: float
+    period: str = ""
 
 
 ABOUT_FIELDS = ("site", "hall", "accelerator", "ecosystem")
@@ -352,6 +434,8 @@ class Exposure:
     headline: float
     limits: tuple[Limit, ...]
     flows: tuple[Flow, ...]
+    date_window_quarters: int = 2
+    """A date's slip moves the compute of the quarters this close to it (the risk sweep's shift)."""
 
     def of(self, estimate: Estimate) -> float:
         """How far the headline could move, to first order, if `estimate` moved by 100%: the prices of
@@ -365,7 +449,8 @@ class Exposure:
         """
         feeds = FEEDS.get(estimate.key, ())
         wanted = self._wanted(estimate)
-        cap = max(abs(v) for v in estimate.values) if estimate.key in IN_RIGHT_HAND_SIDE else math.inf
+        numbers = estimate.numbers()
+        cap = max(abs(v) for v in numbers) if numbers and estimate.key in IN_RIGHT_HAND_SIDE else math.inf
         value = 0.0
         for limit in self.limits:
             if limit.family not in feeds or any(limit.ids.get(k, "") not in ("", *allowed)
@@ -373,14 +458,26 @@ class Exposure:
                 continue
             unnamed = {k: v for k, v in estimate.ids.items() if k in ABOUT_FIELDS and not limit.ids.get(k)}
             value += limit.shadow_price * min(limit.size, cap) * (self.share_of(unnamed) if unnamed else 1.0)
-        if estimate.key in (SCALES_COMPUTE if self.maximises else SCALES_COST):
+        if estimate.kind == "date" and any(k in ABOUT_FIELDS for k in estimate.ids):
+            # A slip moves what flows through the site, hall or part it dates, near that date. (A lead
+            # time is priced by its expansion's limit alone: an expansion the plan does not use to
+            # its limit is worth little sooner or later.)
+            value += abs(self.headline) * self.share_of(estimate.ids, self._near(estimate))
+        elif estimate.key in (SCALES_COMPUTE if self.maximises else SCALES_COST):
             value += abs(self.headline) * self.share_of(estimate.ids)
         return value
 
-    def share_of(self, ids: Mapping[str, str]) -> float:
-        """The share of the headline through the sites, halls, parts and ecosystem `ids` names (1 if none)."""
+    def share_of(self, ids: Mapping[str, str], periods: frozenset[str] | None = None) -> float:
+        """The share of the headline through the sites, halls, parts and ecosystem `ids` names (1 if none),
+        in `periods` (None: every quarter)."""
         named = {k: v for k, v in ids.items() if k in ABOUT_FIELDS}
-        return sum(flow.share for flow in self.flows if all(flow.ids.get(k) == v for k, v in named.items()))
+        return sum(flow.share for flow in self.flows if all(flow.ids.get(k) == v for k, v in named.items())
+                   and (periods is None or flow.period in periods))
+
+    def _near(self, estimate: Estimate) -> frozenset[str]:
+        """The quarters within `date_window_quarters` of a date estimate's dates."""
+        window = range(-self.date_window_quarters, self.date_window_quarters + 1)
+        return frozenset(shift_period(date, quarters) for date in estimate.values for quarters in window)
 
     def _wanted(self, estimate: Estimate) -> dict[str, tuple[str, ...]]:
         """The `RowKey` values a limit must have (or leave empty) to be about `estimate`: a stack's

@@ -3,7 +3,8 @@
 1. List the estimate-marked numbers of the plan and of its parts' catalog entries, as `--set`
    paths (`planner.scenarios.estimates`), and rank them by first-order exposure (the base plan's
    prices: what the limits each one feeds are worth).
-2. Run the first `MAX_SCREENED` of them alone at `LOW_FACTOR` and at `HIGH_FACTOR`: the
+2. Run the first `MAX_SCREENED` numbers, and the first `MAX_SCHEDULE_SCREENED` dates and lead times,
+   alone at `LOW_FACTOR` and at `HIGH_FACTOR` (a date: two quarters earlier and later): the
    sensitivity. An estimate matters when either end moves the headline by more than
    `MATTERS_SHARE` of it.
 3. Draw `DRAWS` joint samples, every estimate that matters at a factor uniform in the same range
@@ -12,7 +13,7 @@
 
 Each run is the sweep's (`planner.scenarios.sweep_runs.Base`: the base tree plus overrides,
 validated and resolved against a catalog read once; `planner.scenarios.sweep_worker.solve_task`:
-built, solved, verified), on the LP relaxation with HiGHS, in this process: 37 solves at most,
+built, solved, verified), on the LP relaxation with HiGHS, in this process: 45 solves at most,
 1-2 s for `sites/ohio.yaml` on one core.
 """
 
@@ -28,7 +29,7 @@ from planner.answers.risks import EstimateEffect, Risks
 from planner.errors import InputError
 from planner.inputs.loading import Document
 from planner.options import Options
-from planner.scenarios.estimates import Exposure, Flow, binding_limits, list_estimates
+from planner.scenarios.estimates import Estimate, Exposure, Flow, binding_limits, list_estimates
 from planner.scenarios.overrides import Override
 from planner.scenarios.sweep_runs import Base
 from planner.scenarios.sweep_worker import Task, solve_task
@@ -43,16 +44,20 @@ MATTERS_SHARE = 0.005
 """An estimate matters when moving it alone changes the headline by more than 0.5%: the first page
 shows figures to three digits, so a smaller change would not show in them."""
 MAX_SCREENED = 10
-"""Estimates run alone at most: the first by exposure. Ohio lists 113 (its plan's, and its parts'
+"""Numbers run alone at most: the first by exposure. Ohio lists 113 (its plan's, and its parts'
 catalog entries'); two runs each for all of them would add some 7 s to a 13 s `plan optimize`."""
+MAX_SCHEDULE_SCREENED = 4
+"""Dates and lead times run alone at most, the first by exposure, beside `MAX_SCREENED` numbers: a
+schedule's exposure (what flows through the site or part it dates) does not compare with a number's
+(a price times a limit), so each kind has its own places rather than one ranking."""
 DRAWS = 16
 """Joint draws: P10 and P90 of 16 draws are each an interpolation between two draws, which is as
 far as a sample added to every `plan optimize` can go in about a second."""
 SEED = 15
 """The draws' seed (issue 15), fixed so that a rerun draws the same values."""
 METHOD = ("LP relaxation (units, modules and training clusters continuous), HiGHS; each estimate alone at "
-          "x{low:g} and x{high:g}, then {draws} joint draws uniform in that range over those that matter "
-          "(seed {seed})")
+          "x{low:g} and x{high:g} (a date {quarters} quarters earlier and later, a lead time in whole quarters), "
+          "then {draws} joint draws uniform in that range over those that matter (seed {seed})")
 
 
 def weigh_estimates(run: RunResult, document: Document, catalog_path: Path | None) -> Risks | None:
@@ -72,27 +77,35 @@ def weigh_estimates(run: RunResult, document: Document, catalog_path: Path | Non
     exposure = exposure_of(run)
     estimates = list_estimates(base.document.data, base.source, _parts(run))
     ranked = sorted(estimates, key=lambda e: -exposure.of(e))  # stable: ties keep the files' order
+    screened = ([e for e in ranked if e.kind == "scale"][:MAX_SCREENED]
+                + [e for e in ranked if e.kind != "scale" and _moves(e)][:MAX_SCHEDULE_SCREENED])
     solver = _Solver(base, options)
     centre, _ = solver.headline([])
     if centre is None:
         return None
     effects = []
-    for estimate in ranked[:MAX_SCREENED]:
+    for estimate in screened:
         (low, low_status), (high, high_status) = (solver.headline(estimate.overrides(f))
                                                   for f in (LOW_FACTOR, HIGH_FACTOR))
         effects.append(EstimateEffect(estimate.path, estimate.paths, estimate.words, estimate.value_text,
-                                      estimate.values, estimate.source, low, high, low_status, high_status))
-    method = METHOD.format(low=LOW_FACTOR, high=HIGH_FACTOR, draws=DRAWS, seed=SEED)
+                                      estimate.values, estimate.source, low, high, low_status, high_status,
+                                      estimate.move_words(LOW_FACTOR), estimate.move_words(HIGH_FACTOR)))
+    method = METHOD.format(low=LOW_FACTOR, high=HIGH_FACTOR, quarters=Estimate.shift_at(HIGH_FACTOR), draws=DRAWS,
+                           seed=SEED)
     risks = Risks(run.plan.objective, objective_of(run.plan, run.result).unit, method, LOW_FACTOR, HIGH_FACTOR,
                   MATTERS_SHARE, SEED, centre, len(estimates), tuple(effects), varied=(), draws=(), runs=0)
-    matter = [estimate for estimate, effect in zip(ranked[:len(effects)], effects, strict=True)
-              if risks.matters(effect)]
+    matter = [estimate for estimate, effect in zip(screened, effects, strict=True) if risks.matters(effect)]
     draws = [solver.headline([o for estimate, factor in zip(matter, row, strict=True)
                               for o in estimate.overrides(float(factor))])
              for row in _factors(len(matter))]
     return replace(risks, varied=tuple(e.path for e in matter), draws=tuple(value for value, _ in draws),
                    draw_statuses=tuple(status for _, status in draws), runs=solver.runs,
                    solved_again=solver.solved_again)
+
+
+def _moves(estimate: Estimate) -> bool:
+    """Whether either end of the range moves it (a lead time of 1 quarter x0.8 and x1.2 is still 1)."""
+    return any(estimate.moved(factor) != estimate.values for factor in (LOW_FACTOR, HIGH_FACTOR))
 
 
 def _factors(count: int) -> np.ndarray:
@@ -143,11 +156,12 @@ def exposure_of(run: RunResult) -> Exposure:
     allocation = run.tables.allocation
     maximises = run.plan.objective.maximises
     measure = "effective_bf16_pflops" if maximises else "capex_usd"
-    table = allocation.groupby(["site", "hall", "accelerator"], as_index=False)[measure].sum()
+    table = allocation.groupby(["site", "hall", "accelerator", "period"], as_index=False)[measure].sum()
     total = float(table[measure].sum())
     flows = tuple(Flow({"site": str(r["site"]), "hall": str(r["hall"]), "accelerator": str(r["accelerator"]),
                         "ecosystem": run.plan.catalog[str(r["accelerator"])].ecosystem},
-                       float(r[measure]) / total if total > 0 else 0.0)
+                       float(r[measure]) / total if total > 0 else 0.0, str(r["period"]))
                   for r in table.to_dict("records"))
     headline = run.compute_pflops_quarters if maximises else float(run.result.objective_value or 0.0)
-    return Exposure(maximises, headline, binding_limits(run.tables.constraints), flows)
+    return Exposure(maximises, headline, binding_limits(run.tables.constraints), flows,
+                    date_window_quarters=Estimate.shift_at(HIGH_FACTOR))
