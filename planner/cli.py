@@ -150,7 +150,7 @@ def _optimize(plan_file: Path, catalog: Path | None, options: Options, out: Path
         out = out or Path("reports") / loaded.plan.name
         check_destination(out, [*loaded.files, *loaded.catalog_files])
         if options.write_mps is not None:
-            check_file_destination(options.write_mps, "--write-mps")
+            check_file_destination(options.write_mps, "--write-mps", [*loaded.files, *loaded.catalog_files], out)
     except InputError as error:
         bad_input(error)
     from planner.answers.run import optimize as run_optimize  # noqa: PLC0415
@@ -222,7 +222,7 @@ def validate(
         print(f"ok: {path}: plan '{plan.name}', {len(plan.sites)} site(s), {len(plan.periods)} quarters "
               f"({plan.periods[0]}-{plan.periods[-1]}), {len(plan.accelerators)} accelerators allowed")
     if problems:
-        bad_input(InputError([p for error in problems for p in error.problems]))
+        bad_input(InputError([p for error in problems for p in error.problems], sum(e.count for e in problems)))
 
 
 @app.command("catalog")
@@ -248,7 +248,8 @@ def catalog_command(
 @app.command()
 def schema(
     kind: Annotated[SchemaKind, typer.Argument(help="Which file's schema.")] = SchemaKind.plan,
-    write: Annotated[Path | None, typer.Option(help="Write all three schemas into this folder instead.")] = None,
+    write: Annotated[str | None, typer.Option(  # text, not a Path: typer reads '' as '.'
+        metavar="FOLDER", help="Write all three schemas into this folder instead.")] = None,
 ) -> None:
     """Print the JSON Schema of plan, site or catalog files (for editors and CI)."""
     from planner.inputs.schemas import json_schemas  # noqa: PLC0415
@@ -258,9 +259,11 @@ def schema(
         from planner.files import write_bytes  # noqa: PLC0415
 
         try:
+            if not write:  # as `generate --out ''`: an empty name is no folder
+                raise InputError([Problem(None, "--write", "expected a folder name, found ''")])
             for name, text in schemas.items():
-                write_bytes(write / f"{name}.schema.json", text.encode("utf-8"), "--write")
-                print(write / f"{name}.schema.json")
+                write_bytes(Path(write) / f"{name}.schema.json", text.encode("utf-8"), "--write")
+                print(Path(write) / f"{name}.schema.json")
         except InputError as error:
             bad_input(error)
         return
@@ -422,7 +425,7 @@ def _count(value: float | str) -> float:
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Plan file to write.")],
-    sites: Annotated[int, typer.Option(help="Campuses.", min=1, max=20_000)] = 10,
+    sites: Annotated[int, typer.Option(help="Campuses (at most 2,000).", min=1)] = 10,
     accelerators: Annotated[int, typer.Option(help="Catalog entries.", min=1, max=200)] = 8,
     quarters: Annotated[int, typer.Option(help="Quarters from 2026Q1.", min=1, max=80)] = 12,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same file.", min=0)] = 0,
@@ -433,9 +436,12 @@ def generate(
     from planner.files import check_file_destination, write_bytes  # noqa: PLC0415
     from planner.inputs.generate import UNIT_COLUMNS_PER_SITE_PART_QUARTER  # noqa: PLC0415
     from planner.inputs.generate import generate as make_plan  # noqa: PLC0415
+    from planner.inputs.loading import MAX_SITES  # noqa: PLC0415
     from planner.model.size import MAX_COLUMNS  # noqa: PLC0415
 
     try:
+        if sites > MAX_SITES:
+            raise InputError([Problem(None, "--sites", f"expected at most {MAX_SITES:,} sites, found {sites:,}")])
         columns = round(UNIT_COLUMNS_PER_SITE_PART_QUARTER * sites * accelerators * quarters)
         if columns > MAX_COLUMNS:  # a plan `plan optimize` would refuse: not written
             raise InputError([Problem(None, "--sites", (

@@ -47,9 +47,9 @@ def _checked_formats(text: str) -> str:
 
 
 def _checked_seconds(value: float | None) -> float | None:
-    """`--time-limit`, a number of seconds in range: click's own range check lets NaN through in
-    the click releases typer's floor allows (NaN compares false with both ends)."""
-    if value is not None and not 0.01 <= value <= 1e6:
+    """`--time-limit`, a number of seconds in range, checked here rather than by click's range, which
+    words NaN as "should be <= 1000000" in some releases and lets it through in others."""
+    if value is not None and not 0.01 <= value <= 1e6:  # NaN compares false with both ends
         bad_input(InputError([Problem(None, "--time-limit", f"expected seconds from 0.01 to 1e6, found {value}")]))
     return value
 
@@ -68,7 +68,7 @@ SolverOption = Annotated[str, typer.Option(
 ThreadsOption = Annotated[int, typer.Option(
     help="Solver threads (per run).", min=1, max=256, envvar="PLANNER_THREADS")]
 TimeLimitOption = Annotated[float | None, typer.Option(
-    help="Solver time limit (per run), seconds.", min=0.01, max=1e6, callback=_checked_seconds)]
+    help="Solver time limit (per run), seconds, 0.01 to 1e6.", callback=_checked_seconds)]
 IntegerOption = Annotated[bool, typer.Option(
     "--integer/--continuous",
     help="Whole racks, servers and modules, the gap to the best bound stated (the default); or the LP's "
@@ -101,14 +101,14 @@ def plan_document(path: Path) -> Document:
     Raises:
         InputError: The plan cannot be read or parsed.
     """
-    from planner.inputs.loading import load_file, load_stdin  # noqa: PLC0415
+    from planner.inputs.loading import load_file, load_stdin, read_stream  # noqa: PLC0415
 
     if str(path) != STDIN_ARGUMENT:
         return load_file(path)
     if sys.stdin is None or sys.stdin.isatty():
         raise InputError([Problem(None, "PLAN", "expected a plan on stdin (plan optimize - < plan.yaml), "
                                                 "found a terminal")])
-    return load_stdin(sys.stdin.buffer.read(), Path.cwd())
+    return load_stdin(read_stream(sys.stdin.buffer), Path.cwd())
 
 
 def solving(quiet: bool, words: str = "solving") -> contextlib.AbstractContextManager[object]:

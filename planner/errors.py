@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """Where a key or value stands in an input file (1-based line and column)."""
 
@@ -38,8 +38,11 @@ class PlannerError(Exception):
 class InputError(PlannerError):
     """Bad input: one or more problems, each with file, line, key and what was wrong (exit 2)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], count: int | None = None) -> None:
         self.problems = problems
+        self.count = max(count or 0, len(problems))
+        """Problems found in all: more than `problems` where only the first were described (a file
+        with 100,000 bad values is not described value by value)."""
         super().__init__("\n".join(str(p) for p in problems))
 
 

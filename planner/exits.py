@@ -22,9 +22,9 @@ def fail(code: int, text: str) -> NoReturn:
 
 def bad_input(error: InputError) -> NoReturn:
     """Every problem found in the input (the first 50), then exit 2: nothing was written."""
-    count = len(error.problems)
+    count = error.count
     lines = [f"error: {p}" for p in error.problems[:MAX_PROBLEMS_SHOWN]]
     if count > MAX_PROBLEMS_SHOWN:
-        lines.append(f"... and {count - MAX_PROBLEMS_SHOWN} more")
-    lines.append(f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written.")
+        lines.append(f"... and {count - MAX_PROBLEMS_SHOWN:,} more")
+    lines.append(f"{count:,} problem{'s' if count != 1 else ''} in the input; nothing was written.")
     fail(EXIT_BAD_INPUT, "\n".join(lines))

@@ -14,7 +14,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from planner.errors import InputError, Problem
@@ -65,6 +65,19 @@ def shown(path: Path | str) -> str:
     return text if len(text) <= 300 else f"{text[:150]}...{text[-100:]}"
 
 
+def provenance_name(path: Path) -> str:
+    """An input's name in a report's provenance, as stable across machines as it can be: relative to
+    the working folder, or package-relative for the built-in catalog (`planner/data/catalog.yaml`),
+    else its name alone; printable and drawable (`shown`: bytes that are not UTF-8 as `\\xNN`)."""
+    try:
+        return shown(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
+        parts = path.parts
+        if "planner" in parts:
+            return shown("/".join(parts[len(parts) - 1 - parts[::-1].index("planner"):]))
+        return shown(path.name)
+
+
 def kind_of(mode: int) -> str:
     """What a file of `mode` is, in words."""
     kinds = ((stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
@@ -98,15 +111,29 @@ def writable_folder_problem(folder: Path) -> str | None:
         return f"cannot use '{shown(probe)}' ({reason(error)})"
 
 
-def check_file_destination(path: Path, option: str) -> None:
+def check_file_destination(path: Path, option: str, inputs: Iterable[Path] = (),
+                           owned_folder: Path | None = None) -> None:
     """Refuse, before any work, a path that planner may not replace or cannot write.
 
+    Args:
+        path: Where the file would go.
+        option: The option that named it, for messages.
+        inputs: The run's input files: the file may be none of them.
+        owned_folder: The run's report folder (`--out`): the file may not lie inside it, whose files
+            are the report's alone (its manifest lists them all).
+
     Raises:
-        InputError: The path is empty, a folder, a symbolic link, a device or FIFO, or its folder
-            cannot be written.
+        InputError: The path is empty, a folder, a symbolic link, a device or FIFO, an input of the
+            run, inside the report folder, or its folder cannot be written.
     """
     if not os.fspath(path) or os.fspath(path).endswith(os.sep) or path.name in ("", ".", ".."):
         raise _refuse(option, f"expected a file name, found '{shown(path)}'")
+    target = _resolved(path)
+    if any(target == _resolved(source) for source in inputs):
+        raise _refuse(option, f"expected a file that is no input of this run, found '{shown(path)}'")
+    if owned_folder is not None and target.is_relative_to(_resolved(owned_folder)):
+        raise _refuse(option, f"expected a file outside the report folder '{shown(owned_folder)}' (--out), "
+                              f"found '{shown(path)}'; the folder holds the report's files alone")
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -119,6 +146,14 @@ def check_file_destination(path: Path, option: str) -> None:
     problem = writable_folder_problem(path.parent)
     if problem is not None:
         raise _refuse(option, f"cannot write '{shown(path)}': {problem}")
+
+
+def _resolved(path: Path) -> Path:
+    """`path` made absolute with its links followed, as far as they lead (a loop stays as written)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
 
 
 def replace_file(path: Path, produce: Callable[[Path], None], option: str, suffix: str = "") -> None:

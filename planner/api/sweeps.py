@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from planner.api.plans import Plan, document_of
 from planner.errors import InputError, Position, Problem, SolverError
+from planner.files import shown
 from planner.options import Options
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class Sweep:
 
         out = Path(os.fspath(path))
         provenance = {"planner_version": __version__,
-                      "inputs": [{"path": p.name, "sha256": sha256_file(p)} for p in self._plan.files],
+                      "inputs": [{"path": shown(p.name), "sha256": sha256_file(p)} for p in self._plan.files],
                       "overrides": list(self._plan.overrides),
                       "options": {"objective": self._options.objective, "solver": self._options.solver,
                                   "warm_start": self._options.warm_start}}

@@ -1,21 +1,23 @@
 """Safe YAML to plain Python data, with the file:line:column of every key kept.
 
-PyYAML composes the document into nodes (its safe composer: no tags, no objects), and this
-module turns the nodes into dicts, lists and scalars itself, so that it can:
+PyYAML's C parser reads the text into events, and this module builds dicts, lists and scalars from
+them itself, with no node tree in between (half the time and memory of composing one), so that it can:
 - refuse duplicate keys, explicit tags (`!!python/object`) and merge keys;
 - read scalars by YAML 1.2 core rules (`yes`, `NO`, `0755` stay strings; `1e9` is a float);
-- cap the expanded size, so an alias bomb ("billion laughs") is refused, not expanded;
+- cap the expanded size, so an alias bomb ("billion laughs") is refused, not expanded, and refuse a
+  list or mapping longer than any the schema takes as soon as it is;
 - resolve `{include: FILE}` mappings inside the plan's folder only.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -28,17 +30,21 @@ MAX_EXPANSION = 10
 """Aliases may expand a document to at most this many times its own nodes..."""
 MIN_NODE_BUDGET = 10_000
 """...or to this many nodes, whichever is more: a "billion laughs" file stops here, fast."""
-MAX_VALUES = 2_000_000
-"""Values (keys, items and scalars) a file may hold, or expand to through aliases: a 20,000-site plan
-from `plan generate` (200 parts, 80 quarters) holds about 1.5 million. YAML costs about 10 us and
-700 bytes a value to compose, so a file of more (a 31 MB flat list holds 15 million) is refused
-before it is composed."""
+MAX_VALUES = 200_000
+"""Values (keys, items and scalars) a file may hold, or expand to through aliases. Reading YAML costs
+about 8 us and 400 bytes a value, so this bounds what a file costs before the schema sees it: under
+2 s and 80 MB. The largest plan `plan generate` writes (`MAX_SITES` sites) holds about 122,000; a file
+of more (a 10 MB file of 20,000 invalid sites holds 1.8 million, and took 35 s and 1.3 GB to compose)
+is refused by a count of its separators, before it is read."""
+MAX_SITES = 2_000
+"""Sites a plan may hold: far more than any fleet (tens of campuses), and, with one part and one
+quarter, about what `MAX_VALUES` and the LP's size cap (`planner.model.size`) allow."""
 MAX_DEPTH = 64
 MAX_INCLUDE_DEPTH = 8
-MAX_ITEMS = 20_000
-"""Items of one list, or keys of one mapping: the longest list the schema takes (sites, 20,000). A
-longer one is refused as it is read, before the schema checks each of its items (150,000 invalid
-sites cost 16 s and 530 MB there, to be refused for their number in the end)."""
+MAX_ITEMS = MAX_SITES
+"""Items of one list, or keys of one mapping: the longest list the schema takes (sites). A longer
+one is refused as it is read, before the schema checks each of its items (150,000 invalid sites cost
+16 s and 530 MB there, to be refused for their number in the end)."""
 
 KeyPath = tuple[str | int, ...]
 
@@ -97,33 +103,9 @@ class Document:
         return Problem(self.position(path), path_to_key(path), message)
 
 
-class _Budget:
-    def __init__(self, limit: int) -> None:
-        self.nodes = 0
-        self.limit = limit
-
-
-def _distinct_nodes(root: yaml.Node) -> int:
-    """Nodes as written (an alias counts once): the size aliases are allowed to multiply."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
-    return len(seen)
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(text: str, style: str | None) -> Any:
     """A scalar by YAML 1.2 core rules; quoted and block scalars are always strings."""
-    text = node.value
-    if node.style in ("'", '"', "|", ">"):
+    if style in ("'", '"', "|", ">"):
         return text
     if _NULL.match(text):
         return None
@@ -142,67 +124,194 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return text
 
 
+@dataclass(frozen=True)
+class _Anchored:
+    """A node with an anchor (`&name`), for its aliases (`*name`) to repeat."""
+
+    value: Any
+    positions: tuple[tuple[KeyPath, Position], ...]
+    """Positions inside it, relative to it (`()` is its own)."""
+    nodes: int
+    text: str | None
+    """A scalar's text as written (an alias used as a key repeats it)."""
+
+
 class _Reader:
-    """Turns one composed YAML node tree into plain data, recording positions."""
+    """Builds one document's plain data from PyYAML's event stream, recording the position of every key
+    and value; no node tree is composed. Problems that leave the rest readable are collected; a list or
+    mapping that is too long, or aliases that expand too far, stop the reading at once."""
 
-    def __init__(self, file: Path, display: str, positions: dict[KeyPath, Position], node_limit: int) -> None:
-        self.file = file
+    def __init__(self, text: str, display: str, limit: int) -> None:
+        self.parser = _Loader(text)
+        self.anchored = "&" in text
+        """Whether a node may have an anchor: only then are positions also kept in order."""
         self.display = display
-        self.positions = positions
-        self.budget = _Budget(node_limit)
+        self.limit = limit
+        """Values the document may expand to through aliases."""
+        self.positions: dict[KeyPath, Position] = {}
+        self.recorded: list[tuple[KeyPath, Position]] = []
+        """`positions` in the order recorded: an anchored node's are the slice read while it was."""
         self.problems: list[Problem] = []
+        self.anchors: dict[str, _Anchored] = {}
+        self.nodes = 0
 
-    def position(self, node: yaml.Node) -> Position:
-        return Position(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
+    def position(self, event: yaml.Event) -> Position:
+        mark = event.start_mark
+        return Position(self.display, mark.line + 1, mark.column + 1) if mark else Position(self.display, 1, 1)
 
-    def fail(self, node: yaml.Node, path: KeyPath, message: str) -> None:
-        self.problems.append(Problem(self.position(node), path_to_key(path), message))
+    def fail(self, event: yaml.Event, path: KeyPath, message: str) -> None:
+        self.problems.append(Problem(self.position(event), path_to_key(path), message))
 
-    def read(self, node: yaml.Node, path: KeyPath, depth: int = 0) -> Any:
-        self.budget.nodes += 1
-        if self.budget.nodes > self.budget.limit:
-            raise _TooLarge(self.position(node), path)
-        if depth > MAX_DEPTH:
-            raise _TooLarge(self.position(node), path)
-        self.positions.setdefault(path, self.position(node))
-        if node.tag not in _STANDARD_TAGS:
-            self.fail(node, path, f"expected plain YAML, found the tag '{node.tag}'")
-            return None
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and len(node.value) > MAX_ITEMS:
-            what = "keys" if isinstance(node, yaml.MappingNode) else "items"
-            self.fail(node, path, f"expected at most {MAX_ITEMS:,} {what}, found {len(node.value):,}")
-            return None
-        if isinstance(node, yaml.MappingNode):
-            return self.read_mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.read(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return _scalar(node)
+    def record(self, path: KeyPath, position: Position) -> None:
+        if path not in self.positions:
+            self.positions[path] = position
+            if self.anchored:
+                self.recorded.append((path, position))
 
-    def read_mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
+    def document(self) -> tuple[bool, Any]:
+        """(False, None) for a stream without a document (an empty file), else (True, its data).
+
+        Raises:
+            InputError: Not valid YAML, more than one document, a collection too long, or aliases
+                that expand too far.
+        """
+        parser = self.parser
+        try:
+            parser.get_event()  # the stream's start
+            if parser.check_event(yaml.StreamEndEvent):
+                return False, None
+            parser.get_event()  # the document's start
+            data = self.node((), 0)
+            parser.get_event()  # the document's end
+            if not parser.check_event(yaml.StreamEndEvent):
+                raise self._invalid(parser.get_event(), "expected one document, found another ('---')")
+            return True, data
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            position = Position(self.display, mark.line + 1, mark.column + 1) if mark else None
+            reason = error.problem or error.context or "invalid YAML"
+            raise InputError([Problem(position, "", f"invalid YAML: {reason}")]) from None
+        except yaml.YAMLError as error:
+            raise InputError([Problem(Position(self.display, 1, 1), "", f"invalid YAML: {error}")]) from None
+        finally:
+            parser.dispose()
+
+    def _invalid(self, event: yaml.Event, reason: str) -> InputError:
+        return InputError([Problem(self.position(event), "", f"invalid YAML: {reason}")])
+
+    def _too_large(self, event: yaml.Event, path: KeyPath) -> InputError:
+        message = (f"expected aliases to expand the file at most {MAX_EXPANSION}x ({self.limit:,} values) and "
+                   f"nesting at most {MAX_DEPTH} deep; found more (aliases that expand too far?)")
+        return InputError([Problem(self.position(event), path_to_key(path), message)])
+
+    def node(self, path: KeyPath, depth: int) -> Any:
+        """The next node's data (its events read), at `path`."""
+        event = self.parser.get_event()
+        self.nodes += 1
+        if self.nodes > self.limit or depth > MAX_DEPTH:
+            raise self._too_large(event, path)
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event, path)
+        assert isinstance(event, yaml.NodeEvent)
+        anchor = event.anchor
+        started, nodes = len(self.recorded), self.nodes
+        self.record(path, self.position(event))
+        tag = getattr(event, "tag", None)  # a node's explicit tag (`!!python/object`), if any
+        if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+            self.fail(event, path, f"expected plain YAML, found the tag '{tag}'")
+            self._skip_rest(event)
+            value: Any = None
+        elif isinstance(event, yaml.MappingStartEvent):
+            value = self._mapping(event, path, depth)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            value = self._sequence(event, path, depth)
+        else:
+            assert isinstance(event, yaml.ScalarEvent)
+            value = _scalar(event.value, event.style)
+        if anchor is not None:
+            if anchor in self.anchors:
+                raise self._invalid(event, f"found the anchor '&{anchor}' twice")
+            inside = tuple((p[len(path):], position) for p, position in self.recorded[started:])
+            text = event.value if isinstance(event, yaml.ScalarEvent) else None
+            self.anchors[anchor] = _Anchored(value, inside, self.nodes - nodes + 1, text)
+        return value
+
+    def _alias(self, event: yaml.AliasEvent, path: KeyPath) -> Any:
+        anchored = self.anchors.get(event.anchor or "")
+        if anchored is None:
+            raise self._invalid(event, f"found the alias '*{event.anchor}' before its anchor (or inside it)")
+        self.nodes += anchored.nodes - 1
+        if self.nodes > self.limit:
+            raise self._too_large(event, path)
+        for relative, position in anchored.positions:
+            self.record((*path, *relative), position)
+        return copy.deepcopy(anchored.value)  # each use its own data, as if written out
+
+    def _mapping(self, start: yaml.MappingStartEvent, path: KeyPath, depth: int) -> dict[str, Any]:
+        parser = self.parser
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.fail(key_node, path, "expected a plain key, found a mapping or list as key")
+        entries = 0
+        while not parser.check_event(yaml.MappingEndEvent):
+            entries += 1
+            self._count(start, path, entries, "keys")
+            key_event = parser.peek_event()
+            key = self._key(key_event)
+            if key is None:
+                self.fail(key_event, path, "expected a plain key, found a mapping or list as key")
+                self._skip()
+                self._skip()
                 continue
-            key = key_node.value
-            if key == "<<" and key_node.style is None:
-                self.fail(key_node, path, "merge keys ('<<') are not supported; repeat the keys")
+            parser.get_event()
+            if key == "<<" and isinstance(key_event, yaml.ScalarEvent) and not key_event.style:  # plain: ""
+                self.fail(key_event, path, "merge keys ('<<') are not supported; repeat the keys")
+                self._skip()
                 continue
             if key in out:
                 first = self.positions.get((*path, key))
                 where = f" (first at line {first.line})" if first else ""
-                self.fail(key_node, (*path, key), f"duplicate key{where}")
+                self.fail(key_event, (*path, key), f"duplicate key{where}")
+                self._skip()
                 continue
-            self.positions[(*path, key)] = self.position(key_node)
-            out[key] = self.read(value_node, (*path, key), depth + 1)
+            self.record((*path, key), self.position(key_event))
+            out[key] = self.node((*path, key), depth + 1)
+        parser.get_event()
         return out
 
+    def _key(self, event: yaml.Event) -> str | None:
+        """A mapping key's text as written (a scalar, or an alias of one); None for any other."""
+        if isinstance(event, yaml.ScalarEvent):
+            return str(event.value)
+        if isinstance(event, yaml.AliasEvent):
+            anchored = self.anchors.get(event.anchor or "")
+            return anchored.text if anchored is not None else None
+        return None
 
-class _TooLarge(Exception):
-    def __init__(self, position: Position, path: KeyPath) -> None:
-        self.position = position
-        self.path = path
+    def _sequence(self, start: yaml.SequenceStartEvent, path: KeyPath, depth: int) -> list[Any]:
+        out: list[Any] = []
+        while not self.parser.check_event(yaml.SequenceEndEvent):
+            self._count(start, path, len(out) + 1, "items")
+            out.append(self.node((*path, len(out)), depth + 1))
+        self.parser.get_event()
+        return out
+
+    def _count(self, start: yaml.Event, path: KeyPath, entries: int, what: str) -> None:
+        if entries > MAX_ITEMS:
+            raise InputError([Problem(self.position(start), path_to_key(path),
+                                      f"expected at most {MAX_ITEMS:,} {what}, found more")])
+
+    def _skip(self) -> None:
+        """Read past the next node, whole, without building it."""
+        self._skip_rest(self.parser.get_event())
+
+    def _skip_rest(self, event: yaml.Event) -> None:
+        """Read past the rest of the node that `event` starts."""
+        open_collections = 1 if isinstance(event, yaml.CollectionStartEvent) else 0
+        while open_collections:
+            event = self.parser.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_collections += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                open_collections -= 1
 
 
 def display_name(path: Path) -> str:
@@ -235,10 +344,13 @@ def _text(raw: bytes, display: str) -> str:
         raise InputError([Problem(Position(display, line, column), "", message)]) from None
 
 
-def _refuse_too_many_values(text: str, display: str) -> None:
+def _refuse_too_many_values(text: str, display: str) -> int:
     """Refuse, before composing, text that would hold more than MAX_VALUES values. Every value but the
     first is preceded by a separator (a comma, a colon or a line end), so their count, taken in C by
     `str.count`, bounds the values a file can hold to within a small factor.
+
+    Returns:
+        The estimate: an upper bound on the values written.
 
     Raises:
         InputError: The estimate is above MAX_VALUES.
@@ -248,66 +360,7 @@ def _refuse_too_many_values(text: str, display: str) -> None:
         message = (f"expected at most {MAX_VALUES:,} values (keys, items and numbers), found about {estimate:,}: "
                    "split the plan, or generate a smaller one")
         raise InputError([Problem(Position(display, 1, 1), "", message)])
-
-
-def _refuse_long_collections(text: str, display: str) -> None:
-    """Refuse, before composing, a list or mapping of more than MAX_ITEMS entries. Composing costs
-    about 7 us and 500 bytes a node; PyYAML's event stream, read here in constant memory, a third of
-    that, and it stops at the first collection too long. Text too short to hold one is not read.
-    A YAML error is left to the composer, which positions it.
-
-    Raises:
-        InputError: A list or mapping longer than MAX_ITEMS, with its position and path.
-    """
-    if len(text) <= 2 * MAX_ITEMS:  # an item takes at least two characters ("1,")
-        return
-    parser = _Loader(text)
-    # One frame per open collection: [entries so far, is a mapping, its start mark, its key or index].
-    frames: list[list[Any]] = []
-    try:
-        while (event := parser.get_event()) is not None:
-            if isinstance(event, yaml.CollectionEndEvent):
-                frames.pop()
-                continue
-            if not isinstance(event, yaml.NodeEvent):
-                continue
-            if frames:
-                frame = frames[-1]
-                frame[0] += 1
-                if frame[1] and frame[0] % 2 == 1 and isinstance(event, yaml.ScalarEvent):
-                    frame[3] = event.value  # a mapping's key
-                elif not frame[1]:
-                    frame[3] = frame[0] - 1  # a list's index
-                entries = (frame[0] + 1) // 2 if frame[1] else frame[0]
-                if entries > MAX_ITEMS:
-                    what = "keys" if frame[1] else "items"
-                    mark = frame[2]
-                    path = tuple(f[3] for f in frames[:-1])
-                    message = f"expected at most {MAX_ITEMS:,} {what}, found more"
-                    raise InputError([Problem(Position(display, mark.line + 1, mark.column + 1),
-                                              path_to_key(path), message)])
-            if isinstance(event, yaml.CollectionStartEvent):
-                frames.append([0, isinstance(event, yaml.MappingStartEvent), event.start_mark, None])
-    except yaml.YAMLError:
-        return
-    finally:
-        parser.dispose()
-
-
-def _compose(text: str, display: str) -> yaml.Node | None:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        position = Position(display, mark.line + 1, mark.column + 1) if mark else None
-        reason = error.problem or error.context or "invalid YAML"
-        raise InputError([Problem(position, "", f"invalid YAML: {reason}")]) from None
-    except yaml.YAMLError as error:
-        raise InputError([Problem(Position(display, 1, 1), "", f"invalid YAML: {error}")]) from None
-    finally:
-        loader.dispose()
-    return node  # type: ignore[no-any-return]
+    return estimate
 
 
 def load_file(path: Path, root: Path | None = None) -> Document:
@@ -324,6 +377,20 @@ def load_file(path: Path, root: Path | None = None) -> Document:
     document = Document(data=None)
     document.data = _load_into(path, root, document, (), depth=0)
     return document
+
+
+def read_stream(stream: BinaryIO) -> bytes:
+    """The bytes of a plan piped in (standard input), read up to `MAX_FILE_BYTES` and no further: a pipe
+    from /dev/zero or `yes` is refused once past the limit, not read until memory runs out.
+
+    Raises:
+        InputError: More than `MAX_FILE_BYTES` bytes.
+    """
+    raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError([Problem(Position(STDIN_DISPLAY, 1, 1), "",
+                                  f"expected at most {MAX_FILE_BYTES:,} bytes, found more")])
+    return raw
 
 
 def load_stdin(raw: bytes, root: Path) -> Document:
@@ -355,24 +422,15 @@ def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, dept
         document.files.append(path)
         document.digests[path] = hashlib.sha256(raw).hexdigest()
         text = _text(raw, display)
-    _refuse_too_many_values(text, display)
-    _refuse_long_collections(text, display)
-    node = _compose(text, display)
-    if node is None:
+    written = _refuse_too_many_values(text, display)
+    # Aliases may repeat what is written, up to MAX_EXPANSION times (and never past MAX_VALUES).
+    reader = _Reader(text, display, min(MAX_VALUES, max(MIN_NODE_BUDGET, MAX_EXPANSION * written)))
+    found, data = reader.document()
+    if not found:
         raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])
-    positions: dict[KeyPath, Position] = {}
-    limit = min(MAX_VALUES, max(MIN_NODE_BUDGET, MAX_EXPANSION * _distinct_nodes(node)))
-    reader = _Reader(path, display, positions, limit)
-    try:
-        data = reader.read(node, ())
-    except _TooLarge as too_large:
-        message = (
-            f"expected aliases to expand the file at most {MAX_EXPANSION}x ({limit:,} values) and nesting at "
-            f"most {MAX_DEPTH} deep; found more (aliases that expand too far?)"
-        )
-        raise InputError([Problem(too_large.position, path_to_key(too_large.path), message)]) from None
     if reader.problems:
         raise InputError(reader.problems)
+    positions = reader.positions
     for key_path, position in positions.items():
         document.positions[(*prefix, *key_path)] = position
     return _resolve_includes(data, (), path, root, document, prefix, depth)

@@ -5,6 +5,7 @@ horizon, phases and steps made per-quarter values (the `Plan` types are in `plan
 from __future__ import annotations
 
 import difflib
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -255,20 +256,42 @@ class _Resolver:
         return tuple(out)
 
     def minimum_shares_possible(self, bounds: list[ShareBound]) -> None:
-        """Refuse minimum shares of one kind (vendors, or ecosystems: each a split of the fleet) that sum
-        above 1 in a quarter: no fleet meets them, and only an empty one would seem to."""
+        """Refuse minimum shares that no fleet meets in some quarter: only an empty fleet would seem to.
+
+        Vendors split the fleet, and so do ecosystems, so the shares of one kind may sum to at most 1.
+        Across kinds, a part counts toward its vendor and its ecosystem at once: minimum shares a_v of
+        vendors and b_e of ecosystems can be met together exactly when, for every set U of vendors,
+        sum(a_v, v in U) + sum(b_e, e not served by a part of U) <= 1 (the covering LP's dual, whose
+        corners are such sets: nvidia 0.7 and rocm 0.7 cannot both hold, no nvidia part runs rocm). Only
+        vendors with a minimum share can raise that sum, so only their sets are tried."""
+        served: dict[str, set[str]] = {}
+        for part in self.catalog.values():
+            served.setdefault(part.vendor, set()).add(part.ecosystem)
         for i, bound in enumerate(bounds):
-            in_force: dict[str, float] = {}
+            if bound.min_share <= 0:
+                continue
+            in_force: dict[tuple[str, str], float] = {}
             for j, other in enumerate(bounds):  # those in force once this one is (the later of equals last)
-                if other.group_kind == bound.group_kind and (other.first_period, j) <= (bound.first_period, i):
-                    in_force[other.group] = max(in_force.get(other.group, 0.0), other.min_share)
-            if sum(in_force.values()) > 1 + 1e-9 and bound.min_share > 0:
-                parts = " + ".join(f"{group} {share:g}" for group, share in in_force.items() if share > 0)
-                self.fail(("policy", "shares", i, "min_share"),
-                          f"expected the minimum shares of every {bound.group_kind} in force in "
-                          f"{period_name(self.start + bound.first_period)} to sum to at most 1, found "
-                          f"{sum(in_force.values()):g} ({parts})")
-                return
+                if (other.first_period, j) <= (bound.first_period, i) and other.min_share > 0:
+                    key = (other.group_kind, other.group)
+                    in_force[key] = max(in_force.get(key, 0.0), other.min_share)
+            vendors = [(group, share) for (kind, group), share in in_force.items() if kind == "vendor"]
+            ecosystems = [(group, share) for (kind, group), share in in_force.items() if kind == "ecosystem"]
+            for chosen in itertools.chain.from_iterable(
+                    itertools.combinations(vendors, size) for size in range(len(vendors) + 1)):
+                reached = set().union(*(served.get(vendor, set()) for vendor, _ in chosen))
+                apart = [(group, share) for group, share in ecosystems if group not in reached]
+                total = sum(share for _, share in [*chosen, *apart])
+                if total > 1 + 1e-9:
+                    terms = " + ".join([*(f"vendor {g} {m:g}" for g, m in chosen),
+                                        *(f"ecosystem {g} {m:g}" for g, m in apart)])
+                    why = ("" if not chosen or not apart else
+                           f"; no part of {', '.join(g for g, _ in chosen)} runs {', '.join(g for g, _ in apart)}")
+                    self.fail(("policy", "shares", i, "min_share"),
+                              f"expected minimum shares that one fleet can meet in "
+                              f"{period_name(self.start + bound.first_period)}, found {terms} = {total:g} of it"
+                              f"{why}")
+                    return
 
     def budget_years_in_horizon(self, plan_file: schema.PlanFile) -> None:
         """Refuse a budget for a year the horizon does not reach: it would limit nothing, silently."""

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner.inputs.loading import MAX_SITES
 from planner.inputs.schema_types import (
     MAX_POWER_MW as MAX_POWER_MW,
 )
@@ -484,7 +485,7 @@ class PlanFile(Sourced):
     stacks: list[Stack] = Field(default=[], max_length=20)
     """Software stacks: maturity, and the cost of adopting and running each. A stack not listed
     is mature and free, and needs no adoption."""
-    sites: list[Site] = Field(min_length=1, max_length=20_000)
+    sites: list[Site] = Field(min_length=1, max_length=MAX_SITES)
     budget: list[BudgetYear] = Field(default=[], max_length=100)
     demand: Demand = Demand()
     policy: Policy = Policy()

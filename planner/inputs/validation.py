@@ -11,6 +11,10 @@ from planner.errors import InputError, KeyedValueError, Problem
 from planner.inputs.loading import Document, KeyPath
 
 _MAX_FOUND_CHARS = 60
+MAX_PROBLEMS_DESCRIBED = 200
+"""Schema errors turned into positioned problems; the rest are counted. A file can hold 100,000 bad
+values, and describing each (its position, a close key for an unknown one) costs more than the
+check: no one reads past the first screen (the terminal shows 50)."""
 
 
 def _found(value: Any) -> str:
@@ -86,14 +90,14 @@ def validate[M: BaseModel](model: type[M], document: Document) -> M:
         return model.model_validate(document.data)
     except ValidationError as error:
         problems: list[Problem] = []
-        for item in error.errors():
+        for item in error.errors(include_url=False)[:MAX_PROBLEMS_DESCRIBED]:
             path = tuple(part for part in item["loc"] if isinstance(part, str | int))
             cause = (item.get("ctx") or {}).get("error")
             if isinstance(cause, KeyedValueError):  # it names the entry it is about
                 path = (*path, *cause.where)
             path = _trim_to_data(document.data, path)
             problems.append(document.problem(path, _message(model, item, path)))
-        raise InputError(problems) from None
+        raise InputError(problems, error.error_count()) from None
 
 
 def _trim_to_data(data: Any, path: KeyPath) -> KeyPath:

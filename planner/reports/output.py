@@ -123,11 +123,12 @@ class OutputFolder:
     """A report folder being written: every file is staged under a temporary name, and `finish`
     puts them all in place at once, the manifest last.
 
-    Until `finish`, the folder's previous report is untouched, so a run that is killed, fills the
-    disk or meets any other OS error leaves it as it was. `finish` first removes the previous
-    manifest (no manifest ever vouches for files it did not list), then renames every file into
-    place and writes the manifest. The folder is checked, locked for the run and owned file by file
-    (`planner.reports.destination`): nothing but a regular file planner wrote is ever replaced.
+    Use it as a context manager (`with OutputFolder(out) as folder:`). Until `finish`, the folder's
+    previous report is untouched, so a run that is killed, fills the disk or meets any other OS error
+    leaves it as it was. `finish` first removes the previous manifest (no manifest ever vouches for
+    files it did not list), then renames every file into place and writes the manifest. The folder is
+    checked, locked for the run and owned file by file (`planner.reports.destination`): nothing but a
+    regular file planner wrote is ever replaced.
     """
 
     def __init__(self, path: Path, option: str = "--out") -> None:
@@ -135,6 +136,15 @@ class OutputFolder:
         self.written: dict[str, str] = {}
         self.staged: dict[str, Path] = {}
         self.destination = claim(path, option)
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        """On any error before `finish` (a chart that cannot be drawn, an interrupt), remove every
+        temporary staged and unlock the folder: it is left as it was, with nothing of this run in it."""
+        if kind is not None:
+            self._abandon(None)
 
     def write_bytes(self, name: str, data: bytes) -> Path:
         """Stage `data` as `name` and remember its hash."""

@@ -18,6 +18,7 @@ from planner.answers.decision import decision
 from planner.answers.headline import headline as headline_of
 from planner.answers.outcome import objective_of
 from planner.answers.stacks import stacks_by_year
+from planner.files import provenance_name, shown
 from planner.reports.formats import write_tables
 from planner.reports.output import OutputFolder, sha256_file
 from planner.tolerances import STEP_VALUE_NOISE
@@ -99,22 +100,10 @@ def provenance(run: RunResult) -> dict[str, Any]:
     """What produced this report: planner version, inputs and catalog with SHA-256, options."""
     return {
         "planner_version": __version__,
-        "inputs": [{"path": _shown(p), "sha256": run.loaded.sha256(p)} for p in run.loaded.files],
-        "catalog": [{"path": _shown(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
-        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(run.options).items()},
+        "inputs": [{"path": provenance_name(p), "sha256": run.loaded.sha256(p)} for p in run.loaded.files],
+        "catalog": [{"path": provenance_name(p), "sha256": sha256_file(p)} for p in run.loaded.catalog_files],
+        "options": {k: shown(v) if isinstance(v, Path) else v for k, v in asdict(run.options).items()},
     }
-
-
-def _shown(path: Path) -> str:
-    """A path as stable across machines as it can be: relative to the working folder, or the
-    package-relative name for the built-in catalog."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        parts = path.parts
-        if "planner" in parts:
-            return "/".join(parts[len(parts) - 1 - parts[::-1].index("planner"):])
-        return path.name
 
 
 SIMPLIFICATIONS = ("hourly dispatch", "battery losses", "early retirement of what the plan itself buys",
@@ -181,22 +170,22 @@ def summary(run: RunResult) -> dict[str, Any]:
 def write_diagnosis(run: RunResult, diagnosis: Diagnosis, out: Path) -> Path:
     """Write diagnosis.json, report.pdf, its chart and report.html (unless `--no-report`), then the
     manifest, for a plan that cannot be met."""
-    folder = OutputFolder(out)
-    folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
-                                          **diagnosis.to_json()})
-    if run.options.charts:
-        from planner.reports.diagnosis_pdf import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
-        from planner.reports.html_report import write_diagnosis_html  # noqa: PLC0415 - loads matplotlib too
+    with OutputFolder(out) as folder:
+        folder.write_json("diagnosis.json", {"status": "infeasible", "headline": diagnosis.headline(),
+                                              **diagnosis.to_json()})
+        if run.options.charts:
+            from planner.reports.diagnosis_pdf import write_diagnosis_pdf  # noqa: PLC0415 - matplotlib loads only here
+            from planner.reports.html_report import write_diagnosis_html  # noqa: PLC0415 - loads matplotlib too
 
-        figures = write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
-        write_diagnosis_html(run, diagnosis, provenance(run), figures, folder)
-    folder.finish({
-        "plan": {"name": run.plan.name, "title": run.plan.title,
-                 "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
-        "status": "infeasible",
-        "solver": {"name": run.result.solver.name, "version": run.result.solver.version},
-        "provenance": provenance(run),
-    })
+            figures = write_diagnosis_pdf(run, diagnosis, provenance(run), folder)
+            write_diagnosis_html(run, diagnosis, provenance(run), figures, folder)
+        folder.finish({
+            "plan": {"name": run.plan.name, "title": run.plan.title,
+                     "horizon": [run.plan.periods[0], run.plan.periods[-1]]},
+            "status": "infeasible",
+            "solver": {"name": run.result.solver.name, "version": run.result.solver.version},
+            "provenance": provenance(run),
+        })
     return out / "diagnosis.json"
 
 
@@ -212,18 +201,18 @@ def write_report(run: RunResult, out: Path) -> dict[str, Any]:
     return the summary."""
     assert run.tables is not None
     started = time.perf_counter()
-    with _older_objects_frozen():
-        folder = OutputFolder(out)
-        write_tables(folder, run.plan, run.tables, run.options.formats)
-        data = summary(run)
-        if run.options.charts:
-            from planner.reports.html_report import write_html_report  # noqa: PLC0415 - plotly loads only here
-            from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads only here
+    with OutputFolder(out) as folder:
+        with _older_objects_frozen():
+            write_tables(folder, run.plan, run.tables, run.options.formats)
+            data = summary(run)
+            if run.options.charts:
+                from planner.reports.html_report import write_html_report  # noqa: PLC0415 - plotly loads only here
+                from planner.reports.pdf_report import write_charts_and_pdf  # noqa: PLC0415 - matplotlib loads here
 
-            write_html_report(run, data, write_charts_and_pdf(run, data, folder), folder)
-    if "seconds" in data:
-        data["seconds"]["report"] = round(time.perf_counter() - started, 4)
-    folder.finish(data)
+                write_html_report(run, data, write_charts_and_pdf(run, data, folder), folder)
+        if "seconds" in data:
+            data["seconds"]["report"] = round(time.perf_counter() - started, 4)
+        folder.finish(data)
     return {**data, "outputs": dict(sorted(folder.written.items()))}
 
 

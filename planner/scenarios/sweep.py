@@ -129,7 +129,7 @@ def run_sweep(base: Base, variables: Sequence[Variable], runs: Sequence[Run], *,
                 values = ", ".join(f"{v.column}={v.text(x)}" for v, x in zip(variables, run.values, strict=True)
                                    if x is not None)
                 raise InputError([Problem(p.position, p.key, f"{p.message} (run {run.index}: {values})")
-                                  for p in error.problems]) from None
+                                  for p in error.problems], error.count) from None
             yield Task(run.index, loaded, base.options)
 
     outcomes = {o.index: o for o in execute(tasks(), len(distinct), workers, scheduler, progress, client=client)}
@@ -169,25 +169,25 @@ def write_sweep(result: SweepResult, out: Path, provenance: dict[str, Any], *, c
     from planner.reports.formats import write_named  # noqa: PLC0415
     from planner.reports.output import OutputFolder  # noqa: PLC0415
 
-    folder = OutputFolder(out)
-    write_named(folder, {"sweep": result.table, "sweep_periods": result.periods}, formats)
-    if charts:
-        from planner.scenarios.sweep_charts import write_sweep_charts  # noqa: PLC0415 - matplotlib loads only here
-        from planner.scenarios.sweep_html import write_sweep_html  # noqa: PLC0415 - plotly loads only here
-        from planner.scenarios.sweep_pdf import write_sweep_pdf  # noqa: PLC0415 - matplotlib loads only here
+    with OutputFolder(out) as folder:
+        write_named(folder, {"sweep": result.table, "sweep_periods": result.periods}, formats)
+        if charts:
+            from planner.scenarios.sweep_charts import write_sweep_charts  # noqa: PLC0415 - matplotlib loads only here
+            from planner.scenarios.sweep_html import write_sweep_html  # noqa: PLC0415 - plotly loads only here
+            from planner.scenarios.sweep_pdf import write_sweep_pdf  # noqa: PLC0415 - matplotlib loads only here
 
-        figures = write_sweep_charts(result, folder)
-        write_sweep_pdf(result, figures, provenance, folder)
-        write_sweep_html(result, figures, folder)
-    statuses = result.table["status"].value_counts().sort_index()
-    data = {
-        "sweep": {"title": result.title, "runs": len(result.table),
-                  "variables": [{"path": v.path, "kind": v.kind, "column": v.column, "base": v.base,
-                                 "low": v.low, "high": v.high, "spread": v.spread} for v in result.variables],
-                  "status": {str(k): int(v) for k, v in statuses.items()},
-                  "objective_unit": result.objective_unit, "objective": result.objective_words,
-                  "solvers": list(result.solvers)},
-        "provenance": provenance,
-    }
-    folder.finish(data)
+            figures = write_sweep_charts(result, folder)
+            write_sweep_pdf(result, figures, provenance, folder)
+            write_sweep_html(result, figures, folder)
+        statuses = result.table["status"].value_counts().sort_index()
+        data = {
+            "sweep": {"title": result.title, "runs": len(result.table),
+                      "variables": [{"path": v.path, "kind": v.kind, "column": v.column, "base": v.base,
+                                     "low": v.low, "high": v.high, "spread": v.spread} for v in result.variables],
+                      "status": {str(k): int(v) for k, v in statuses.items()},
+                      "objective_unit": result.objective_unit, "objective": result.objective_words,
+                      "solvers": list(result.solvers)},
+            "provenance": provenance,
+        }
+        folder.finish(data)
     return data

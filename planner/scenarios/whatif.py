@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner import __version__
 from planner.answers.run import Options, RunResult, objective_of, optimize
+from planner.files import provenance_name
 from planner.inputs.loading import Document
 from planner.inputs.plan import LoadedPlan
 from planner.inputs.resolve import plan_from_document, with_objective
@@ -199,7 +200,7 @@ def summary(result: WhatIf, options: Options) -> dict[str, Any]:
         if case is not result.base:
             data["inputs_changed"] = [change.to_json() for change in case.changes]
         data["as_of"] = as_of(case.loaded.plan)  # a scenario may bring a catalog or plan of another date
-        data["inputs"] = [{"path": _shown(p), "sha256": case.loaded.sha256(p)} for p in case.loaded.files]
+        data["inputs"] = [{"path": provenance_name(p), "sha256": case.loaded.sha256(p)} for p in case.loaded.files]
         return data
 
     base = result.base
@@ -212,35 +213,28 @@ def summary(result: WhatIf, options: Options) -> dict[str, Any]:
     }
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return path.name
-
-
 def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = True,
                  reports: bool = False) -> dict[str, Any]:
     """Write comparison.csv, limit_changes.csv, the charts, comparison.pdf and comparison.html, then summary.json.
 
     With `reports`, each side's own report folder too (`out/base/`, `out/<scenario>/`).
     """
-    folder = OutputFolder(out)
-    tables = {"comparison.csv": comparison_table(result), "limit_changes.csv": changes_table(result),
-              "input_changes.csv": input_changes_table(result)}
-    write_named(folder, {name.removesuffix(".csv"): table for name, table in tables.items()}, options.formats)
-    if charts and any(case.solved for case in result.cases):
-        from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
-        from planner.scenarios.compare_html import write_comparison_html  # noqa: PLC0415 - plotly loads only here
+    with OutputFolder(out) as folder:
+        tables = {"comparison.csv": comparison_table(result), "limit_changes.csv": changes_table(result),
+                  "input_changes.csv": input_changes_table(result)}
+        write_named(folder, {name.removesuffix(".csv"): table for name, table in tables.items()}, options.formats)
+        if charts and any(case.solved for case in result.cases):
+            from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
+            from planner.scenarios.compare_html import write_comparison_html  # noqa: PLC0415 - plotly loads only here
 
-        figures = write_whatif_charts(result, tables["comparison.csv"], folder)
-        write_comparison_html(result, tables, figures, folder)
-    if reports:
-        from planner.reports.report import write_report  # noqa: PLC0415
+            figures = write_whatif_charts(result, tables["comparison.csv"], folder)
+            write_comparison_html(result, tables, figures, folder)
+        if reports:
+            from planner.reports.report import write_report  # noqa: PLC0415
 
-        for case in result.cases:
-            if case.solved:
-                write_report(case.run, out / case.name)
-    data = summary(result, options)
-    folder.finish(data)
+            for case in result.cases:
+                if case.solved:
+                    write_report(case.run, out / case.name)
+        data = summary(result, options)
+        folder.finish(data)
     return data

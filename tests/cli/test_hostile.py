@@ -134,6 +134,30 @@ def test_a_plan_from_standard_input_is_hashed_from_the_bytes_parsed(tmp_path):
     assert inputs[0]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+def test_an_endless_standard_input_is_refused_past_the_size_limit(tmp_path):
+    """`plan optimize - < /dev/zero` reads 32 MB and no more, then refuses (was: read until memory ran out)."""
+    with Path("/dev/zero").open("rb") as endless:
+        process = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "planner.cli", "validate", "-"], stdin=endless, capture_output=True, timeout=60,
+            check=False)
+    assert process.returncode == 2, process.stderr
+    assert b"<stdin>:1:1: expected at most 32,000,000 bytes, found more" in process.stderr
+    assert b"Traceback" not in process.stderr
+
+
+def test_a_plan_whose_name_is_not_utf8_gets_its_whole_report(tmp_path):
+    """The name is drawn and recorded with its odd byte escaped (`pl\\xe9.yaml`): the PDF once crashed on it."""
+    folder = tmp_path / os.fsdecode(b"d\xe9")
+    path = plan_copy(folder, os.fsdecode(b"pl\xe9.yaml"))
+    result = runner.invoke(app, ["optimize", str(path), "--catalog", str(SMALL_CATALOG), "--out",
+                                 str(tmp_path / "o"), "--no-risks"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "report.pdf").read_bytes().startswith(b"%PDF")
+    inputs = json.loads((tmp_path / "o" / "summary.json").read_text())["provenance"]["inputs"]
+    assert inputs[0]["path"].endswith("pl\\xe9.yaml")
+    assert manifest_agrees(tmp_path / "o")
+
+
 def test_a_name_that_is_not_utf8_is_printed_safely(tmp_path):
     folder = tmp_path / os.fsdecode(b"caf\xe9")
     path = plan_copy(folder)
@@ -172,9 +196,25 @@ def test_a_single_file_output_never_replaces_what_is_not_a_regular_file(tmp_path
 
 def test_generate_refuses_an_empty_name_and_schema_a_file_for_its_folder(tmp_path):
     assert_refused(runner.invoke(app, ["generate", "--out", ""]), "--out", "expected a file name")
+    assert_refused(runner.invoke(app, ["schema", "--write", ""]), "--write", "expected a folder name")
     (tmp_path / "file").write_text("x")
     assert_refused(runner.invoke(app, ["schema", "--write", str(tmp_path / "file")]), "--write")
     assert (tmp_path / "file").read_text() == "x"
+
+
+@pytest.mark.parametrize("target", ["plan", "catalog", "out/summary.json", "out/lp.mps"])
+def test_write_mps_never_lands_on_an_input_or_in_the_report_folder(tmp_path, target):
+    """--write-mps onto the run's plan or catalog, or into its --out folder (whose every file the manifest
+    lists), is refused before anything is written: the input intact, no folder made."""
+    plan, catalog = plan_copy(tmp_path), tmp_path / "catalog.yaml"
+    catalog.write_bytes(SMALL_CATALOG.read_bytes())
+    mps = {"plan": plan, "catalog": catalog}.get(target, tmp_path / target)
+    result = runner.invoke(app, ["optimize", str(plan), "--catalog", str(catalog), "--out", str(tmp_path / "out"),
+                                 "--no-report", "--write-mps", str(mps)])
+    assert_refused(result, "--write-mps", "no input of this run" if target in ("plan", "catalog") else "outside")
+    assert plan.read_bytes() == PLAN.read_bytes()
+    assert catalog.read_bytes() == SMALL_CATALOG.read_bytes()
+    assert not (tmp_path / "out").exists()
 
 
 def test_write_mps_replaces_a_regular_file_and_leaves_no_temporary(tmp_path):
@@ -249,6 +289,28 @@ def test_a_file_planner_did_not_write_is_never_overwritten(tmp_path):
     assert_refused(optimize(PLAN, out), "allocation.csv", "did not write")
     assert (out / "allocation.csv").read_text() == "my own numbers"
     assert snapshot(out) == {"allocation.csv": b"my own numbers", "notes.txt": b"mine"}
+
+
+def test_a_report_that_fails_midway_leaves_no_temporary_and_the_folder_unlocked(tmp_path, monkeypatch):
+    """Any error while the report is drawn (not only an OS error) removes what was staged: the previous
+    report stays whole, and the next run may write the folder."""
+    out = tmp_path / "out"
+    assert optimize(PLAN, out).exit_code == 0
+    before = snapshot(out)
+    from planner.reports import pdf_report  # noqa: PLC0415
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a chart that cannot be drawn")
+
+    monkeypatch.setattr(pdf_report, "write_charts_and_pdf", broken)
+    with pytest.raises(RuntimeError):
+        runner.invoke(app, ["optimize", str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out),
+                            "--no-risks"], catch_exceptions=False)
+    assert snapshot(out) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".planner-tmp-")]
+    monkeypatch.undo()
+    assert optimize(PLAN, out).exit_code == 0
+    assert manifest_agrees(out)
 
 
 def test_a_report_is_rewritten_in_place_and_its_manifest_agrees(tmp_path):
@@ -442,7 +504,7 @@ POWER = "sites.lab.power_sources.grid.phases.0.available_mw"
 
 @pytest.mark.parametrize(("arguments", "words"), [
     (["optimize", str(PLAN), "--time-limit", "inf"], ["--time-limit"]),
-    (["optimize", str(PLAN), "--time-limit", "nan"], ["--time-limit"]),
+    (["optimize", str(PLAN), "--time-limit", "nan"], ["--time-limit", "expected seconds from 0.01 to 1e6, found nan"]),
     (["sweep", str(PLAN), "--set-range", f"{POWER}=5:15:3", "--seed", "-1"], ["--seed"]),
     (["generate", "--seed", "-1"], ["--seed"]),
     (["sweep", str(PLAN), "--set-range", f"{POWER}=x1..2:x2:3"], ["--set-range", "x1..2"]),

@@ -86,14 +86,26 @@ CORPUS: dict[str, tuple[bytes, str]] = {
     "minimum shares summing above 1": (
         (GOOD + "policy:\n  shares:\n    - {vendor: nvidia, min_share: 0.6}\n    - {vendor: amd, min_share: 0.5}\n"
          ).encode(), "policy.shares[1].min_share"),
+    "minimum shares of a vendor and an ecosystem no part shares": (
+        (GOOD + "policy:\n  shares:\n    - {ecosystem: rocm, min_share: 0.7}\n    - {vendor: nvidia, min_share: 0.7}\n"
+         ).encode(), "policy.shares[1].min_share"),
     "include name with a NUL byte": (swap("  - id: lab", '  - include: "a\\0b.yaml"\n  - id: lab').encode(),
                                      "sites[0].include"),
     "flat list of 2.5 million items": (b"name: x\nsites: [" + b",".join([b"1"] * 2_500_000) + b"]\n", ""),
     # Under the size and value caps, but a list (or mapping) longer than any the schema takes: refused
     # as the text is read, before 150,000 sites are composed and checked one by one.
     "150,000 invalid sites": (b"name: x\nsites:\n" + b"  - {id: s, pue: x}\n" * 10 + b"  - s\n" * 150_000, "sites"),
+    "50,000 unknown keys": (("name: x\nextra:\n" + "".join(f"  k{i}: 1\n" for i in range(50_000))).encode(),
+                            "extra"),
     "500,000 unknown keys": (("name: x\nextra:\n" + "".join(f"  k{i}: 1\n" for i in range(500_000))).encode(),
-                             "extra"),
+                             ""),
+    # 17,600 problems: the first 200 described, the rest counted (bench_bad_input.py runs 2,000 such sites,
+    # at the value cap).
+    "200 sites of invalid halls": (
+        (GOOD.split("sites:")[0] + "sites:\n" + ("  - {id: s, pue: -1, halls: ["
+                                                 + ",".join(["{id: h, kind: bad, max_rack_kw: -5, zz: 1}"] * 11)
+                                                 + "], power_sources: [{id: p, kind: nope}]}\n") * 200).encode(),
+        "sites[0]"),
     "include name of 5,000 characters": (swap("  - id: lab", f"  - include: {'x' * 5000}\n  - id: lab").encode(),
                                          "sites[0].include"),
 }

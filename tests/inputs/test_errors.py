@@ -108,3 +108,33 @@ def test_missing_file():
     result = runner.invoke(app, ["optimize", "no/such/plan.yaml"])
     assert result.exit_code == 2
     assert "no such file" in result.output
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: 1\na: 2\n", "t.yaml:2:1: a: duplicate key (first at line 1)"),
+    ("b: &x {c: 1}\nd:\n  <<: *x\n", "t.yaml:3:3: d: merge keys ('<<') are not supported; repeat the keys"),
+    ("a: !!python/object:os.system x\n", "t.yaml:1:4: a: expected plain YAML, found the tag"),
+    ("a: 1\n---\nb: 2\n", "t.yaml:2:1: invalid YAML: expected one document, found another ('---')"),
+    ("a: *nope\n", "t.yaml:1:4: invalid YAML: found the alias '*nope' before its anchor"),
+    ("a: &x 1\nb: &x 2\n", "t.yaml:2:4: invalid YAML: found the anchor '&x' twice"),
+    ("? [a, b]\n: 1\n", "t.yaml:1:3: expected a plain key, found a mapping or list as key"),
+], ids=["duplicate", "merge", "tag", "two documents", "undefined alias", "anchor twice", "list as key"])
+def test_the_reader_refuses_what_plain_data_cannot_hold(text, expected):
+    """The loader reads PyYAML's events itself (no node tree): each refusal with its position and key."""
+    from planner.errors import InputError  # noqa: PLC0415
+    from planner.inputs.loading import load_text  # noqa: PLC0415
+
+    with pytest.raises(InputError) as refused:
+        load_text(text, "t.yaml")
+    assert str(refused.value).startswith(expected)
+
+
+def test_an_alias_repeats_its_anchor_with_the_anchor_s_positions():
+    """`other: *b` is the anchored mapping again, a copy of its own, each key at the anchor's position."""
+    from planner.inputs.loading import load_text  # noqa: PLC0415
+
+    document = load_text("base: &b {x: 1, y: [1, 2]}\nother: *b\n", "t.yaml")
+    assert document.data == {"base": {"x": 1, "y": [1, 2]}, "other": {"x": 1, "y": [1, 2]}}
+    assert document.data["other"] is not document.data["base"]
+    assert str(document.positions[("other",)]) == "t.yaml:2:1"
+    assert str(document.positions[("other", "y", 1)]) == "t.yaml:1:24"
