@@ -129,11 +129,14 @@ def check_file_destination(path: Path, option: str, inputs: Iterable[Path] = (),
     if not os.fspath(path) or os.fspath(path).endswith(os.sep) or path.name in ("", ".", ".."):
         raise _refuse(option, f"expected a file name, found '{shown(path)}'")
     target = _resolved(path)
-    if any(target == _resolved(source) for source in inputs):
+    if any(target == _resolved(source) or _same_file(path, source) for source in inputs):
         raise _refuse(option, f"expected a file that is no input of this run, found '{shown(path)}'")
     if owned_folder is not None and target.is_relative_to(_resolved(owned_folder)):
         raise _refuse(option, f"expected a file outside the report folder '{shown(owned_folder)}' (--out), "
                               f"found '{shown(path)}'; the folder holds the report's files alone")
+    if owned_folder is not None and _resolved(owned_folder).is_relative_to(target):
+        raise _refuse(option, f"expected a file that is not on the path of the report folder "
+                              f"'{shown(owned_folder)}' (--out), found '{shown(path)}'")
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -146,6 +149,16 @@ def check_file_destination(path: Path, option: str, inputs: Iterable[Path] = (),
     problem = writable_folder_problem(path.parent)
     if problem is not None:
         raise _refuse(option, f"cannot write '{shown(path)}': {problem}")
+
+
+def _same_file(path: Path, source: Path) -> bool:
+    """Whether `path` is the very file `source` (a hard link to it, or the file piped in as `-`)."""
+    try:
+        mine = path.stat()
+        theirs = os.fstat(0) if os.fspath(source) == "-" else source.stat()
+    except (OSError, ValueError):
+        return False
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino) and stat.S_ISREG(theirs.st_mode)
 
 
 def _resolved(path: Path) -> Path:

@@ -68,16 +68,13 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-
 # A leading zero (`0755`) is octal in YAML 1.1 and decimal in 1.2: neither reading is safe,
 # so such a scalar stays a string and the number check refuses it with what it found.
 _SPECIAL_FLOAT = {
-    ".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"),
-    ".Inf": float("inf"), ".INF": float("inf"), "-.Inf": float("-inf"),
+    **{f"{sign}{word}": float(f"{sign or '+'}inf") for sign in ("", "+", "-") for word in (".inf", ".Inf", ".INF")},
     ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
 }
+"""YAML 1.2 core's infinities (each sign, each spelling) and not-a-numbers."""
 _MAX_INT_DIGITS = 30
-_STANDARD_TAGS = {
-    "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
+_TAG = "tag:yaml.org,2002:"
+_STANDARD_TAGS = {f"{_TAG}{name}" for name in ("str", "map", "seq", "int", "float", "bool", "null")}
 
 
 @dataclass
@@ -89,6 +86,8 @@ class Document:
     files: list[Path] = field(default_factory=list)
     digests: dict[Path, str] = field(default_factory=dict)
     """SHA-256 of the bytes parsed, by file: provenance for a plan read from stdin, which has no file."""
+    values: int = 0
+    """Values read so far, in every file: within `MAX_VALUES` for the whole plan."""
 
     def position(self, path: KeyPath) -> Position | None:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -101,6 +100,24 @@ class Document:
     def problem(self, path: KeyPath, message: str) -> Problem:
         """A Problem at `path`, with its file position."""
         return Problem(self.position(path), path_to_key(path), message)
+
+
+def _tagged(text: str, tag: str) -> Any:
+    """A scalar with an explicit standard tag (`!!str 123` is text; `!!int "5"` the number 5).
+
+    Raises:
+        ValueError: The text is not what the tag says (`!!int x`).
+    """
+    kind = tag.removeprefix(_TAG)
+    if kind == "str":
+        return text
+    value = _scalar(text, None)
+    if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    expected = {"int": int, "bool": bool, "null": type(None)}.get(kind)
+    if expected is None or isinstance(value, bool) != (kind == "bool") or not isinstance(value, expected):
+        raise ValueError(f"expected {'an' if kind == 'int' else 'a'} {kind} after !!{kind}, found '{text}'")
+    return value
 
 
 def _scalar(text: str, style: str | None) -> Any:
@@ -141,13 +158,16 @@ class _Reader:
     and value; no node tree is composed. Problems that leave the rest readable are collected; a list or
     mapping that is too long, or aliases that expand too far, stop the reading at once."""
 
-    def __init__(self, text: str, display: str, limit: int) -> None:
+    def __init__(self, text: str, display: str, budget: int) -> None:
         self.parser = _Loader(text)
         self.anchored = "&" in text
         """Whether a node may have an anchor: only then are positions also kept in order."""
         self.display = display
-        self.limit = limit
-        """Values the document may expand to through aliases."""
+        self.budget = budget
+        """Values this file may still hold (or repeat through aliases): what the document's others left."""
+        self.written = 0
+        """Nodes as written: what aliases may repeat `MAX_EXPANSION` times."""
+        self.repeated = 0
         self.positions: dict[KeyPath, Position] = {}
         self.recorded: list[tuple[KeyPath, Position]] = []
         """`positions` in the order recorded: an anchored node's are the slice read while it was."""
@@ -200,49 +220,83 @@ class _Reader:
         return InputError([Problem(self.position(event), "", f"invalid YAML: {reason}")])
 
     def _too_large(self, event: yaml.Event, path: KeyPath) -> InputError:
-        message = (f"expected aliases to expand the file at most {MAX_EXPANSION}x ({self.limit:,} values) and "
-                   f"nesting at most {MAX_DEPTH} deep; found more (aliases that expand too far?)")
+        message = (f"expected aliases to repeat at most {MAX_EXPANSION}x what the file writes (or "
+                   f"{MIN_NODE_BUDGET:,} values) and nesting at most {MAX_DEPTH} deep; found more (aliases that "
+                   "expand too far?)")
         return InputError([Problem(self.position(event), path_to_key(path), message)])
 
     def node(self, path: KeyPath, depth: int) -> Any:
         """The next node's data (its events read), at `path`."""
         event = self.parser.get_event()
-        self.nodes += 1
-        if self.nodes > self.limit or depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise self._too_large(event, path)
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event, path)
         assert isinstance(event, yaml.NodeEvent)
-        anchor = event.anchor
+        self._count_values(event, path, 1)
+        self.written += 1
         started, nodes = len(self.recorded), self.nodes
         self.record(path, self.position(event))
-        tag = getattr(event, "tag", None)  # a node's explicit tag (`!!python/object`), if any
-        if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+        tag = getattr(event, "tag", None)  # a node's explicit tag (`!!python/object`, `!!str`), if any
+        collections: dict[type, str] = {yaml.MappingStartEvent: "map", yaml.SequenceStartEvent: "seq"}
+        expected = collections.get(type(event))
+        value: Any = None
+        if tag not in (None, "!") and (tag not in _STANDARD_TAGS or (expected and tag != _TAG + expected)
+                                       or (not expected and tag in (_TAG + "map", _TAG + "seq"))):
             self.fail(event, path, f"expected plain YAML, found the tag '{tag}'")
             self._skip_rest(event)
-            value: Any = None
         elif isinstance(event, yaml.MappingStartEvent):
             value = self._mapping(event, path, depth)
         elif isinstance(event, yaml.SequenceStartEvent):
             value = self._sequence(event, path, depth)
         else:
             assert isinstance(event, yaml.ScalarEvent)
-            value = _scalar(event.value, event.style)
-        if anchor is not None:
-            if anchor in self.anchors:
-                raise self._invalid(event, f"found the anchor '&{anchor}' twice")
+            value = self._scalar_value(event, path, tag)
+        self._anchor(event, path, value, started, nodes)
+        return value
+
+    def _scalar_value(self, event: yaml.ScalarEvent, path: KeyPath, tag: str | None) -> Any:
+        """A scalar's value by YAML 1.2 core rules, or as its explicit standard tag says (`! x`, the
+        non-specific tag, makes it text)."""
+        if tag is None:
+            return _scalar(event.value, event.style)
+        if tag == "!":
+            return event.value
+        try:
+            return _tagged(event.value, tag)
+        except ValueError as error:
+            self.fail(event, path, str(error))
+            return None
+
+    def _anchor(self, event: yaml.NodeEvent, path: KeyPath, value: Any, started: int, nodes: int) -> None:
+        """Keep a node with an anchor (`&name`) for its aliases."""
+        if event.anchor is not None:
             inside = tuple((p[len(path):], position) for p, position in self.recorded[started:])
             text = event.value if isinstance(event, yaml.ScalarEvent) else None
-            self.anchors[anchor] = _Anchored(value, inside, self.nodes - nodes + 1, text)
-        return value
+            self._keep(event, _Anchored(value, inside, self.nodes - nodes + 1, text))
+
+    def _keep(self, event: yaml.NodeEvent, anchored: _Anchored) -> None:
+        if event.anchor in self.anchors:
+            raise self._invalid(event, f"found the anchor '&{event.anchor}' twice")
+        self.anchors[str(event.anchor)] = anchored
+
+    def _count_values(self, event: yaml.Event, path: KeyPath, more: int) -> None:
+        """Count `more` values read (or repeated by an alias), within `MAX_VALUES` for the whole document
+        (includes too) and, for what aliases repeat, `MAX_EXPANSION` times what is written."""
+        self.nodes += more
+        if self.nodes > self.budget:
+            raise InputError([Problem(self.position(event), path_to_key(path), (
+                f"expected at most {MAX_VALUES:,} values (keys, items and numbers) in the plan and the files it "
+                f"includes, found more: split the plan, or generate a smaller one"))])
 
     def _alias(self, event: yaml.AliasEvent, path: KeyPath) -> Any:
         anchored = self.anchors.get(event.anchor or "")
         if anchored is None:
             raise self._invalid(event, f"found the alias '*{event.anchor}' before its anchor (or inside it)")
-        self.nodes += anchored.nodes - 1
-        if self.nodes > self.limit:
+        self.repeated += anchored.nodes
+        if self.repeated > max(MIN_NODE_BUDGET, MAX_EXPANSION * self.written):
             raise self._too_large(event, path)
+        self._count_values(event, path, anchored.nodes)
         for relative, position in anchored.positions:
             self.record((*path, *relative), position)
         return copy.deepcopy(anchored.value)  # each use its own data, as if written out
@@ -262,6 +316,14 @@ class _Reader:
                 self._skip()
                 continue
             parser.get_event()
+            key_tag = getattr(key_event, "tag", None)
+            if key_tag not in (None, "!", _TAG + "str"):
+                self.fail(key_event, path, f"expected a plain key, found the tag '{key_tag}'")
+                self._skip()
+                continue
+            if isinstance(key_event, yaml.ScalarEvent) and key_event.anchor is not None:  # `&k a: 1`, `b: *k`
+                self._keep(key_event, _Anchored(_scalar(key, key_event.style), (((), self.position(key_event)),),
+                                                1, key))
             if key == "<<" and isinstance(key_event, yaml.ScalarEvent) and not key_event.style:  # plain: ""
                 self.fail(key_event, path, "merge keys ('<<') are not supported; repeat the keys")
                 self._skip()
@@ -344,23 +406,26 @@ def _text(raw: bytes, display: str) -> str:
         raise InputError([Problem(Position(display, line, column), "", message)]) from None
 
 
-def _refuse_too_many_values(text: str, display: str) -> int:
-    """Refuse, before composing, text that would hold more than MAX_VALUES values. Every value but the
-    first is preceded by a separator (a comma, a colon or a line end), so their count, taken in C by
-    `str.count`, bounds the values a file can hold to within a small factor.
+SEPARATORS_PER_VALUE = 3
+"""Separators (commas, colons, line ends) a value may bring: `"key": 1,` and a line end in JSON, a
+colon and a line end in YAML. A file with more than this many times `MAX_VALUES` is refused unread;
+one with fewer is read, and its values counted exactly as they are."""
 
-    Returns:
-        The estimate: an upper bound on the values written.
+
+def _refuse_too_many_values(text: str, display: str) -> None:
+    """Refuse, before reading, text that would hold far more than MAX_VALUES values. Every value but the
+    first is preceded by a separator (a comma, a colon or a line end), so their count, taken in C by
+    `str.count`, bounds the values a file can hold to within a small factor; the reader counts them
+    exactly.
 
     Raises:
-        InputError: The estimate is above MAX_VALUES.
+        InputError: The separators are more than `SEPARATORS_PER_VALUE` x `MAX_VALUES`.
     """
-    estimate = text.count(",") + text.count(":") + text.count("\n")
-    if estimate > MAX_VALUES:
-        message = (f"expected at most {MAX_VALUES:,} values (keys, items and numbers), found about {estimate:,}: "
-                   "split the plan, or generate a smaller one")
+    separators = text.count(",") + text.count(":") + text.count("\n") + text.count("\r")
+    if separators > SEPARATORS_PER_VALUE * MAX_VALUES:
+        message = (f"expected at most {MAX_VALUES:,} values (keys, items and numbers), found {separators:,} "
+                   "separators (commas, colons, line ends): split the plan, or generate a smaller one")
         raise InputError([Problem(Position(display, 1, 1), "", message)])
-    return estimate
 
 
 def load_file(path: Path, root: Path | None = None) -> Document:
@@ -409,6 +474,11 @@ def load_text(text: str, name: str) -> Document:
     """Read YAML `text` (a value typed on the command line, called `name` in messages) by the same
     rules as a plan file. It is no file, so it includes none: every include is refused as lying
     outside its folder."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a command-line value with a byte that is not UTF-8
+        raise InputError([Problem(Position(name, 1, error.start + 1), "",
+                                  f"expected UTF-8 text, found '{printable(text[error.start:error.end])}'")]) from None
     document = Document(data=None)
     document.data = _load_into(Path(name), Path(os.devnull), document, (), depth=0, text=text)
     return document
@@ -422,10 +492,11 @@ def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, dept
         document.files.append(path)
         document.digests[path] = hashlib.sha256(raw).hexdigest()
         text = _text(raw, display)
-    written = _refuse_too_many_values(text, display)
-    # Aliases may repeat what is written, up to MAX_EXPANSION times (and never past MAX_VALUES).
-    reader = _Reader(text, display, min(MAX_VALUES, max(MIN_NODE_BUDGET, MAX_EXPANSION * written)))
+    _refuse_too_many_values(text, display)
+    # One budget for the plan and every file it includes, each include counted each time it is read.
+    reader = _Reader(text, display, MAX_VALUES - document.values)
     found, data = reader.document()
+    document.values += reader.nodes
     if not found:
         raise InputError([Problem(Position(display, 1, 1), "", "expected a YAML mapping, found an empty file")])
     if reader.problems:

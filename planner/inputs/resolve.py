@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,6 +75,51 @@ def _steps(values: list[tuple[int, float]], start: int, count: int, default: flo
                 current = value
         out.append(current)
     return tuple(out)
+
+
+Arc = tuple[str, str, float, float]
+"""(from, to, lower bound, upper bound) of the share network's flow."""
+MAX_SHARE_GROUPS = 8
+"""Groups (named vendors and ecosystems) beyond which the share network is not checked: 2^(groups + 4)
+sets to try."""
+
+
+def _share_network(bounds: list[ShareBound], pairs: list[tuple[str, str]]) -> list[Arc] | None:
+    """The flow network of `shares_possible` for the bounds in force (None: too many groups to check)."""
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    for bound in bounds:
+        named = f"{bound.group_kind}:{bound.group}"
+        low[named] = max(low.get(named, 0.0), bound.min_share)
+        high[named] = min(high.get(named, 1.0), bound.max_share)
+    if len(low) > MAX_SHARE_GROUPS:
+        return None
+
+    def node(kind: str, group: str) -> str:
+        named = f"{kind}:{group}"
+        return named if named in low else f"{kind}:*"  # every group no bound names, as one
+
+    vendors = {node("vendor", v) for v, _ in pairs} | {n for n in low if n.startswith("vendor:")}
+    ecosystems = {node("ecosystem", e) for _, e in pairs} | {n for n in low if n.startswith("ecosystem:")}
+    arcs: list[Arc] = [("t", "s", 1.0, 1.0)]
+    arcs += [("s", v, low.get(v, 0.0), high.get(v, 1.0)) for v in sorted(vendors)]
+    arcs += [(e, "t", low.get(e, 0.0), high.get(e, 1.0)) for e in sorted(ecosystems)]
+    arcs += [(v, e, 0.0, math.inf) for v, e in sorted({(node("vendor", v), node("ecosystem", e)) for v, e in pairs})]
+    return arcs
+
+
+def _feasible_circulation(arcs: list[Arc]) -> bool:
+    """Whether a flow within every arc's bounds exists (Hoffman: for every set S of nodes, the lower
+    bounds into S are at most the upper bounds out of it)."""
+    nodes = sorted({a for a, _, _, _ in arcs} | {b for _, b, _, _ in arcs})
+    for size in range(1, len(nodes)):
+        for chosen in itertools.combinations(nodes, size):
+            inside = set(chosen)
+            needed = sum(lo for a, b, lo, _ in arcs if a not in inside and b in inside)
+            room = sum(hi for a, b, _, hi in arcs if a in inside and b not in inside)
+            if needed > room + 1e-9:
+                return False
+    return True
 
 
 def _window(start: str | None, until: str | None, horizon_start: int, count: int) -> list[bool]:
@@ -238,7 +284,17 @@ class _Resolver:
         allowed -= set(policy.exclude)
         return tuple(a for a in self.catalog.values() if a.id in allowed)
 
-    def shares(self) -> tuple[ShareBound, ...]:
+    def held_parts(self, accelerators: tuple[Accelerator, ...], sites: tuple[Site, ...],
+                   offers: list[CloudOffer]) -> list[Accelerator]:
+        """The parts the plan may hold at some quarter of the horizon: those it may buy then, those
+        installed, those a cloud offers."""
+        ids = {a.id for a in accelerators if a.first_period < self.count and (a.last_period is None
+                                                                             or a.last_period >= 0)}
+        ids |= {lot.accelerator for site in sites for hall in site.halls for lot in hall.installed}
+        ids |= {offer.accelerator for offer in offers if any(offer.max_accelerators)}
+        return [self.catalog[i] for i in sorted(ids) if i in self.catalog]
+
+    def shares(self, held: list[Accelerator]) -> tuple[ShareBound, ...]:
         out = []
         vendors = {a.vendor for a in self.catalog.values()}
         ecosystems = {a.ecosystem for a in self.catalog.values()}
@@ -252,10 +308,39 @@ class _Resolver:
                           f"expected one of {', '.join(sorted(known))}, found '{group}'")
             first = period_index(bound.start) - self.start if bound.start else 0
             out.append(ShareBound(kind, group, bound.min_share, bound.max_share, max(0, first)))
-        self.minimum_shares_possible(out)
+        if not self.problems:
+            pairs = sorted({(part.vendor, part.ecosystem) for part in held})
+            if self.minimum_shares_possible(out, pairs):
+                self.shares_possible(out, pairs)
         return tuple(out)
 
-    def minimum_shares_possible(self, bounds: list[ShareBound]) -> None:
+    def shares_possible(self, bounds: list[ShareBound], pairs: list[tuple[str, str]]) -> bool:
+        """Refuse minimum and maximum shares in force together that no fleet of the parts the plan may
+        hold meets (what `minimum_shares_possible` cannot see: a maximum beside a minimum, `nvidia` at
+        most 0.3 and `cuda` at least 0.8 where only nvidia parts run cuda). True if they all can be met.
+
+        A fleet is a flow of one unit of compute from a source through its vendor and its part's
+        ecosystem to a sink, each group's flow within its bounds; by Hoffman's circulation theorem it
+        exists exactly when no set S of the network's nodes needs more flow in (the lower bounds of the
+        arcs entering S) than it can send out (the upper bounds of the arcs leaving it). Groups no bound
+        names are merged into one per kind (each is free within [0, 1]), so the sets to try are few."""
+        for i, bound in enumerate(bounds):
+            in_force = [other for j, other in enumerate(bounds) if (other.first_period, j) <= (bound.first_period, i)]
+            arcs = _share_network(in_force, pairs)
+            if arcs is None or _feasible_circulation(arcs):
+                continue
+            terms = ", ".join(f"{b.group_kind} {b.group} " + " and ".join(
+                [f"at least {b.min_share:g}"] * (b.min_share > 0) + [f"at most {b.max_share:g}"] * (b.max_share < 1))
+                for b in in_force if b.min_share > 0 or b.max_share < 1)
+            parts = ", ".join(f"{vendor}/{ecosystem}" for vendor, ecosystem in pairs) or "none"
+            self.fail(("policy", "shares", i, "min_share" if bound.min_share > 0 else "max_share"),
+                      f"expected shares that one fleet of the parts this plan may hold can meet in "
+                      f"{period_name(self.start + bound.first_period)}, found {terms}; the parts "
+                      f"(vendor/ecosystem): {parts}")
+            return False
+        return True
+
+    def minimum_shares_possible(self, bounds: list[ShareBound], pairs: list[tuple[str, str]]) -> bool:
         """Refuse minimum shares that no fleet meets in some quarter: only an empty fleet would seem to.
 
         Vendors split the fleet, and so do ecosystems, so the shares of one kind may sum to at most 1.
@@ -263,10 +348,11 @@ class _Resolver:
         vendors and b_e of ecosystems can be met together exactly when, for every set U of vendors,
         sum(a_v, v in U) + sum(b_e, e not served by a part of U) <= 1 (the covering LP's dual, whose
         corners are such sets: nvidia 0.7 and rocm 0.7 cannot both hold, no nvidia part runs rocm). Only
-        vendors with a minimum share can raise that sum, so only their sets are tried."""
+        vendors with a minimum share can raise that sum, so only their sets are tried. `pairs`: the
+        (vendor, ecosystem) of each part the plan may hold. True if they all can be met."""
         served: dict[str, set[str]] = {}
-        for part in self.catalog.values():
-            served.setdefault(part.vendor, set()).add(part.ecosystem)
+        for vendor, ecosystem in pairs:
+            served.setdefault(vendor, set()).add(ecosystem)
         for i, bound in enumerate(bounds):
             if bound.min_share <= 0:
                 continue
@@ -289,9 +375,10 @@ class _Resolver:
                            f"; no part of {', '.join(g for g, _ in chosen)} runs {', '.join(g for g, _ in apart)}")
                     self.fail(("policy", "shares", i, "min_share"),
                               f"expected minimum shares that one fleet can meet in "
-                              f"{period_name(self.start + bound.first_period)}, found {terms} = {total:g} of it"
+                              f"{period_name(self.start + bound.first_period)}, found {terms} = {total:.10g} of it"
                               f"{why}")
-                    return
+                    return False
+        return True
 
     def budget_years_in_horizon(self, plan_file: schema.PlanFile) -> None:
         """Refuse a budget for a year the horizon does not reach: it would limit nothing, silently."""
@@ -383,7 +470,8 @@ class _Resolver:
             training_weight=f.weights.training, inference_weight=f.weights.inference,
             objective_precision=f.weights.precision,
             discount_rate=f.discount_rate, maintenance_share_per_year=f.maintenance_share_per_year,
-            supply_units={k: tuple(v) for k, v in supply.items()}, shares=self.shares(),
+            supply_units={k: tuple(v) for k, v in supply.items()},
+            shares=self.shares(self.held_parts(accelerators, sites, offers)),
             commitments=tuple(Commitment(c.vendor, c.min_usd, c.max_usd) for c in f.policy.commitments),
             min_units=tuple(minimums), cloud_offers=tuple(offers),
             fabric_power_share=f.fabric.power_share, fabric_capex_share=f.fabric.capex_share,

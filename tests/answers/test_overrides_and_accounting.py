@@ -82,7 +82,7 @@ def test_a_bad_value_names_the_option_it_came_from(no_files):
 def test_an_alias_bomb_in_a_value_is_refused(no_files):
     bomb = "[&a [x,x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]," \
            " [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]]"
-    with pytest.raises(InputError, match="expected aliases to expand"):
+    with pytest.raises(InputError, match="expected aliases to repeat"):
         parse_override(f"policy.exclude={bomb}", 1)
 
 

@@ -145,6 +145,46 @@ def test_an_endless_standard_input_is_refused_past_the_size_limit(tmp_path):
     assert b"Traceback" not in process.stderr
 
 
+def test_a_plan_piped_in_is_never_replaced_by_the_mps(tmp_path):
+    """`plan optimize - --write-mps plan.yaml < plan.yaml`: the file behind standard input is an input."""
+    plan = plan_copy(tmp_path)
+    with plan.open("rb") as piped:
+        process = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "planner.cli", "optimize", "-", "--catalog", str(SMALL_CATALOG), "--no-report",
+             "--no-risks", "--out", str(tmp_path / "out"), "--write-mps", str(plan)], stdin=piped,
+            capture_output=True, timeout=120, check=False)
+    assert process.returncode == 2, process.stderr
+    assert b"no input of this run" in process.stderr
+    assert plan.read_bytes() == PLAN.read_bytes()
+
+
+def test_includes_share_one_budget_of_values(tmp_path):
+    """A 60,000-value file included four times would be 240,000 values: refused at the fourth, quickly,
+    where each include once read the file again without limit (2,000 includes ran for minutes)."""
+    (tmp_path / "big.yaml").write_text("".join(f"k{i}: [{', '.join(['1'] * 599)}]\n" for i in range(100)))
+    text = PLAN.read_text() + "extra:\n" + "".join("  - include: big.yaml\n" for _ in range(2000))
+    (tmp_path / "plan.yaml").write_text(text)
+    started = time.perf_counter()
+    result = runner.invoke(app, ["validate", str(tmp_path / "plan.yaml")])
+    assert_refused(result, "big.yaml", "200,000 values", "the files it includes")
+    assert time.perf_counter() - started < SECONDS
+
+
+def test_separators_bound_a_file_and_its_values_are_counted(tmp_path):
+    """250,000 commas in a comment are no values: the separators' count only bounds a file (at three a
+    value), the reader counts the values themselves."""
+    path = plan_copy(tmp_path)
+    path.write_text(PLAN.read_text() + "# " + "," * 250_000 + "\n")
+    assert runner.invoke(app, ["validate", str(path), "--catalog", str(SMALL_CATALOG)]).exit_code == 0
+
+
+def test_a_set_value_that_is_not_utf8_is_refused(tmp_path):
+    title = "title=" + os.fsdecode(b"x\xffy")
+    result = runner.invoke(app, ["whatif", str(PLAN), "--catalog", str(SMALL_CATALOG), "--set", title,
+                                 "--out", str(tmp_path / "o")])
+    assert_refused(result, "--set:1:8: expected UTF-8 text, found '\\xff'")
+
+
 def test_a_plan_whose_name_is_not_utf8_gets_its_whole_report(tmp_path):
     """The name is drawn and recorded with its odd byte escaped (`pl\\xe9.yaml`): the PDF once crashed on it."""
     folder = tmp_path / os.fsdecode(b"d\xe9")
@@ -202,16 +242,22 @@ def test_generate_refuses_an_empty_name_and_schema_a_file_for_its_folder(tmp_pat
     assert (tmp_path / "file").read_text() == "x"
 
 
-@pytest.mark.parametrize("target", ["plan", "catalog", "out/summary.json", "out/lp.mps"])
-def test_write_mps_never_lands_on_an_input_or_in_the_report_folder(tmp_path, target):
-    """--write-mps onto the run's plan or catalog, or into its --out folder (whose every file the manifest
-    lists), is refused before anything is written: the input intact, no folder made."""
+@pytest.mark.parametrize(("target", "words"), [
+    ("plan", "no input of this run"), ("catalog", "no input of this run"), ("hard link", "no input of this run"),
+    ("out/summary.json", "outside"), ("out/lp.mps", "outside"), ("out", "not on the path"),
+])
+def test_write_mps_never_lands_on_an_input_or_in_the_report_folder(tmp_path, target, words):
+    """--write-mps onto the run's plan or catalog (or a hard link to one), into its --out folder (whose
+    every file the manifest lists) or where that folder is to be, is refused before anything is written:
+    the input intact, no folder made."""
     plan, catalog = plan_copy(tmp_path), tmp_path / "catalog.yaml"
     catalog.write_bytes(SMALL_CATALOG.read_bytes())
+    (tmp_path / "hard link").hardlink_to(plan)
     mps = {"plan": plan, "catalog": catalog}.get(target, tmp_path / target)
-    result = runner.invoke(app, ["optimize", str(plan), "--catalog", str(catalog), "--out", str(tmp_path / "out"),
+    out = tmp_path / "out" / "report" if target == "out" else tmp_path / "out"
+    result = runner.invoke(app, ["optimize", str(plan), "--catalog", str(catalog), "--out", str(out),
                                  "--no-report", "--write-mps", str(mps)])
-    assert_refused(result, "--write-mps", "no input of this run" if target in ("plan", "catalog") else "outside")
+    assert_refused(result, "--write-mps", words)
     assert plan.read_bytes() == PLAN.read_bytes()
     assert catalog.read_bytes() == SMALL_CATALOG.read_bytes()
     assert not (tmp_path / "out").exists()

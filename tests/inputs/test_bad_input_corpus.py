@@ -89,6 +89,12 @@ CORPUS: dict[str, tuple[bytes, str]] = {
     "minimum shares of a vendor and an ecosystem no part shares": (
         (GOOD + "policy:\n  shares:\n    - {ecosystem: rocm, min_share: 0.7}\n    - {vendor: nvidia, min_share: 0.7}\n"
          ).encode(), "policy.shares[1].min_share"),
+    "minimum share of a vendor whose parts are all excluded": (
+        (GOOD + "policy:\n  exclude: [beta]\n  shares:\n    - {vendor: amd, min_share: 0.5}\n").encode(),
+        "policy.shares[0].min_share"),
+    "a maximum and a minimum share no fleet meets": (
+        (GOOD + "policy:\n  shares:\n    - {vendor: nvidia, max_share: 0.3}\n    - {ecosystem: cuda, min_share: 0.8}\n"
+         ).encode(), "policy.shares[1].min_share"),
     "include name with a NUL byte": (swap("  - id: lab", '  - include: "a\\0b.yaml"\n  - id: lab').encode(),
                                      "sites[0].include"),
     "flat list of 2.5 million items": (b"name: x\nsites: [" + b",".join([b"1"] * 2_500_000) + b"]\n", ""),
