@@ -25,17 +25,19 @@ from planner.errors import InputError, Position, Problem, path_to_key
 from planner.inputs.gate import not_a_file, printable, read_input, resolve_inside
 
 MAX_FILE_BYTES = 32_000_000
-"""A 10,000-site plan is about 6 MB; composing YAML costs roughly 100 bytes of memory per byte."""
+"""Bytes read of one file at most, whatever it claims (a 2,000-site plan is about 1.2 MB); what is read
+is bounded by `MAX_VALUES`."""
 MAX_EXPANSION = 10
 """Aliases may expand a document to at most this many times its own nodes..."""
 MIN_NODE_BUDGET = 10_000
 """...or to this many nodes, whichever is more: a "billion laughs" file stops here, fast."""
 MAX_VALUES = 200_000
-"""Values (keys, items and scalars) a file may hold, or expand to through aliases. Reading YAML costs
-about 8 us and 400 bytes a value, so this bounds what a file costs before the schema sees it: under
-2 s and 80 MB. The largest plan `plan generate` writes (`MAX_SITES` sites) holds about 122,000; a file
-of more (a 10 MB file of 20,000 invalid sites holds 1.8 million, and took 35 s and 1.3 GB to compose)
-is refused by a count of its separators, before it is read."""
+"""Values (each number, text, list and mapping; keys are not counted) a plan and the files it includes may
+hold in all, aliases and repeated includes counted each time, as the reader counts them. Reading costs
+about 10 us and 400 bytes a value, so this bounds what a plan costs before the schema sees it: about 2 s
+and 80 MB. The largest plan `plan generate` writes (`MAX_SITES` sites) holds about 76,000 (and 122,000
+separators). A file of far more (a 10 MB file of 20,000 invalid sites holds 1.8 million: 35 s and 1.3 GB
+to compose as nodes) is refused by a count of its separators, unread (`SEPARATORS_PER_VALUE`)."""
 MAX_SITES = 2_000
 """Sites a plan may hold: far more than any fleet (tens of campuses), and, with one part and one
 quarter, about what `MAX_VALUES` and the LP's size cap (`planner.model.size`) allow."""
@@ -286,8 +288,8 @@ class _Reader:
         self.nodes += more
         if self.nodes > self.budget:
             raise InputError([Problem(self.position(event), path_to_key(path), (
-                f"expected at most {MAX_VALUES:,} values (keys, items and numbers) in the plan and the files it "
-                f"includes, found more: split the plan, or generate a smaller one"))])
+                f"expected at most {MAX_VALUES:,} values (numbers, texts, lists and mappings) in the plan and the "
+                f"files it includes, found more: split the plan, or generate a smaller one"))])
 
     def _alias(self, event: yaml.AliasEvent, path: KeyPath) -> Any:
         anchored = self.anchors.get(event.anchor or "")
@@ -423,8 +425,8 @@ def _refuse_too_many_values(text: str, display: str) -> None:
     """
     separators = text.count(",") + text.count(":") + text.count("\n") + text.count("\r")
     if separators > SEPARATORS_PER_VALUE * MAX_VALUES:
-        message = (f"expected at most {MAX_VALUES:,} values (keys, items and numbers), found {separators:,} "
-                   "separators (commas, colons, line ends): split the plan, or generate a smaller one")
+        message = (f"expected at most {MAX_VALUES:,} values (numbers, texts, lists and mappings), found "
+                   f"{separators:,} separators (commas, colons, line ends): split the plan, or generate a smaller one")
         raise InputError([Problem(Position(display, 1, 1), "", message)])
 
 

@@ -380,6 +380,16 @@ class _Resolver:
                     return False
         return True
 
+    def window_in_horizon(self, start: str | None, until: str | None, path: tuple[str | int, ...]) -> None:
+        """Refuse a window (`from` .. `until`) that misses the horizon: it would say nothing, silently.
+        (One that ends before it starts is the schema's to refuse.)"""
+        window = _window(start, until, self.start, self.count)
+        if not any(window) and (not start or not until or period_index(start) <= period_index(until)):
+            self.fail((*path, "from" if start else "until"),
+                      f"expected a window that reaches the horizon ({period_name(self.start)} to "
+                      f"{period_name(self.start + self.count - 1)}), found {start or 'the start'} to "
+                      f"{until or 'the end'}")
+
     def budget_years_in_horizon(self, plan_file: schema.PlanFile) -> None:
         """Refuse a budget for a year the horizon does not reach: it would limit nothing, silently."""
         first, last = int(period_name(self.start)[:4]), int(period_name(self.start + self.count - 1)[:4])
@@ -422,6 +432,7 @@ class _Resolver:
             if not self.known(entry.accelerator, ("supply", i, "accelerator")):
                 continue
             row = supply.setdefault(entry.accelerator, [None] * self.count)
+            self.window_in_horizon(entry.start, entry.until, ("supply", i))
             for t, inside in enumerate(_window(entry.start, entry.until, self.start, self.count)):
                 if inside:
                     row[t] = entry.units_per_quarter
@@ -430,6 +441,7 @@ class _Resolver:
         offers = []
         for i, offer in enumerate(f.cloud_offers):
             self.known(offer.accelerator, ("cloud_offers", i, "accelerator"))
+            self.window_in_horizon(offer.start, offer.until, ("cloud_offers", i))
             window = _window(offer.start, offer.until, self.start, self.count)
             offers.append(CloudOffer(offer.id, offer.accelerator, offer.usd_per_accelerator_hour,
                                      tuple(offer.max_accelerators if w else 0.0 for w in window)))

@@ -80,6 +80,9 @@ CORPUS: dict[str, tuple[bytes, str]] = {
     "supply window that ends before it starts": (
         (GOOD + "supply:\n  - {accelerator: alpha, units_per_quarter: 10, from: 2026Q2, until: 2026Q1}\n").encode(),
         "supply[0]"),
+    "supply window after the horizon": (
+        (GOOD + "supply:\n  - {accelerator: alpha, units_per_quarter: 10, from: 2030Q1, until: 2030Q4}\n").encode(),
+        "supply[0].from"),
     "cloud offer window that ends before it starts": (
         (GOOD + "cloud_offers:\n  - {id: c, accelerator: alpha, usd_per_accelerator_hour: 2, max_accelerators: 10,"
                 " from: 2026Q3, until: 2026Q2}\n").encode(), "cloud_offers[0]"),
