@@ -76,7 +76,11 @@ _SPECIAL_FLOAT = {
 """YAML 1.2 core's infinities (each sign, each spelling) and not-a-numbers."""
 _MAX_INT_DIGITS = 30
 _TAG = "tag:yaml.org,2002:"
-_STANDARD_TAGS = {f"{_TAG}{name}" for name in ("str", "map", "seq", "int", "float", "bool", "null")}
+_TAGS_OF: dict[type, frozenset[str]] = {
+    yaml.MappingStartEvent: frozenset({_TAG + "map"}), yaml.SequenceStartEvent: frozenset({_TAG + "seq"}),
+    yaml.ScalarEvent: frozenset(f"{_TAG}{name}" for name in ("str", "int", "float", "bool", "null")),
+}
+"""The explicit standard tags each kind of node may carry: a list tagged `!!map` is refused."""
 
 
 @dataclass
@@ -240,11 +244,8 @@ class _Reader:
         started, nodes = len(self.recorded), self.nodes
         self.record(path, self.position(event))
         tag = getattr(event, "tag", None)  # a node's explicit tag (`!!python/object`, `!!str`), if any
-        collections: dict[type, str] = {yaml.MappingStartEvent: "map", yaml.SequenceStartEvent: "seq"}
-        expected = collections.get(type(event))
         value: Any = None
-        if tag not in (None, "!") and (tag not in _STANDARD_TAGS or (expected and tag != _TAG + expected)
-                                       or (not expected and tag in (_TAG + "map", _TAG + "seq"))):
+        if tag not in (None, "!") and tag not in _TAGS_OF[type(event)]:
             self.fail(event, path, f"expected plain YAML, found the tag '{tag}'")
             self._skip_rest(event)
         elif isinstance(event, yaml.MappingStartEvent):
