@@ -8,9 +8,11 @@ imported inside the commands that need them, so `plan --help` and `plan validate
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import io
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -469,20 +471,49 @@ def main() -> None:
     # walking pandas' and matplotlib's objects costs 0.4 s of a `plan optimize`, and the memory
     # goes back to the OS anyway. Registered when the command runs, not when planner is imported.
     atexit.register(gc.freeze)
+    _open_closed_standard_streams()
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped, never crashes
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-    with diverted_stdout():
-        try:
-            app()
-        except InputError as error:  # raised outside a command's own handling: still no traceback
+    try:
+        with diverted_stdout():
             try:
-                bad_input(error)
-            except typer.Exit as done:
-                sys.exit(done.exit_code)
-        except PlannerError as error:
-            _stderr(f"error: {error}")
-            sys.exit(EXIT_SOLVER)
+                app()
+            except InputError as error:  # raised outside a command's own handling: still no traceback
+                try:
+                    bad_input(error)
+                except typer.Exit as done:
+                    sys.exit(done.exit_code)
+            except PlannerError as error:
+                _stderr(f"error: {error}")
+                sys.exit(EXIT_SOLVER)
+    except OSError as error:  # standard output full (`> /dev/full`) or gone: the files are written
+        _discard_standard_output()
+        _stderr(f"error: cannot write the output ({error.strerror or error})")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _discard_standard_output() -> None:
+    """Point standard output, and the stream that still buffers what could not be written, at the null
+    device: the interpreter's last flush then succeeds, and the exit code stays the one given."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.__stdout__):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(null, stream.fileno())  # type: ignore[union-attr]
+    os.dup2(null, 1)
+    os.close(null)
+
+
+def _open_closed_standard_streams() -> None:
+    """A standard stream closed by the caller (`>&-`) reads from or writes to the null device instead:
+    Python leaves it None, and every print would fail."""
+    for descriptor, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        if getattr(sys, name) is None:
+            null = os.open(os.devnull, os.O_RDONLY if mode == "r" else os.O_WRONLY)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)
+            setattr(sys, name, open(descriptor, mode, closefd=False))  # noqa: SIM115 - the process's own stream
 
 
 # Examples, what-if and sweeps (typer and stdlib only at import time).

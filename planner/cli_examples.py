@@ -3,6 +3,8 @@ Registered on the `plan` app at the end of `planner.cli`."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -33,13 +35,20 @@ def example_command(
         listed = ", ".join(existing[:3]) + (f" and {len(existing) - 3} more" if len(existing) > 3 else "")
         fail(EXIT_BAD_INPUT, f"error: {listed} already exist{'s' if len(existing) == 1 else ''}; nothing was "
                              "written (choose another folder, or remove them)")
+    written: list[Path] = []
     try:
         for copy in copies:
             target = folder / copy.target
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("xb") as stream:  # "x": never overwrite, even a file that appeared since
+                written.append(target)
                 stream.write(copy.data)
+                stream.flush()
+                os.fsync(stream.fileno())
     except OSError as error:
-        fail(EXIT_BAD_INPUT, f"error: cannot write into {folder}: {error.strerror or error}")
+        for path in written:  # all the example's files or none: a cut file would be refused as existing
+            with contextlib.suppress(OSError):
+                path.unlink()
+        fail(EXIT_BAD_INPUT, f"error: cannot write into {folder}: {error.strerror or error}; nothing was written")
     plan = folder / f"{name}.yaml"
     typer.echo(f"{plan}  ({len(copies)} files in {folder}/); solve it with: plan optimize {plan}")

@@ -579,3 +579,35 @@ def test_the_documented_most_samples_are_accepted():
     from planner.scenarios.sweep_runs import MAX_RUNS, plan_runs
 
     assert len(plan_runs([], None, [()] * MAX_RUNS, tornado=False)) == MAX_RUNS + 1
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["full", "closed"])
+def test_a_standard_output_that_cannot_be_written_ends_in_a_message(tmp_path, close):
+    """`plan catalog --json > /dev/full` ends with a message and exit 2; with standard output closed
+    (`>&-`) the command writes its files and exits 0 (what it prints goes nowhere)."""
+    if close:
+        process = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "planner.cli", "validate", str(PLAN), "--catalog", str(SMALL_CATALOG)],
+            stderr=subprocess.PIPE, timeout=120, check=False, preexec_fn=lambda: os.close(1))  # noqa: PLW1509
+        assert process.returncode == 0, process.stderr
+    else:
+        with Path("/dev/full").open("w") as full:
+            process = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "planner.cli", "catalog", "--json"], stdout=full, stderr=subprocess.PIPE,
+                timeout=120, check=False)
+        assert process.returncode == 2, process.stderr
+        assert b"error: cannot write the output (No space left on device)" in process.stderr
+    assert b"Traceback" not in process.stderr
+
+
+def test_an_example_that_cannot_be_written_whole_leaves_nothing(tmp_path):
+    """A file-size limit cuts the copy of sites/ohio.yaml: every file already copied is removed, so a
+    rerun elsewhere or after freeing space is not refused for files that 'already exist'."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+    process = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "planner.cli", "example", "ohio", str(tmp_path / "ex")], capture_output=True,
+        timeout=120, check=False, preexec_fn=limit)  # noqa: PLW1509
+    assert process.returncode == 2, process.stderr
+    assert b"nothing was written" in process.stderr
+    assert not [p for p in (tmp_path / "ex").rglob("*") if p.is_file()]
