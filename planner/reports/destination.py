@@ -39,15 +39,16 @@ OWNED = ".planner-owned"
 MANIFEST = "summary.json"
 REPORT_NAMES = frozenset({
     MANIFEST, "diagnosis.json", "diagnosis.pdf", "allocation.csv", "sites.csv", "budget.csv", "compute.csv",
-    "constraints.csv", "report.pdf", "report.html", "comparison.csv", "limit_changes.csv", "input_changes.csv",
-    "comparison.pdf", "sweep.csv", "sweep_periods.csv",
+    "constraints.csv", "sites_long.csv", "compute_long.csv", "report.pdf", "report.html", "comparison.csv",
+    "limit_changes.csv", "input_changes.csv", "comparison.pdf", "comparison.html", "sweep.csv", "sweep_periods.csv",
+    "sweep.pdf", "sweep.html", "tables.xlsx",
 })
-"""Names planner writes into a report folder (and every `.png`): checked before any work."""
+"""Names planner writes into a report folder (and every `.png` and `.parquet`): checked before any work."""
 
 
 def is_report_name(name: str) -> bool:
     """Whether planner may write a file called `name` into a report folder."""
-    return name in REPORT_NAMES or name.endswith(".png")
+    return name in REPORT_NAMES or name.endswith((".png", ".parquet"))
 
 
 Owned = dict[str, set[str]]

@@ -611,3 +611,15 @@ def test_an_example_that_cannot_be_written_whole_leaves_nothing(tmp_path):
     assert process.returncode == 2, process.stderr
     assert b"nothing was written" in process.stderr
     assert not [p for p in (tmp_path / "ex").rglob("*") if p.is_file()]
+
+
+def test_a_folder_rewritten_by_another_command_keeps_no_file_of_the_first(tmp_path):
+    """A sweep's folder rewritten by a what-if: every file the sweep wrote and the what-if did not
+    (sweep.html, sweep.pdf, its charts) is gone, so the manifest lists every file in the folder."""
+    out = tmp_path / "out"
+    common = [str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "-q"]
+    assert runner.invoke(app, ["sweep", *common, "--set-range", "budget.2026.limit_usd=$1B:$2B:2"]).exit_code == 0
+    assert runner.invoke(app, ["whatif", *common, "--set", "budget.2026.limit_usd=$2B"]).exit_code == 0
+    listed = set(json.loads((out / "summary.json").read_text())["outputs"])
+    assert {p.name for p in out.iterdir()} - listed == {"summary.json", ".planner-owned"}
+    assert manifest_agrees(out)
