@@ -111,8 +111,9 @@ def optimize(
     gap: GapOption = None,
     catalog: CatalogOption = None,
     write_mps: Annotated[Path | None, typer.Option(
-        help="Also write the exact LP solved, as MPS (on LPs large enough for the interior-point method, "
-        "money rows in units of $100k, as HiGHS gets them).")] = None,
+        help="Also write the exact LP solved, as MPS (money rows in units of $100k, as HiGHS gets them, "
+        "where the plan has whole units or yes-or-no choices, or is large enough for the interior-point "
+        "method).")] = None,
     no_report: NoReportOption = False,
     no_charts: NoChartsAlias = False,
     formats: FormatOption = "csv",

@@ -227,9 +227,10 @@ TARGETS = frozenset(name for name, family in FAMILIES.items() if family.role == 
 ELASTIC = {name: family.elastic for name, family in FAMILIES.items() if family.elastic is not None}
 """Families relaxed when no plan fits, with how."""
 
-IPM_SCALE_BY_UNIT = {"USD": 1e-5}
+ROW_SCALE_BY_UNIT = {"USD": 1e-5}
 """What the rows of a family in this unit are multiplied by where an LP goes to HiGHS's
-interior-point method (`highs_run.IPM_FROM_COLUMNS`): money rows in units of $100k, beside MW
+interior-point method (`highs_run.IPM_FROM_COLUMNS`), and where a MILP goes to HiGHS (whose last
+check holds each unscaled row to an absolute tolerance: `highs_run.row_scale`): money rows in units of $100k, beside MW
 and units of 1-1,000. A 1,000-site plan's yearly budget of $2T (matrix up to 2e9, right-hand sides
 up to 2e12) left the IPM without progress and its simplex clean-up running past 13 minutes. The
 factor is measured, not derived (bench/README.md): with money rows in $100k that LP solves (96 IPM
@@ -237,5 +238,5 @@ iterations) and the 300-site one takes 85 iterations, against 84 in USD; in $M t
 took 106, and in $k or $B the IPM stalled on one of the two. Values, duals and slacks come back in
 the family's own unit (`planner.model.highs_run`). Smaller LPs go to simplex as built: their
 tolerances are the ones the hand-solved tests and verification were written against."""
-IPM_SCALE = {name: IPM_SCALE_BY_UNIT.get(family.unit, 1.0) for name, family in FAMILIES.items()}
-"""Each family's factor of `IPM_SCALE_BY_UNIT`, by family name."""
+ROW_SCALE = {name: ROW_SCALE_BY_UNIT.get(family.unit, 1.0) for name, family in FAMILIES.items()}
+"""Each family's factor of `ROW_SCALE_BY_UNIT`, by family name."""

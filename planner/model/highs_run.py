@@ -97,9 +97,12 @@ def uses_ipm(lp: LinearProgram) -> bool:
 
 
 def row_scale(lp: LinearProgram) -> np.ndarray | None:
-    """What each row of `lp` is multiplied by in HiGHS's model (`LinearProgram.ipm_row_scale` for
-    the IPM; None: rows as built)."""
-    return lp.ipm_row_scale if uses_ipm(lp) else None
+    """What each row of `lp` is multiplied by in HiGHS's model (`LinearProgram.money_row_scale` for
+    the IPM and for a MILP; None: rows as built). A MILP's answer passes HiGHS's own last check,
+    which holds every row of the unscaled model to an absolute 1e-6: a budget row in USD (right-hand
+    side 6e9, a part's price 1.6e9) missed it by 1.9e-6, a relative 3e-16, and HiGHS then called
+    the plan it had proven optimal a solve error."""
+    return lp.money_row_scale if lp.is_mip or uses_ipm(lp) else None
 
 
 def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.model.families import IPM_SCALE
+from planner.model.families import ROW_SCALE
 from planner.model.rows import RowInfo, RowKey
 
 F = np.float64
@@ -95,10 +95,11 @@ class LinearProgram:
         return np.isinf(self.row_lower) & np.isfinite(self.row_upper)
 
     @cached_property
-    def ipm_row_scale(self) -> np.ndarray:
-        """What each row is multiplied by on its way to an interior-point solver (`families.IPM_SCALE`:
-        money rows in $100k), and its dual by on the way back; its activity is divided by it."""
-        scale = np.fromiter((IPM_SCALE.get(row.family, 1.0) for row in self.rows), dtype=F, count=len(self.rows))
+    def money_row_scale(self) -> np.ndarray:
+        """What each row is multiplied by on its way to HiGHS's interior-point method or MILP solver
+        (`families.ROW_SCALE`: money rows in $100k), and its dual by on the way back; its activity is
+        divided by it."""
+        scale = np.fromiter((ROW_SCALE.get(row.family, 1.0) for row in self.rows), dtype=F, count=len(self.rows))
         return _frozen(scale)
 
     def scaled_rows(self, scale: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

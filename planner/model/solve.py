@@ -426,7 +426,7 @@ def _read_duals(model: Model, result: SolveResult, answer: Answer) -> None:
 
 def write_mps(lp: LinearProgram, path: str) -> None:
     """Write `lp` as a free-format MPS file, columns and rows named, through HiGHS: the LP exactly
-    as HiGHS solves it (money rows in units of $100k where it goes to the IPM: `highs_run.row_scale`).
+    as HiGHS solves it (money rows in units of $100k for a MILP or the IPM: `highs_run.row_scale`).
 
     Raises:
         OSError: HiGHS could not write the whole file (a full disk, a file-size limit).

@@ -224,8 +224,9 @@ def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = 
                   "input_changes.csv": input_changes_table(result)}
         write_named(folder, {name.removesuffix(".csv"): table for name, table in tables.items()}, options.formats)
         if charts and any(case.solved for case in result.cases):
-            from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415 - matplotlib loads only here
-            from planner.scenarios.compare_html import write_comparison_html  # noqa: PLC0415 - plotly loads only here
+            # matplotlib and plotly load only here
+            from planner.scenarios.compare_charts import write_whatif_charts  # noqa: PLC0415
+            from planner.scenarios.compare_html import write_comparison_html  # noqa: PLC0415
 
             figures = write_whatif_charts(result, tables["comparison.csv"], folder)
             write_comparison_html(result, tables, figures, folder)

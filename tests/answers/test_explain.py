@@ -241,14 +241,14 @@ def test_explain_ranks_as_optimize_does_and_says_how_each_value_was_found(write_
 
 
 def test_money_rows_scaled_for_the_interior_point_method_come_back_in_dollars(write_plan, monkeypatch):
-    """A large LP goes to HiGHS's IPM with its money rows in units of $100k (`families.IPM_SCALE`);
+    """A large LP goes to HiGHS's IPM with its money rows in units of $100k (`families.ROW_SCALE`);
     values, duals and slacks come back in the plan's own units. The budget-bound plan of
     `test_budget_price`, sent down that path: the same optimum, its budget's dual 10 / 310,950
     PFLOPS-quarters per dollar (so $1B adds 32,159.6), and every row's dual and slack as simplex
     gives them on the LP as built."""
     from planner.model import highs_run  # noqa: PLC0415
     from planner.model.build import build_model  # noqa: PLC0415
-    from planner.model.families import IPM_SCALE_BY_UNIT  # noqa: PLC0415
+    from planner.model.families import ROW_SCALE_BY_UNIT  # noqa: PLC0415
 
     plan = base_plan(budget=[{"year": 2026, "limit_usd": "$100M"}])
     plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 100
@@ -258,7 +258,7 @@ def test_money_rows_scaled_for_the_interior_point_method_come_back_in_dollars(wr
     monkeypatch.setattr(highs_run, "IPM_FROM_COLUMNS", 1)
     assert highs_run.uses_ipm(lp)
     budget = [i for i, row in enumerate(lp.rows) if row.family == "budget"]
-    assert lp.ipm_row_scale[budget].tolist() == [IPM_SCALE_BY_UNIT["USD"]]
+    assert lp.money_row_scale[budget].tolist() == [ROW_SCALE_BY_UNIT["USD"]]
     ipm = highs_run.run_highs(highs_run.highs_model(lp, options), lp)
     assert ipm.objective == pytest.approx(simplex.objective, rel=1e-9)
     assert simplex.duals is not None
