@@ -17,7 +17,7 @@ import json
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from planner.answers.accounting import ledger
@@ -214,6 +214,10 @@ def test_more_stacks_in_use_than_allowed_is_bad_input(write_plan):
 @given(sites=st.integers(1, 2), accelerators=st.integers(1, 4), quarters=st.integers(1, 8),
        seed=st.integers(0, 10_000), objective=st.sampled_from(list(Objective)),
        leads=st.lists(st.integers(0, 6), min_size=5, max_size=5), max_stacks=st.sampled_from([None, 1, 2, 3]))
+# HiGHS proved this one optimal, then called it a solve error: its budget row, in USD, missed its
+# last check by $1.9e-6 (money rows now go to a MILP in $100k: `highs_run.row_scale`).
+@example(sites=2, accelerators=4, quarters=7, seed=101, objective=Objective.MAX_COMPUTE, leads=[0, 0, 5, 6, 0],
+         max_stacks=3)
 def test_every_optimal_plan_with_stacks_verifies(sites, accelerators, quarters, seed, objective, leads, max_stacks):
     """Generated plans (tests/answers/test_verify_property.py's) whose first stack is in use and the
     others adopted by choice, each with a lead, an adoption and a yearly cost, under a cap or none:
