@@ -98,15 +98,25 @@ def _scenarios(files: list[Path], sets: list[str], combine: bool) -> list[Scenar
     if not read:
         return [Scenario("overrides", "; ".join(f"{o.path}={o.text}" for o in overrides), (), overrides)]
     if combine:
-        read = [Scenario("+".join(s.name for s in read), " + ".join(s.title for s in read),
+        joined = "+".join(s.name for s in read)
+        read = [Scenario(joined if len(joined) <= MAX_SCENARIO_NAME else "combined", " + ".join(s.title for s in read),
                          tuple(o for s in read for o in s.overlays))]
     named: list[Scenario] = []
+    taken: set[str] = set()
     for scenario in read:
-        name = scenario.name if scenario.name != "base" else "base-scenario"
-        while name in {s.name for s in named}:
-            name += "-2"
+        stem = scenario.name if scenario.name != "base" else "base-scenario"
+        name, number = stem, 1
+        while name in taken:  # a second file of the same name: stem-2, stem-3, ...
+            number += 1
+            name = f"{stem}-{number}"
+        taken.add(name)
         named.append(Scenario(name, scenario.title, scenario.overlays, overrides))
     return named
+
+
+MAX_SCENARIO_NAME = 64
+"""The longest name `--combine` joins from its files' names (else it is "combined"): it names a
+column, a chart's legend and, with --reports, a folder."""
 
 
 def whatif_command(

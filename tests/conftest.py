@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -101,3 +104,39 @@ def _cbc_installed() -> bool:
 needs_cbc = pytest.mark.skipif(not _cbc_installed(),
                                reason="CBC is not installed: pip install 'ai-capacity-planner[cbc]'")
 """For a test that solves with CBC: the `test` extra installs it; an install without it skips these."""
+
+
+def process_group(pgid: int) -> list[int]:
+    """The running processes (zombies left out) of process group `pgid`, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def wait_for_group(pgid: int, at_least: int, seconds: float = 60) -> int:
+    """Wait until process group `pgid` has `at_least` running members (or `seconds` pass); their count."""
+    deadline = time.monotonic() + seconds
+    while len(process_group(pgid)) < at_least and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(process_group(pgid))
+
+
+def kill_and_collect_group(process: subprocess.Popen[bytes], seconds: float = 10) -> list[int]:
+    """SIGKILL `process` (a group leader), wait up to `seconds` for the rest of its group to end by
+    itself, then SIGKILL what is left and return those pids (empty when all ended by themselves)."""
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + seconds
+    while process_group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = process_group(process.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return left

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from planner.answers.outcome import RunResult, objective_of
+from planner.api.arguments import flag_argument, instance_argument, path_argument, refuse
 from planner.api.plans import Plan, document_of, loaded_of
 from planner.errors import InputError, Problem, SolverError
 from planner.inputs.resolve import with_objective
@@ -51,9 +52,7 @@ def solve(plan: Plan, *, objective: str | None = None, solver: str = "highs", in
         InputError: An option out of its choices (the message names it and lists them).
         SolverError: The solver (and its fallback) failed, or returned a plan that breaks a limit.
     """
-    if not isinstance(plan, Plan):
-        raise InputError([Problem(None, "plan", f"expected a planner.Plan (from planner.load_plan), "
-                                                f"found {type(plan).__name__}")])
+    instance_argument("plan", plan, Plan, "planner.load_plan")
     options = Options(objective=objective, solver=solver, integer=integer, time_limit_s=time_limit_s,
                       threads=threads, gap=gap)
     from planner.model.solvers import solver_problem  # noqa: PLC0415 - PuLP only for a name planner lacks
@@ -197,9 +196,16 @@ class Result:
             The folder's summary.json (diagnosis.json when no plan fits).
 
         Raises:
+            InputError: A bad argument, or a folder planner may not write into (one that holds a file
+                the plan was read from, or a file under a report's name that planner did not write).
             SolverError: The solver stopped without a plan and without proving there is none.
         """
-        out = Path(os.fspath(path))
+        from planner.reports.destination import check_destination  # noqa: PLC0415
+
+        out = path_argument("path", path, what="a report folder")
+        charts, risks = flag_argument("charts", charts), flag_argument("risks", risks)
+        loaded = loaded_of(self._plan)
+        check_destination(out, [*loaded.files, *loaded.catalog_files], "path")
         run = replace(self._run, options=replace(self._run.options, charts=charts, risks=risks),
                       risks=self._risks() if risks else None)
         if self.has_plan:
@@ -244,8 +250,14 @@ def compare(base: Result, *others: Result, names: Sequence[str] | None = None) -
     from planner.scenarios.plan_tree import CatalogSource  # noqa: PLC0415
     from planner.scenarios.whatif import Case, WhatIf, comparison_table  # noqa: PLC0415
 
+    instance_argument("base", base, Result, "planner.solve")
+    for number, other in enumerate(others, start=1):
+        instance_argument(f"others[{number}]", other, Result, "planner.solve")
     if not others:
         raise InputError([Problem(None, "others", "expected at least one result to compare with the base")])
+    if names is not None and (isinstance(names, str) or not isinstance(names, Sequence)
+                              or not all(isinstance(name, str) for name in names)):
+        raise refuse("names", "a list of names (str), one per result", names)
     if names is not None and len(names) != len(others):
         raise InputError([Problem(None, "names", f"expected {len(others)} names, one per result, found {len(names)}")])
     labels = list(names) if names is not None else [

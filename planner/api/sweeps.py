@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from planner.api.arguments import flag_argument, instance_argument, path_argument, refuse
 from planner.api.plans import Plan, document_of
 from planner.errors import InputError, Position, Problem, SolverError
 from planner.files import shown
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 
     from planner.scenarios.sweep import SweepResult
     from planner.scenarios.sweep_runs import Base, Run, Variable
+
+
+MAX_SOCKET_PATH_BYTES = 104
+"""The longest path a Unix socket may have, less its final zero byte: 108 on Linux, 104 on macOS."""
 
 
 def sweep(plan: Plan, grid: Mapping[str, Sequence[Any]], *, workers: int = 2, client: Any = None,
@@ -66,6 +71,12 @@ def sweep(plan: Plan, grid: Mapping[str, Sequence[Any]], *, workers: int = 2, cl
     from planner.model.solvers import solver_problem  # noqa: PLC0415
     from planner.scenarios.sweep_runs import Base, plan_runs  # noqa: PLC0415
 
+    instance_argument("plan", plan, Plan, "planner.load_plan")
+    if not isinstance(grid, Mapping):
+        raise refuse("grid", "a mapping of dotted path to a list of values", grid)
+    tornado = flag_argument("tornado", tornado)
+    if client is not None and not callable(getattr(client, "submit", None)):
+        raise refuse("client", "a dask.distributed.Client", client)
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
         raise InputError([Problem(None, "workers", f"expected a whole number from 1 to 1024, found {workers!r}")])
     options = Options(objective=objective, solver=solver, warm_start=warm_start)
@@ -136,11 +147,16 @@ def _in_helper(base: Base, variables: list[Variable], runs: list[Run], workers: 
     # The helper imports what this process imports: its search path, in its order (a notebook's
     # sys.path.insert included), then its own.
     search = [entry or str(Path.cwd()) for entry in sys.path]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(search)}
     with tempfile.TemporaryDirectory(prefix="planner-sweep-") as folder:
+        # The helper's temporary files (multiprocessing's pymp-* folder) go into the job folder: one
+        # folder to remove, by this process, or by the helper when this process was killed. Unless
+        # the fork server's socket would then pass the length a socket's path may have.
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(search)}
+        if len(os.fsencode(folder)) + len(b"/pymp-12345678/listener-12345678") < MAX_SOCKET_PATH_BYTES:
+            environment["TMPDIR"] = folder
         job, answer = Path(folder) / "job.pickle", Path(folder) / "answer.pickle"
         job.write_bytes(pickle.dumps((base, variables, runs, workers), protocol=pickle.HIGHEST_PROTOCOL))
-        done = subprocess.run([sys.executable, "-m", "planner.api.sweep_host", str(job), str(answer)],
+        done = subprocess.run([sys.executable, "-m", "planner.api.sweep_host", str(job), str(answer), str(os.getpid())],
                               env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, check=False)
         if done.returncode != 0 or not answer.exists():
@@ -198,10 +214,14 @@ class Sweep:
             The folder's summary.json.
         """
         from planner import __version__  # noqa: PLC0415
+        from planner.reports.destination import check_destination  # noqa: PLC0415
         from planner.reports.output import sha256_file  # noqa: PLC0415
         from planner.scenarios.sweep import write_sweep  # noqa: PLC0415
 
-        out = Path(os.fspath(path))
+        out = path_argument("path", path, what="a report folder")
+        charts = flag_argument("charts", charts)
+        check_destination(out, [*self._plan.files, *([self._plan.catalog_path] if self._plan.catalog_path else [])],
+                          "path")
         provenance = {"planner_version": __version__,
                       "inputs": [{"path": shown(p.name), "sha256": sha256_file(p)} for p in self._plan.files],
                       "overrides": list(self._plan.overrides),

@@ -10,6 +10,9 @@
 - `.planner-owned` lists every file planner has put into the folder. A file is replaced only if it
   is a regular file on that list (or the manifest of an earlier planner report lists it): a plan
   named `summary.json`, or a user's notes under a report's name, is never overwritten.
+- It lists the report folders a run wrote inside the folder too (`plan whatif --reports`: `base/`,
+  one per scenario). A rewrite that does not write one again empties it of planner's files (the
+  user's stay), so no report of an earlier run is left beside the new manifest.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class Destination:
     descriptor: int
     option: str
     owned: Owned = field(default_factory=dict)
+    folders: set[str] = field(default_factory=set)
+    """The report folders inside this one that planner wrote (by name)."""
 
     def problem(self, message: str) -> InputError:
         return InputError([Problem(None, self.option, message)])
@@ -81,24 +86,27 @@ class Destination:
         """Whether `name` holds nothing or a regular file planner wrote."""
         return _replace_problem(self.path, name, self.owned) is None
 
-    def record_owned(self, written: dict[str, str]) -> None:
-        """Add the files about to land (name -> SHA-256) to `.planner-owned`, durably, keeping the
-        versions they replace: a rewrite killed half way leaves old and new files both owned."""
+    def record_owned(self, written: dict[str, str], folders: set[str]) -> None:
+        """Add the files about to land (name -> SHA-256) and the report folders written inside this
+        one to `.planner-owned`, durably, keeping the versions they replace: a rewrite killed half way
+        leaves old and new files both owned."""
         for name, digest in written.items():
             self.owned.setdefault(name, set()).add(digest)
+        self.folders |= folders
         self._write_record()
 
-    def settle(self, written: dict[str, str]) -> None:
+    def settle(self, written: dict[str, str], folders: set[str]) -> None:
         """After a rewrite has landed: only the versions now in the folder are owned."""
         self.owned = {name: {digest} for name, digest in written.items()}
+        self.folders = set(folders)
         self._write_record()
 
     def _write_record(self) -> None:
         record = self.path / OWNED
         temporary = self.path / f"{TEMPORARY_PREFIX}{os.getpid()}-owned"
         with temporary.open("w", encoding="utf-8") as stream:
-            json.dump({"files": {name: sorted(digests) for name, digests in sorted(self.owned.items())}}, stream,
-                      indent=1)
+            json.dump({"files": {name: sorted(digests) for name, digests in sorted(self.owned.items())},
+                       "folders": sorted(self.folders)}, stream, indent=1)
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
@@ -165,6 +173,41 @@ def _owned(folder: Path) -> Owned:
     owned = {str(name): {str(digest)} for name, digest in manifest["outputs"].items() if "/" not in str(name)}
     owned[MANIFEST] = {_sha256(folder / MANIFEST)}
     return owned
+
+
+def _owned_folders(folder: Path) -> set[str]:
+    """The report folders inside `folder` that planner wrote, by its record (names without a '/')."""
+    record = _json(folder / OWNED)
+    folders = record.get("folders") if isinstance(record, dict) else None
+    if not isinstance(folders, list):
+        return set()
+    return {name for name in folders if isinstance(name, str) and name not in ("", ".", "..") and "/" not in name}
+
+
+def empty_report_folder(out: Path) -> None:
+    """Remove what planner wrote into report folder `out` (its manifest first, then every file it
+    still owns, then its record) and the folder itself if nothing else is left. A folder that is not
+    there, is a link, or that another run holds is left alone."""
+    try:
+        if not stat.S_ISDIR(os.lstat(out).st_mode):
+            return
+        destination = claim(out)
+    except (OSError, InputError):
+        return
+    try:
+        names = [MANIFEST, *sorted(set(destination.owned) - {MANIFEST})]
+        for name in names:
+            if is_report_name(name) and destination.replaceable(name):
+                with contextlib.suppress(FileNotFoundError):
+                    (out / name).unlink()
+        for name in destination.folders:
+            empty_report_folder(out / name)
+        with contextlib.suppress(FileNotFoundError):
+            (out / OWNED).unlink()
+    finally:
+        destination.release()
+    with contextlib.suppress(OSError):
+        out.rmdir()  # only if empty: the user's own files stay, with the folder
 
 
 def _json(path: Path) -> object | None:
@@ -268,7 +311,7 @@ def claim(out: Path, option: str = "--out") -> Destination:
     except InputError as error:
         os.close(descriptor)
         raise InputError([Problem(None, option, p.message) for p in error.problems]) from None
-    destination = Destination(out, descriptor, option, owned)
+    destination = Destination(out, descriptor, option, owned, _owned_folders(out))
     _CLAIMS[_key(out)] = destination
     _remove_stale_temporaries(out)
     return destination
@@ -287,4 +330,5 @@ def _remove_stale_temporaries(folder: Path) -> None:
             path.unlink()
 
 
-__all__ = ["MANIFEST", "OWNED", "REPORT_NAMES", "Destination", "check_destination", "claim", "is_report_name"]
+__all__ = ["MANIFEST", "OWNED", "REPORT_NAMES", "Destination", "check_destination", "claim", "empty_report_folder",
+           "is_report_name"]

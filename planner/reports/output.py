@@ -26,7 +26,7 @@ from planner.errors import InputError
 from planner.files import file_mode, reason, shown, temporary_prefix
 from planner.inputs.gate import input_digest
 from planner.inputs.loading import MAX_FILE_BYTES
-from planner.reports.destination import claim, is_report_name
+from planner.reports.destination import claim, empty_report_folder, is_report_name
 
 MANIFEST = "summary.json"
 CSV_FLOAT_FORMAT = "%.10g"
@@ -135,6 +135,7 @@ class OutputFolder:
         self.path = path
         self.written: dict[str, str] = {}
         self.staged: dict[str, Path] = {}
+        self.report_folders: set[str] = set()
         self.destination = claim(path, option)
 
     def __enter__(self) -> OutputFolder:
@@ -200,6 +201,16 @@ class OutputFolder:
     def write_csv(self, name: str, table: pd.DataFrame) -> Path:
         return self.write_chunks(name, (chunk.encode("utf-8") for chunk in csv_chunks(table)))
 
+    def report_folder(self, name: str) -> Path:
+        """The path of a report folder to be written inside this one (`plan whatif --reports`),
+        recorded as planner's: a later rewrite that does not write it again empties it."""
+        if name in ("", ".", "..") or "/" in name or "\x00" in name:
+            raise self.destination.problem(f"expected a folder name for a report inside '{shown(self.path)}', "
+                                           f"found {name!r}")
+        self.report_folders.add(name)
+        self.destination.record_owned({}, {name})  # owned before anything lands in it
+        return self.path / name
+
     def write_json(self, name: str, data: Any) -> Path:
         text = json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n"
         return self.write_bytes(name, text.encode("utf-8"))
@@ -222,7 +233,7 @@ class OutputFolder:
         return self.path / MANIFEST
 
     def _commit(self) -> None:
-        self.destination.record_owned(self.written)
+        self.destination.record_owned(self.written, self.report_folders)
         manifest = self.path / MANIFEST
         with contextlib.suppress(FileNotFoundError):
             manifest.unlink()  # before any new file lands: no manifest vouches for files it did not list
@@ -230,6 +241,8 @@ class OutputFolder:
             if is_report_name(name) and self.destination.replaceable(name):
                 with contextlib.suppress(FileNotFoundError):
                     (self.path / name).unlink()  # a previous run's output this run did not write again
+        for name in sorted(self.destination.folders - self.report_folders):
+            empty_report_folder(self.path / name)  # a previous run's report folder this run did not write
         for name, temporary in self.staged.items():
             if name != MANIFEST:
                 temporary.replace(self.path / name)
@@ -238,7 +251,7 @@ class OutputFolder:
         self.staged.clear()
         _sync_folder(self.path)
         with contextlib.suppress(OSError):  # the record then keeps old versions too: still true
-            self.destination.settle(self.written)
+            self.destination.settle(self.written, self.report_folders)
 
 
 def _sync_folder(path: Path) -> None:

@@ -90,18 +90,18 @@ def die_with_parent(sweep_pid: int) -> None:
     that is killed (even by SIGKILL) leaves no worker behind. A thread watches the sweep's process
     (the worker's own parent may be multiprocessing's fork server, which lives as long as any worker
     does, and ends with the last one)."""
-    if not _running(sweep_pid):
+    if not is_running(sweep_pid):
         os.kill(os.getpid(), signal.SIGKILL)
     threading.Thread(target=_watch, args=(sweep_pid,), name="planner-sweep-watch", daemon=True).start()
 
 
 def _watch(sweep_pid: int) -> None:
-    while _running(sweep_pid):
+    while is_running(sweep_pid):
         time.sleep(PARENT_CHECK_S)
     os.kill(os.getpid(), signal.SIGKILL)  # no clean-up to do: the sweep's process collects the results
 
 
-def _running(pid: int) -> bool:
+def is_running(pid: int) -> bool:
     """Whether process `pid` runs: it exists and (where /proc says) is no zombie waiting to be reaped."""
     if not process_alive(pid):
         return False

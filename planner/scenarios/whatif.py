@@ -235,7 +235,7 @@ def write_whatif(result: WhatIf, out: Path, options: Options, *, charts: bool = 
 
             for case in result.cases:
                 if case.solved:
-                    write_report(case.run, out / case.name)
+                    write_report(case.run, folder.report_folder(case.name))
         data = summary(result, options)
         folder.finish(data)
     return data

@@ -109,6 +109,54 @@ def test_a_bad_option_names_the_option_and_the_choices(plan, options, named, lis
     assert listed in str(error.value)
 
 
+@pytest.mark.parametrize(("call", "named", "expected"), [
+    (lambda p, r: planner.load_plan(ONE_QUARTER, catalog=5), "catalog", "a catalog file's path"),
+    (lambda p, r: planner.load_plan(""), "source", "a plan file's path (a non-empty str or Path), found ''"),
+    (lambda p, r: p.with_overrides(None), "overrides", "a mapping of path to value, or 'PATH=VALUE' strings"),
+    (lambda p, r: r.write_report(None), "path", "a report folder's path"),
+    (lambda p, r: r.write_report(""), "path", "a report folder's path (a non-empty str or Path), found ''"),
+    (lambda p, r: r.write_report("unused", charts="no"), "charts", "True or False, found 'no'"),
+    (lambda p, r: planner.compare(r, 5), "others[1]", "a planner.Result (from planner.solve), found 5"),
+    (lambda p, r: planner.compare(5, r), "base", "a planner.Result (from planner.solve), found 5"),
+    (lambda p, r: planner.compare(r, r, names="a"), "names", "a list of names (str), one per result"),
+    (lambda p, r: planner.sweep(None, {POWER_100_MW: [1]}), "plan", "a planner.Plan (from planner.load_plan)"),
+    (lambda p, r: planner.sweep(p, "abc"), "grid", "a mapping of dotted path to a list of values"),
+    (lambda p, r: planner.sweep(p, {POWER_100_MW: [1]}, client=object()), "client", "a dask.distributed.Client"),
+    (lambda p, r: planner.sweep(p, {POWER_100_MW: [1]}, tornado="yes"), "tornado", "True or False, found 'yes'"),
+], ids=["catalog", "empty-source", "overrides", "no-folder", "empty-folder", "charts", "other", "base", "names",
+        "plan", "grid", "client", "tornado"])
+def test_a_bad_argument_is_an_input_error_that_names_it(plan, result, call, named, expected):
+    """A wrong type is refused at the door with planner's own error (not a TypeError or an
+    AttributeError from inside): the string 'yes' is not taken for True, '' is not the current folder."""
+    with pytest.raises(planner.InputError) as error:
+        call(plan, result)
+    assert str(error.value).startswith(f"{named}: expected {expected}")
+
+
+def test_a_mapping_or_an_override_past_the_values_a_file_may_hold_is_refused_before_it_is_read(plan):
+    """200,001 values, one past `loading.MAX_VALUES`: refused by a count that stops there, before the
+    mapping is dumped and parsed (300,000 sites took 16 s and 415 MB to be refused after)."""
+    from planner.inputs.loading import MAX_VALUES  # noqa: PLC0415
+
+    too_many = list(range(MAX_VALUES))  # with the list itself, one value past the limit
+    with pytest.raises(planner.InputError, match=r"^sites: expected at most 200,000 values|^source: expected at most"):
+        planner.load_plan({**base_plan(), "sites": too_many})
+    with pytest.raises(planner.InputError, match=r"^policy\.exclude: expected at most 200,000 values"):
+        plan.with_overrides({"policy.exclude": too_many})
+
+
+def test_a_report_is_not_written_into_the_folder_of_the_plan_it_reports(tmp_path):
+    """As `plan optimize --out` does: a folder holding a file the plan was read from is refused (the
+    plan file is named summary.json here: the report's manifest would have replaced it)."""
+    path = tmp_path / "summary.json"
+    path.write_text(ONE_QUARTER.read_text(encoding="utf-8"), encoding="utf-8")
+    solved = planner.solve(planner.load_plan(path, catalog=SMALL_CATALOG))
+    with pytest.raises(planner.InputError, match="expected a folder that holds no input of this run"):
+        solved.write_report(tmp_path)
+    assert path.read_text(encoding="utf-8") == ONE_QUARTER.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
 def test_options_refuse_an_objective_out_of_the_enum():
     """The issue: `Options(objective="min-costt")` was accepted and reported."""
     with pytest.raises(planner.InputError, match="objective: expected max-compute or min-cost, found 'min-costt'"):

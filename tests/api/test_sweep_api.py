@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
 
 import planner
-from tests.conftest import DATA, REPO, SMALL_CATALOG
+from tests.conftest import DATA, REPO, SMALL_CATALOG, kill_and_collect_group, wait_for_group
 
 POWER = "sites.lab.power_sources.grid.phases.2026Q1.available_mw"
 EXPECTED = [3200.0, 1600.0, 3200.0, 6400.0]  # run 0 is the plan as it is (10 MW)
@@ -78,6 +80,28 @@ def test_a_plain_script_sweeps_in_parallel(tmp_path, guarded):
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(EXPECTED)
+
+
+def test_a_killed_script_leaves_no_helper_worker_or_folder(tmp_path):
+    """A script without the main guard runs its sweep's pool from a helper process. Killed (SIGKILL)
+    while its 2,000 runs solve, it leaves nothing: the helper sees the script gone, removes the job
+    folder the script made, and ends; the workers, watching the helper, end after it."""
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(f"""
+        import planner
+        plan = planner.load_plan({str(DATA / 'one-quarter.yaml')!r}, catalog={str(SMALL_CATALOG)!r})
+        planner.sweep(plan, {{{POWER!r}: list(range(1, 2001))}}, workers=2)
+    """), encoding="utf-8")
+    # A short TMPDIR: under pytest's long tmp_path the fork server's socket path would be too long.
+    temporary = Path(tempfile.mkdtemp(prefix="planner-test-"))
+    process = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, start_new_session=True,  # noqa: S603
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "TMPDIR": str(temporary)})
+    assert wait_for_group(process.pid, 5) >= 5  # the script, the helper, the fork server, two workers
+    assert [p.name[:14] for p in temporary.iterdir()] == ["planner-sweep-"]
+    assert not kill_and_collect_group(process)
+    assert not list(temporary.iterdir())
+    temporary.rmdir()
 
 
 @pytest.mark.parametrize(("source", "unguarded"), [

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from tests.conftest import DATA, SMALL_CATALOG
+from tests.conftest import DATA, SMALL_CATALOG, kill_and_collect_group, wait_for_group
 
 runner = CliRunner()
 PLAN = DATA / "one-quarter.yaml"
@@ -478,20 +478,6 @@ def test_a_run_killed_while_rewriting_never_leaves_a_manifest_that_disagrees(tmp
 # --- Sweep workers -------------------------------------------------------------------------------
 
 
-def _group(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sweep_workers_die_with_their_parent(tmp_path):
     power = "sites.lab.power_sources.grid.phases.0.available_mw"
     sweep = subprocess.Popen(  # noqa: S603
@@ -499,19 +485,8 @@ def test_sweep_workers_die_with_their_parent(tmp_path):
          "--set-range", f"{power}=5:15:1000", "--set-range", "sites.lab.pue=1.1:1.3:5", "--workers", "2",
          "--no-charts", "-q", "--out", str(tmp_path / "s")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len(_group(sweep.pid)) < 4 and time.monotonic() < deadline:  # the sweep, tracker, server, a worker
-        time.sleep(0.1)
-    assert len(_group(sweep.pid)) >= 4
-    sweep.send_signal(signal.SIGKILL)
-    sweep.wait()
-    deadline = time.monotonic() + 10
-    while _group(sweep.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = _group(sweep.pid)
-    for pid in left:
-        os.kill(pid, signal.SIGKILL)
-    assert not left
+    assert wait_for_group(sweep.pid, 4) >= 4  # the sweep, the tracker, the fork server, a worker
+    assert not kill_and_collect_group(sweep)
 
 
 # --- Text special to a library; degenerate plans -------------------------------------------------
@@ -622,4 +597,27 @@ def test_a_folder_rewritten_by_another_command_keeps_no_file_of_the_first(tmp_pa
     assert runner.invoke(app, ["whatif", *common, "--set", "budget.2026.limit_usd=$2B"]).exit_code == 0
     listed = set(json.loads((out / "summary.json").read_text())["outputs"])
     assert {p.name for p in out.iterdir()} - listed == {"summary.json", ".planner-owned"}
+    assert manifest_agrees(out)
+
+
+def test_a_what_if_rewritten_without_reports_leaves_no_report_of_the_first(tmp_path):
+    """`--reports` writes `base/` and one folder per scenario (two files named alike: `cut`, `cut-2`).
+    Rewritten without it, the folder keeps no report of the first run: `base/` and `cut-2/` are gone,
+    and `cut/`, where the user put a note, keeps only the note."""
+    files = []
+    for number, limit in enumerate(("$1B", "$2B")):
+        scenario = tmp_path / f"s{number}" / "cut.yaml"
+        scenario.parent.mkdir()
+        scenario.write_text(f"budget:\n  - year: 2026\n    limit_usd: {limit}\n", encoding="utf-8")
+        files += ["--scenario", str(scenario)]
+    out = tmp_path / "out"
+    common = [str(PLAN), "--catalog", str(SMALL_CATALOG), "--out", str(out), "--no-charts", "-q"]
+    result = runner.invoke(app, ["whatif", *common, *files, "--reports"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir() if p.is_dir()} == {"base", "cut", "cut-2"}
+    assert all(manifest_agrees(out / name) for name in ("base", "cut", "cut-2"))
+    (out / "cut" / "notes.txt").write_text("mine", encoding="utf-8")
+    assert runner.invoke(app, ["whatif", *common, *files]).exit_code == 0
+    assert {p.name for p in out.iterdir() if p.is_dir()} == {"cut"}
+    assert [p.name for p in (out / "cut").iterdir()] == ["notes.txt"]
     assert manifest_agrees(out)
