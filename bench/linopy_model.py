@@ -220,6 +220,12 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     max_mw = np.array([src.expansion.max_mw if src.expansion else 0.0 for src in sources])
     m.add_constraints(gen.sum("period") <= _array(max_mw, "src"), name="expansion",
                       mask=_mask(gen_mask.any(axis=1), "src"))
+    # Generation of a source with a unit size is a number of its units (whole in planner's MILP).
+    unit_mw = np.array([src.build_unit_mw for src in sources], dtype=float)
+    blk_mask = gen_mask & (unit_mw > 0)[:, None]
+    blk = m.add_variables(lower=0, coords=coords_src, name="blk", mask=_mask(blk_mask, "src", "period"))
+    m.add_constraints(gen - blk * _array(unit_mw, "src") == 0, name="generation_units",
+                      mask=_mask(blk_mask, "src", "period"))
 
     # Money: capex + opex of each quarter.
     dt_h = plan.hours_per_period

@@ -71,8 +71,8 @@ TimeLimitOption = Annotated[float | None, typer.Option(
     help="Solver time limit (per run), seconds, 0.01 to 1e6.", callback=_checked_seconds)]
 IntegerOption = Annotated[bool, typer.Option(
     "--integer/--continuous",
-    help="Whole racks, servers and modules, the gap to the best bound stated (the default); or the LP's "
-         "fractions (--continuous), faster and an upper bound on what whole units can do.")]
+    help="Whole racks, servers, modules and generation units, the gap to the best bound stated (the default); "
+         "or the LP's fractions (--continuous), faster and an upper bound on what whole units can do.")]
 GapOption = Annotated[float | None, typer.Option(
     help="Gap to the best bound at which a whole plan is good enough \\[default: 0.001, i.e. 0.1%].", min=0)]
 SolverLogOption = Annotated[bool, typer.Option(

@@ -75,7 +75,7 @@ def whole_units_words(solver: dict[str, object]) -> str:
     gap = solver.get("gap")
     method = solver.get("whole_method") or "method unknown"
     within = f"within {100 * gap:.2f}% of the best bound" if isinstance(gap, float) else "gap unknown"
-    return f"whole racks and modules, {within} ({method})"
+    return f"whole racks, modules and generation units, {within} ({method})"
 
 
 def as_of_words(as_of: dict[str, str | None]) -> str:

@@ -35,6 +35,7 @@ from planner.model.families import (
     DEMAND,
     EXPANSION,
     FIRM,
+    GENERATION_UNITS,
     HALL,
     KEPT,
     LOAD,
@@ -103,7 +104,7 @@ def _check_structure(plan: Plan, solution: Solution, check: _Checker, integer: b
         if integer:
             check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
     _check_modules(plan, solution, check, integer)
-    _check_flows(plan, solution, check, allowed)
+    _check_flows(plan, solution, check, allowed, integer)
     _check_retirement(plan, solution, check)
 
 
@@ -158,11 +159,16 @@ def _check_modules(plan: Plan, solution: Solution, check: _Checker, integer: boo
             check.at_most("integer", key, plan.periods[t], abs(n - round(n)), 0.0)
 
 
-def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[str]) -> None:
+def _check_flows(plan: Plan, solution: Solution, check: _Checker, allowed: set[str], integer: bool) -> None:
     for values in (solution.gen, solution.disp):
         for (s, g, t), mw in values.items():
             key = RowKey(site=plan.sites[s].id, source=plan.sites[s].sources[g].id)
             check.at_least("non_negative", key, plan.periods[t], mw, 0.0)
+    for (s, g, t), mw in solution.gen.items():
+        unit_mw = plan.sites[s].sources[g].build_unit_mw
+        if integer and unit_mw > 0:  # generation of a source with a unit size comes in whole units
+            key = RowKey(site=plan.sites[s].id, source=plan.sites[s].sources[g].id)
+            check.at_most(GENERATION_UNITS.name, key, plan.periods[t], abs(mw - unit_mw * round(mw / unit_mw)), 0.0)
     for (k, t), n in solution.lease.items():
         offer = plan.cloud_offers[k]
         key = RowKey(offer=offer.id)

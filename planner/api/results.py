@@ -40,7 +40,7 @@ def solve(plan: Plan, *, objective: str | None = None, solver: str = "highs", in
         plan: From `planner.load_plan` (or a Plan's `with_overrides`).
         objective: `max-compute` or `min-cost`, instead of the plan's own.
         solver: `highs` (in-process, the default), `cbc`, or any solver PuLP finds installed.
-        integer: Whole racks, servers and modules (the default; `planner.model.whole`); False: the LP.
+        integer: Whole racks, servers, modules and generation units (the default; `planner.model.whole`); False: the LP.
         time_limit_s: Stop the solver after this many seconds.
         threads: Solver threads.
         gap: The gap to the best bound at which a whole plan is good enough (default 0.1%).

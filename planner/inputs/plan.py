@@ -123,6 +123,10 @@ class PowerSource:
     battery's duration over what the site declares (at most 1)."""
     unit_mw: float = 0.0
     """Largest single unit, for an N-1 reserve (0: not on-site generation)."""
+    build_unit_mw: float = 0.0
+    """What an expansion builds in whole units of: the plan's `unit_mw`, where it gives one for
+    on-site generation (0: built in any amount; the N-1 default of one unit as large as the whole
+    source is no size to build in)."""
 
     def firm_mw(self, t: int) -> float:
         """Firm MW in quarter t, before any expansion."""

@@ -202,7 +202,8 @@ class _Resolver:
         )
         if not resolved.generates_on_site:
             return resolved
-        return replace(resolved, unit_mw=source.unit_mw if source.unit_mw is not None else largest)
+        return replace(resolved, unit_mw=source.unit_mw if source.unit_mw is not None else largest,
+                       build_unit_mw=source.unit_mw if source.unit_mw is not None else 0.0)
 
     def largest_unit_mw(self, sources: tuple[PowerSource, ...]) -> tuple[float, ...]:
         """The firm MW of the largest on-site unit that can run in each quarter: one with rated

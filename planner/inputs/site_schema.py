@@ -88,7 +88,8 @@ class PowerSource(Sourced):
     default, 0 for variable ones (the hour of the peak may be a windless night)."""
     unit_mw: PowerMW | None = Field(default=None, gt=0, le=MAX_POWER_MW)
     """Largest single unit (turbine, engine block) of on-site generation: what an N-1
-    reserve holds back. The whole source by default (one unit)."""
+    reserve holds back (the whole source by default: one unit), and what an expansion is built in
+    whole units of (in any amount where the source gives none)."""
     duration_h: float | None = Field(default=None, gt=0, le=1_000)
     """Hours a battery sustains its rating (MWh = rating x hours). Batteries only."""
     expansion: Expansion | None = None

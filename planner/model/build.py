@@ -38,6 +38,7 @@ from planner.model.families import (
     DEMAND,
     EXPANSION,
     FIRM,
+    GENERATION_UNITS,
     HALL,
     KEPT,
     LOAD,
@@ -293,6 +294,22 @@ def add_site_power_constraints(model: Model) -> None:
     live = model.serving
     rows.terms(offset + load_row[live.s, live.t], live.column, -pue[live.q] * unit_mw[live.c])
     _terms_from_tuples(rows, offset, other_terms)
+
+
+def add_generation_unit_constraints(model: Model) -> None:
+    """Generation built in a quarter is a number of the source's units (`blk`): whole with whole
+    units, so no plan builds 4 MW of a plant whose blocks are 743 MW."""
+    if not model.blk:
+        return
+    plan, rows = model.plan, model.rows_builder
+    gen_id = {key: model.first_id["gen"] + i for i, key in enumerate(model.gen)}
+    keys = [RowKey(site=plan.sites[s].id, source=plan.sites[s].sources[g].id) for s, g, _ in model.blk]
+    periods = [plan.periods[t] for *_, t in model.blk]
+    offset = rows.add(GENERATION_UNITS.name, keys, periods, "==", [0.0] * len(model.blk))
+    row = offset + np.arange(len(model.blk), dtype=np.int64)
+    rows.terms(row, np.array([gen_id[key] for key in model.blk], dtype=np.int64), np.ones(len(model.blk)))
+    unit_mw = np.array([plan.sites[s].sources[g].build_unit_mw for s, g, _ in model.blk], dtype=F)
+    rows.terms(row, model.ids("blk"), -unit_mw)
 
 
 def add_firm_power_constraints(model: Model) -> None:
@@ -795,6 +812,7 @@ def build_model(plan: Plan, integer: bool = False) -> Model:
     add_hall_space_constraints(model)
     add_cooling_constraints(model)
     add_site_power_constraints(model)
+    add_generation_unit_constraints(model)
     add_firm_power_constraints(model)
     add_budget_constraints(model, costs)
     add_supply_constraints(model)

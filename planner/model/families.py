@@ -108,6 +108,11 @@ EXPANSION = Family(
     Step("100 MW", 100.0, "100 MW more buildable generation at {where}"),
     Elastic(100.0, 4, "+{amount} buildable generation at {where}"),
 )
+GENERATION_UNITS = Family(
+    "generation_units", "2. site power: generation built in whole units of the source's size", "generation units",
+    "MW", Role.INTERNAL,
+)
+"""MW built in a quarter = the source's unit_mw x the units built (`blk`, whole with whole units)."""
 FIRM = Family(
     "firm", "8. firm power at design PUE", "firm power", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more firm power at {where} in {period}"),
@@ -213,8 +218,8 @@ MAX_STACKS = Family(
 )
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
-    STOCK, KEPT, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION, FIRM,
-    BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
+    STOCK, KEPT, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION,
+    GENERATION_UNITS, FIRM, BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND, CLUSTER, CLUSTER_SPLIT, CLUSTER_SITE, CLUSTER_OPEN,
     STACK_PARTS, STACK_KEPT, MAX_STACKS,
 )}

@@ -1,5 +1,6 @@
-"""The LP's columns (DESIGN's new, mod, gen, disp, lease, train, infer, inst, use) and the `Model`
-that holds them with the linear program, keyed by DESIGN's indices (see `planner.model.build`).
+"""The LP's columns (DESIGN's new, mod, gen and its whole units blk, disp, lease, train, infer, inst,
+use) and the `Model` that holds them with the linear program, keyed by DESIGN's indices (see
+`planner.model.build`).
 
 Columns are numbered family by family; a family's columns are consecutive, in key order, so
 numpy arrays of column ids stand for whole families when rows are built.
@@ -19,8 +20,8 @@ from planner.model.rows import RowInfo, RowKey
 from planner.model.size import purchase_blocks
 from planner.model.solution import NewKey
 
-FAMILIES = ("new", "mod", "gen", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain", "cluster",
-            "use")
+FAMILIES = ("new", "mod", "gen", "blk", "disp", "lease", "train", "infer", "inst", "keep", "retire", "ctrain",
+            "cluster", "use")
 
 
 @dataclass
@@ -75,6 +76,10 @@ class Model:
     new: list[NewKey] = field(default_factory=list)
     mod: list[tuple[int, int, int]] = field(default_factory=list)
     gen: list[tuple[int, int, int]] = field(default_factory=list)
+    blk: list[tuple[int, int, int]] = field(default_factory=list)
+    """Whole units of on-site generation started in quarter t, keyed as `gen`: for an expansion whose
+    source has a unit size (`gen` = unit_mw x blk, whole with whole units: a 743 MW combined-cycle
+    block is built whole or not at all)."""
     disp: list[tuple[int, int, int]] = field(default_factory=list)
     lease: list[tuple[int, int]] = field(default_factory=list)
     train: list[tuple[str, int]] = field(default_factory=list)
@@ -175,7 +180,7 @@ def number_columns(model: Model, name: str, keys: list[Any]) -> list[Any]:
 
 
 def add_variables(model: Model) -> None:
-    """Create new, mod, gen, disp, lease, train, infer and inst in batches."""
+    """Create new, mod, gen, blk, disp, lease, train, infer and inst in batches."""
     plan = model.plan
     T = len(plan.periods)
     model.halls = [(s, h) for s, site in enumerate(plan.sites) for h in range(len(site.halls))]
@@ -199,6 +204,8 @@ def add_variables(model: Model) -> None:
         for t in range(source.expansion.first_start, T - source.expansion.lead_periods)
     ]
     model.gen = number_columns(model, "gen", gen_keys)
+    blk_keys = [(s, g, t) for s, g, t in gen_keys if plan.sites[s].sources[g].build_unit_mw > 0]
+    model.blk = number_columns(model, "blk", blk_keys)
     disp_keys = [
         (s, g, t)
         for s, site in enumerate(plan.sites)
@@ -315,6 +322,6 @@ def column_bounds(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     upper[model.ids("cluster")] = 1.0
     integer[model.ids("cluster")] = True
     if model.integer:
-        for family in ("new", "mod", "keep", "retire"):  # `planner.model.whole`: whole units and modules
+        for family in ("new", "mod", "blk", "keep", "retire"):  # `planner.model.whole`: whole units and modules
             integer[model.ids(family)] = True
     return lower, upper, integer

@@ -81,6 +81,10 @@ class WholeColumns:
     units: np.ndarray
     """Boolean mask over the LP's columns."""
     modules: np.ndarray
+    """Searched as modules are: hall modules, and units of generation."""
+    priced_free: np.ndarray | None = None
+    """Of `modules`, those the pricing LP leaves free (units of generation: so that a binding limit
+    on what may be built is priced, and its step re-solved, as it was before they came whole)."""
 
     @property
     def mask(self) -> np.ndarray:
@@ -284,5 +288,9 @@ def pricing_lp(lp: LinearProgram, whole: WholeColumns, values: np.ndarray) -> Li
     """The LP that prices a whole plan's limits: its modules and yes-or-no choices fixed as the plan
     has them, its units free to move in fractions. (The LP with every unit fixed too prices only
     what is left free, dispatch and leases; the relaxation prices another plan's limits.)"""
-    fixed = np.flatnonzero((lp.col_integer & ~whole.units) | whole.modules)
-    return replace(lp, col_integer=np.zeros_like(lp.col_integer)).with_columns_fixed(fixed, np.round(values[fixed]))
+    fixed = (lp.col_integer & ~whole.units) | whole.modules
+    if whole.priced_free is not None:
+        fixed &= ~whole.priced_free
+    columns = np.flatnonzero(fixed)
+    return replace(lp, col_integer=np.zeros_like(lp.col_integer)).with_columns_fixed(columns,
+                                                                                     np.round(values[columns]))

@@ -184,7 +184,7 @@ def _provenance(summary: dict[str, Any]) -> str:
     solver = summary["solver"]
     verification = summary["verification"]
     provenance = summary["provenance"]
-    kind = "MILP, whole racks and modules" if solver["integer"] else "LP"
+    kind = "MILP, whole racks, modules and generation units" if solver["integer"] else "LP"
     gap = f", gap {solver['gap']:.3g}" if solver.get("gap") is not None else ""
     lines = [
         f"Status: {summary['status']}; every limit re-checked on the returned numbers, "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
@@ -146,6 +146,10 @@ class Estimate:
     bounds: tuple[float, float] = (-math.inf, math.inf)
     """The key's range (a share within 0 and 1, a PUE from 1): a moved value is kept inside it."""
     kind: Kind = "scale"
+    set_paths: tuple[str, ...] = ()
+    """`paths` as the overrides set them: an item named by its quarter (a demand step, a power phase)
+    addressed by its index, which no shift moves (in a joint draw, a step shifted onto the next one's
+    quarter left the next one's path naming two entries). Empty: `paths`."""
 
     @property
     def path(self) -> str:
@@ -207,10 +211,11 @@ class Estimate:
         """`--set` overrides that move it by `factor` (within its key's range)."""
         origin = Position("risks", 1, 1)
         quarters = self.shift(factor)
+        paths = self.set_paths or self.paths
         if self.kind == "date":
-            return [Override(path, "shift", quarters, origin, f"{quarters:+d}") for path in self.paths if quarters]
+            return [Override(path, "shift", quarters, origin, f"{quarters:+d}") for path in paths if quarters]
         return [Override(path, "set", value, origin, f"{value:g}")
-                for path, value in zip(self.paths, self.moved(factor), strict=True)]
+                for path, value in zip(paths, self.moved(factor), strict=True)]
 
 
 def _value_text(name: str, kind: Kind, value: float | str) -> str:
@@ -245,16 +250,27 @@ def is_estimate(source: Any) -> bool:
 def list_estimates(data: Any, catalog: CatalogSource, parts: frozenset[str]) -> list[Estimate]:
     """Every estimate-marked number of the plan tree `data`, then of the catalog entries of `parts`
     that the plan's own `catalog:` does not list, in the order the files write them."""
-    found = list(_visit(data, ROOT, "", _About()))
+    found = list(_visit(data, ROOT, _Prefix("", ""), _About()))
     own = (data.get("catalog") or []) if isinstance(data, dict) else []
     listed = {str(identity(entry, ("id",))) for entry in own}
     for part, (entry, _) in catalog.entries().items():
         if part in parts and part not in listed:
-            found += _visit(entry, Slot(model=schema.Accelerator), f"catalog.{part}.", _About())
+            found += _visit(entry, Slot(model=schema.Accelerator), _Prefix(f"catalog.{part}.", f"catalog.{part}."),
+                            _About())
     return found
 
 
-def _visit(node: Any, slot: Slot, prefix: str, about: _About) -> Iterator[Estimate]:
+class _Prefix(NamedTuple):
+    """A path so far, as shown (items named by their identity) and as set (`Estimate.set_paths`)."""
+
+    shown: str
+    set: str
+
+    def then(self, shown: str, stable: str | None = None) -> _Prefix:
+        return _Prefix(f"{self.shown}{shown}.", f"{self.set}{shown if stable is None else stable}.")
+
+
+def _visit(node: Any, slot: Slot, prefix: _Prefix, about: _About) -> Iterator[Estimate]:
     """The estimates in `node` (of `slot`) and below it."""
     if slot.model is None or not isinstance(node, dict):
         return
@@ -270,27 +286,31 @@ def _visit(node: Any, slot: Slot, prefix: str, about: _About) -> Iterator[Estima
             continue
         child, inside = found[1], about.within(key)
         if child.is_list:
-            yield from _visit_list(value, child, f"{prefix}{key}.", inside)
+            yield from _visit_list(value, child, prefix.then(key), inside)
         else:
-            yield from _visit(value, child, f"{prefix}{key}.", inside)
+            yield from _visit(value, child, prefix.then(key), inside)
 
 
-def _visit_list(items: Any, slot: Slot, prefix: str, about: _About) -> Iterator[Estimate]:
-    for name, item in _named_items(items, slot.model):
-        yield from _visit(item, Slot(model=slot.model), f"{prefix}{name}.", about)
+def _visit_list(items: Any, slot: Slot, prefix: _Prefix, about: _About) -> Iterator[Estimate]:
+    for name, stable, item in _named_items(items, slot.model):
+        yield from _visit(item, Slot(model=slot.model), prefix.then(name, stable), about)
 
 
-def _named_items(items: Any, model: type[BaseModel] | None) -> list[tuple[str, Any]]:
+def _named_items(items: Any, model: type[BaseModel] | None) -> list[tuple[str, str, Any]]:
     """Each item of a list with the path segment that names it: its identity where that names it
-    alone (`gb300-nvl72`, `2026`, `2026Q3`), else its index (two supply windows of one part)."""
+    alone (`gb300-nvl72`, `2026`, `2026Q3`), else its index (two supply windows of one part); and
+    the segment that sets it: its index where it is named by a quarter, which a shift can move."""
     items = items if isinstance(items, list) else []
     keys = IDENTITY.get(model, ()) if model is not None else ()
     names = [identity(item, keys) if keys else None for item in items]
-    return [(str(name) if name is not None and names.count(name) == 1 else str(j), item)
-            for j, (name, item) in enumerate(zip(names, items, strict=True))]
+    named = []
+    for j, (name, item) in enumerate(zip(names, items, strict=True)):
+        shown = str(name) if name is not None and names.count(name) == 1 else str(j)
+        named.append((shown, str(j) if PERIOD_PATTERN.match(shown) else shown, item))
+    return named
 
 
-def _cited(value: Any, model: type[BaseModel], key: str, prefix: str, text: str,
+def _cited(value: Any, model: type[BaseModel], key: str, prefix: _Prefix, text: str,
            about: _About) -> Iterator[Estimate]:
     """The estimates a source for `key` covers: the number itself, each number of a block, or the
     numbers of a list (one estimate)."""
@@ -299,25 +319,28 @@ def _cited(value: Any, model: type[BaseModel], key: str, prefix: str, text: str,
         return
     slot = found[1]
     if slot.model is None:
-        yield from _estimate(((f"{prefix}{key}", value),), model, key, text, about)
+        yield from _estimate(((f"{prefix.shown}{key}", f"{prefix.set}{key}", value),), model, key, text, about)
         return
     inside = about.within(key)
+    block = prefix.then(key)
     if not slot.is_list:
         for name, inner in (value.items() if isinstance(value, dict) else ()):
-            yield from _estimate(((f"{prefix}{key}.{name}", inner),), slot.model, name, text, inside)
+            yield from _estimate(((f"{block.shown}{name}", f"{block.set}{name}", inner),), slot.model, name, text,
+                                 inside)
         return
-    numbers: dict[str, list[tuple[str, Any]]] = {}
-    for name, item in _named_items(value, slot.model):
+    numbers: dict[str, list[tuple[str, str, Any]]] = {}
+    for name, stable, item in _named_items(value, slot.model):
         for inner_key, inner in (item.items() if isinstance(item, dict) else ()):
-            numbers.setdefault(inner_key, []).append((f"{prefix}{key}.{name}.{inner_key}", inner))
+            numbers.setdefault(inner_key, []).append(
+                (f"{block.shown}{name}.{inner_key}", f"{block.set}{stable}.{inner_key}", inner))
     for inner_key, pairs in numbers.items():
         yield from _estimate(tuple(pairs), slot.model, inner_key, text, inside)
 
 
-def _estimate(pairs: tuple[tuple[str, Any], ...], model: type[BaseModel], key: str, text: str,
+def _estimate(pairs: tuple[tuple[str, str, Any], ...], model: type[BaseModel], key: str, text: str,
               about: _About) -> Iterator[Estimate]:
-    """An Estimate of these (path, value) pairs of `model.key`, if that key holds a number with a
-    fraction, a quarter, or a count of quarters (`Kind`)."""
+    """An Estimate of these (path, path as set, value) of `model.key`, if that key holds a number
+    with a fraction, a quarter, or a count of quarters (`Kind`)."""
     found = field_slot(model, key)
     if found is None:
         return
@@ -325,12 +348,12 @@ def _estimate(pairs: tuple[tuple[str, Any], ...], model: type[BaseModel], key: s
     values: tuple[float | str, ...]
     kind: Kind
     if found[1].is_period:
-        if not all(isinstance(value, str) and PERIOD_PATTERN.match(value) for _, value in pairs):
+        if not all(isinstance(value, str) and PERIOD_PATTERN.match(value) for *_, value in pairs):
             return
-        values, kind = tuple(str(value) for _, value in pairs), "date"
+        values, kind = tuple(str(value) for *_, value in pairs), "date"
     elif found[1].is_number and (_holds_fractions(model, key) or name.endswith("_quarters")):
         try:
-            values = tuple(as_number(value, found[1]) for _, value in pairs)
+            values = tuple(as_number(value, found[1]) for *_, value in pairs)
         except ValueError:
             return
         if not any(values):  # zero times any factor is zero: nothing to move
@@ -340,8 +363,9 @@ def _estimate(pairs: tuple[tuple[str, Any], ...], model: type[BaseModel], key: s
         return
     field_words = STEP_DATE_WORDS.get(model, "start") if name == "start" else FIELD_WORDS.get(name, name)
     words = about.words(field_words.replace("_", " "))
-    yield Estimate(tuple(p for p, _ in pairs), values, text, words, name, dict(about.ids), _bounds(model, name),
-                   kind)
+    paths, set_paths = tuple(p for p, _, _ in pairs), tuple(p for _, p, _ in pairs)
+    yield Estimate(paths, values, text, words, name, dict(about.ids), _bounds(model, name), kind,
+                   set_paths if set_paths != paths else ())
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ prints HiGHS's banner).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -68,9 +69,15 @@ def test_catalog_json_parses() -> None:
     assert "vera-rubin-nvl144" in ids
 
 
+@functools.cache
+def catalog_ids() -> tuple[str, ...]:
+    """The catalog's ids, as `plan catalog --json` lists them (asked once)."""
+    return tuple(entry["id"] for entry in json.loads(plan("catalog", "--json").stdout))
+
+
 @pytest.mark.parametrize("columns", [40, 80, 200])
 def test_catalog_shows_every_id_whole_at_any_width(columns: int) -> None:
-    ids = [entry["id"] for entry in json.loads(plan("catalog", "--json").stdout)]
+    ids = list(catalog_ids())
     result = plan("catalog", columns=columns)
     assert result.returncode == 0, result.stderr
     first_cells = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")]

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from planner.answers.run import objective_of
+from planner.answers.verify import verify
 from tests.conftest import base_plan
 from tests.model.test_family_binding import TIE_BREAK, assert_binds, assert_verified, limit, scaled, solve_plan, units
 
@@ -209,3 +210,32 @@ def test_a_plan_short_of_firm_power_is_diagnosed(write_plan, tmp_path):
     assert "training demand in 2026Q1 is short by 500 PFLOPS" in result.output
     assert "firm power at lab is full in 2026Q1" in result.output
     assert "+2.00 MW of firm power at lab in 2026Q1" in result.output
+
+
+def test_generation_with_a_unit_size_is_built_in_whole_units(write_plan):
+    """4 MW of grid and a gas plant to build, in units of 3 MW (up to 10 MW, at $1,000/kW, no
+    lead). The LP builds all 10 MW: 14 MW of facility, b = 14 / 0.0125 = 1,120, compute 4,480.
+    In whole units a fourth unit would pass the 10 MW: 3 units, 9 MW, 13 MW of facility,
+    b = 1,040, compute 4,160, $9M of generation capex; each MW built is 3 x its units."""
+    gas = {"id": "gas-new", "kind": "gas", "unit_mw": 3, "energy_usd_per_mwh": 40,
+           "expansion": {"max_mw": 10, "capex_usd_per_kw": 1000, "lead_quarters": 0}}
+    plan = write_plan(site_with([GRID_4MW, gas]))
+    fractional = solve_plan(plan)
+    assert sum(fractional.result.solution.gen.values()) == pytest.approx(10)
+    assert units(fractional, "beta") == pytest.approx(1120)
+    whole = solve_plan(plan, integer=True)
+    assert sum(whole.result.solution.gen.values()) == pytest.approx(9)
+    assert units(whole, "beta") == pytest.approx(1040)
+    assert objective_of(whole.plan, whole.result).value == pytest.approx(4160, rel=1e-6)
+    assert float(whole.tables.budget["capex_generation_usd"].iloc[0]) == pytest.approx(9e6)
+    rows = whole.tables.constraints
+    assert set(rows.loc[rows["family"] == "generation_units", "period"]) == set(whole.plan.periods)
+    assert whole.violations == []
+    # The re-check catches a build that is not whole units: 10 MW, the LP's.
+    broken = dataclasses.replace(whole.result.solution, gen=fractional.result.solution.gen)
+    assert "generation_units" in {v.family for v in verify(whole.plan, broken, integer=True)}
+    assert "generation_units" not in {v.family for v in verify(whole.plan, broken)}  # the LP's may be fractional
+    # Without a unit_mw (the N-1 reserve then takes the whole source as one unit), it is built in any amount.
+    any_amount = solve_plan(write_plan(site_with([GRID_4MW, {k: v for k, v in gas.items() if k != "unit_mw"}])),
+                            integer=True)
+    assert sum(any_amount.result.solution.gen.values()) == pytest.approx(10)

@@ -101,6 +101,25 @@ def test_a_date_moves_by_whole_quarters_and_a_lead_time_by_whole_quarters():
     assert not risks._moves(replace(lead, values=(1,)))
 
 
+def test_dates_of_a_list_shifted_onto_each_other_still_apply():
+    """Two training steps from 2026Q1 and 2026Q3, their dates an estimate. Two quarters later, the
+    first lands on the second's quarter before the second moves: paths that named the steps by
+    their quarter then named two entries (in Ohio, 2 of 16 joint draws had "no answer"). The
+    overrides address the steps by index: both move, to 2026Q3 and 2027Q1."""
+    from planner.inputs.loading import Document  # noqa: PLC0415
+    from planner.scenarios.scenarios import Scenario, apply_scenario  # noqa: PLC0415
+
+    data = base_plan()
+    data["demand"] = {"training": [{"from": "2026Q1", "pflops": 100}, {"from": "2026Q3", "pflops": 200}],
+                      "sources": {"training": "estimate: a ramp"}}
+    catalog = CatalogSource(SMALL_CATALOG)
+    dates = next(e for e in list_estimates(data, catalog, frozenset()) if e.kind == "date")
+    assert dates.paths == ("demand.training.2026Q1.from", "demand.training.2026Q3.from")
+    assert dates.path == "demand.training.*.from"
+    moved = apply_scenario(Document(data, {}, []), Scenario("late", "late", (), tuple(dates.overrides(1.2))), catalog)
+    assert [step["from"] for step in moved.data["demand"]["training"]] == ["2026Q3", "2027Q1"]
+
+
 def test_a_date_estimate_that_slips_past_the_horizon_takes_its_power_away(write_plan):
     """The grid online in 2026Q1, the horizon's one quarter: two quarters earlier (2025Q3) it is there
     all the same, 3,200 PFLOPS-quarters; two quarters later (2026Q3) there is no power in the horizon,
