@@ -204,20 +204,20 @@ class Result:
 
         out = path_argument("path", path, what="a report folder")
         charts, risks = flag_argument("charts", charts), flag_argument("risks", risks)
-        loaded = loaded_of(self._plan)
-        check_destination(out, [*loaded.files, *loaded.catalog_files], "path")
+        if not self.has_plan and self.status != "infeasible":
+            raise SolverError(f"no plan to report: the solver ended '{self.status}' without one")
         run = replace(self._run, options=replace(self._run.options, charts=charts, risks=risks),
-                      risks=self._risks() if risks else None)
-        if self.has_plan:
-            from planner.reports.report import write_report  # noqa: PLC0415
+                      risks=self._risks() if risks and self.has_plan else None)
+        diagnosis = None if self.has_plan else self._diagnosis()
+        loaded = loaded_of(self._plan)
+        # Last before writing: the check locks the folder, and writing (whole or not at all) unlocks it.
+        check_destination(out, [*loaded.files, *loaded.catalog_files], "path")
+        from planner.reports.report import write_diagnosis, write_report  # noqa: PLC0415
 
+        if diagnosis is None:
             write_report(run, out)
             return out / "summary.json"
-        if self.status == "infeasible":
-            from planner.reports.report import write_diagnosis  # noqa: PLC0415
-
-            return write_diagnosis(run, self._diagnosis(), out)
-        raise SolverError(f"no plan to report: the solver ended '{self.status}' without one")
+        return write_diagnosis(run, diagnosis, out)
 
     def __repr__(self) -> str:
         if not self.has_plan:
