@@ -479,6 +479,8 @@ def main() -> None:
     try:
         with diverted_stdout():
             try:
+                if (empty := _empty_argument(sys.argv[1:])) is not None:
+                    raise InputError([empty])
                 app()
             except InputError as error:  # raised outside a command's own handling: still no traceback
                 try:
@@ -492,6 +494,21 @@ def main() -> None:
         _discard_standard_output()
         _stderr(f"error: cannot write the output ({error.strerror or error})")
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _empty_argument(arguments: list[str]) -> Problem | None:
+    """An empty argument (`--out ""`, `--out=`, a plan file `""`), named by its option or position.
+    Typer reads '' as a path to the current folder, so `--out "$UNSET"` would write a report there;
+    no option of planner takes an empty value."""
+    for position, argument in enumerate(arguments, start=1):
+        option = argument[:-1] if argument.startswith("--") and argument.endswith("=") else None
+        if argument and option is None:
+            continue
+        before = arguments[position - 2] if position > 1 else ""
+        name = option or (before if before.startswith("-") else f"argument {position}")
+        return Problem(None, name, "expected a file or folder name (or a value), found an empty argument ('');"
+                                   " '' would mean the current folder")
+    return None
 
 
 def _discard_standard_output() -> None:

@@ -145,6 +145,23 @@ def test_an_endless_standard_input_is_refused_past_the_size_limit(tmp_path):
     assert b"Traceback" not in process.stderr
 
 
+@pytest.mark.parametrize(("arguments", "named"), [
+    (["optimize", str(PLAN), "--out", ""], "--out"),
+    (["optimize", str(PLAN), "--out="], "--out"),
+    (["whatif", str(PLAN), "--scenario", ""], "--scenario"),
+    (["example", "ohio", ""], "argument 3"),
+], ids=["out", "out=", "scenario", "example-folder"])
+def test_an_empty_argument_is_refused_not_read_as_the_current_folder(tmp_path, arguments, named):
+    """`--out "$UNSET"` read '' as '.', and wrote the report into the folder the command ran in."""
+    process = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "planner.cli", *arguments], cwd=tmp_path, capture_output=True, timeout=60, check=False)
+    assert process.returncode == 2, process.stderr
+    assert f"error: {named}: expected a file or folder name (or a value), found an empty argument".encode() in (
+        process.stderr)
+    assert b"Traceback" not in process.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_plan_piped_in_is_never_replaced_by_the_mps(tmp_path):
     """`plan optimize - --write-mps plan.yaml < plan.yaml`: the file behind standard input is an input."""
     plan = plan_copy(tmp_path)
