@@ -78,7 +78,7 @@ def sweep(plan: Plan, grid: Mapping[str, Sequence[Any]], *, workers: int = 2, cl
     if client is not None and not callable(getattr(client, "submit", None)):
         raise refuse("client", "a dask.distributed.Client", client)
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
-        raise InputError([Problem(None, "workers", f"expected a whole number from 1 to 1024, found {workers!r}")])
+        raise refuse("workers", "a whole number from 1 to 1024", workers)
     options = Options(objective=objective, solver=solver, warm_start=warm_start)
     if problem := solver_problem(options.solver):
         raise InputError([Problem(None, "solver", problem)])

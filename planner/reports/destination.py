@@ -181,7 +181,12 @@ def _owned_folders(folder: Path) -> set[str]:
     folders = record.get("folders") if isinstance(record, dict) else None
     if not isinstance(folders, list):
         return set()
-    return {name for name in folders if isinstance(name, str) and name not in ("", ".", "..") and "/" not in name}
+    return {name for name in folders if isinstance(name, str) and is_folder_name(name)}
+
+
+def is_folder_name(name: str) -> bool:
+    """Whether `name` names one folder inside another (not '', '.', '..', nor a path)."""
+    return name not in ("", ".", "..") and "/" not in name and "\x00" not in name
 
 
 def empty_report_folder(out: Path) -> None:
@@ -331,4 +336,4 @@ def _remove_stale_temporaries(folder: Path) -> None:
 
 
 __all__ = ["MANIFEST", "OWNED", "REPORT_NAMES", "Destination", "check_destination", "claim", "empty_report_folder",
-           "is_report_name"]
+           "is_folder_name", "is_report_name"]

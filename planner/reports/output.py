@@ -26,7 +26,7 @@ from planner.errors import InputError
 from planner.files import file_mode, reason, shown, temporary_prefix
 from planner.inputs.gate import input_digest
 from planner.inputs.loading import MAX_FILE_BYTES
-from planner.reports.destination import claim, empty_report_folder, is_report_name
+from planner.reports.destination import claim, empty_report_folder, is_folder_name, is_report_name
 
 MANIFEST = "summary.json"
 CSV_FLOAT_FORMAT = "%.10g"
@@ -204,7 +204,7 @@ class OutputFolder:
     def report_folder(self, name: str) -> Path:
         """The path of a report folder to be written inside this one (`plan whatif --reports`),
         recorded as planner's: a later rewrite that does not write it again empties it."""
-        if name in ("", ".", "..") or "/" in name or "\x00" in name:
+        if not is_folder_name(name):
             raise self.destination.problem(f"expected a folder name for a report inside '{shown(self.path)}', "
                                            f"found {name!r}")
         self.report_folders.add(name)
