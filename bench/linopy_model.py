@@ -220,6 +220,8 @@ def _build(plan: Plan) -> linopy.Model:  # noqa: C901, PLR0915 - one LP, family 
     max_mw = np.array([src.expansion.max_mw if src.expansion else 0.0 for src in sources])
     m.add_constraints(gen.sum("period") <= _array(max_mw, "src"), name="expansion",
                       mask=_mask(gen_mask.any(axis=1), "src"))
+    # (planner's `firm_charging` rows, for sites whose batteries count, are left out: no plan this
+    # peer is compared on has a battery.)
     # Generation of a source with a unit size is a number of its units (whole in planner's MILP).
     unit_mw = np.array([src.build_unit_mw for src in sources], dtype=float)
     blk_mask = gen_mask & (unit_mw > 0)[:, None]

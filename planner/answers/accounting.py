@@ -40,6 +40,8 @@ class Ledger:
     """Average MW each source can deliver (rating x capacity factor), with what was built."""
     source_firm_mw: dict[tuple[int, int, int], float]
     """Firm MW of each source (rating x firm share), with what was built and is online."""
+    source_rated_mw: dict[tuple[int, int, int], float]
+    """Rated MW of each source, with what was built and is online (what can charge a battery)."""
     capex_usd: dict[tuple[int, str], float]
     """Keyed (t, kind): kind in accelerators, modules, generation."""
     opex_usd: dict[tuple[int, str], float]
@@ -60,10 +62,24 @@ class Ledger:
         return self.site_peak_mw.get((s, t), 0.0)
 
     def firm_mw(self, plan: Plan, s: int, t: int) -> float:
-        """Firm MW at site s in quarter t, net of the N-1 reserve."""
+        """Firm MW at site s in quarter t, net of the N-1 reserve; the batteries' part no more than
+        the rest of the site's rated MW, which charges them (the `firm_charging` limit)."""
         site = plan.sites[s]
         reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
-        return sum(self.source_firm_mw[s, g, t] for g in range(len(site.sources))) - reserve
+        batteries = [g for g, source in enumerate(site.sources) if source.is_battery]
+        others = [g for g in range(len(site.sources)) if g not in batteries]
+        stored = sum(self.source_firm_mw[s, g, t] for g in batteries)
+        if site.has_firm_batteries:
+            stored = min(stored, sum(self.source_rated_mw[s, g, t] for g in others))
+        return sum(self.source_firm_mw[s, g, t] for g in others) + stored - reserve
+
+    def charged_firm_mw(self, plan: Plan, s: int, t: int) -> float:
+        """What the `firm_charging` row holds the peak within: the firm MW of the site's sources
+        other than batteries, plus their rated MW, net of the reserve."""
+        site = plan.sites[s]
+        reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
+        return sum(self.source_firm_mw[s, g, t] + self.source_rated_mw[s, g, t]
+                   for g, source in enumerate(site.sources) if not source.is_battery) - reserve
 
     def spend_usd(self, t: int, kinds: tuple[str, ...] = ("capex", "opex")) -> float:
         """Money spent in quarter t: capex, opex or both."""
@@ -245,8 +261,9 @@ def ledger(plan: Plan, solution: Solution) -> Ledger:
         units=dict(zip(_unit_keys(plan, units), units.count.tolist(), strict=True)), hall_used_mw=hall_used,
         hall_ready_mw=_hall_ready_mw(plan, solution), hall_liquid_heat_mw=heat[0], hall_air_heat_mw=heat[1],
         site_it_mw=site_it, site_facility_mw=site_facility,
-        site_peak_mw=site_peak, source_available_mw=_source_mw(plan, solution, firm=False),
-        source_firm_mw=_source_mw(plan, solution, firm=True), capex_usd=capex, opex_usd=opex,
+        site_peak_mw=site_peak, source_available_mw=_source_mw(plan, solution, "average"),
+        source_firm_mw=_source_mw(plan, solution, "firm"), source_rated_mw=_source_mw(plan, solution, "rated"),
+        capex_usd=capex, opex_usd=opex,
         fleet_accelerators=fleet, resale_usd=resale_usd(plan, solution),
     )
 
@@ -272,9 +289,9 @@ def _hall_ready_mw(plan: Plan, solution: Solution) -> dict[tuple[int, int, int],
     return hall_ready
 
 
-def _source_mw(plan: Plan, solution: Solution, firm: bool) -> dict[tuple[int, int, int], float]:
-    """Each source's average MW (or, with `firm`, its firm MW) in each quarter, with what was
-    built and is online."""
+def _source_mw(plan: Plan, solution: Solution, measure: str) -> dict[tuple[int, int, int], float]:
+    """Each source's average, firm or rated MW (`measure`) in each quarter, with what was built and
+    is online."""
     T = len(plan.periods)
     builds = _by_pair(solution.gen)
     available: dict[tuple[int, int, int], float] = {}
@@ -282,9 +299,12 @@ def _source_mw(plan: Plan, solution: Solution, firm: bool) -> dict[tuple[int, in
         for g, source in enumerate(site.sources):
             lead = source.expansion.lead_periods if source.expansion else 0
             built = builds.get((s, g), [])
-            share = source.firm_share if firm else source.capacity_factor
+            share = {"average": source.capacity_factor, "firm": source.firm_share, "rated": 1.0}[measure]
             for t in range(T):
-                base = source.firm_mw(t) if firm else source.available_mw[t]
+                if measure == "average":
+                    base = source.available_mw[t]
+                else:
+                    base = source.firm_mw(t) if measure == "firm" else source.rated_mw(t)
                 available[s, g, t] = base + share * sum(mw for t0, mw in built if t0 + lead <= t)
     return available
 

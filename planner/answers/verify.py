@@ -35,6 +35,7 @@ from planner.model.families import (
     DEMAND,
     EXPANSION,
     FIRM,
+    FIRM_CHARGING,
     GENERATION_UNITS,
     HALL,
     KEPT,
@@ -211,7 +212,13 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
             facility_mw = books.facility_mw(plan, s, t)
             available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
             check.at_most("site_power", site_key, period, facility_mw, available_mw)
-            check.at_most(FIRM.name, site_key, period, books.peak_mw(s, t), books.firm_mw(plan, s, t))
+            # Together the two are the peak within `books.firm_mw`, the firm MW reported.
+            reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
+            every_source = sum(books.source_firm_mw[s, g, t] for g in range(len(site.sources))) - reserve
+            check.at_most(FIRM.name, site_key, period, books.peak_mw(s, t), every_source)
+            if site.has_firm_batteries:
+                check.at_most(FIRM_CHARGING.name, site_key, period, books.peak_mw(s, t),
+                              books.charged_firm_mw(plan, s, t))
             dispatched = sum(solution.disp.get((s, g, t), 0.0) for g in range(len(site.sources)))
             check.at_least(LOAD.name, site_key, period, dispatched, facility_mw)
             check.at_most(LOAD.name, site_key, period, dispatched, facility_mw)

@@ -128,10 +128,17 @@ class PowerSource:
     on-site generation (0: built in any amount; the N-1 default of one unit as large as the whole
     source is no size to build in)."""
 
+    def rated_mw(self, t: int) -> float:
+        """Rated MW in quarter t, before any expansion."""
+        return self.rating_mw[t] if self.rating_mw else self.available_mw[t]
+
     def firm_mw(self, t: int) -> float:
         """Firm MW in quarter t, before any expansion."""
-        rating = self.rating_mw[t] if self.rating_mw else self.available_mw[t]
-        return rating * self.firm_share
+        return self.rated_mw(t) * self.firm_share
+
+    @property
+    def is_battery(self) -> bool:
+        return self.kind == "battery"
 
     @property
     def generates_on_site(self) -> bool:
@@ -230,6 +237,18 @@ class Site:
         """Firm MW in quarter t before expansions, net of the reserve."""
         reserve = self.reserve_mw[t] if self.reserve_mw else 0.0
         return sum(source.firm_mw(t) for source in self.sources) - reserve
+
+    @property
+    def has_firm_batteries(self) -> bool:
+        """Whether a battery counts toward its firm power (then what can charge it bounds that)."""
+        return any(source.is_battery and source.firm_share > 0 for source in self.sources)
+
+    def charged_firm_mw(self, t: int) -> float:
+        """What is firm in quarter t before expansions, net of the reserve, if the batteries firm no
+        more than the rest of the site's rated MW (what can charge them): that rest's firm MW plus
+        its rated MW."""
+        reserve = self.reserve_mw[t] if self.reserve_mw else 0.0
+        return sum(s.firm_mw(t) + s.rated_mw(t) for s in self.sources if not s.is_battery) - reserve
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ term, no Python loop over terms.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
-from planner.inputs.plan import Expansion, Hall, Plan
+from planner.inputs.plan import Expansion, Hall, Plan, PowerSource, Site
 from planner.model.assets import GENERATION_LIFE_QUARTERS, MODULE_LIFE_QUARTERS, build_payments, remaining_share
 from planner.model.families import (
     ASSIGN,
@@ -38,6 +39,7 @@ from planner.model.families import (
     DEMAND,
     EXPANSION,
     FIRM,
+    FIRM_CHARGING,
     GENERATION_UNITS,
     HALL,
     KEPT,
@@ -315,7 +317,23 @@ def add_generation_unit_constraints(model: Model) -> None:
 def add_firm_power_constraints(model: Model) -> None:
     """Limit 8: the facility's peak draw (IT x design PUE) within the site's firm MW: firm
     sources at their rating, variable ones at their capacity credit, batteries for the hours
-    they cover, generation built once online, less the N-1 reserve."""
+    they cover, generation built once online, less the N-1 reserve. Where a battery counts, the
+    same draw within what would be firm if the batteries firmed no more than the rest of the site
+    can charge them (`FIRM_CHARGING`): that rest's firm MW plus its rated MW."""
+    plan = model.plan
+    _peak_rows(model, FIRM.name, [s for s, site in enumerate(plan.sites) if site.firm_limit_says_more],
+               lambda source: source.firm_share, lambda site, t: site.firm_mw(t))
+    _peak_rows(model, FIRM_CHARGING.name, [s for s, site in enumerate(plan.sites) if site.has_firm_batteries],
+               lambda source: 0.0 if source.is_battery else source.firm_share + 1.0,
+               lambda site, t: site.charged_firm_mw(t))
+
+
+def _peak_rows(model: Model, family: str, sites: list[int], built_share: Callable[[PowerSource], float],
+               rhs_of: Callable[[Site, int], float]) -> None:
+    """One row per site in `sites` and quarter: the peak draw at design PUE, less `built_share` of
+    each source's generation built and online, within `rhs_of(site, t)`."""
+    if not sites:
+        return
     plan, rows = model.plan, model.rows_builder
     T = len(plan.periods)
     builds = _by_pair(model, "gen")
@@ -323,23 +341,21 @@ def add_firm_power_constraints(model: Model) -> None:
     periods: list[str] = []
     rhs: list[float] = []
     build_terms: list[tuple[int, int, float]] = []
-    for s, site in enumerate(plan.sites):
-        if not site.firm_limit_says_more:
-            continue
+    for s in sites:
+        site = plan.sites[s]
         key = RowKey(site=site.id)
         for t, period in enumerate(plan.periods):
             for g, source in enumerate(site.sources):
                 lead = source.expansion.lead_periods if source.expansion else 0
-                build_terms += [(len(keys), v, -source.firm_share) for gt, v in builds.get((s, g), ())
-                                if gt + lead <= t and source.firm_share > 0]
+                share = built_share(source)
+                build_terms += [(len(keys), v, -share) for gt, v in builds.get((s, g), ())
+                                if gt + lead <= t and share > 0]
             keys.append(key)
             periods.append(period)
-            rhs.append(site.firm_mw(t))
-    if not keys:
-        return
-    offset = rows.add(FIRM.name, keys, periods, "<=", rhs)
+            rhs.append(rhs_of(site, t))
+    offset = rows.add(family, keys, periods, "<=", rhs)
     row_of_site = np.full(len(plan.sites), -1, dtype=np.int64)
-    row_of_site[[s for s, site in enumerate(plan.sites) if site.firm_limit_says_more]] = np.arange(len(keys) // T)
+    row_of_site[sites] = np.arange(len(sites))
     live = model.serving
     chosen = row_of_site[live.s] >= 0
     design_pue = hall_array(model, lambda hall: hall.design_pue)
@@ -347,7 +363,6 @@ def add_firm_power_constraints(model: Model) -> None:
     rows.terms(offset + row_of_site[live.s[chosen]] * T + live.t[chosen], live.column[chosen],
                design_pue[live.q[chosen]] * unit_mw[live.c[chosen]])
     _terms_from_tuples(rows, offset, build_terms)
-
 
 
 def cost_terms(model: Model) -> Terms:

@@ -119,6 +119,15 @@ FIRM = Family(
     Elastic(100.0, 4, "+{amount} of firm power at {where} in {period}"),
     full="firm power at {where} is full in {period}",
 )
+FIRM_CHARGING = Family(
+    "firm_charging", "8. firm power: a battery firms no more than the rest of the site can charge",
+    "battery charging", "MW", Role.LIMIT,
+    Step("100 MW", 100.0, "100 MW more power to charge the batteries at {where} in {period}"),
+    Elastic(100.0, 4, "+{amount} of power to charge the batteries at {where} in {period}"),
+    full="the batteries at {where} firm all that can charge them in {period}",
+)
+"""The peak draw within the firm MW of the site's other sources plus their rated MW: a battery's
+firm share counts only as far as something can charge it (before any generation, not at all)."""
 COOLING = Family(
     "cooling_{kind}", "9. cooling: {kind} heat rejection per hall type", "{kind} cooling", "MW", Role.LIMIT,
     Step("100 MW", 100.0, "100 MW more {kind} cooling ({where}) in {period}"),
@@ -219,7 +228,7 @@ MAX_STACKS = Family(
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     STOCK, KEPT, LOAD, ASSIGN, HALL, MODULES, COOLING_LIQUID, COOLING_AIR, POWER, SITE_POWER, EXPANSION,
-    GENERATION_UNITS, FIRM, BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
+    GENERATION_UNITS, FIRM, FIRM_CHARGING, BUDGET, CAPEX_BUDGET, OPEX_BUDGET, SUPPLY, COMMITMENT_MIN,
     COMMITMENT_MAX, SHARE_MIN, SHARE_MAX, MIN_UNITS, DEMAND, CLUSTER, CLUSTER_SPLIT, CLUSTER_SITE, CLUSTER_OPEN,
     STACK_PARTS, STACK_KEPT, MAX_STACKS,
 )}

@@ -60,7 +60,7 @@ KEY_FIELDS_BY_FAMILY = {
     "hall": {"site", "hall"}, "modules": {"site", "hall"},
     "cooling_liquid": {"site", "hall"}, "cooling_air": {"site", "hall"},
     "load": {"site"}, "firm": {"site"}, "power": {"site", "source"}, "expansion": {"site", "source"},
-    "generation_units": {"site", "source"},
+    "generation_units": {"site", "source"}, "firm_charging": {"site"},
     "budget": {"year"}, "capex_budget": {"year"}, "opex_budget": {"year"},
     "supply": {"accelerator"}, "commitment_min": {"vendor"}, "commitment_max": {"vendor"},
     "min_units": {"accelerator"}, "assign": {"accelerator"}, "demand": {"workload"},

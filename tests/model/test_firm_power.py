@@ -239,3 +239,25 @@ def test_generation_with_a_unit_size_is_built_in_whole_units(write_plan):
     any_amount = solve_plan(write_plan(site_with([GRID_4MW, {k: v for k, v in gas.items() if k != "unit_mw"}])),
                             integer=True)
     assert sum(any_amount.result.solution.gen.values()) == pytest.approx(10)
+
+
+def test_a_battery_firms_no_more_than_the_site_can_charge(write_plan):
+    """4 MW of grid and a 10 MW battery of 4 h where the site needs 4 h: alone it would count 10 MW
+    firm, but only the grid's 4 rated MW can charge it, so firm is 4 + min(10, 4) = 8 MW. Design
+    PUE 3.0, annual 1.25: firm binds, 3.0 x 0.01 b <= 8, b = 266.67, compute 1,066.7 (energy,
+    1.25 x 2.67 = 3.33 MW of the grid's 4, has room; counted at 14 MW the battery let energy bind at
+    b = 320). Its price: 4 / 0.03 = 133.3 PFLOPS-quarters per MW. The battery alone (no grid yet)
+    firms nothing: 0 MW, no rack."""
+    battery = {"id": "battery", "kind": "battery", "phases": [{"online": "2026Q1", "available_mw": 10}],
+               "duration_h": 4, "energy_usd_per_mwh": 0}
+    run = solve_plan(write_plan(site_with([GRID_4MW, battery], firm_duration_h=4, design_pue=3.0)))
+    assert units(run, "beta") == pytest.approx(800 / 3)
+    row = limit(run, "firm_charging", "lab", "2026Q1")
+    assert_binds(row)
+    assert row["shadow_price"] == pytest.approx(400 / 3, rel=TIE_BREAK)
+    assert limit(run, "firm", "lab", "2026Q1")["slack"] == pytest.approx(14 - 8)
+    sites = run.tables.sites.iloc[0]
+    assert (sites["power_firm_mw"], sites["power_peak_mw"]) == pytest.approx((8, 8))
+    assert run.violations == []
+    alone = solve_plan(write_plan(site_with([battery], firm_duration_h=4)))
+    assert alone.tables.sites.iloc[0]["power_firm_mw"] == pytest.approx(0)
