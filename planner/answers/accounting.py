@@ -62,24 +62,23 @@ class Ledger:
         return self.site_peak_mw.get((s, t), 0.0)
 
     def firm_mw(self, plan: Plan, s: int, t: int) -> float:
-        """Firm MW at site s in quarter t, net of the N-1 reserve; the batteries' part no more than
-        the rest of the site's rated MW, which charges them (the `firm_charging` limit)."""
+        """Firm MW at site s in quarter t, net of the N-1 reserve: the tighter of the two limits on
+        the peak, `firm` (every source) and, where batteries count, `firm_charging` (the batteries'
+        part no more than the rest of the site's rated MW, which charges them)."""
+        every_source = self.every_source_firm_mw(plan, s, t)
+        return min(every_source, self.charged_firm_mw(plan, s, t)) if plan.sites[s].has_firm_batteries else every_source
+
+    def every_source_firm_mw(self, plan: Plan, s: int, t: int) -> float:
+        """What the `firm` row holds the peak within: every source's firm MW, net of the reserve."""
         site = plan.sites[s]
-        reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
-        batteries = [g for g, source in enumerate(site.sources) if source.is_battery]
-        others = [g for g in range(len(site.sources)) if g not in batteries]
-        stored = sum(self.source_firm_mw[s, g, t] for g in batteries)
-        if site.has_firm_batteries:
-            stored = min(stored, sum(self.source_rated_mw[s, g, t] for g in others))
-        return sum(self.source_firm_mw[s, g, t] for g in others) + stored - reserve
+        return sum(self.source_firm_mw[s, g, t] for g in range(len(site.sources))) - site.reserve_at(t)
 
     def charged_firm_mw(self, plan: Plan, s: int, t: int) -> float:
         """What the `firm_charging` row holds the peak within: the firm MW of the site's sources
         other than batteries, plus their rated MW, net of the reserve."""
         site = plan.sites[s]
-        reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
         return sum(self.source_firm_mw[s, g, t] + self.source_rated_mw[s, g, t]
-                   for g, source in enumerate(site.sources) if not source.is_battery) - reserve
+                   for g, source in enumerate(site.sources) if not source.is_battery) - site.reserve_at(t)
 
     def spend_usd(self, t: int, kinds: tuple[str, ...] = ("capex", "opex")) -> float:
         """Money spent in quarter t: capex, opex or both."""

@@ -213,9 +213,7 @@ def _check_halls_and_power(plan: Plan, solution: Solution, books: Ledger, check:
             available_mw = sum(books.source_available_mw[s, g, t] for g in range(len(site.sources)))
             check.at_most("site_power", site_key, period, facility_mw, available_mw)
             # Together the two are the peak within `books.firm_mw`, the firm MW reported.
-            reserve = site.reserve_mw[t] if site.reserve_mw else 0.0
-            every_source = sum(books.source_firm_mw[s, g, t] for g in range(len(site.sources))) - reserve
-            check.at_most(FIRM.name, site_key, period, books.peak_mw(s, t), every_source)
+            check.at_most(FIRM.name, site_key, period, books.peak_mw(s, t), books.every_source_firm_mw(plan, s, t))
             if site.has_firm_batteries:
                 check.at_most(FIRM_CHARGING.name, site_key, period, books.peak_mw(s, t),
                               books.charged_firm_mw(plan, s, t))

@@ -233,10 +233,13 @@ class Site:
                 or any(source.firm_share != source.capacity_factor for source in self.sources)
                 or any(mw > 0 for mw in self.reserve_mw))
 
+    def reserve_at(self, t: int) -> float:
+        """MW held back for an N-1 reserve in quarter t (0 without one)."""
+        return self.reserve_mw[t] if self.reserve_mw else 0.0
+
     def firm_mw(self, t: int) -> float:
         """Firm MW in quarter t before expansions, net of the reserve."""
-        reserve = self.reserve_mw[t] if self.reserve_mw else 0.0
-        return sum(source.firm_mw(t) for source in self.sources) - reserve
+        return sum(source.firm_mw(t) for source in self.sources) - self.reserve_at(t)
 
     @property
     def has_firm_batteries(self) -> bool:
@@ -247,8 +250,7 @@ class Site:
         """What is firm in quarter t before expansions, net of the reserve, if the batteries firm no
         more than the rest of the site's rated MW (what can charge them): that rest's firm MW plus
         its rated MW."""
-        reserve = self.reserve_mw[t] if self.reserve_mw else 0.0
-        return sum(s.firm_mw(t) + s.rated_mw(t) for s in self.sources if not s.is_battery) - reserve
+        return sum(s.firm_mw(t) + s.rated_mw(t) for s in self.sources if not s.is_battery) - self.reserve_at(t)
 
 
 @dataclass(frozen=True)

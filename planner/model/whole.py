@@ -82,7 +82,7 @@ class WholeColumns:
     """Boolean mask over the LP's columns."""
     modules: np.ndarray
     """Searched as modules are: hall modules, and units of generation."""
-    priced_free: np.ndarray | None = None
+    priced_free: np.ndarray
     """Of `modules`, those the pricing LP leaves free (units of generation: so that a binding limit
     on what may be built is priced, and its step re-solved, as it was before they came whole)."""
 
@@ -288,9 +288,6 @@ def pricing_lp(lp: LinearProgram, whole: WholeColumns, values: np.ndarray) -> Li
     """The LP that prices a whole plan's limits: its modules and yes-or-no choices fixed as the plan
     has them, its units free to move in fractions. (The LP with every unit fixed too prices only
     what is left free, dispatch and leases; the relaxation prices another plan's limits.)"""
-    fixed = (lp.col_integer & ~whole.units) | whole.modules
-    if whole.priced_free is not None:
-        fixed &= ~whole.priced_free
-    columns = np.flatnonzero(fixed)
+    columns = np.flatnonzero(((lp.col_integer & ~whole.units) | whole.modules) & ~whole.priced_free)
     return replace(lp, col_integer=np.zeros_like(lp.col_integer)).with_columns_fixed(columns,
                                                                                      np.round(values[columns]))
