@@ -48,6 +48,10 @@ class SolverOptions:
     max_nodes: int | None = None
     """Stop a MILP's branch and bound after this many nodes: a limit on work that, unlike a time
     limit, ends at the same plan on any machine."""
+    plan_heuristics: bool = True
+    """False: HiGHS's heuristics that look for plans (sub-MIPs from the root's reduced costs, and
+    every heuristic in the tree) stay off. For a search wanted for its bound, whose plans the
+    branching finds anyway: on Louisiana's modules they cost more than the tree they save."""
 
 
 @dataclass
@@ -105,13 +109,8 @@ def row_scale(lp: LinearProgram) -> np.ndarray | None:
     return lp.money_row_scale if lp.is_mip or uses_ipm(lp) else None
 
 
-def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) -> Any:
-    """A `highspy.Highs` holding `lp`, its options set (IPM for large LPs, its money rows then
-    scaled: `row_scale`); with `names`, the columns and rows named (for MPS files). `run_highs`
-    reads the answer back in the LP's own units."""
-    import highspy  # noqa: PLC0415
-
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+def _set_options(highs: Any, lp: LinearProgram, options: SolverOptions) -> None:
+    """HiGHS's options for `lp` as `options` asks."""
     highs.setOptionValue("output_flag", options.log)
     highs.setOptionValue("threads", options.threads)
     if options.time_limit_s is not None:
@@ -123,8 +122,21 @@ def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) 
     if lp.is_mip:
         highs.setOptionValue("mip_heuristic_run_rins", False)
         highs.setOptionValue("mip_heuristic_run_rens", False)
+        if not options.plan_heuristics:
+            highs.setOptionValue("mip_heuristic_run_root_reduced_cost", False)
+            highs.setOptionValue("mip_heuristic_effort", 0.0)
     if uses_ipm(lp):
         highs.setOptionValue("solver", "ipm")
+
+
+def highs_model(lp: LinearProgram, options: SolverOptions, names: bool = False) -> Any:
+    """A `highspy.Highs` holding `lp`, its options set (IPM for large LPs, its money rows then
+    scaled: `row_scale`); with `names`, the columns and rows named (for MPS files). `run_highs`
+    reads the answer back in the LP's own units."""
+    import highspy  # noqa: PLC0415
+
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    _set_options(highs, lp, options)
     m, n = lp.shape
     empty = np.zeros(0, dtype=np.int32)
     highs.addCols(n, lp.cost, lp.col_lower, lp.col_upper, 0, empty, empty, np.zeros(0))

@@ -249,7 +249,18 @@ def whole_columns(model: Model) -> WholeColumns | None:
     generation = np.zeros(n, dtype=bool)
     generation[model.ids("blk")] = True
     modules |= generation
-    return WholeColumns(units, modules, generation) if units.any() or modules.any() else None
+    runs = (*_runs(model.mod, model.first_id.get("mod", 0)), *_runs(model.blk, model.first_id.get("blk", 0)))
+    return WholeColumns(units, modules, generation, runs) if units.any() or modules.any() else None
+
+
+def _runs(keys: list[tuple[int, int, int]], first: int) -> list[np.ndarray]:
+    """Columns keyed (site, hall or source, quarter) from column `first`, as runs of one hall or source in
+    quarter order (those of two quarters or more)."""
+    by_place: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for offset, (site, place, quarter) in enumerate(keys):
+        by_place.setdefault((site, place), []).append((quarter, first + offset))
+    return [np.array([column for _, column in sorted(run)], dtype=np.int64)
+            for run in by_place.values() if len(run) > 1]
 
 
 def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -> SolveResult:

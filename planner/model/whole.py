@@ -7,20 +7,21 @@ in thousands and round at almost no cost. So the search goes, each step a solve 
 1. The LP relaxation (units and modules continuous; yes-or-no choices stay binary). Its objective
    is the bound no whole plan can beat.
 2. The modules made whole, each choice fixed in turn while the units are re-optimised as an LP:
-   every fraction rounded up (keeps every unit the LP placed), then (only where step 4 cannot
-   run: it weighs them all) the best choice of up or down for each fractional module (a small
-   MILP, the units still fractional), to nearest and down.
+   every fraction rounded up (keeps every unit the LP placed), then to nearest and down (only where
+   step 4 cannot run: it weighs every choice of module).
 3. For each, the units rounded in the LP's own neighbourhood: a MILP in which every unit column
    may only take the whole number just below or just above its LP value, the modules fixed
    (Berthold's RENS, "Relaxation enforced neighborhood search", 2007). It is tiny after presolve.
 4. The first plan within the target gap is kept, else the best. When its gap to the LP's bound
    exceeds the target, the LP's bound may be what is loose: where modules are large (Louisiana's
    buildings), no whole plan comes within 1.3% of it. Then the modules alone are searched: a MILP
-   with whole modules and fractional units, started from the best plan. It is a relaxation of the
-   whole problem, so its proven bound is a bound for every whole plan, and tighter than the LP's;
-   its modules, with the units rounded as in 3, make the next plan.
+   with whole modules and fractional units, started from the best plan, branching on each hall's
+   running total of modules rather than on one quarter's starts (`planner.model.running_totals`).
+   It is a relaxation of the whole problem, so its proven bound is a bound for every whole plan,
+   and tighter than the LP's; its modules, with the units rounded as in 3, make the next plan.
 5. Only when that plan is still above the target gap, and the LP is small enough to search, does a
-   MILP over everything run, started from the best plan (`setSolution`), stopping at the target gap
+   MILP over everything run (modules in running totals again), started from the best plan
+   (`setSolution`), stopping at the target gap
    or the time limit; its proven bound then replaces the others when tighter.
 
 Every step is deterministic for one LP (HiGHS with a fixed thread count), so a what-if that changes
@@ -36,6 +37,7 @@ import numpy as np
 
 from planner.model.highs_run import IPM_FROM_COLUMNS, Answer, SolverOptions, Status, highs_model, run_highs
 from planner.model.lp import LinearProgram
+from planner.model.running_totals import Runs, in_totals, increments_of, totals_of
 
 SEARCHED = "branch and bound"
 """`WholeAnswer.method` when the rounded plans were not good enough and HiGHS's search ran."""
@@ -58,17 +60,11 @@ is meant to be quick, and a node limit (unlike a time limit) gives the same plan
 SEARCH_AFTER_ROUNDINGS = 1
 """Where the modules can be searched (an LP below `IPM_FROM_COLUMNS` columns), the roundings stop
 after every module rounded up (one LP, and the plan itself where it is close enough): the other
-roundings are fixed choices the search weighs anyway. The best up-or-down choice, a MILP of its
-own, cost Louisiana as much as it saved the search that started from it, and its plan was no
-better."""
+roundings are fixed choices the search weighs anyway."""
 
 SEARCH_TIME_LIMIT_S = 10.0
 """The branch and bound's time limit when the user set none: it starts from a whole plan, so it
 only ever improves on one; a plan it leaves above the target gap says so (status and gap)."""
-
-MODULE_CHOICE_GAP = 1e-4
-"""The gap at which the choice of rounding each module up or down stops: a tenth of `WHOLE_GAP`'s
-tenth, so that the units' rounding has the rest."""
 
 WHOLE_TOLERANCE = 1e-6
 """An LP value within this of a whole number is that number (HiGHS's own integrality tolerance)."""
@@ -85,6 +81,9 @@ class WholeColumns:
     priced_free: np.ndarray
     """Of `modules`, those the pricing LP leaves free (units of generation: so that a binding limit
     on what may be built is priced, and its step re-solved, as it was before they came whole)."""
+    runs: Runs
+    """Of `modules`, the starts that add up over quarters (one run per hall and power source): the
+    searches branch on their running totals (`planner.model.running_totals`)."""
 
     @property
     def mask(self) -> np.ndarray:
@@ -176,7 +175,8 @@ def solve_whole(
     if best.short and searchable and whole.modules.any():
         modules = replace(relaxed, col_integer=relaxed.col_integer | whole.modules)
         # Half the target gap, so that rounding the units has the other half.
-        searched = run(modules, replace(options, gap=target / 2, time_limit_s=limit), start)
+        wanted = replace(options, gap=target / 2, time_limit_s=limit, plan_heuristics=False)  # for its bound
+        searched = _run_in_totals(run, modules, whole.runs, wanted, start)
         if searched.status in (Status.OPTIMAL, Status.FEASIBLE):
             best.tighten(searched.best_bound)
         if searched.values is not None:
@@ -184,7 +184,7 @@ def solve_whole(
             best.offer(_whole_units(lp, relaxed, whole, rounded, options, run), MODULES_SEARCHED)
     if best.short and searchable:
         start = None if best.plan is None else best.plan.values
-        searched = run(lp, replace(options, gap=target, time_limit_s=limit), start)
+        searched = _run_in_totals(run, lp, whole.runs, replace(options, gap=target, time_limit_s=limit), start)
         best.offer(searched, SEARCHED)
         best.tighten(searched.best_bound)
         if best.plan is None:
@@ -198,12 +198,24 @@ def solve_whole(
     return WholeAnswer(found, relaxation, best.method)
 
 
+def _run_in_totals(run: Run, lp: LinearProgram, runs: Runs, options: SolverOptions,
+                   start: np.ndarray | None) -> Answer:
+    """`run` on `lp` with its runs of starts searched as running totals: the same plans, found in
+    fewer nodes; the answer's values are `lp`'s."""
+    if not runs:
+        return run(lp, options, start)
+    answer = run(in_totals(lp, runs), options, None if start is None else totals_of(start, runs))
+    if answer.values is not None:
+        answer.values = increments_of(answer.values, runs)
+    return answer
+
+
 def _round(best: _Best, relaxed: LinearProgram, values: np.ndarray, whole: WholeColumns, options: SolverOptions,
            run: Run, most: int | None) -> None:
     """Offer `best` the plans of the LP's module roundings (steps 2 and 3), until one is within the
     target gap, or after `most` of them (where the module search follows: it finds at least what
     the later roundings would)."""
-    for tried, rounded in enumerate(_module_roundings(relaxed, values, whole, options, run), start=1):
+    for tried, rounded in enumerate(_module_roundings(values, whole), start=1):
         best.offer(_whole_units(best.lp, relaxed, whole, rounded, options, run), ROUNDED)
         if not best.short or (most is not None and tried >= most):
             break  # good enough, or the search takes over: the next rounding costs more solves
@@ -218,28 +230,12 @@ def _better(lp: LinearProgram, a: Answer, b: Answer) -> bool:
     return _objective(a) > _objective(b) if lp.maximize else _objective(a) < _objective(b)
 
 
-def _module_roundings(
-    relaxed: LinearProgram, values: np.ndarray, whole: WholeColumns, options: SolverOptions, run: Run
-) -> Iterator[np.ndarray]:
-    """Whole module counts near the relaxation's, best first, each made only when asked for:
-    every fraction rounded up (keeps every unit the LP placed; one LP to check); the best choice of
-    up or down for each (a MILP over those choices alone, units still fractional; not for an LP of
-    `IPM_FROM_COLUMNS` columns or more); then every fraction to nearest, and down."""
+def _module_roundings(values: np.ndarray, whole: WholeColumns) -> Iterator[np.ndarray]:
+    """Whole module counts near the relaxation's, best first: every fraction rounded up (keeps
+    every unit the LP placed), then to nearest, and down."""
     x = values[whole.modules]
-    up, down = np.ceil(x - WHOLE_TOLERANCE), np.floor(x + WHOLE_TOLERANCE)
-    tried: list[np.ndarray] = [up]
-    yield up
-    if np.array_equal(up, down):
-        return
-    chosen: list[np.ndarray] = []
-    if relaxed.shape[1] < IPM_FROM_COLUMNS:  # above, each node of the choice's search is a large LP
-        lower, upper = relaxed.col_lower.copy(), relaxed.col_upper.copy()
-        lower[whole.modules], upper[whole.modules] = down, up
-        choices = replace(relaxed, col_lower=lower, col_upper=upper,
-                          col_integer=relaxed.col_integer | whole.modules)
-        answer = run(choices, replace(options, gap=MODULE_CHOICE_GAP), None)
-        chosen = [] if answer.values is None else [np.round(answer.values[whole.modules])]
-    for rounded in [*chosen, np.round(x), down]:
+    tried: list[np.ndarray] = []
+    for rounded in (np.ceil(x - WHOLE_TOLERANCE), np.round(x), np.floor(x + WHOLE_TOLERANCE)):
         if not any(np.array_equal(rounded, r) for r in tried):
             tried.append(rounded)
             yield rounded
