@@ -37,10 +37,10 @@ MAX_VALUES = 100_000
 hold in all, aliases and repeated includes counted each time, as the reader counts them. The largest plan
 `plan generate` writes holds 78,745 (2,000 sites, 166 parts and one quarter, the most `MAX_SITES` and the
 LP's size cap allow; 1.25 MB), the shipped plans at most 413, a detailed campus 100 to 300. Reading costs
-4 to 9 us and about 400 bytes a value, so this bounds what any file costs before the schema sees it: about
-0.5 s and 40 MB. A dense file (`[1,1,...]`, 2 bytes a value) reaches it in 200 kB; at 200,000 it cost
-2.1-2.8 s and 194 MB to refuse. A file of far more is refused before it is read, by a count of its separators
-or of its YAML events (`planner.inputs.prescan`)."""
+4 to 10 us and about 400 bytes a value, so this bounds what any file costs before the schema sees it: 0.5
+to 1 s and 40 to 55 MB (load_file, fresh process). A dense file (`[1,1,...]`, 2 bytes a value) reaches it
+in 200 kB; at 200,000 it cost 2.1-2.8 s and 194 MB to refuse. A file of far more is refused before it is
+read, by a count of its separators or of its YAML events (`planner.inputs.prescan`)."""
 MAX_SITES = 2_000
 """Sites a plan may hold: far more than any fleet (tens of campuses), and, with one part and one
 quarter, about what `MAX_VALUES` and the LP's size cap (`planner.model.size`) allow."""
