@@ -23,6 +23,7 @@ import yaml
 
 from planner.errors import InputError, Position, Problem, path_to_key
 from planner.inputs.gate import not_a_file, printable, read_input, resolve_inside
+from planner.inputs.prescan import refuse_by_events, refuse_by_separators, too_many_values
 
 MAX_FILE_BYTES = 32_000_000
 """Bytes read of one file at most, whatever it claims (a 2,000-site plan is about 1.2 MB); what is read
@@ -31,17 +32,21 @@ MAX_EXPANSION = 10
 """Aliases may expand a document to at most this many times its own nodes..."""
 MIN_NODE_BUDGET = 10_000
 """...or to this many nodes, whichever is more: a "billion laughs" file stops here, fast."""
-MAX_VALUES = 200_000
+MAX_VALUES = 100_000
 """Values (each number, text, list and mapping; keys are not counted) a plan and the files it includes may
-hold in all, aliases and repeated includes counted each time, as the reader counts them. Reading costs
-about 10 us and 400 bytes a value, so this bounds what a plan costs before the schema sees it: about 2 s
-and 80 MB. The largest plan `plan generate` writes (`MAX_SITES` sites) holds about 76,000 (and 122,000
-separators). A file of far more (a 10 MB file of 20,000 invalid sites holds 1.8 million: 35 s and 1.3 GB
-to compose as nodes) is refused by a count of its separators, unread (`SEPARATORS_PER_VALUE`)."""
+hold in all, aliases and repeated includes counted each time, as the reader counts them. The largest plan
+`plan generate` writes holds 78,745 (2,000 sites, 166 parts and one quarter, the most `MAX_SITES` and the
+LP's size cap allow; 1.25 MB), the shipped plans at most 413, a detailed campus 100 to 300. Reading costs
+4 to 10 us and about 400 bytes a value, so this bounds what any file costs before the schema sees it: 0.5
+to 1 s and 40 to 55 MB (load_file, fresh process). A dense file (`[1,1,...]`, 2 bytes a value) reaches it
+in 200 kB; at 200,000 it cost 2.1-2.8 s and 194 MB to refuse. A file of far more is refused before it is
+read, by a count of its separators or of its YAML events (`planner.inputs.prescan`)."""
 MAX_SITES = 2_000
 """Sites a plan may hold: far more than any fleet (tens of campuses), and, with one part and one
 quarter, about what `MAX_VALUES` and the LP's size cap (`planner.model.size`) allow."""
-MAX_DEPTH = 64
+MAX_DEPTH = 32
+"""Lists and mappings nested at most this deep in one file: a plan nests 7 (a site's power source's
+phases); each level deeper adds to what every value under it costs (its key path)."""
 MAX_INCLUDE_DEPTH = 8
 MAX_ITEMS = MAX_SITES
 """Items of one list, or keys of one mapping: the longest list the schema takes (sites). A longer
@@ -62,7 +67,6 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 # Every implicit resolver is dropped: a plain scalar's type is decided by `_scalar` below.
 _Loader.yaml_implicit_resolvers = {}
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
@@ -74,6 +78,10 @@ _SPECIAL_FLOAT = {
     ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
 }
 """YAML 1.2 core's infinities (each sign, each spelling) and not-a-numbers."""
+_WORDS: dict[str, Any] = {"": None, "~": None, "null": None, "Null": None, "NULL": None, **_BOOL, **_SPECIAL_FLOAT}
+"""Plain scalars that are not text: nulls, booleans, infinities and not-a-numbers (none reads as a number)."""
+_NUMBER_STARTS = frozenset("+-.0123456789")
+"""The first characters of every scalar `_INT`, `_HEX` and `_FLOAT` match."""
 _MAX_INT_DIGITS = 30
 _TAG = "tag:yaml.org,2002:"
 _TAGS_OF: dict[type, frozenset[str]] = {
@@ -130,10 +138,10 @@ def _scalar(text: str, style: str | None) -> Any:
     """A scalar by YAML 1.2 core rules; quoted and block scalars are always strings."""
     if style in ("'", '"', "|", ">"):
         return text
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
+    if text in _WORDS:
+        return _WORDS[text]
+    if text[:1] not in _NUMBER_STARTS:  # most text: no number can start so
+        return text
     if _INT.match(text):
         if len(text.lstrip("+-")) > _MAX_INT_DIGITS:
             return float(text)  # a 1,000-digit integer becomes a huge float, refused by bounds
@@ -142,8 +150,6 @@ def _scalar(text: str, style: str | None) -> Any:
         return int(text, 16)
     if _FLOAT.match(text):
         return float(text)
-    if text in _SPECIAL_FLOAT:
-        return _SPECIAL_FLOAT[text]
     return text
 
 
@@ -238,11 +244,22 @@ class _Reader:
             raise self._too_large(event, path)
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event, path)
-        assert isinstance(event, yaml.NodeEvent)
-        self._count_values(event, path, 1)
+        self.nodes += 1
+        if self.nodes > self.budget:
+            raise self._too_many(event, path)
         self.written += 1
+        if isinstance(event, yaml.ScalarEvent) and event.tag is None and event.anchor is None:
+            # Most nodes are such scalars: read without the checks below, and a mapping's value without a
+            # position of its own (its key's is recorded).
+            if path not in self.positions:
+                mark = event.start_mark
+                self.record(path, Position(self.display, mark.line + 1, mark.column + 1) if mark else
+                            Position(self.display, 1, 1))
+            return _scalar(event.value, event.style)
+        assert isinstance(event, yaml.NodeEvent)
         started, nodes = len(self.recorded), self.nodes
-        self.record(path, self.position(event))
+        if path not in self.positions:
+            self.record(path, self.position(event))
         tag = getattr(event, "tag", None)  # a node's explicit tag (`!!python/object`, `!!str`), if any
         value: Any = None
         if tag not in (None, "!") and tag not in _TAGS_OF[type(event)]:
@@ -284,13 +301,14 @@ class _Reader:
         self.anchors[str(event.anchor)] = anchored
 
     def _count_values(self, event: yaml.Event, path: KeyPath, more: int) -> None:
-        """Count `more` values read (or repeated by an alias), within `MAX_VALUES` for the whole document
-        (includes too) and, for what aliases repeat, `MAX_EXPANSION` times what is written."""
+        """Count `more` values repeated by an alias, within `MAX_VALUES` for the whole document (includes
+        too) and, for what aliases repeat, `MAX_EXPANSION` times what is written."""
         self.nodes += more
         if self.nodes > self.budget:
-            raise InputError([Problem(self.position(event), path_to_key(path), (
-                f"expected at most {MAX_VALUES:,} values (numbers, texts, lists and mappings) in the plan and the "
-                f"files it includes, found more: split the plan, or generate a smaller one"))])
+            raise self._too_many(event, path)
+
+    def _too_many(self, event: yaml.Event, path: KeyPath) -> InputError:
+        return too_many_values(self.position(event), path_to_key(path), MAX_VALUES)
 
     def _alias(self, event: yaml.AliasEvent, path: KeyPath) -> Any:
         anchored = self.anchors.get(event.anchor or "")
@@ -309,8 +327,9 @@ class _Reader:
         out: dict[str, Any] = {}
         entries = 0
         while not parser.check_event(yaml.MappingEndEvent):
+            if entries == MAX_ITEMS:
+                raise self._too_long(start, path, "keys")
             entries += 1
-            self._count(start, path, entries, "keys")
             key_event = parser.peek_event()
             key = self._key(key_event)
             if key is None:
@@ -353,16 +372,17 @@ class _Reader:
 
     def _sequence(self, start: yaml.SequenceStartEvent, path: KeyPath, depth: int) -> list[Any]:
         out: list[Any] = []
-        while not self.parser.check_event(yaml.SequenceEndEvent):
-            self._count(start, path, len(out) + 1, "items")
-            out.append(self.node((*path, len(out)), depth + 1))
+        at_end, node = self.parser.check_event, self.node  # looked up once: a list may hold 2,000 items
+        while not at_end(yaml.SequenceEndEvent):
+            if len(out) == MAX_ITEMS:
+                raise self._too_long(start, path, "items")
+            out.append(node((*path, len(out)), depth + 1))
         self.parser.get_event()
         return out
 
-    def _count(self, start: yaml.Event, path: KeyPath, entries: int, what: str) -> None:
-        if entries > MAX_ITEMS:
-            raise InputError([Problem(self.position(start), path_to_key(path),
-                                      f"expected at most {MAX_ITEMS:,} {what}, found more")])
+    def _too_long(self, start: yaml.Event, path: KeyPath, what: str) -> InputError:
+        return InputError([Problem(self.position(start), path_to_key(path),
+                                   f"expected at most {MAX_ITEMS:,} {what}, found more")])
 
     def _skip(self) -> None:
         """Read past the next node, whole, without building it."""
@@ -407,28 +427,6 @@ def _text(raw: bytes, display: str) -> str:
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         message = f"expected UTF-8 text, found the byte 0x{raw[error.start]:02x}"
         raise InputError([Problem(Position(display, line, column), "", message)]) from None
-
-
-SEPARATORS_PER_VALUE = 3
-"""Separators (commas, colons, line ends) a value may bring: `"key": 1,` and a line end in JSON, a
-colon and a line end in YAML. A file with more than this many times `MAX_VALUES` is refused unread;
-one with fewer is read, and its values counted exactly as they are."""
-
-
-def _refuse_too_many_values(text: str, display: str) -> None:
-    """Refuse, before reading, text that would hold far more than MAX_VALUES values. Every value but the
-    first is preceded by a separator (a comma, a colon or a line end), so their count, taken in C by
-    `str.count`, bounds the values a file can hold to within a small factor; the reader counts them
-    exactly.
-
-    Raises:
-        InputError: The separators are more than `SEPARATORS_PER_VALUE` x `MAX_VALUES`.
-    """
-    separators = text.count(",") + text.count(":") + text.count("\n") + text.count("\r")
-    if separators > SEPARATORS_PER_VALUE * MAX_VALUES:
-        message = (f"expected at most {MAX_VALUES:,} values (numbers, texts, lists and mappings), found "
-                   f"{separators:,} separators (commas, colons, line ends): split the plan, or generate a smaller one")
-        raise InputError([Problem(Position(display, 1, 1), "", message)])
 
 
 def load_file(path: Path, root: Path | None = None) -> Document:
@@ -495,9 +493,11 @@ def _load_into(path: Path, root: Path, document: Document, prefix: KeyPath, dept
         document.files.append(path)
         document.digests[path] = hashlib.sha256(raw).hexdigest()
         text = _text(raw, display)
-    _refuse_too_many_values(text, display)
     # One budget for the plan and every file it includes, each include counted each time it is read.
-    reader = _Reader(text, display, MAX_VALUES - document.values)
+    budget = MAX_VALUES - document.values
+    refuse_by_separators(text, display, MAX_VALUES)
+    refuse_by_events(text, display, budget, MAX_VALUES)
+    reader = _Reader(text, display, budget)
     found, data = reader.document()
     document.values += reader.nodes
     if not found:

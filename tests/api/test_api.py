@@ -134,14 +134,14 @@ def test_a_bad_argument_is_an_input_error_that_names_it(plan, result, call, name
 
 
 def test_a_mapping_or_an_override_past_the_values_a_file_may_hold_is_refused_before_it_is_read(plan):
-    """200,001 values, one past `loading.MAX_VALUES`: refused by a count that stops there, before the
+    """100,001 values, one past `loading.MAX_VALUES`: refused by a count that stops there, before the
     mapping is dumped and parsed (300,000 sites took 16 s and 415 MB to be refused after)."""
     from planner.inputs.loading import MAX_VALUES  # noqa: PLC0415
 
     too_many = list(range(MAX_VALUES))  # with the list itself, one value past the limit
-    with pytest.raises(planner.InputError, match=r"^sites: expected at most 200,000 values|^source: expected at most"):
+    with pytest.raises(planner.InputError, match=r"^sites: expected at most 100,000 values|^source: expected at most"):
         planner.load_plan({**base_plan(), "sites": too_many})
-    with pytest.raises(planner.InputError, match=r"^policy\.exclude: expected at most 200,000 values"):
+    with pytest.raises(planner.InputError, match=r"^policy\.exclude: expected at most 100,000 values"):
         plan.with_overrides({"policy.exclude": too_many})
 
 
