@@ -290,6 +290,13 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
     started = time.perf_counter()
     if warm is not None and answer.status == Status.OPTIMAL and not lp.is_mip:
         warm.keep(lp, highs.getBasis())
+    keep = lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS
+    if not keep:
+        # The answer is in arrays: HiGHS frees the model before they become Python objects (values
+        # by key, duals and slacks by row name), which would otherwise pile on top of HiGHS's working
+        # memory, a large plan's peak (15 MB more at 300 sites: bench/README.md).
+        highs = None
+        release_freed_memory()
     result = _result(model, answer, info, seconds)
     result.whole_method = method
     if result.solution is not None and lp.is_mip:
@@ -300,14 +307,12 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
         if whole is not None and answer.values is not None and result.duals_note == INTEGER_DUALS_NOTE:
             pricing = pricing_lp(lp, whole, answer.values)
             _take_pricing(model, result, answer, run_highs(highs_model(pricing, options), pricing))
+        if not keep:
+            highs = None  # as above
+            release_freed_memory()
     if result.solution is not None:
         _read_duals(model, result, answer)
-    if lp.shape[1] <= KEEP_HIGHS_UP_TO_COLUMNS:
-        model.highs = highs
-    else:
-        model.highs = None
-        del highs  # the last reference: HiGHS frees the model, then the pages go back to the OS
-        release_freed_memory()
+    model.highs = highs
     seconds["read_back"] = time.perf_counter() - started
     return result
 

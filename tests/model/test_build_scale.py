@@ -175,13 +175,28 @@ def test_solve_keeps_a_small_models_highs_for_re_solves(plans: dict[str, Plan]) 
     assert (model.highs.getNumRow(), model.highs.getNumCol()) == model.shape
 
 
-def test_a_large_models_highs_is_released_after_read_back(plans: dict[str, Plan], monkeypatch) -> None:
+def test_a_large_models_highs_is_released_before_its_answer_becomes_python_objects(
+        plans: dict[str, Plan], monkeypatch) -> None:
+    """The values by key and the duals by row name are made once HiGHS has let go of its model, so
+    that they never add to HiGHS's working memory, a large plan's peak."""
+    events: list[str] = []
+
+    def recorded(name, function):
+        def call(*args, **kwargs):
+            events.append(name)
+            return function(*args, **kwargs)
+        return call
+
     monkeypatch.setattr(solve_module, "KEEP_HIGHS_UP_TO_COLUMNS", 10)
+    monkeypatch.setattr(solve_module, "release_freed_memory", recorded("released", lambda: True))
+    monkeypatch.setattr(solve_module, "read_solution", recorded("values", solve_module.read_solution))
+    monkeypatch.setattr(solve_module, "_read_duals", recorded("duals", solve_module._read_duals))
     model = build_model(plans["generated"])
     result = solve(model)
     assert result.has_plan
-    assert result.duals  # read before HiGHS went
+    assert result.duals  # the answer's arrays outlive the model
     assert model.highs is None
+    assert events == ["released", "values", "duals"]
 
 
 def test_generated_plan_matches_the_linopy_peer(plans: dict[str, Plan]) -> None:
