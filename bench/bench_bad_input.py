@@ -33,6 +33,7 @@ AT_THE_CAP = {
        for shape in UNITS for shape_mb in (1, 4, 31) for block in (False, True)
        if not (block and shape == "empty lists")},
     "one-character scalars at the cap (100,000 values)": (dense_file("one-character scalars", MAX_VALUES), ""),
+    "one-character scalars, one value past the cap": (dense_file("one-character scalars", MAX_VALUES + 1), ""),
     "tiny mappings at the cap (100,000 values)": (dense_file("tiny mappings", MAX_VALUES), ""),
     "tiny mappings, one value past the cap": (dense_file("tiny mappings", MAX_VALUES + 1), ""),
 }
