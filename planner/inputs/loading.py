@@ -251,10 +251,8 @@ class _Reader:
         if isinstance(event, yaml.ScalarEvent) and event.tag is None and event.anchor is None:
             # Most nodes are such scalars: read without the checks below, and a mapping's value without a
             # position of its own (its key's is recorded).
-            if path not in self.positions:
-                mark = event.start_mark
-                self.record(path, Position(self.display, mark.line + 1, mark.column + 1) if mark else
-                            Position(self.display, 1, 1))
+            if path not in self.positions:  # checked before the Position is made: most paths have their key's
+                self.record(path, self.position(event))
             return _scalar(event.value, event.style)
         assert isinstance(event, yaml.NodeEvent)
         started, nodes = len(self.recorded), self.nodes
