@@ -6,8 +6,8 @@ The LP counts modules (and units of generation) by the quarter they are started 
 search space thinly (a module may move to the quarter before or after at almost no cost), so
 branch and bound spends its nodes moving starts around. With the running totals as columns,
 `y_t = x_1 + ... + x_t`, the same problem (every whole `x` is a whole `y` and back) lets
-HiGHS branch on "at most / at least N modules by quarter t". On Louisiana's search over its
-modules this takes a few nodes instead of a hundred (bench/README.md, bench_whole).
+HiGHS branch on "at most / at least N modules by quarter t": Louisiana's module search then
+proves its own optimum, in fewer LP iterations (the figures are in bench/README.md, bench_whole).
 
 Each run's starts keep their bounds as rows, `lower_t <= y_t - y_{t-1} <= upper_t`.
 """
