@@ -32,7 +32,7 @@ from planner.model.memory import release_freed_memory
 from planner.model.native_output import diverted_stdout
 from planner.model.solution import Solution
 from planner.model.variables import Model
-from planner.model.whole import WholeColumns, pricing_lp, solve_whole
+from planner.model.whole import WholeColumns, linear_relaxation, pricing_lp, solve_whole
 from planner.tolerances import SOLVER_NOISE
 
 log = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
         raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
     info = SolverInfo("HiGHS", highs_version())
     whole = whole_columns(model)
-    first = lp if whole is None else replace(lp, col_integer=lp.col_integer & ~whole.mask)  # LP or relaxation
+    first = lp if whole is None else linear_relaxation(lp)  # the LP, or the whole search's step 1
     highs = highs_model(first, options)
     if warm is not None and warm.fits(lp) and not lp.is_mip:
         highs.setBasis(warm.basis)

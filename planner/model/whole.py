@@ -4,8 +4,9 @@ A MILP over every unit and module proves its answer but costs 25-90 times the LP
 plans (bench/README.md). Most of that work is spent on a handful of fractional modules; units come
 in thousands and round at almost no cost. So the search goes, each step a solve of its own:
 
-1. The LP relaxation (units and modules continuous; yes-or-no choices stay binary). Its objective
-   is the bound no whole plan can beat.
+1. The LP relaxation: every column continuous, the yes-or-no choices (training clusters, software
+   stacks) too. Its objective is a bound no whole plan can beat. (Keeping the choices binary, a
+   MILP of its own, costs 3-6 times the LP and left every shipped plan's bound where it was.)
 2. The modules made whole, each choice fixed in turn while the units are re-optimised as an LP:
    every fraction rounded up (keeps every unit the LP placed), then to nearest and down (only where
    step 4 cannot run: it weighs every choice of module).
@@ -15,14 +16,18 @@ in thousands and round at almost no cost. So the search goes, each step a solve 
 4. The first plan within the target gap is kept, else the best. When its gap to the LP's bound
    exceeds the target, the LP's bound may be what is loose: where modules are large (Louisiana's
    buildings), no whole plan comes within 1.3% of it. Then the modules alone are searched: a MILP
-   with whole modules and fractional units, started from the best plan, branching on each hall's
-   running total of modules rather than on one quarter's starts (`planner.model.running_totals`).
-   It is a relaxation of the whole problem, so its proven bound is a bound for every whole plan,
-   and tighter than the LP's; its modules, with the units rounded as in 3, make the next plan.
-5. Only when that plan is still above the target gap, and the LP is small enough to search, does a
-   MILP over everything run (modules in running totals again), started from the best plan
-   (`setSolution`), stopping at the target gap
-   or the time limit; its proven bound then replaces the others when tighter.
+   with whole modules, fractional units and fractional choices, branching on each hall's running
+   total of modules rather than on one quarter's starts (`planner.model.running_totals`). It is a
+   relaxation of the whole problem, so its proven bound is a bound for every whole plan, and
+   tighter than the LP's; its modules make the next plan, the units rounded within one unit of the
+   search's own (where that has no plan, as in 3). Where racks are few and large, that rounding may
+   lose more than the target gap (a generated plan of 12 sites: 0.12%): then they are rounded
+   again one unit wider, stopping at the first plan within the target.
+5. Only when that plan is still above the target gap, the LP is small enough to search and the
+   module search ended within the time limit (the MILP over everything holds it), does a MILP over
+   everything run (modules in running totals again), started from the best plan (`setSolution`),
+   stopping at the target gap or the time limit; its proven bound then replaces the others when
+   tighter. Steps 4 and 5 share one time limit.
 
 Every step is deterministic for one LP (HiGHS with a fixed thread count), so a what-if that changes
 one bound gets exactly the plan the same search finds for the re-solved step (`ranging`).
@@ -30,6 +35,7 @@ one bound gets exactly the plan the same search finds for the re-solved step (`r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -53,6 +59,15 @@ NEIGHBOURHOODS = (0.0, 10.0)
 rounded: first not at all (RENS); where that has no plan (a spend floor and a spend cap both tight,
 say), ten units either way."""
 
+WIDER_BY = 1.0
+"""How far beyond the floor and ceiling of the module search's units the second rounding of step 4
+may move them (wider costs more: ten units took 1.7 s on a 12-site generated plan, and found less
+in its 200 nodes than one unit did in 0.7 s)."""
+
+TARGET_MARGIN = 0.9
+"""A rounding that stops at its first plan within the target gap aims at this share of the target,
+so that its plan is not judged short by a rounding error of the objective."""
+
 NEIGHBOURHOOD_NODES = 200
 """A rounding's branch and bound stops after this many nodes, with the best plan it holds: rounding
 is meant to be quick, and a node limit (unlike a time limit) gives the same plan on any machine."""
@@ -63,8 +78,9 @@ after every module rounded up (one LP, and the plan itself where it is close eno
 roundings are fixed choices the search weighs anyway."""
 
 SEARCH_TIME_LIMIT_S = 10.0
-"""The branch and bound's time limit when the user set none: it starts from a whole plan, so it
-only ever improves on one; a plan it leaves above the target gap says so (status and gap)."""
+"""The time limit of the searches (steps 4 and 5, together) when the user set none: they start from
+the best plan, where there is one, so they only ever improve on it; a plan they leave above the
+target gap says so (status and gap)."""
 
 WHOLE_TOLERANCE = 1e-6
 """An LP value within this of a whole number is that number (HiGHS's own integrality tolerance)."""
@@ -147,9 +163,20 @@ class _Best:
             self.bound = min(self.bound, bound) if self.lp.maximize else max(self.bound, bound)
 
     @property
+    def wanted(self) -> float:
+        """An objective within the target gap of the bound, with `TARGET_MARGIN`."""
+        within = TARGET_MARGIN * self.target * abs(self.bound)
+        return self.bound - within if self.lp.maximize else self.bound + within
+
+    @property
     def short(self) -> bool:
         """No plan yet, or one further from the bound than the target gap."""
         return self.plan is None or relative_gap(self.bound, _objective(self.plan)) > self.target
+
+
+def linear_relaxation(lp: LinearProgram) -> LinearProgram:
+    """`lp` with every column continuous: step 1."""
+    return replace(lp, col_integer=np.zeros_like(lp.col_integer))
 
 
 def solve_whole(
@@ -160,42 +187,83 @@ def solve_whole(
     relaxation: Answer | None = None,
 ) -> WholeAnswer:
     """The best whole plan the search finds for `lp` (whose `whole` columns are integer).
-    `relaxation`: the relaxation's answer when the caller solved it already."""
-    relaxed = replace(lp, col_integer=lp.col_integer & ~whole.mask)
+    `relaxation`: the answer of `linear_relaxation(lp)` when the caller solved it already."""
+    relaxed = replace(lp, col_integer=lp.col_integer & ~whole.mask)  # units and modules continuous
     if relaxation is None:
-        relaxation = run(relaxed, replace(options, gap=None), None)
+        relaxation = run(linear_relaxation(lp), replace(options, gap=None), None)
     if relaxation.values is None or relaxation.objective is None:
         return WholeAnswer(relaxation, relaxation, "none")
     target = options.gap if options.gap is not None else WHOLE_GAP
     best = _Best(lp, relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective, target)
     searchable = lp.shape[1] < IPM_FROM_COLUMNS
     _round(best, relaxed, relaxation.values, whole, options, run, SEARCH_AFTER_ROUNDINGS if searchable else None)
-    limit = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
-    start = None if best.plan is None else best.plan.values
+    clock = _Clock.of(options)
+    out_of_time = False
     if best.short and searchable and whole.modules.any():
-        modules = replace(relaxed, col_integer=relaxed.col_integer | whole.modules)
-        # Half the target gap, so that rounding the units has the other half.
-        wanted = replace(options, gap=target / 2, time_limit_s=limit, plan_heuristics=False)  # for its bound
-        searched = _run_in_totals(run, modules, whole.runs, wanted, start)
-        if searched.status in (Status.OPTIMAL, Status.FEASIBLE):
-            best.tighten(searched.best_bound)
-        if searched.values is not None:
-            rounded = np.round(searched.values[whole.modules])
-            best.offer(_whole_units(lp, relaxed, whole, rounded, options, run), MODULES_SEARCHED)
-    if best.short and searchable:
+        out_of_time = _search_modules(best, relaxed, whole, options, run, clock)
+    # The MILP over everything holds the module search's: where that ran out of time, so would it.
+    if best.short and searchable and not out_of_time and clock.left_s > 0:
         start = None if best.plan is None else best.plan.values
-        searched = _run_in_totals(run, lp, whole.runs, replace(options, gap=target, time_limit_s=limit), start)
+        searched = _run_in_totals(run, lp, whole.runs, replace(options, gap=target, time_limit_s=clock.left_s), start)
         best.offer(searched, SEARCHED)
         best.tighten(searched.best_bound)
         if best.plan is None:
             return WholeAnswer(searched, relaxation, SEARCHED)
     if best.plan is None:
+        if relaxed.is_mip:  # the yes-or-no choices, made, may be what has no plan
+            choices = run(relaxed, replace(options, gap=None), None)
+            if choices.values is None:
+                return WholeAnswer(choices, relaxation, "none")
         return WholeAnswer(Answer(Status.NO_SOLUTION, "no whole plan found near the LP's"), relaxation, "none")
     found = best.plan
     found.best_bound = best.bound
-    if found.status == Status.FEASIBLE and not best.short:
-        found.status = Status.OPTIMAL  # within the target gap, as HiGHS's own kOptimal is within mip_rel_gap
+    # Optimal within the target gap, as HiGHS's own kOptimal is within mip_rel_gap; a plan further
+    # from the bound is not proven good enough, whatever its rounding called it (a rounding's
+    # "optimal" is its neighbourhood's).
+    found.status = Status.FEASIBLE if best.short else Status.OPTIMAL
     return WholeAnswer(found, relaxation, best.method)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The time the searches (steps 4 and 5) share."""
+
+    ends_at: float
+
+    @classmethod
+    def of(cls, options: SolverOptions) -> _Clock:
+        limit_s = options.time_limit_s if options.time_limit_s is not None else SEARCH_TIME_LIMIT_S
+        return cls(time.perf_counter() + limit_s)
+
+    @property
+    def left_s(self) -> float:
+        return max(0.0, self.ends_at - time.perf_counter())
+
+
+def _search_modules(best: _Best, relaxed: LinearProgram, whole: WholeColumns, options: SolverOptions, run: Run,
+                    clock: _Clock) -> bool:
+    """Step 4: offer `best` the plan of the module search, and tighten its bound with the search's.
+    True when the search ran out of time."""
+    # Yes-or-no choices fractional too: still a relaxation of the whole problem, whose search
+    # branches on modules alone (Louisiana: 14 nodes where, with its 180 choices binary, 174).
+    modules = replace(relaxed, col_integer=whole.modules.copy())
+    # Half the target gap, so that rounding the units has the other half; no plan heuristics, as it
+    # is run for its bound. Not started from the best plan: its branching finds plans as good, and
+    # HiGHS has ended a search started from one with a bound its plan did not have
+    # (`highs_run._check_objective`).
+    wanted = replace(options, gap=best.target / 2, time_limit_s=clock.left_s, plan_heuristics=False)
+    searched = _run_in_totals(run, modules, whole.runs, wanted, None)
+    if searched.status in (Status.OPTIMAL, Status.FEASIBLE):
+        best.tighten(searched.best_bound)
+    if searched.values is not None:
+        rounded = np.round(searched.values[whole.modules])
+        best.offer(_whole_units(best.lp, relaxed, whole, rounded, options, run, searched.values), MODULES_SEARCHED)
+        if best.short and clock.left_s > 0:
+            fixed = relaxed.with_columns_fixed(np.flatnonzero(whole.modules), rounded)
+            wider = replace(options, max_nodes=NEIGHBOURHOOD_NODES, objective_target=best.wanted,
+                            time_limit_s=clock.left_s)
+            best.offer(_rounded(fixed, whole, searched.values, WIDER_BY, wider, run), MODULES_SEARCHED)
+    return searched.time_limit_reached
 
 
 def _run_in_totals(run: Run, lp: LinearProgram, runs: Runs, options: SolverOptions,
@@ -243,22 +311,34 @@ def _module_roundings(values: np.ndarray, whole: WholeColumns) -> Iterator[np.nd
 
 def _whole_units(
     lp: LinearProgram, relaxed: LinearProgram, whole: WholeColumns, modules: np.ndarray, options: SolverOptions,
-    run: Run,
+    run: Run, around: np.ndarray | None = None,
 ) -> Answer | None:
-    """Modules fixed at `modules`: the units re-optimised as an LP, then rounded within one unit of
-    it (RENS). None when either has no plan."""
-    columns = np.flatnonzero(whole.modules)
-    fixed = relaxed.with_columns_fixed(columns, modules)
+    """Modules fixed at `modules`: the units rounded within one unit of a plan with those modules
+    (RENS). That plan is `around` where the caller has one (the module search's), and where its
+    rounding has none, the units re-optimised as an LP. None when neither has a plan."""
+    fixed = relaxed.with_columns_fixed(np.flatnonzero(whole.modules), modules)
+    target = options.gap if options.gap is not None else WHOLE_GAP
+    rounding = replace(options, gap=target / 10, max_nodes=NEIGHBOURHOOD_NODES)
+    if around is not None:
+        rounded = _rounded(fixed, whole, around, NEIGHBOURHOODS[0], rounding, run)
+        if rounded is not None:
+            return rounded
     repaired = run(fixed, replace(options, gap=None), None)
     if repaired.values is None:
         return None
-    target = options.gap if options.gap is not None else WHOLE_GAP
     for widen in NEIGHBOURHOODS:
-        neighbourhood = _neighbourhood(fixed, whole.units, repaired.values, widen)
-        rounded = run(neighbourhood, replace(options, gap=target / 10, max_nodes=NEIGHBOURHOOD_NODES), None)
-        if rounded.values is not None:
-            break
-    else:
+        rounded = _rounded(fixed, whole, repaired.values, widen, rounding, run)
+        if rounded is not None:
+            return rounded
+    return None
+
+
+def _rounded(fixed: LinearProgram, whole: WholeColumns, around: np.ndarray, widen: float, options: SolverOptions,
+             run: Run) -> Answer | None:
+    """`fixed`'s best plan (or first good enough: `options.objective_target`) with its units whole
+    and within `widen` of the floor and ceiling of `around`; None where it has none."""
+    rounded = run(_neighbourhood(fixed, whole.units, around, widen), options, None)
+    if rounded.values is None:
         return None
     rounded.values = _snapped(rounded.values, whole)
     return rounded

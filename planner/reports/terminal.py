@@ -34,8 +34,9 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     status = summary["status"]
     if status == "feasible":
         gap = run.result.gap
-        gap_words = f", gap {100 * gap:.2f}% to the best bound" if gap is not None else ""
-        status = f"feasible, NOT proven optimal (the solver stopped at a limit{gap_words})"
+        reason = f"gap {100 * gap:.2f}% to the best bound, above the target" if gap is not None else \
+            "the solver stopped at a limit"
+        status = f"feasible, NOT proven optimal ({reason})"
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
         f"{fmt.as_of_words(summary['as_of'])}.\n"
