@@ -12,6 +12,8 @@ import pytest
 from planner.answers.run import objective_of
 from planner.answers.verify import verify
 from planner.model.build import build_model
+from planner.model.highs_run import SolverOptions, Status
+from planner.model.whole import linear_relaxation, run_with_highs
 from tests.conftest import base_plan, needs_cbc
 from tests.model.test_family_binding import solve_plan, units
 
@@ -72,3 +74,22 @@ def test_cbc_finds_the_same_clusters(write_plan):
     run = solve_plan(write_plan(cluster_plan(1_200)), solver="cbc")
     assert units(run, "alpha") == pytest.approx(120)
     assert objective_of(run.plan, run.result).value == pytest.approx(37_314_000, rel=1e-6)
+
+
+def test_a_cluster_no_plan_can_fill_is_infeasible_in_whole_units_too(write_plan):
+    """At least 1,200 accelerators of one family, beta excluded, 14 MW of grid: 1,000 PFLOPS of
+    training need 100 alpha (12.5 MW with PUE 1.25), but a cluster of 1,200 needs 120 (15 MW).
+    The LP with every column continuous has a plan (a cluster 100/120 open); with the choice made
+    there is none, and the whole-unit search, whose first step is that LP, says so as the LP with
+    the choice binary (`--continuous`) does: infeasible, not "no whole plan found"."""
+    plan = cluster_plan(1_200)
+    plan["sites"][0]["power_sources"][0]["phases"][0]["available_mw"] = 14
+    plan["policy"] = {"exclude": ["beta"]}
+    path = write_plan(plan)
+    continuous = solve_plan(path)
+    whole = solve_plan(path, integer=True)
+    relaxed = linear_relaxation(build_model(continuous.plan, integer=True).linear_program)
+    assert run_with_highs(relaxed, SolverOptions()).status == Status.OPTIMAL
+    assert continuous.result.status == Status.INFEASIBLE
+    assert whole.result.status == Status.INFEASIBLE
+
