@@ -34,8 +34,8 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     status = summary["status"]
     if status == "feasible":
         gap = run.result.gap
-        reason = f"gap {100 * gap:.2f}% to the best bound, above the target" if gap is not None else \
-            "the solver stopped at a limit"
+        reason = ("the solver stopped at a limit" if gap is None
+                  else f"gap {100 * gap:.2f}% to the best bound, above the target")
         status = f"feasible, NOT proven optimal ({reason})"
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
