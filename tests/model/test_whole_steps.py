@@ -17,6 +17,7 @@ from planner.model.whole import (
     ROUNDED,
     WHOLE_GAP,
     WholeColumns,
+    highs_gap,
     linear_relaxation,
     relative_gap,
     run_with_highs,
@@ -116,3 +117,17 @@ def test_an_objective_that_disagrees_with_its_plan_is_not_believed():
     right = Answer(Status.OPTIMAL, "Optimal", objective=4.0, best_bound=4.0, values=plan)
     _check_objective(lp, right)
     assert (right.objective, right.best_bound, right.status) == (4.0, 4.0, Status.OPTIMAL)
+
+
+def test_highs_gap_ends_within_planners_gap_either_way():
+    """A cost minimised, bound 1,000: HiGHS stops where |plan - bound| / |plan| <= g, so at
+    plan = 1,000 / (1 - g). Asked g = highs_gap(0.1%) = 0.999 x 0.001 / 1.001 = 0.0998%, it stops
+    at most at plan 1,000.999, 0.0999% of the bound; asked 0.1% itself it could stop at 1,001.001,
+    0.1001% of the bound: short. Compute maximised, bound 1,000: the plan lies below the bound, and
+    HiGHS's gap, over the smaller plan, is the larger of the two."""
+    g = highs_gap(WHOLE_GAP)
+    assert g == pytest.approx(0.000998002, rel=1e-6)
+    assert relative_gap(1_000, 1_000 / (1 - g)) <= WHOLE_GAP
+    assert relative_gap(1_000, 1_000 / (1 - WHOLE_GAP)) > WHOLE_GAP
+    plan = 1_000 * (1 - g)  # planner's gap g of the bound
+    assert (1_000 - plan) / plan > relative_gap(1_000, plan)
