@@ -32,7 +32,7 @@ from planner.model.memory import release_freed_memory
 from planner.model.native_output import diverted_stdout
 from planner.model.solution import Solution
 from planner.model.variables import Model
-from planner.model.whole import WholeColumns, linear_relaxation, pricing_lp, solve_whole
+from planner.model.whole import WholeColumns, linear_relaxation, pricing_lp, relative_gap, solve_whole
 from planner.tolerances import SOLVER_NOISE
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,10 @@ class SolveResult:
 
     @property
     def gap(self) -> float | None:
-        """Relative gap between the plan found and the best bound (MILP only)."""
+        """Relative gap between the plan found and the best bound (MILP only): `whole.relative_gap`."""
         if self.objective_value is None or self.best_bound is None:
             return None
-        return abs(self.best_bound - self.objective_value) / max(1e-9, abs(self.objective_value))
+        return relative_gap(self.best_bound, self.objective_value)
 
 
 @dataclass

@@ -126,17 +126,11 @@ class WholeAnswer:
 
 
 def relative_gap(bound: float, value: float) -> float:
-    """|bound - value| relative to the bound (0 when both are 0)."""
-    return abs(bound - value) / max(1e-9, abs(bound))
-
-
-def highs_gap(target: float) -> float:
-    """HiGHS's `mip_rel_gap` that ends a search within `target` of planner's `relative_gap`. HiGHS's
-    gap is relative to the plan, |plan - bound| / |plan|: where the plan lies above its bound (a
-    cost minimised), its g is g / (1 - g) of the bound, so t / (1 + t) is asked (a thousandth less,
-    for the objective's rounding). A MILP ended at 0.09995% of its plan had been 0.10005% of its
-    bound, and called short of 0.1%."""
-    return 0.999 * target / (1 + target)
+    """|bound - value| relative to the plan's value (0 when both are 0): HiGHS's `mip_rel_gap`, so
+    that a search HiGHS ends within the target gap is within it here too, and the gap every report
+    states (`SolveResult.gap`). (Relative to the bound instead, a minimised cost HiGHS ended at
+    0.09995% was 0.10005%: short of 0.1%, while the reports said 0.0999%.)"""
+    return abs(bound - value) / max(1e-9, abs(value))
 
 
 Run = Callable[[LinearProgram, SolverOptions, "np.ndarray | None"], Answer]
@@ -173,8 +167,10 @@ class _Best:
 
     @property
     def wanted(self) -> float:
-        """An objective within the target gap of the bound, with `TARGET_MARGIN`."""
-        within = TARGET_MARGIN * self.target * abs(self.bound)
+        """An objective within the target gap of the bound, with `TARGET_MARGIN`: |bound - value| at
+        most m t |value|, so (for either sign) within m t |bound| / (1 + m t) of the bound."""
+        share = TARGET_MARGIN * self.target
+        within = share * abs(self.bound) / (1 + share)
         return self.bound - within if self.lp.maximize else self.bound + within
 
     @property
@@ -213,7 +209,7 @@ def solve_whole(
     # The MILP over everything holds the module search's: where that ran out of time, so would it.
     if best.short and searchable and not out_of_time and clock.left_s > 0:
         start = None if best.plan is None else best.plan.values
-        everything = replace(options, gap=highs_gap(target), time_limit_s=clock.left_s)
+        everything = replace(options, gap=target, time_limit_s=clock.left_s)
         searched = _run_in_totals(run, lp, whole.runs, everything, start)
         best.offer(searched, SEARCHED)
         best.tighten(searched.best_bound)

@@ -10,14 +10,13 @@ from planner.inputs.generate import generate
 from planner.inputs.loading import Document
 from planner.inputs.resolve import plan_from_document
 from planner.model.build import build_model
-from planner.model.highs_run import Answer, SolverOptions, Status, _check_objective
-from planner.model.solve import whole_columns
+from planner.model.highs_run import Answer, SolverInfo, SolverOptions, Status, _check_objective
+from planner.model.solve import SolveResult, whole_columns
 from planner.model.whole import (
     MODULES_SEARCHED,
     ROUNDED,
     WHOLE_GAP,
     WholeColumns,
-    highs_gap,
     linear_relaxation,
     relative_gap,
     run_with_highs,
@@ -119,15 +118,14 @@ def test_an_objective_that_disagrees_with_its_plan_is_not_believed():
     assert (right.objective, right.best_bound, right.status) == (4.0, 4.0, Status.OPTIMAL)
 
 
-def test_highs_gap_ends_within_planners_gap_either_way():
-    """A cost minimised, bound 1,000: HiGHS stops where |plan - bound| / |plan| <= g, so at
-    plan = 1,000 / (1 - g). Asked g = highs_gap(0.1%) = 0.999 x 0.001 / 1.001 = 0.0998%, it stops
-    at most at plan 1,000.999, 0.0999% of the bound; asked 0.1% itself it could stop at 1,001.001,
-    0.1001% of the bound: short. Compute maximised, bound 1,000: the plan lies below the bound, and
-    HiGHS's gap, over the smaller plan, is the larger of the two."""
-    g = highs_gap(WHOLE_GAP)
-    assert g == pytest.approx(0.000998002, rel=1e-6)
-    assert relative_gap(1_000, 1_000 / (1 - g)) <= WHOLE_GAP
-    assert relative_gap(1_000, 1_000 / (1 - WHOLE_GAP)) > WHOLE_GAP
-    plan = 1_000 * (1 - g)  # planner's gap g of the bound
-    assert (1_000 - plan) / plan > relative_gap(1_000, plan)
+def test_the_gap_is_highs_own_relative_to_the_plan():
+    """A cost minimised, bound 1,000, plan 1,001: HiGHS's gap |1,001 - 1,000| / 1,001 = 0.0999%,
+    within 0.1%, and so is planner's (relative to the bound it would be 0.1%, 1 / 1,000, and a
+    plan 1,001.001 would be short). Compute maximised, bound 1,000, plan 999: 1 / 999 = 0.1001%.
+    The gap the reports state is the same function's."""
+    assert relative_gap(1_000, 1_001) == pytest.approx(1 / 1_001)
+    assert relative_gap(1_000, 1_001) <= WHOLE_GAP
+    assert relative_gap(1_000, 999) == pytest.approx(1 / 999)
+    assert relative_gap(1_000, 999) > WHOLE_GAP
+    result = SolveResult(Status.OPTIMAL, SolverInfo("HiGHS", "1.16.0"), 1_001.0, 1_000.0, None)
+    assert result.gap == relative_gap(1_000, 1_001)
