@@ -32,7 +32,7 @@ from planner.model.memory import release_freed_memory
 from planner.model.native_output import diverted_stdout
 from planner.model.solution import Solution
 from planner.model.variables import Model
-from planner.model.whole import WholeColumns, linear_relaxation, pricing_lp, relative_gap, solve_whole
+from planner.model.whole import WholeColumns, linear_relaxation, pricing_lp, relative_gap, solve_whole, target_gap
 from planner.tolerances import SOLVER_NOISE
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class SolveResult:
     """How the duals were obtained, when not from the solve itself (integer mode)."""
     whole_method: str = ""
     """How units and modules were made whole (`planner.model.whole`); empty for an LP."""
+    target_gap: float | None = None
+    """The gap at which a whole plan is good enough (`whole.target_gap`); None for an LP."""
     binding_slacks: dict[str, float] = field(default_factory=dict)
     """Whole units: each row's slack in the LP that prices the plan (`whole.pricing_lp`), which
     decides whether a limit binds; empty when `slacks` decide."""
@@ -299,6 +301,7 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
         release_freed_memory()
     result = _result(model, answer, info, seconds)
     result.whole_method = method
+    result.target_gap = None if whole is None else target_gap(options)
     if result.solution is not None and lp.is_mip:
         # A MILP has no duals: fix its integer columns, solve the LP that is left.
         fixed = _fixed_lp(model, answer)
@@ -401,6 +404,7 @@ def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> Solve
     seconds = {"solver": time.perf_counter() - started}
     result = _result(model, answer, info, seconds)
     result.whole_method = method
+    result.target_gap = None if whole is None else target_gap(options)
     if result.solution is not None and lp.is_mip:
         # The fixed LP has no integer columns left: no gap to stop at.
         fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace(options, gap=None))[0], info.name)

@@ -179,6 +179,11 @@ class _Best:
         return self.plan is None or relative_gap(self.bound, _objective(self.plan)) > self.target
 
 
+def target_gap(options: SolverOptions) -> float:
+    """The gap at which a whole plan is good enough: the user's (`--gap`), else `WHOLE_GAP`."""
+    return options.gap if options.gap is not None else WHOLE_GAP
+
+
 def linear_relaxation(lp: LinearProgram) -> LinearProgram:
     """`lp` with every column continuous: step 1."""
     return replace(lp, col_integer=np.zeros_like(lp.col_integer))
@@ -198,7 +203,7 @@ def solve_whole(
         relaxation = run(linear_relaxation(lp), replace(options, gap=None), None)
     if relaxation.values is None or relaxation.objective is None:
         return WholeAnswer(relaxation, relaxation, "none")
-    target = options.gap if options.gap is not None else WHOLE_GAP
+    target = target_gap(options)
     best = _Best(lp, relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective, target)
     searchable = lp.shape[1] < IPM_FROM_COLUMNS
     _round(best, relaxed, relaxation.values, whole, options, run, SEARCH_AFTER_ROUNDINGS if searchable else None)
@@ -323,7 +328,7 @@ def _whole_units(
     (RENS). That plan is `around` where the caller has one (the module search's), and where its
     rounding has none, the units re-optimised as an LP. None when neither has a plan."""
     fixed = relaxed.with_columns_fixed(np.flatnonzero(whole.modules), modules)
-    target = options.gap if options.gap is not None else WHOLE_GAP
+    target = target_gap(options)
     rounding = replace(options, gap=target / 10, max_nodes=NEIGHBOURHOOD_NODES)
     if around is not None:
         rounded = _rounded(fixed, whole, around, NEIGHBOURHOODS[0], rounding, run)

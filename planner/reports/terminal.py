@@ -34,8 +34,10 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     status = summary["status"]
     if status == "feasible":
         gap = run.result.gap
+        target = solver.get("target_gap")
+        above = f"the {100 * target:g}% target" if isinstance(target, float) else "the target"
         reason = ("the solver stopped at a limit" if gap is None
-                  else f"gap {100 * gap:.2f}% to the best bound, above the target")
+                  else f"gap {100 * gap:.2f}% to the best bound, above {above}")
         status = f"feasible, NOT proven optimal ({reason})"
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"

@@ -117,7 +117,8 @@ def test_time_limit_without_a_plan_exits_4(tmp_path):
 
 
 def test_a_plan_found_but_not_proven_optimal_says_so(tmp_path, write_plan, monkeypatch):
-    """Stop HiGHS at its first integer solution: the plan is reported as feasible, with its gap."""
+    """Stop HiGHS at its first integer solution: the plan is reported as feasible, with its gap and
+    the target it is above (`--gap 0`)."""
     from planner.answers import run as run_module  # noqa: PLC0415
     from planner.model import whole as whole_module  # noqa: PLC0415
 
@@ -145,7 +146,9 @@ def test_a_plan_found_but_not_proven_optimal_says_so(tmp_path, write_plan, monke
     assert result.exit_code == 0, result.output
     assert summary["status"] == "feasible"
     assert summary["solver"]["gap"] > 0
+    assert summary["solver"]["target_gap"] == 0
     assert "NOT proven optimal" in result.output
+    assert "above the 0% target" in " ".join(result.output.split())
 
 
 @needs_cbc
