@@ -72,9 +72,11 @@ def whole_units_words(solver: dict[str, object]) -> str:
     best bound and how they were made whole) or the LP's fractions."""
     if not solver.get("integer"):
         return "fractional racks and modules (--continuous: the LP, an upper bound on whole units)"
-    gap = solver.get("gap")
+    gap, target = solver.get("gap"), solver.get("target_gap")
     method = solver.get("whole_method") or "method unknown"
     within = f"within {100 * gap:.2f}% of the best bound" if isinstance(gap, float) else "gap unknown"
+    if isinstance(gap, float) and isinstance(target, float) and gap > target:
+        within += f", above the {100 * target:g}% target"
     return f"whole racks, modules and generation units, {within} ({method})"
 
 
