@@ -299,9 +299,7 @@ def _solve_highs(model: Model, options: SolverOptions, warm: WarmStart | None) -
         # memory, a large plan's peak (15 MB more at 300 sites: bench/README.md).
         highs = None
         release_freed_memory()
-    result = _result(model, answer, info, seconds)
-    result.whole_method = method
-    result.target_gap = None if whole is None else target_gap(options)
+    result = _result(model, answer, info, seconds, whole, method, options)
     if result.solution is not None and lp.is_mip:
         # A MILP has no duals: fix its integer columns, solve the LP that is left.
         fixed = _fixed_lp(model, answer)
@@ -402,9 +400,7 @@ def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> Solve
         found = solve_whole(lp, whole, options, run=run)
         answer, method = found.answer, found.method
     seconds = {"solver": time.perf_counter() - started}
-    result = _result(model, answer, info, seconds)
-    result.whole_method = method
-    result.target_gap = None if whole is None else target_gap(options)
+    result = _result(model, answer, info, seconds, whole, method, options)
     if result.solution is not None and lp.is_mip:
         # The fixed LP has no integer columns left: no gap to stop at.
         fixed = run_pulp(_fixed_lp(model, answer), _pulp_solver(solver_name, replace(options, gap=None))[0], info.name)
@@ -416,11 +412,16 @@ def _solve_pulp(model: Model, solver_name: str, options: SolverOptions) -> Solve
     return result
 
 
-def _result(model: Model, answer: Answer, info: SolverInfo, seconds: dict[str, float]) -> SolveResult:
+def _result(model: Model, answer: Answer, info: SolverInfo, seconds: dict[str, float], whole: WholeColumns | None,
+            method: str, options: SolverOptions) -> SolveResult:
+    """The answer as a `SolveResult`; with `whole`, how the units were made whole (`method`) and the
+    gap they were made whole to."""
     result = SolveResult(
         status=answer.status, solver=info, objective_value=answer.objective, best_bound=answer.best_bound,
         solution=None, seconds=dict(seconds), detail=answer.detail, time_limit_reached=answer.time_limit_reached,
     )
+    if whole is not None:
+        result.whole_method, result.target_gap = method, target_gap(options)
     if answer.values is not None:
         result.solution = read_solution(model, answer.values)
     result.seconds["solve"] = sum(seconds.values())

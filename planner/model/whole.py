@@ -204,7 +204,7 @@ def solve_whole(
     if relaxation.values is None or relaxation.objective is None:
         return WholeAnswer(relaxation, relaxation, "none")
     target = target_gap(options)
-    best = _Best(lp, relaxation.best_bound if relaxation.best_bound is not None else relaxation.objective, target)
+    best = _Best(lp, relaxation.objective, target)  # an LP's: its objective is its bound
     searchable = lp.shape[1] < IPM_FROM_COLUMNS
     _round(best, relaxed, relaxation.values, whole, options, run, SEARCH_AFTER_ROUNDINGS if searchable else None)
     clock = _Clock.of(options)

@@ -33,12 +33,12 @@ def print_summary(run: RunResult, summary: dict[str, Any], out: Path) -> None:
     solve_s = run.seconds.get("solve", 0.0)
     status = summary["status"]
     if status == "feasible":
-        # A whole plan's gap and target follow in the units' words (`fmt.whole_units_words`).
+        status = "feasible, NOT proven optimal"
         gap = run.result.gap
-        reason = ("" if solver.get("target_gap") is not None
-                  else " (the solver stopped at a limit)" if gap is None
-                  else f" (the solver stopped at a limit, gap {100 * gap:.2f}% to the best bound)")
-        status = f"feasible, NOT proven optimal{reason}"
+        # A whole plan's gap and target follow in the units' words (`fmt.whole_units_words`).
+        if solver.get("target_gap") is None:
+            at_gap = "" if gap is None else f", gap {100 * gap:.2f}% to the best bound"
+            status += f" (the solver stopped at a limit{at_gap})"
     console.print(
         f"[bold]{plan.title}[/bold]  ({plan.name}, {plan.periods[0]}-{plan.periods[-1]}, {plan.objective})\n"
         f"{fmt.as_of_words(summary['as_of'])}.\n"
